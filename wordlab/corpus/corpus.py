@@ -1,0 +1,220 @@
+"""``Corpus``: one object for every kind of input, and its cached encoding."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from itertools import chain
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+import pandas as pd
+
+from ..errors import WordlabError
+from ..paths import cache_root
+from .embedded import default_corpus_path
+from .encode import FORMAT_VERSION, EncodedCorpus, write_encoded
+from .readers import MAX_SENTENCE_LENGTH, Batch, read_text
+from .sources import is_mediawiki, resolve_inputs
+from .tokenize import Tokenizer, as_tokenizer
+from .vocab import Vocabulary
+from .wiki import read_mediawiki
+
+_ERRORS = ("strict", "replace", "ignore")
+
+
+class Corpus:
+    """A corpus: files on disk or a Python iterable of token lists.
+
+    Parameters
+    ----------
+    source : path, glob, directory, list of those, or iterable of token lists
+        Files may be plain, ``.gz``, ``.bz2`` or ``.xz``; directories are read
+        recursively in sorted order; MediaWiki XML dumps are recognised and read as
+        articles. An iterable of token lists (``[["a", "b"], ...]``, a generator, a
+        gensim corpus) is used as given, without tokenising.
+    lowercase : bool, default True
+        Lowercase text before tokenising (file input only).
+    tokenizer : Tokenizer, callable or regex, optional
+        Replaces the default tokenizer (:func:`wordlab.tokenize`).
+    sentence_split : bool, default False
+        Split lines into sentences at sentence punctuation as well as at newlines.
+    max_sentence_length : int, default 10,000
+        Longer sentences (a text8-style file is one line of 17M tokens) are split into
+        consecutive pieces of this many tokens; nothing is dropped.
+    errors : {"strict", "replace", "ignore"}, default "strict"
+        What invalid UTF-8 does: raise an error naming file and byte offset, or
+        substitute/skip the bad bytes.
+    encoding : str, default "utf-8"
+
+    Examples
+    --------
+    >>> corpus = Corpus("corpora/*.txt.gz")                 # doctest: +SKIP
+    >>> encoded = corpus.encode(min_count=5)                # cached on disk
+    >>> Corpus([["hello", "world"], ["hello"]]).build_vocab().words
+    ['hello', 'world']
+    """
+
+    def __init__(self, source, *, lowercase: bool = True,
+                 tokenizer: Tokenizer | Callable[[str], list[str]] | str | None = None,
+                 sentence_split: bool = False, max_sentence_length: int = MAX_SENTENCE_LENGTH,
+                 errors: str = "strict", encoding: str = "utf-8"):
+        if errors not in _ERRORS:
+            raise ValueError(f"errors must be one of {_ERRORS}, not {errors!r}")
+        if max_sentence_length < 1:
+            raise ValueError(f"max_sentence_length must be positive, not {max_sentence_length}")
+        self.tokenizer = as_tokenizer(tokenizer, lowercase=lowercase, sentence_split=sentence_split)
+        self.max_sentence_length = int(max_sentence_length)
+        self.errors = errors
+        self.encoding = encoding
+        self.files: list[Path] | None
+        self._iterable = None
+        if isinstance(source, (str, os.PathLike)) or _is_path_list(source):
+            self.files = resolve_inputs(source)
+        else:
+            if not isinstance(source, Iterable):
+                raise TypeError(f"a corpus source must be paths or an iterable of token lists, "
+                                f"not {type(source).__name__}")
+            self.files = None
+            self._iterable = source
+
+    @classmethod
+    def default(cls, **kwargs) -> "Corpus":
+        """The embedded default corpus (English Wikipedia sample in gensim's wheel)."""
+        return cls(default_corpus_path(), **kwargs)
+
+    # -- reading ------------------------------------------------------------------------
+    def total_bytes(self) -> int | None:
+        """On-disk size of the input files (for progress), None for iterables."""
+        return sum(f.stat().st_size for f in self.files) if self.files is not None else None
+
+    def batches(self, progress: Callable[[int], None] | None = None) -> Iterator[Batch]:
+        """Batches of tokenised sentences; ``progress`` receives on-disk bytes read."""
+        if self.files is None:
+            yield from self._iterable_batches()
+            return
+        for path in self.files:
+            if is_mediawiki(path):
+                yield from read_mediawiki(path, self.tokenizer, self.max_sentence_length, progress)
+            else:
+                yield from read_text(path, self.tokenizer, self.max_sentence_length, self.errors,
+                                     self.encoding, progress=progress)
+
+    def _iterable_batches(self, size: int = 4096) -> Iterator[Batch]:
+        m = self.max_sentence_length
+        batch: Batch = []
+        for i, sentence in enumerate(self._iterable):
+            if isinstance(sentence, str):
+                raise TypeError(f"sentence {i} of the iterable is a string, not a list of tokens; "
+                                "tokenise it first (wordlab.tokenize) or pass file paths")
+            tokens = list(sentence)
+            batch.extend(tokens[j:j + m] for j in range(0, len(tokens), m)) if len(tokens) > m \
+                else batch.append(tokens)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def __iter__(self) -> Iterator[list[str]]:
+        """Sentences as lists of tokens."""
+        return chain.from_iterable(self.batches())
+
+    # -- vocabulary and encoding ----------------------------------------------------------
+    def build_vocab(self, min_count: int = 1, max_size: int | None = None,
+                    progress: bool | None = None) -> Vocabulary:
+        """Count words (one streaming pass) and return the pruned, ordered vocabulary."""
+        counts: dict[str, int] = {}
+        get = counts.get
+        total = 0
+        with _progress_bar(self, progress, "counting") as update:
+            for batch in self.batches(update):
+                for sentence in batch:
+                    total += len(sentence)
+                    for w in sentence:
+                        counts[w] = get(w, 0) + 1
+        return Vocabulary.from_counts(counts, min_count, max_size, total_tokens=total)
+
+    def stats(self, min_counts: Iterable[int] = (1, 2, 3, 5, 10, 20, 50, 100)) -> pd.DataFrame:
+        """Types and token coverage at several ``min_count`` values."""
+        return self.build_vocab().coverage(min_counts)
+
+    def fingerprint(self) -> dict | None:
+        """What identifies this corpus for caching: files with size and mtime, and
+        every setting that changes the tokens. None for iterables (not cacheable)."""
+        tok = self.tokenizer.settings()
+        if self.files is None or tok is None:
+            return None
+        files = []
+        for f in self.files:
+            st = f.stat()
+            files.append([str(f.resolve()), st.st_size, st.st_mtime_ns])
+        return {"files": files, "tokenizer": tok, "max_sentence_length": self.max_sentence_length,
+                "errors": self.errors, "encoding": self.encoding, "format_version": FORMAT_VERSION}
+
+    def encode(self, min_count: int = 5, max_size: int | None = None, vocab: Vocabulary | None = None,
+               cache: bool = True, cache_dir: str | os.PathLike | None = None,
+               out: str | os.PathLike | None = None, progress: bool | None = None) -> EncodedCorpus:
+        """Encode to memory-mapped token ids (see :mod:`wordlab.corpus.encode`).
+
+        The result is cached under ``cache_dir`` (default ``$WORDLAB_CACHE/corpora``)
+        by a key derived from the input files (paths, sizes, modification times), the
+        tokenizer settings and the vocabulary settings, and reused when they match.
+        ``out`` writes to a chosen directory instead (no cache lookup). Iterables are
+        never cached: give ``out`` to keep their encoding.
+        """
+        if vocab is None and min_count < 1:
+            raise ValueError(f"min_count must be at least 1, not {min_count}")
+        fp = self.fingerprint()
+        vocab_key = (None if vocab is None else
+                     hashlib.sha256("\n".join(vocab.words).encode("utf-8")).hexdigest())
+        settings = {"min_count": min_count, "max_size": max_size, "vocab": vocab_key}
+        if out is None:
+            if fp is not None and cache:
+                key = hashlib.sha256(json.dumps([fp, settings], sort_keys=True).encode()).hexdigest()[:20]
+                out = Path(cache_dir) if cache_dir is not None else cache_root() / "corpora"
+                out = out / key
+                if (out / "meta.json").is_file():
+                    return EncodedCorpus(out)
+            else:
+                import tempfile
+                out = Path(tempfile.mkdtemp(prefix="wordlab-corpus-")) / "encoded"
+        meta = {"source": fp, "settings": settings}
+        with _progress_bar(self, progress, "encoding") as update:
+            return write_encoded(self.batches(update), Path(out), min_count, max_size, vocab, meta)
+
+    def __repr__(self) -> str:
+        if self.files is None:
+            return f"<Corpus from {type(self._iterable).__name__}, {self.tokenizer!r}>"
+        head = ", ".join(str(f) for f in self.files[:3]) + (", ..." if len(self.files) > 3 else "")
+        return f"<Corpus {len(self.files)} file(s) [{head}], {self.tokenizer!r}>"
+
+
+def _is_path_list(source) -> bool:
+    return (isinstance(source, (list, tuple)) and len(source) > 0
+            and all(isinstance(s, (str, os.PathLike)) for s in source))
+
+
+class _progress_bar:
+    """tqdm over bytes read (files) or a silent no-op; progress=None means 'when interactive'."""
+
+    def __init__(self, corpus: Corpus, enabled: bool | None, desc: str):
+        self.corpus, self.enabled, self.desc = corpus, enabled, desc
+        self.bar = None
+
+    def __enter__(self):
+        total = self.corpus.total_bytes()
+        enabled = self.enabled
+        if enabled is None:
+            import sys
+            enabled = sys.stderr.isatty()
+        if not enabled or total is None:
+            return None
+        from tqdm.auto import tqdm
+        self.bar = tqdm(total=total, unit="B", unit_scale=True, desc=self.desc, leave=False)
+        return self.bar.update
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
+        return False

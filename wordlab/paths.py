@@ -1,0 +1,32 @@
+"""Where wordlab keeps caches and finds the shared data.
+
+``WORDLAB_CACHE`` overrides the cache root (default ``~/.cache/wordlab``);
+``WORDLAB_DATA`` points at the shared data directory (default: ``../shared/data``
+relative to the current directory or to the source checkout, when present).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def cache_root() -> Path:
+    """The root directory of wordlab's on-disk caches (encoded corpora, converted stores)."""
+    env = os.environ.get("WORDLAB_CACHE")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "wordlab"
+
+
+def shared_data_dir() -> Path | None:
+    """The shared data directory, or None when it is not present."""
+    env = os.environ.get("WORDLAB_DATA")
+    candidates = [Path(env).expanduser()] if env else []
+    candidates += [Path.cwd() / ".." / "shared" / "data",
+                   Path(__file__).resolve().parents[1] / ".." / "shared" / "data"]
+    for c in candidates:
+        if c.is_dir():
+            return c.resolve()
+    return None

@@ -1,0 +1,106 @@
+"""Exact nearest-neighbour search over (memory-mapped) matrices, in row blocks.
+
+Scores are computed one block of rows at a time (one matrix product per block for a
+whole batch of queries), the best ``k`` of each block are kept, and the survivors
+are merged. Peak extra memory is ``block_rows x n_queries`` floats, whatever the
+vocabulary size.
+"""
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import numpy as np
+
+#: Rows per block: 64k rows x 300 dims is 75 MB of float32, large enough for BLAS.
+BLOCK_ROWS = 65_536
+
+
+def blocked_topk(n_rows: int, block_scores: Callable[[int, int], np.ndarray], k: int,
+                 exclude: Sequence[Sequence[int]] | None = None,
+                 block_rows: int = BLOCK_ROWS) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``k`` rows per query, by scores produced a block at a time.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows to search (the first ``n_rows``; ``restrict_vocab`` is applied here).
+    block_scores : callable ``(start, stop) -> array (stop - start, n_queries)``
+        Scores of rows ``start:stop`` against every query (higher is better).
+    k : int
+        Results per query (fewer when fewer rows remain after exclusion).
+    exclude : list of id lists, one per query, optional
+        Rows never returned for that query (e.g. the query words themselves).
+
+    Returns
+    -------
+    ids : int64 array (n_queries, k'), scores : float32 array (n_queries, k'),
+    best first; ``k' = min(k, n_rows - max excluded)``; rows past a query's available
+    results hold id -1 and score -inf.
+    """
+    cand_ids: list[np.ndarray] = []
+    cand_scores: list[np.ndarray] = []
+    n_queries = None
+    for start in range(0, n_rows, block_rows):
+        stop = min(start + block_rows, n_rows)
+        scores = np.array(block_scores(start, stop), dtype=np.float32, copy=True)
+        if scores.ndim == 1:
+            scores = scores[:, None]
+        n_queries = scores.shape[1]
+        if exclude is not None:
+            for q, ids in enumerate(exclude):
+                for i in ids:
+                    if start <= i < stop:
+                        scores[i - start, q] = -np.inf
+        kk = min(k, stop - start)
+        if kk < stop - start:
+            part = np.argpartition(-scores, kk - 1, axis=0)[:kk]
+        else:
+            part = np.broadcast_to(np.arange(stop - start)[:, None], scores.shape)
+        cand_ids.append((part + start).T)
+        cand_scores.append(np.take_along_axis(scores, part, axis=0).T)
+    if n_queries is None:
+        return np.zeros((0, 0), dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
+    ids = np.concatenate(cand_ids, axis=1)
+    scores = np.concatenate(cand_scores, axis=1)
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    ids = np.take_along_axis(ids, order, axis=1).astype(np.int64)
+    scores = np.take_along_axis(scores, order, axis=1)
+    ids[~np.isfinite(scores)] = -1
+    return ids, scores
+
+
+def cosine_topk(unit: np.ndarray, queries: np.ndarray, k: int, n_rows: int | None = None,
+                exclude: Sequence[Sequence[int]] | None = None,
+                block_rows: int = BLOCK_ROWS) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``k`` cosine neighbours of each query among the unit rows of ``unit``.
+
+    ``queries`` (n_queries, dim) are normalised here; ``unit`` must hold unit rows.
+    """
+    q = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+    norms = np.linalg.norm(q, axis=1, keepdims=True)
+    q = np.divide(q, norms, out=np.zeros_like(q), where=norms > 0)
+    qt = np.ascontiguousarray(q.T)
+    n = unit.shape[0] if n_rows is None else min(n_rows, unit.shape[0])
+    return blocked_topk(n, lambda a, b: unit[a:b] @ qt, k, exclude, block_rows)
+
+
+def unit_rows(matrix: np.ndarray, out: np.ndarray | None = None,
+              block_rows: int = BLOCK_ROWS) -> np.ndarray:
+    """Rows scaled to unit L2 norm (zero rows stay zero), block by block into ``out``."""
+    if out is None:
+        out = np.empty(matrix.shape, dtype=np.float32)
+    for a in range(0, matrix.shape[0], block_rows):
+        block = np.asarray(matrix[a:a + block_rows], dtype=np.float32)
+        norms = np.linalg.norm(block, axis=1, keepdims=True)
+        np.divide(block, norms, out=out[a:a + block_rows], where=norms > 0)
+        out[a:a + block_rows][(norms == 0)[:, 0]] = 0.0
+    return out
+
+
+def nonfinite_rows(matrix: np.ndarray, block_rows: int = BLOCK_ROWS) -> np.ndarray:
+    """Indices of rows holding NaN or infinity."""
+    bad = []
+    for a in range(0, matrix.shape[0], block_rows):
+        ok = np.isfinite(matrix[a:a + block_rows]).all(axis=1)
+        bad.extend((np.flatnonzero(~ok) + a).tolist())
+    return np.asarray(bad, dtype=np.int64)
