@@ -1,0 +1,1 @@
+"""The ``wordlab`` command line."""

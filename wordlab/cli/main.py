@@ -1,0 +1,196 @@
+"""``wordlab``: the command-line face of the lab (click).
+
+User mistakes (a missing file, a malformed line, an unknown word) print one line
+``Error: ...`` and exit with status 1; ``--debug`` shows the traceback instead.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from .._version import __version__
+from ..errors import WordlabError
+
+_USER_ERRORS = (WordlabError, OSError, ValueError, KeyError)
+
+
+class _Group(click.Group):
+    """A click group that turns user errors into one clear line."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except _USER_ERRORS as e:
+            if ctx.find_root().params.get("debug"):
+                raise
+            message = str(e) if not isinstance(e, KeyError) or isinstance(e, WordlabError) else \
+                f"unknown key {e.args[0]!r}"
+            if isinstance(e, OSError) and e.filename and str(e.filename) not in message:
+                message = f"{e.filename}: {message}"
+            raise click.ClickException(message) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="wordlab")
+@click.option("--debug", is_flag=True, help="Show tracebacks instead of one-line errors.")
+def cli(debug: bool) -> None:
+    """wordlab: train, align, debias and evaluate static word embeddings.
+
+    A STORE argument accepts a store directory or a word2vec text/binary, GloVe or
+    fastText .vec file.
+    """
+
+
+# -- shared options ------------------------------------------------------------------
+def corpus_options(f):
+    f = click.option("--no-lowercase", is_flag=True, help="Keep the case of the text.")(f)
+    f = click.option("--sentence-split", is_flag=True,
+                     help="Also split lines into sentences at . ! ? (Sinhala news glues sentences).")(f)
+    f = click.option("--errors", type=click.Choice(["strict", "replace", "ignore"]), default="strict",
+                     show_default=True, help="What invalid UTF-8 does.")(f)
+    f = click.option("--max-sentence-length", type=click.IntRange(min=1), default=10_000, show_default=True,
+                     help="Longer sentences are split into pieces of this many tokens.")(f)
+    return f
+
+
+def make_corpus(paths, no_lowercase, sentence_split, errors, max_sentence_length):
+    from ..corpus import Corpus
+    if not paths:
+        return Corpus.default(lowercase=not no_lowercase, sentence_split=sentence_split,
+                              max_sentence_length=max_sentence_length, errors=errors)
+    return Corpus(list(paths), lowercase=not no_lowercase, sentence_split=sentence_split,
+                  max_sentence_length=max_sentence_length, errors=errors)
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise click.BadParameter("values must be positive integers")
+    return values
+
+
+# -- corpus --------------------------------------------------------------------------
+@cli.group(cls=_Group)
+def corpus() -> None:
+    """Inspect and encode corpora."""
+
+
+@corpus.command("stats")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--min-counts", default="1,2,3,5,10,20,50,100", show_default=True,
+              help="min_count values at which to report coverage.")
+@corpus_options
+def corpus_stats(paths, min_counts, **kw) -> None:
+    """Tokens, types and coverage at several min_count values of PATHS."""
+    c = make_corpus(paths, **kw)
+    vocab = c.build_vocab(progress=None)
+    click.echo(f"files:   {len(c.files)}")
+    click.echo(f"tokens:  {vocab.total_tokens:,}")
+    click.echo(f"types:   {len(vocab):,}")
+    table = vocab.coverage(_int_list(min_counts))
+    table["token_coverage"] = (100 * table["token_coverage"]).map("{:.2f}%".format)
+    table["type_share"] = (100 * table["type_share"]).map("{:.2f}%".format)
+    click.echo(table.to_string(index=False))
+
+
+@corpus.command("encode")
+@click.argument("paths", nargs=-1)
+@click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--max-size", type=click.IntRange(min=1), default=None, help="Keep at most this many words.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Write here instead of the cache.")
+@corpus_options
+def corpus_encode(paths, min_count, max_size, out, **kw) -> None:
+    """Encode PATHS (default: the embedded corpus) to memory-mapped token ids."""
+    c = make_corpus(paths, **kw)
+    enc = c.encode(min_count=min_count, max_size=max_size, out=out, progress=None)
+    click.echo(repr(enc))
+
+
+# -- train ---------------------------------------------------------------------------
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default="wordlab-out", show_default=True,
+              help="Directory of the trained store.")
+@corpus_options
+def train(paths, min_count, out, **kw) -> None:
+    """Train embeddings on PATHS (default: the embedded English Wikipedia sample)."""
+    c = make_corpus(paths, **kw)
+    click.echo(f"corpus: {c!r}", err=True)
+    enc = c.encode(min_count=min_count, progress=None)
+    click.echo(f"encoded: {enc.n_tokens:,} tokens, {len(enc):,} sentences, {len(enc.vocab):,} words "
+               f"(min_count={min_count}; {enc.dropped_tokens:,} rarer tokens dropped)")
+    click.echo(f"cache:   {enc.path}")
+    click.echo("No trainer is available in this version yet: the corpus is encoded and cached, "
+               "and training will reuse it.")
+
+
+# -- stores --------------------------------------------------------------------------
+def _open_store(path: str):
+    from ..store import load
+    return load(path)
+
+
+@cli.command()
+@click.argument("store")
+def info(store) -> None:
+    """Describe STORE: size, method, hyperparameters, most frequent words."""
+    emb = _open_store(store)
+    meta = emb.meta
+    rows = [("store", emb.path), ("words", f"{len(emb):,}"), ("dim", emb.dim),
+            ("method", meta.get("method", "?"))]
+    rows += [(key, meta[key]) for key in ("source_file", "created", "wordlab_version", "training_seconds")
+             if key in meta]
+    if meta.get("params"):
+        rows.append(("params", ", ".join(f"{k}={v}" for k, v in meta["params"].items())))
+    rows.append(("first words", " ".join(emb.words[:10]) + (" ..." if len(emb) > 10 else "")))
+    width = max(len(k) for k, _ in rows) + 2
+    for key, value in rows:
+        click.echo(f"{key + ':':<{width}}{value}")
+
+
+@cli.command()
+@click.argument("store")
+@click.argument("words", nargs=-1, required=True)
+@click.option("--topn", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
+              help="Search only the most frequent N words.")
+def neighbors(store, words, topn, restrict_vocab) -> None:
+    """Nearest neighbours (cosine) of WORDS in STORE."""
+    emb = _open_store(store)
+    table = emb.neighbors(list(words), topn=topn, restrict_vocab=restrict_vocab)
+    for word in words:
+        click.echo(f"{word}:")
+        for row in table[table["query"] == word].itertuples():
+            click.echo(f"  {row.rank:>3}  {row.similarity:7.4f}  {row.word}")
+
+
+@cli.command()
+@click.argument("source")
+@click.argument("target", type=click.Path())
+@click.option("--to", "to_format", type=click.Choice(["store", "word2vec", "word2vec-bin", "glove"]),
+              default="store", show_default=True, help="Output format.")
+@click.option("--from", "from_format", type=click.Choice(["store", "word2vec", "word2vec-bin", "glove"]),
+              default=None, help="Input format (default: from the name).")
+@click.option("--unicode-errors", type=click.Choice(["strict", "replace", "ignore"]), default="strict",
+              show_default=True, help="What invalid UTF-8 in words does when reading.")
+def convert(source, target, to_format, from_format, unicode_errors) -> None:
+    """Convert SOURCE to TARGET (formats: store, word2vec, word2vec-bin, glove)."""
+    from ..store import load
+    emb = load(source, format=from_format, unicode_errors=unicode_errors)
+    emb.save(Path(target), format=to_format)
+    click.echo(f"wrote {len(emb):,} x {emb.dim} to {target} ({to_format})")
+
+
+def main() -> None:
+    cli(prog_name="wordlab")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
