@@ -115,20 +115,59 @@ def corpus_encode(paths, min_count, max_size, out, **kw) -> None:
 # -- train ---------------------------------------------------------------------------
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True)
-@click.option("--out", type=click.Path(file_okay=False), default="wordlab-out", show_default=True,
-              help="Directory of the trained store.")
+@click.option("--method", type=click.Choice(["sgns", "cbow"]), default="sgns", show_default=True,
+              help="Training method.")
+@click.option("--dim", type=int, default=100, show_default=True, help="Vector size.")
+@click.option("--window", type=int, default=5, show_default=True, help="Maximum context radius.")
+@click.option("--negative", type=int, default=5, show_default=True, help="Noise words per example.")
+@click.option("--sample", type=float, default=1e-3, show_default=True, help="Subsampling threshold t (0: off).")
+@click.option("--alpha", type=float, default=0.025, show_default=True, help="Initial learning rate.")
+@click.option("--min-count", type=int, default=5, show_default=True, help="Drop rarer words.")
+@click.option("--max-size", type=click.IntRange(min=1), default=None, help="Keep at most this many words.")
+@click.option("--epochs", type=int, default=5, show_default=True)
+@click.option("--workers", type=int, default=None, help="Threads (default: all cores).")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
+              help="Store directory to create (default: runs/METHOD-TIMESTAMP).")
+@click.option("--resume", is_flag=True, help="Continue the interrupted run of --out.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out.")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when interactive).")
 @corpus_options
-def train(paths, min_count, out, **kw) -> None:
+def train(paths, method, dim, window, negative, sample, alpha, min_count, max_size, epochs, workers, seed,
+          out, resume, overwrite, progress, **kw) -> None:
     """Train embeddings on PATHS (default: the embedded English Wikipedia sample)."""
+    import datetime as dt
+    from ..train import make_trainer
+    if out is None:
+        if resume:
+            raise click.UsageError("--resume needs the --out of the interrupted run")
+        out = Path("runs") / f"{method}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+    trainer = make_trainer(method, dim=dim, window=window, negative=negative, sample=sample, alpha=alpha,
+                           min_count=min_count, max_size=max_size, epochs=epochs, workers=workers, seed=seed,
+                           progress=progress)
+    trainer._validate()
     c = make_corpus(paths, **kw)
-    click.echo(f"corpus: {c!r}", err=True)
-    enc = c.encode(min_count=min_count, progress=None)
-    click.echo(f"encoded: {enc.n_tokens:,} tokens, {len(enc):,} sentences, {len(enc.vocab):,} words "
-               f"(min_count={min_count}; {enc.dropped_tokens:,} rarer tokens dropped)")
-    click.echo(f"cache:   {enc.path}")
-    click.echo("No trainer is available in this version yet: the corpus is encoded and cached, "
-               "and training will reuse it.")
+    click.echo(f"corpus:  {c!r}", err=True)
+    encoded = c.encode(min_count=min_count, max_size=max_size, progress=progress)
+    if len(encoded.vocab) == 0 or encoded.n_tokens == 0:
+        raise click.ClickException(
+            f"nothing to train on: {encoded.meta.get('total_tokens', 0):,} tokens, none of a word seen "
+            f"at least --min-count={min_count} times")
+    emb = trainer.fit(encoded, out, resume=resume, overwrite=overwrite)
+    meta = emb.meta
+    history = meta["history"]
+    click.echo(f"store:   {emb.path}")
+    click.echo(f"vocab:   {len(emb):,} words (min_count={min_count}), {encoded.n_tokens:,} tokens, "
+               f"{encoded.dropped_tokens:,} rarer tokens dropped")
+    click.echo(f"trained: {method}, dim {dim}, {epochs} epochs in {meta['training_seconds']:.1f} s, "
+               f"{meta['words_per_second'] or 0:,.0f} words/s")
+    click.echo("loss:    " + " ".join(f"{h['loss']:.4f}" for h in history))
+    probes = [w for w in emb.words[150:2000] if len(w) >= 6 and w.isalpha()][:4]
+    if probes:
+        table = emb.neighbors(probes, topn=5)
+        for word in probes:
+            near = table[table["query"] == word]
+            click.echo(f"  {word:>12} -> " + ", ".join(near["word"]))
 
 
 # -- stores --------------------------------------------------------------------------

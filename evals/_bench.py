@@ -1,0 +1,158 @@
+"""Small helpers shared by the benchmark scripts in ``evals/`` (not part of wordlab).
+
+Each benchmark runs every side of a comparison in its own Python subprocess, so that
+the peak resident set size (``ru_maxrss``) of a side is its own and not polluted by
+the other side or by the parent. A child prints one line ``BENCH-RESULT {json}`` with
+its measurements; the parent collects them and prints a plain-text table.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+RESULT_PREFIX = "BENCH-RESULT "
+
+
+def find_data_dir(explicit: str | None = None) -> Path:
+    """The shared data directory: ``--data``, ``$WORDLAB_DATA`` or ``../shared/data``
+    relative to the repository root. Exits with status 2 and a message when absent."""
+    candidates = []
+    if explicit:
+        candidates.append(("--data", Path(explicit).expanduser()))
+    elif os.environ.get("WORDLAB_DATA"):
+        candidates.append(("$WORDLAB_DATA", Path(os.environ["WORDLAB_DATA"]).expanduser()))
+    else:
+        candidates.append(("../shared/data (from the repository root)",
+                           REPO_ROOT / ".." / "shared" / "data"))
+    for how, path in candidates:
+        if path.is_dir():
+            return path.resolve()
+    how, path = candidates[0]
+    sys.stderr.write(f"error: the shared data directory was not found ({how}: {path}).\n"
+                     "Set WORDLAB_DATA to the directory holding corpora/ and eval/, "
+                     "or pass --data DIR.\n")
+    sys.exit(2)
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MiB (Linux: ru_maxrss is KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def rss_now_mb() -> dict[str, float]:
+    """Current RSS split into anonymous (private heap) and file-backed pages, MiB."""
+    out = {}
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "RssAnon", "RssFile"):
+                    out[key] = int(value.split()[0]) / 1024.0
+    except OSError:
+        pass
+    return out
+
+
+class Timer:
+    """``with Timer() as t: ...`` then ``t.s`` (seconds, perf_counter)."""
+
+    def __enter__(self):
+        self._t0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.s = time.perf_counter() - self._t0
+        return False
+
+
+def emit(result: dict) -> None:
+    """Child side: print the measurements as one JSON line (with peak RSS added)."""
+    result = dict(result)
+    result.setdefault("peak_rss_mb", round(peak_rss_mb(), 1))
+    now = rss_now_mb()
+    result.setdefault("rss_anon_end_mb", round(now.get("RssAnon", float("nan")), 1))
+    result.setdefault("rss_file_end_mb", round(now.get("RssFile", float("nan")), 1))
+    sys.stdout.write(RESULT_PREFIX + json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+def run_side(script: str, args: Sequence[str], env: dict | None = None,
+             timeout: float | None = None) -> dict:
+    """Run ``python script --side ...`` in a subprocess and return its JSON result.
+
+    The child's stderr is shown only when it fails.
+    """
+    cmd = [sys.executable, script, *args]
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=full_env, timeout=timeout)
+    wall = time.perf_counter() - t0
+    lines = [l for l in proc.stdout.splitlines() if l.startswith(RESULT_PREFIX)]
+    if proc.returncode != 0 or not lines:
+        sys.stderr.write(f"side failed ({proc.returncode}): {' '.join(cmd)}\n"
+                         f"--- stdout ---\n{proc.stdout[-4000:]}\n--- stderr ---\n{proc.stderr[-4000:]}\n")
+        return {"error": f"exit {proc.returncode}", "process_s": wall}
+    result = json.loads(lines[-1][len(RESULT_PREFIX):])
+    result["process_s"] = round(wall, 2)
+    return result
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence], align: str | None = None) -> str:
+    """A plain-text table; ``align`` is one of l/r per column (default: first l, rest r)."""
+    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    align = align or ("l" + "r" * (len(headers) - 1))
+
+    def fmt(row):
+        return "  ".join(c.ljust(w) if a == "l" else c.rjust(w) for c, w, a in zip(row, widths, align)).rstrip()
+
+    sep = "  ".join("-" * w for w in widths)
+    return "\n".join([fmt(cells[0]), sep] + [fmt(r) for r in cells[1:]])
+
+
+def fmt_s(seconds: float | None) -> str:
+    """Seconds, with a unit that keeps 3 significant digits readable."""
+    if seconds is None:
+        return "-"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.0f} us"
+    if seconds < 1:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds:.2f} s"
+
+
+def fmt_mb(mb: float | None) -> str:
+    return "-" if mb is None else f"{mb:,.0f} MiB"
+
+
+def fmt_int(n: int | None) -> str:
+    return "-" if n is None else f"{n:,}"
+
+
+def machine_line() -> str:
+    """One line describing the interpreter and machine."""
+    import platform
+    import numpy
+    try:
+        import gensim
+        gv = gensim.__version__
+    except ImportError:
+        gv = "absent"
+    mem = ""
+    try:
+        with open("/proc/meminfo") as fh:
+            kb = int(fh.readline().split()[1])
+        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
+    except OSError:
+        pass
+    import wordlab
+    return (f"Python {platform.python_version()}, numpy {numpy.__version__}, gensim {gv}, "
+            f"wordlab {wordlab.__version__}; {os.cpu_count()} CPUs{mem}")

@@ -1,0 +1,187 @@
+"""Numba kernels of word2vec with negative sampling (skip-gram and CBOW).
+
+Each call trains on sentences ``first..last-1`` of the encoded corpus, in order,
+Hogwild-style: several threads call it at once on disjoint sentence ranges and
+share ``syn0`` (input vectors) and ``syn1`` (output/context vectors) without locks.
+
+The update rules are word2vec.c's (Mikolov et al. 2013):
+
+    for each positive or negative target t with label y in {1, 0}:
+        g      = (y - sigmoid(syn0[c] . syn1[t])) * alpha
+        neu1e += g * syn1[t]
+        syn1[t] += g * syn0[c]              (skipped when the output matrix is frozen)
+    syn0[c] += lock[c] * neu1e              (lock 0 freezes a row)
+
+Skip-gram, as in word2vec.c and gensim, uses each context word's input vector to
+predict the centre word. CBOW predicts the centre from the mean (or sum) of the
+context vectors and adds the same ``neu1e`` to every context word.
+
+The sigmoid comes from word2vec.c's table over [-6, 6]; beyond it the sigmoid
+saturates to 0 or 1 and the update is still applied (word2vec.c). gensim instead
+skips such a pair; we follow word2vec.c because a saturated negative sample still
+carries the full gradient -alpha, which is what the true sigmoid gives in the limit.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from ._sampling import draw_noise, lcg_next
+
+MAX_EXP = 6.0
+EXP_TABLE_SIZE = 1000
+_TWO32 = np.uint64(1 << 32)
+
+
+def sigmoid_tables() -> tuple[np.ndarray, np.ndarray]:
+    """word2vec.c's sigmoid table, and -log(sigmoid) on the same grid (for the loss)."""
+    x = (np.arange(EXP_TABLE_SIZE, dtype=np.float64) / EXP_TABLE_SIZE * 2 - 1) * MAX_EXP
+    sig = 1.0 / (1.0 + np.exp(-x))
+    return sig.astype(np.float32), (-np.log(sig)).astype(np.float32)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _sigmoid_and_loss(f, label, sig_table, nlog_table):
+    """sigmoid(f) with word2vec.c's saturation, and -log P(label | f)."""
+    scale = EXP_TABLE_SIZE / MAX_EXP / 2.0
+    if f >= MAX_EXP:
+        sig = np.float32(1.0)
+    elif f <= -MAX_EXP:
+        sig = np.float32(0.0)
+    else:
+        sig = sig_table[int((f + MAX_EXP) * scale)]
+    z = f if label > 0 else -f          # loss is -log sigmoid(z)
+    if z >= MAX_EXP:
+        loss = 0.0
+    elif z <= -MAX_EXP:
+        loss = -z
+    else:
+        loss = nlog_table[int((z + MAX_EXP) * scale)]
+    return sig, loss
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _subsample(tokens, start, stop, keep, state, buf):
+    """Copy the kept tokens of tokens[start:stop] into buf; returns (n_kept, state)."""
+    n = 0
+    for p in range(start, stop):
+        w = tokens[p]
+        threshold = keep[w]
+        if threshold < _TWO32:
+            state = lcg_next(state)
+            if ((state >> np.uint64(16)) & np.uint64(0xFFFFFFFF)) >= threshold:
+                continue
+        buf[n] = w
+        n += 1
+    return n, state
+
+
+@njit(nogil=True, cache=True, fastmath=True, inline="always")
+def _negative_sampling_update(h, target_word, syn1, neu1e, alpha, negative, accept, alias, state,
+                              train_context, sig_table, nlog_table):
+    """One positive and ``negative`` noise targets against hidden vector h; updates
+    syn1 (unless frozen) and accumulates the input gradient in neu1e."""
+    dim = h.shape[0]
+    loss = 0.0
+    for d in range(negative + 1):
+        if d == 0:
+            t = target_word
+            label = np.float32(1.0)
+        else:
+            t, state = draw_noise(state, accept, alias)
+            if t == target_word:
+                continue
+            label = np.float32(0.0)
+        out = syn1[t]
+        f = np.float32(0.0)
+        for k in range(dim):
+            f += h[k] * out[k]
+        sig, l = _sigmoid_and_loss(f, label, sig_table, nlog_table)
+        loss += l
+        g = (label - sig) * alpha
+        for k in range(dim):
+            neu1e[k] += g * out[k]
+        if train_context:
+            for k in range(dim):
+                out[k] += g * h[k]
+    return loss, state
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def train_sentences(tokens, offsets, first, last, syn0, syn1, lock, keep, accept, alias,
+                    window, negative, cbow, cbow_mean, alpha_start, alpha_end, state,
+                    train_context, sig_table, nlog_table):
+    """Train on sentences ``first..last-1``; alpha moves linearly from ``alpha_start``
+    to ``alpha_end`` over their tokens.
+
+    Returns ``(loss, n_examples, state)``: the summed negative log-likelihood (float64),
+    the number of (centre, context) pairs (skip-gram) or centre words (CBOW), and the
+    advanced random state.
+    """
+    dim = syn0.shape[1]
+    neu1 = np.empty(dim, dtype=np.float32)
+    neu1e = np.empty(dim, dtype=np.float32)
+    longest = 0
+    for s in range(first, last):
+        longest = max(longest, offsets[s + 1] - offsets[s])
+    buf = np.empty(longest, dtype=np.int32)
+    total_words = max(offsets[last] - offsets[first], 1)
+    loss = 0.0
+    examples = 0
+    for s in range(first, last):
+        done = offsets[s] - offsets[first]
+        alpha = np.float32(alpha_start + (alpha_end - alpha_start) * (done / total_words))
+        n, state = _subsample(tokens, offsets[s], offsets[s + 1], keep, state, buf)
+        for i in range(n):
+            state = lcg_next(state)
+            radius = window - np.int64((state >> np.uint64(16)) % np.uint64(window))
+            lo = max(0, i - radius)
+            hi = min(n, i + radius + 1)
+            centre = buf[i]
+            if cbow:
+                for k in range(dim):
+                    neu1[k] = 0.0
+                count = 0
+                for j in range(lo, hi):
+                    if j != i:
+                        v = syn0[buf[j]]
+                        for k in range(dim):
+                            neu1[k] += v[k]
+                        count += 1
+                if count == 0:
+                    continue
+                if cbow_mean:
+                    inv = np.float32(1.0 / count)
+                    for k in range(dim):
+                        neu1[k] *= inv
+                for k in range(dim):
+                    neu1e[k] = 0.0
+                l, state = _negative_sampling_update(neu1, centre, syn1, neu1e, alpha, negative, accept,
+                                                     alias, state, train_context, sig_table, nlog_table)
+                loss += l
+                examples += 1
+                for j in range(lo, hi):
+                    if j != i:
+                        c = buf[j]
+                        m = lock[c]
+                        if m != 0.0:
+                            v = syn0[c]
+                            for k in range(dim):
+                                v[k] += m * neu1e[k]
+            else:
+                for j in range(lo, hi):
+                    if j == i:
+                        continue
+                    c = buf[j]
+                    for k in range(dim):
+                        neu1e[k] = 0.0
+                    h = syn0[c]
+                    l, state = _negative_sampling_update(h, centre, syn1, neu1e, alpha, negative, accept,
+                                                         alias, state, train_context, sig_table, nlog_table)
+                    loss += l
+                    examples += 1
+                    m = lock[c]
+                    if m != 0.0:
+                        for k in range(dim):
+                            h[k] += m * neu1e[k]
+    return loss, examples, state
