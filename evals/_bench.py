@@ -155,4 +155,24 @@ def machine_line() -> str:
         pass
     import wordlab
     return (f"Python {platform.python_version()}, numpy {numpy.__version__}, gensim {gv}, "
-            f"wordlab {wordlab.__version__}; {os.cpu_count()} CPUs{mem}")
+            f"wordlab {wordlab.__version__}; {os.cpu_count()} CPUs{mem}; "
+            f"load average at the end {load_average():.2f}")
+
+
+def load_average() -> float:
+    """The 1-minute load average (other processes compete for the CPUs when it is high)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
+def wait_idle(max_wait: float, threshold: float = 0.5) -> None:
+    """Wait up to ``max_wait`` seconds for the 1-minute load average to drop below
+    ``threshold``; says so on stderr either way."""
+    if max_wait <= 0:
+        return
+    deadline = time.time() + max_wait
+    while load_average() >= threshold and time.time() < deadline:
+        time.sleep(5)
+    sys.stderr.write(f"load average {load_average():.2f} at start\n")

@@ -160,6 +160,9 @@ def main(argv=None) -> int:
                     help="runs per side and input (fresh process each); the fastest is reported, "
                          "peak RSS is the largest")
     ap.add_argument("--tmp", help="where to put temporary files (default: system temp dir)")
+    ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
+                    help="wait up to SECONDS for the 1-minute load average to drop below 0.5 "
+                         "before starting (the machine may be shared)")
     # internal: run one side in this process and print a BENCH-RESULT line
     ap.add_argument("--side", choices=["wordlab", "gensim", "gensim-corpus_file"], help=argparse.SUPPRESS)
     ap.add_argument("--input", help=argparse.SUPPRESS)
@@ -182,6 +185,7 @@ def main(argv=None) -> int:
         sys.stderr.write(f"error: {gz} not found in the shared data directory\n")
         return 2
 
+    _bench.wait_idle(args.wait_idle)
     work = Path(tempfile.mkdtemp(prefix="wordlab-bench-encode-", dir=args.tmp))
     env = {"WORDLAB_CACHE": str(work / "cache"), "TMPDIR": str(work / "tmp")}
     (work / "tmp").mkdir()

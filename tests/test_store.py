@@ -645,7 +645,9 @@ def test_interrupt_between_renames_keeps_old_store(tmp_path, monkeypatch):
 
     def replace(src, dst, *a, **k):
         calls.append((Path(src), Path(dst)))
-        if Path(dst) == path:  # the old store is already aside; interrupt before new -> final
+        # The old store is already aside: interrupt the new -> final rename (only that one;
+        # the restore that follows is a real rename).
+        if Path(dst) == path and sum(d == path for _, d in calls) == 1:
             raise Interrupt()
         return real_replace(src, dst, *a, **k)
 

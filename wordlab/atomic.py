@@ -56,7 +56,11 @@ def atomic_directory(path: str | os.PathLike, overwrite: bool = True) -> Iterato
         if final.exists():
             old = _temporary_sibling(final)
             os.replace(final, old)
-            os.replace(tmp, final)
+            try:
+                os.replace(tmp, final)
+            except BaseException:
+                os.replace(old, final)  # put the previous one back
+                raise
             shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink()
         else:
             os.replace(tmp, final)

@@ -203,7 +203,8 @@ def info(store) -> None:
 def neighbors(store, words, topn, restrict_vocab) -> None:
     """Nearest neighbours (cosine) of WORDS in STORE."""
     emb = _open_store(store)
-    table = emb.neighbors(list(words), topn=topn, restrict_vocab=restrict_vocab)
+    words = list(dict.fromkeys(words))  # a word asked twice is answered once
+    table = emb.neighbors(words, topn=topn, restrict_vocab=restrict_vocab)
     for word in words:
         click.echo(f"{word}:")
         for row in table[table["query"] == word].itertuples():

@@ -6,6 +6,7 @@ A store is a directory::
     vocab.tsv          word<TAB>count, one line per row of vectors.npy
     meta.json          dim, method, hyperparameters, corpus fingerprint, version, times, loss
     unit_vectors.npy   rows of vectors.npy scaled to unit length (made on first use)
+    context_vectors.npy  optional: a trainer's output (context) matrix, so training can continue
 
 Opening maps ``vectors.npy`` (``np.load(mmap_mode="r")``) and reads ``meta.json``;
 the vocabulary is read on first use. Open time does not grow with the matrix.
@@ -85,6 +86,7 @@ class Embeddings:
         if self._counts is not None and self._counts.shape[0] != len(self._words):
             raise ValueError(f"{len(self._words)} words but {self._counts.shape[0]} counts")
         self._index: dict[str, int] | None = None
+        self.path: Path | None = None
         self.index  # refuse duplicates now
         self.meta: dict = {"dim": int(self._vectors.shape[1]), "method": "external"}
         self.meta.update(meta or {})
@@ -127,7 +129,10 @@ class Embeddings:
     def _load_vocab(self) -> None:
         path = self.path / "vocab.tsv"
         text = path.read_text(encoding="utf-8")
-        parts = re.split(r"[\t\n]", text[:-1] if text.endswith("\n") else text)
+        if not text:
+            parts: list[str] = []
+        else:
+            parts = re.split(r"[\t\n]", text[:-1] if text.endswith("\n") else text)
         words, counts = parts[0::2], parts[1::2]
         if len(words) != len(counts) or len(words) != self._vectors.shape[0]:
             lines = text.count("\n") + (not text.endswith("\n"))
@@ -206,6 +211,15 @@ class Embeddings:
         """gensim-compatible: the vector of ``word`` (unit length when ``norm``)."""
         i = self.index_of(word)
         return np.array(self.unit_vectors[i] if norm else self._vectors[i])
+
+    @property
+    def context_vectors(self) -> np.ndarray | None:
+        """The trainer's output (context) matrix, (n_words, dim), when the store keeps one."""
+        if getattr(self, "_context", None) is None and self.path is not None:
+            path = self.path / "context_vectors.npy"
+            if path.is_file():
+                self._context = np.load(path, mmap_mode="r")
+        return getattr(self, "_context", None)
 
     @property
     def unit_vectors(self) -> np.ndarray:
@@ -371,6 +385,8 @@ class Embeddings:
 
     def _write_store(self, directory: Path) -> None:
         np.save(directory / "vectors.npy", self._vectors)
+        if self.context_vectors is not None:
+            np.save(directory / "context_vectors.npy", self.context_vectors)
         from ..corpus.vocab import Vocabulary
         counts = self.counts if self.counts is not None else np.zeros(len(self), dtype=np.int64)
         Vocabulary(self.words, counts).save(directory / "vocab.tsv")

@@ -112,40 +112,48 @@ def read_text_vectors(path: Path, out_npy: Path, fmt: str = "text",
         words: list[str] = []
         block_words: list[bytes] = []
         block_values: list[bytes] = []
-        block_first_line = line_no + 1
+        block_lines: list[int] = []   # real line number of each row (blank lines are skipped)
         row = 0
+        separators = dim - 1
 
         def flush() -> None:
-            nonlocal row, block_first_line
+            nonlocal row
             if not block_words:
                 return
             if row + len(block_words) > n_rows:
-                bad = block_first_line + (n_rows - row)
-                raise InputFormatError(f"{path}, line {bad}: more vectors than the {n_rows} declared")
-            values = np.fromstring(b" ".join(block_values), dtype=np.float32, sep=" ") \
-                if _fromstring_ok else _parse_floats(block_values)
-            if values.shape[0] != len(block_words) * dim:
-                for j, v in enumerate(block_values):
+                raise InputFormatError(f"{path}, line {block_lines[n_rows - row]}: more vectors than the "
+                                       f"{n_rows} declared")
+            # Rows with an unusual separator count get an exact check (a long and a short
+            # row must not cancel out in the block total).
+            for j, v in enumerate(block_values):
+                if v.count(b" ") != separators:
                     found = len(v.split())
                     if found != dim:
-                        raise InputFormatError(f"{path}, line {block_first_line + j}: expected {dim} values "
+                        raise InputFormatError(f"{path}, line {block_lines[j]}: expected {dim} values "
                                                f"after the word, found {found}")
+            try:
+                values = np.fromstring(b" ".join(block_values), dtype=np.float32, sep=" ")
+            except ValueError:
+                values = None
+            if values is None or values.shape[0] != len(block_words) * dim:
+                for j, v in enumerate(block_values):
                     try:
                         [float(x) for x in v.split()]
                     except ValueError:
-                        raise InputFormatError(f"{path}, line {block_first_line + j}: "
-                                               f"a value is not a number: {v[:60]!r}") from None
+                        raise InputFormatError(f"{path}, line {block_lines[j]}: a value is not a number: "
+                                               f"{v[:60]!r}") from None
+                raise InputFormatError(f"{path}, lines {block_lines[0]}-{block_lines[-1]}: unreadable values")
             vectors[row:row + len(block_words)] = values.reshape(-1, dim)
             for j, w in enumerate(block_words):
                 try:
                     words.append(w.decode("utf-8", errors=unicode_errors))
                 except UnicodeDecodeError as e:
-                    raise InputFormatError(f"{path}, line {block_first_line + j}: word is not valid UTF-8 "
+                    raise InputFormatError(f"{path}, line {block_lines[j]}: word is not valid UTF-8 "
                                            f"({e.reason}); pass unicode_errors='replace'") from None
             row += len(block_words)
             block_words.clear()
             block_values.clear()
-            block_first_line = line_no + 1
+            block_lines.clear()
 
         for line in lines:
             line_no += 1
@@ -155,6 +163,7 @@ def read_text_vectors(path: Path, out_npy: Path, fmt: str = "text",
             word, _, values = line.partition(b" ")
             block_words.append(word)
             block_values.append(values)
+            block_lines.append(line_no)
             if len(block_words) >= _BLOCK_LINES:
                 flush()
         flush()
@@ -164,13 +173,6 @@ def read_text_vectors(path: Path, out_npy: Path, fmt: str = "text",
         vectors.flush()
         del vectors
     return words
-
-
-_fromstring_ok = True
-
-
-def _parse_floats(chunks: list[bytes]) -> np.ndarray:
-    return np.array(b" ".join(chunks).split(), dtype=np.float32)
 
 
 def _chain_first(first: bytes, rest: Iterable[bytes]) -> Iterable[bytes]:

@@ -268,9 +268,9 @@ class Trainer:
         if init_vectors is not None:
             self._copy_init(init_vectors, "vectors")
         if init_context is not None:
-            if "context" not in self._weights:
+            if "context_vectors" not in self._weights:
                 raise WordlabError(f"method {self.method} has no context matrix to initialise")
-            self._copy_init(init_context, "context")
+            self._copy_init(init_context, "context_vectors")
 
     def _copy_init(self, source, name: str) -> None:
         target = self._weights[name]

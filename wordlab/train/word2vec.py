@@ -105,7 +105,7 @@ class Word2Vec(Trainer):
         def zeros(arr: np.ndarray, rng: np.random.Generator) -> None:
             arr[:] = 0.0
 
-        return {"vectors": ((n_words, dim), uniform), "context": ((n_words, dim), zeros)}
+        return {"vectors": ((n_words, dim), uniform), "context_vectors": ((n_words, dim), zeros)}
 
     def _prepare(self, encoded: EncodedCorpus) -> None:
         counts = encoded.vocab.counts
@@ -126,7 +126,7 @@ class Word2Vec(Trainer):
         offsets = np.asarray(enc.offsets)
         tokens = np.asarray(enc.tokens)
         syn0 = np.asarray(self._weights["vectors"])
-        syn1 = np.asarray(self._weights["context"])
+        syn1 = np.asarray(self._weights["context_vectors"])
         base = offsets[first]
         span = max(int(offsets[last] - base), 1)
         s = first

@@ -1,0 +1,175 @@
+"""wordlab SGNS/CBOW versus gensim on enwiki-text8style (16.9M tokens), one run.
+
+Same settings for every side: dim 100, window 5, negative 5, sample 1e-3,
+min_count 5, 5 epochs, 2 workers, alpha 0.025. gensim runs the way its
+documentation recommends for this file (``sentences=Text8Corpus(path)``) and also
+with ``corpus_file`` on the same text re-cut into lines of 1,000 words.
+
+Each side runs in its own process (peak RSS is that process's maximum resident set).
+Reported: training words/s (corpus tokens kept by min_count x epochs / training
+seconds; the same numerator for every side), end-to-end words/s and wall time
+(including encoding / vocabulary building), peak RSS, and quality measured by the
+same evaluator for every side (gensim's, on KeyedVectors): Google analogies
+(questions-words.txt, 3CosAdd, restrict_vocab=30,000), WS-353 and SimLex-999
+Spearman.
+
+Goals (issue 3): analogy within 2 points and WS-353 within 0.03 of gensim for both
+methods; training words/s at least gensim's best mode; peak RSS no higher than gensim's.
+
+Usage: python evals/bench_word2vec.py [--methods sgns,cbow] [--epochs 5] [--workers 2]
+       [--limit-tokens N]   (a prefix of the corpus, for a quick smoke run)
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import data_dir, peak_rss_mb, run_side, table  # noqa: E402
+
+SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5, alpha=0.025)
+
+
+def evaluate(kv) -> dict:
+    from gensim.test.utils import datapath
+    analogy, _ = kv.evaluate_word_analogies(datapath("questions-words.txt"), restrict_vocab=30000)
+    ws = kv.evaluate_word_pairs(datapath("wordsim353.tsv"))
+    sl = kv.evaluate_word_pairs(datapath("simlex999.txt"))
+    return {"analogy": float(analogy), "ws353": float(ws[1][0]), "simlex": float(sl[1][0])}
+
+
+def side_wordlab(corpus: str, method: str, epochs: int, workers: int, out: str) -> dict:
+    import wordlab
+    from wordlab.train import make_trainer
+    t0 = time.time()
+    encoded = wordlab.Corpus(corpus).encode(min_count=SETTINGS["min_count"], cache=False, progress=False)
+    t_encode = time.time() - t0
+    trainer = make_trainer(method, dim=SETTINGS["dim"], window=SETTINGS["window"], negative=SETTINGS["negative"],
+                           sample=SETTINGS["sample"], alpha=SETTINGS["alpha"], min_count=SETTINGS["min_count"],
+                           epochs=epochs, workers=workers, seed=1, progress=False)
+    t1 = time.time()
+    emb = trainer.fit(encoded, out, overwrite=True)
+    t_train = time.time() - t1
+    return {"tokens": encoded.n_tokens, "vocab": len(emb), "encode_s": t_encode, "train_s": t_train,
+            "total_s": time.time() - t0, **evaluate(emb.to_gensim())}
+
+
+def side_gensim(corpus: str, method: str, epochs: int, workers: int, mode: str) -> dict:
+    from gensim.models import Word2Vec
+    from gensim.models.word2vec import Text8Corpus
+    kwargs = dict(vector_size=SETTINGS["dim"], window=SETTINGS["window"], negative=SETTINGS["negative"],
+                  sample=SETTINGS["sample"], min_count=SETTINGS["min_count"], alpha=SETTINGS["alpha"],
+                  sg=int(method == "sgns"), hs=0, workers=workers, epochs=epochs, seed=1)
+    t0 = time.time()
+    model = Word2Vec(**kwargs)
+    if mode == "sentences":
+        sentences = Text8Corpus(corpus)
+        model.build_vocab(sentences)
+    else:
+        model.build_vocab(corpus_file=corpus)
+    t_vocab = time.time() - t0
+    tokens = int(sum(model.wv.get_vecattr(w, "count") for w in model.wv.index_to_key))
+    t1 = time.time()
+    if mode == "sentences":
+        model.train(sentences, total_examples=model.corpus_count, epochs=epochs)
+    else:
+        model.train(corpus_file=corpus, total_words=model.corpus_total_words, epochs=epochs)
+    t_train = time.time() - t1
+    return {"tokens": tokens, "vocab": len(model.wv), "encode_s": t_vocab, "train_s": t_train,
+            "total_s": time.time() - t0, **evaluate(model.wv)}
+
+
+def prepare_inputs(limit_tokens: int | None, tmp: Path) -> tuple[str, str]:
+    """The text8 file for 'sentences' sides, and the same text in 1,000-word lines."""
+    source = data_dir() / "corpora" / "enwiki-text8style.txt.gz"
+    lines_path = tmp / "text8-1000-word-lines.txt"
+    plain = str(source)
+    n = 0
+    with gzip.open(source, "rt", encoding="utf-8") as fin, open(lines_path, "w", encoding="utf-8") as fout:
+        rest: list[str] = []
+        while True:
+            chunk = fin.read(1 << 22)
+            if not chunk:
+                break
+            words = chunk.split()
+            if chunk[-1:].isspace() or not words:
+                words, carry = rest + words, []
+            else:
+                words, carry = rest + words[:-1], [words[-1]]
+            rest = carry
+            while len(words) >= 1000:
+                fout.write(" ".join(words[:1000]) + "\n")
+                words = words[1000:]
+                n += 1000
+            rest = words + rest
+            if limit_tokens and n >= limit_tokens:
+                break
+        if rest and not (limit_tokens and n >= limit_tokens):
+            fout.write(" ".join(rest) + "\n")
+    if limit_tokens:
+        # A prefix of the corpus as one line, like the original (for the 'sentences' sides).
+        plain = str(tmp / "text8-prefix.txt")
+        with open(lines_path, encoding="utf-8") as fin, open(plain, "w", encoding="utf-8") as fout:
+            fout.write(" ".join(line.strip() for line in fin))
+    return plain, str(lines_path)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--methods", default="sgns,cbow")
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--limit-tokens", type=int, default=None)
+    ap.add_argument("--skip-corpus-file", action="store_true", help="Skip gensim's corpus_file mode.")
+    ap.add_argument("--side", help=argparse.SUPPRESS)
+    ap.add_argument("--corpus", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+
+    if args.side:
+        tool, method, mode = args.side.split(":")
+        if tool == "wordlab":
+            result = side_wordlab(args.corpus, method, args.epochs, args.workers, args.out)
+        else:
+            result = side_gensim(args.corpus, method, args.epochs, args.workers, mode)
+        result["peak_rss_mb"] = peak_rss_mb()
+        print(json.dumps(result))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="wordlab-bench-") as tmp:
+        tmp = Path(tmp)
+        plain, lines = prepare_inputs(args.limit_tokens, tmp)
+        rows = []
+        for method in args.methods.split(","):
+            sides = [("wordlab", "encoded", plain), ("gensim", "sentences", plain)]
+            if not args.skip_corpus_file:
+                sides.append(("gensim", "corpus_file", lines))
+            for tool, mode, corpus in sides:
+                label = f"{tool} {method}" + (f" ({mode})" if tool == "gensim" else "")
+                print(f"running {label} ...", file=sys.stderr, flush=True)
+                common = ["--epochs", str(args.epochs), "--workers", str(args.workers), "--corpus", corpus]
+                r = run_side(__file__, ["--side", f"{tool}:{method}:{mode}", *common, "--out", str(tmp / f"{method}-store")],
+                             env={"WORDLAB_CACHE": str(tmp / "cache")})
+                words = r["tokens"] * args.epochs
+                rows.append({"side": label, "train_wps": words / r["train_s"], "total_wps": words / r["total_s"],
+                             "train_s": r["train_s"], "total_s": r["total_s"], "rss": r["peak_rss_mb"],
+                             "analogy": r["analogy"], "ws353": r["ws353"], "simlex": r["simlex"],
+                             "vocab": r["vocab"], "tokens": r["tokens"]})
+                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    print(f"corpus: enwiki-text8style{' (first %d tokens)' % args.limit_tokens if args.limit_tokens else ''}; "
+          f"dim 100, window 5, negative 5, sample 1e-3, min_count 5, epochs {args.epochs}, workers {args.workers}")
+    print(table(rows, [("side", "side", "s"), ("train_wps", "train words/s", ",.0f"),
+                       ("total_wps", "end-to-end words/s", ",.0f"), ("train_s", "train s", ".1f"),
+                       ("total_s", "wall s", ".1f"), ("rss", "peak RSS MB", ",.0f"),
+                       ("analogy", "analogy@30k", ".3f"), ("ws353", "WS-353", ".3f"), ("simlex", "SimLex", ".3f"),
+                       ("vocab", "vocab", ",d")]))
+
+
+if __name__ == "__main__":
+    main()
