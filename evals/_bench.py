@@ -137,7 +137,7 @@ def fmt_int(n: int | None) -> str:
     return "-" if n is None else f"{n:,}"
 
 
-def machine_line() -> str:
+def machine_line(load_at_start: float | None = None) -> str:
     """One line describing the interpreter and machine."""
     import platform
     import numpy
@@ -156,7 +156,9 @@ def machine_line() -> str:
     import wordlab
     return (f"Python {platform.python_version()}, numpy {numpy.__version__}, gensim {gv}, "
             f"wordlab {wordlab.__version__}; {os.cpu_count()} CPUs{mem}; "
-            f"load average at the end {load_average():.2f}")
+            + "1-min load average: "
+            + (f"{load_at_start:.2f} at start, " if load_at_start is not None else "")
+            + f"{load_average():.2f} at end (other processes share the CPUs when above ~0.5)")
 
 
 def load_average() -> float:

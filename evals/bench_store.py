@@ -232,6 +232,7 @@ def main(argv=None) -> int:
     _bench.wait_idle(args.wait_idle)
     work = Path(tempfile.mkdtemp(prefix="wordlab-bench-store-", dir=args.tmp))
     started = time.time()
+    load0 = _bench.load_average()
     try:
         common = ["--work", str(work), "--rows", str(args.rows), "--dim", str(args.dim),
                   "--seed", str(args.seed), "--repeat", str(args.repeat)]
@@ -255,7 +256,7 @@ def main(argv=None) -> int:
         results["wordlab-bin-hit"] = run("wordlab-bin", "cache-bin", [work / "cache-bin" / "stores"])
         results["gensim-w2v"] = run("gensim-w2v", "cache-g", [bin_])
         results["gensim-mmap"] = run("gensim-mmap", "cache-g", [gkv, work / "gensim.kv.vectors.npy"])
-        report(args, setup, results, time.time() - started)
+        report(args, setup, results, time.time() - started, load0)
     finally:
         if args.keep:
             print(f"(kept {work})")
@@ -264,10 +265,10 @@ def main(argv=None) -> int:
     return 0
 
 
-def report(args, setup: dict, results: dict, elapsed: float) -> None:
+def report(args, setup: dict, results: dict, elapsed: float, load0: float) -> None:
     print(f"bench_store: {args.rows:,} words x {args.dim} dims float32 (standard normal, seed {args.seed}), "
           f"query most_similar({QUERY!r}, topn=10)")
-    print(_bench.machine_line())
+    print(_bench.machine_line(load0))
     print()
     names = {
         "wordlab-store": "wordlab load(store dir), no unit vectors yet",

@@ -4,6 +4,7 @@ bad input and the ``wordlab train`` command."""
 from __future__ import annotations
 
 import json
+import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -29,6 +30,10 @@ FAST = dict(dim=16, epochs=5, window=5, sample=0, min_count=1, progress=False)
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("WORDLAB_CACHE", str(tmp_path / "cache"))
+    # encodings of Python iterables go to tempfile.mkdtemp(): keep them inside tmp_path
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
 
 
 def planted_sentences(n_sentences: int = 2000, length: int = 10, seed: int = 0) -> list[list[str]]:
@@ -314,12 +319,55 @@ def test_resume_equals_an_uninterrupted_run(planted, tmp_path):
         Word2Vec(method="sgns", **params).fit(encoded, out)
     assert json.loads((work / "state.json").read_text())["epochs_done"] == 1
 
+    # a crash in the middle of epoch 2 leaves half-trained live weights: resume must
+    # start from the checkpoint of epoch 1, not from them
+    for name in ("vectors", "context_vectors"):
+        live = np.load(work / f"{name}.npy", mmap_mode="r+")
+        live[:] = 123.0
+        live.flush()
+        del live
+
     b = Word2Vec(method="sgns", **params).fit(encoded, out, resume=True)
     assert b.path == out and not work.exists()
     assert np.array_equal(load_vectors(a.path), load_vectors(out))
     assert np.array_equal(np.asarray(a.context_vectors), np.asarray(b.context_vectors))
     assert [h["epoch"] for h in b.meta["history"]] == [1, 2, 3]
     assert b.meta["loss_history"] == a.meta["loss_history"]
+
+
+def test_interrupted_after_the_last_epoch_resumes_to_the_same_store(planted, tmp_path):
+    _, encoded = planted
+    params = dict(FAST, epochs=2, workers=1, seed=9)
+    a = train(encoded, "cbow", tmp_path / "A", **params)
+
+    def boom(report):
+        if report.epoch == report.epochs:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        Word2Vec(method="cbow", callbacks=[boom], **params).fit(encoded, tmp_path / "B")
+    assert not (tmp_path / "B").exists()
+    b = Word2Vec(method="cbow", **params).fit(encoded, tmp_path / "B", resume=True)
+    assert np.array_equal(load_vectors(a.path), load_vectors(b.path))
+    assert b.meta["loss_history"] == a.meta["loss_history"]
+
+
+def test_resume_without_an_interrupted_run_starts_afresh(planted, tmp_path, capsys):
+    _, encoded = planted
+    params = dict(FAST, epochs=1, workers=1)
+    a = train(encoded, "sgns", tmp_path / "A", **params)
+    b = train(encoded, "sgns", tmp_path / "B", resume=True, **params)
+    assert "nothing to resume" in capsys.readouterr().err
+    assert np.array_equal(load_vectors(a.path), load_vectors(b.path))
+
+
+def test_default_output_goes_under_the_cache(planted, tmp_path):
+    _, encoded = planted
+    emb = train(encoded, "sgns", **dict(FAST, epochs=1, workers=1))
+    assert emb.path.parent == tmp_path / "cache" / "runs"
+    assert emb.path.name.startswith("sgns-")
+    second = train(encoded, "sgns", **dict(FAST, epochs=1, workers=1))
+    assert second.path != emb.path and second.path.parent == emb.path.parent
 
 
 def test_overwrite_discards_an_interrupted_run(planted, tmp_path):
@@ -413,7 +461,7 @@ def test_store_contents(planted, tmp_path):
         assert (out / name).is_file(), name
     assert not (out / "state.json").exists() and not (out / "checkpoint").exists()
     assert not (tmp_path / ".store.training").exists()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
 
     counts = Counter(w for s in sentences for w in s)
     lines = (out / "vocab.tsv").read_text(encoding="utf-8").splitlines()
@@ -472,9 +520,20 @@ def test_bad_input_raises_wordlab_errors(planted, tmp_path):
         train(encoded, "sgns", tmp_path / "e5", **dict(FAST, epochs=0))
     with pytest.raises(WordlabError, match="method"):
         Word2Vec(method="glove", **FAST).fit(encoded, tmp_path / "e6")
+    with pytest.raises(WordlabError, match="negative"):
+        train(encoded, "sgns", tmp_path / "e7", **dict(FAST, negative=0))
+    with pytest.raises(WordlabError, match="alpha"):
+        train(encoded, "sgns", tmp_path / "e8", **dict(FAST, alpha=0.0))
+    with pytest.raises(WordlabError, match="min_alpha"):
+        train(encoded, "sgns", tmp_path / "e9", **dict(FAST, alpha=0.01, min_alpha=0.02))
+    with pytest.raises(WordlabError, match="sample"):
+        train(encoded, "sgns", tmp_path / "e10", **dict(FAST, sample=-1.0))
+    with pytest.raises(WordlabError, match="workers"):
+        train(encoded, "sgns", tmp_path / "e11", **dict(FAST, workers=0))
     with pytest.raises(ValueError, match="unknown method"):
         make_trainer("glove")
-    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("e")) == []
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
 
 
 def test_existing_output_is_refused_unless_overwrite(planted, tmp_path):
@@ -497,7 +556,7 @@ def test_existing_output_is_refused_unless_overwrite(planted, tmp_path):
     assert emb.meta["params"]["seed"] == 2
     assert not (out / "marker.txt").exists()
     assert not np.array_equal(load_vectors(out), first)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["other", "out"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name not in ("cache", "scratch")) == ["other", "out"]
 
 
 # -- 10. the command line -------------------------------------------------------------------
@@ -561,3 +620,16 @@ def test_cli_train_small_file(tmp_path):
     emb = wordlab.load(out)
     assert sorted(emb.words) == sorted(GROUP_A + GROUP_B)
     assert emb.meta["method"] == "cbow" and len(emb.meta["loss_history"]) == 2
+
+
+def test_cli_train_refuses_a_corpus_without_frequent_words(tmp_path):
+    from wordlab.cli.main import cli
+    corpus = tmp_path / "rare.txt"
+    corpus.write_text("every word here occurs once only\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["train", str(corpus), "-o", str(tmp_path / "run"), "--no-progress"])
+    assert result.exit_code == 1
+    errors = error_lines(result.output)
+    assert len(errors) == 1 and "min-count" in errors[0]
+    assert not (tmp_path / "run").exists()
+    resume = CliRunner().invoke(cli, ["train", str(corpus), "--resume", "--no-progress"])
+    assert resume.exit_code == 2 and "--out" in resume.output

@@ -6,9 +6,10 @@ import json
 import os
 from itertools import chain
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported on use: training never needs it
+    import pandas as pd
 
 from ..errors import WordlabError
 from ..paths import cache_root
@@ -166,8 +167,8 @@ class Corpus:
         if vocab is None and min_count < 1:
             raise ValueError(f"min_count must be at least 1, not {min_count}")
         fp = self.fingerprint()
-        vocab_key = (None if vocab is None else
-                     hashlib.sha256("\n".join(vocab.words).encode("utf-8")).hexdigest())
+        vocab_key = (None if vocab is None else hashlib.sha256(
+            "\n".join(f"{w}\t{c}" for w, c in zip(vocab.words, vocab.counts.tolist())).encode("utf-8")).hexdigest())
         settings = {"min_count": min_count, "max_size": max_size, "vocab": vocab_key}
         if out is None:
             if fp is not None and cache:
@@ -177,8 +178,7 @@ class Corpus:
                 if (out / "meta.json").is_file():
                     return EncodedCorpus(out)
             else:
-                import tempfile
-                out = Path(tempfile.mkdtemp(prefix="wordlab-corpus-")) / "encoded"
+                out = _temporary_encoding_dir()
         meta = {"source": fp, "settings": settings}
         with _progress_bar(self, progress, "encoding") as update:
             return write_encoded(self.batches(update), Path(out), min_count, max_size, vocab, meta)
@@ -188,6 +188,18 @@ class Corpus:
             return f"<Corpus from {type(self._iterable).__name__}, {self.tokenizer!r}>"
         head = ", ".join(str(f) for f in self.files[:3]) + (", ..." if len(self.files) > 3 else "")
         return f"<Corpus {len(self.files)} file(s) [{head}], {self.tokenizer!r}>"
+
+
+def _temporary_encoding_dir() -> Path:
+    """A directory for an uncached encoding, removed when the interpreter exits."""
+    import atexit
+    import shutil
+    import tempfile
+    root = cache_root() / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="encoded-", dir=root))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    return tmp / "encoded"
 
 
 def _is_path_list(source) -> bool:

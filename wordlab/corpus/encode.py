@@ -66,6 +66,42 @@ class EncodedCorpus:
         self.offsets = np.load(self.path / "offsets.npy", mmap_mode="r")
         self.vocab = Vocabulary.load(self.path / "vocab.tsv")
         self.vocab.total_tokens = int(self.meta["total_tokens"])
+        self._fd: int | None = None
+        self._data_offset = 0
+
+    def read_tokens(self, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Token ids ``start:stop`` copied into a private buffer by ``pread``.
+
+        Unlike slicing ``tokens``, this maps no pages into the process, so a trainer that
+        streams the corpus keeps a resident set independent of the corpus length.
+        Thread-safe.
+        """
+        n = int(stop) - int(start)
+        out = np.empty(n, dtype=np.int32) if out is None else out[:n]
+        if n == 0:
+            return out
+        if self._fd is None:
+            with open(self.path / "tokens.npy", "rb") as fh:
+                version = np.lib.format.read_magic(fh)
+                (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                 else np.lib.format.read_array_header_2_0)(fh)
+                self._data_offset = fh.tell()
+            self._fd = os.open(self.path / "tokens.npy", os.O_RDONLY)
+        view = memoryview(out).cast("B")
+        got = os.preadv(self._fd, [view], self._data_offset + 4 * int(start))
+        while got < view.nbytes:  # short reads are legal
+            more = os.preadv(self._fd, [view[got:]], self._data_offset + 4 * int(start) + got)
+            if more <= 0:
+                raise OSError(f"{self.path / 'tokens.npy'}: unexpected end of file")
+            got += more
+        return out
+
+    def __del__(self):
+        if getattr(self, "_fd", None) is not None:
+            try:
+                os.close(self._fd)
+            except OSError:
+                pass
 
     @property
     def n_tokens(self) -> int:

@@ -27,7 +27,10 @@ def _is_glob(text: str) -> bool:
 
 
 def resolve_inputs(spec: "str | os.PathLike | Iterable[str | os.PathLike]") -> list[Path]:
-    """Expand files, directories and globs into a sorted, de-duplicated list of files.
+    """Expand files, directories and globs into a de-duplicated list of files.
+
+    Files named explicitly keep the order given; a directory's files (recursive) and a
+    glob's matches are sorted.
 
     Raises ``WordlabError`` naming the input when a path does not exist, a glob
     matches nothing, or a directory holds no files.

@@ -1,7 +1,7 @@
 """The default tokenizer: Unicode-aware, keeps combining marks inside words.
 
-A word is a run of letters, digits and combining marks (Unicode categories L*, N*,
-M*), plus the zero-width joiners U+200C/U+200D that Sinhala writes inside conjuncts
+A word is a letter or digit followed by letters, digits and combining marks (Unicode
+categories L*, N*, M*), plus the zero-width joiners U+200C/U+200D that Sinhala writes inside conjuncts
 (``ශ්‍රී``). An apostrophe (``'``, ``’`` or the modifier letter ``ʼ`` U+02BC) between
 two word characters stays inside the word (``don't``, Navajo ``kʼehjígo``); digit
 groups joined by ``.`` or ``,`` stay one number (``3,794,101``). Everything else,
@@ -51,7 +51,9 @@ def _combining_mark_class() -> str:
 @functools.lru_cache(maxsize=1)
 def _unicode_word_pattern() -> re.Pattern:
     w = f"(?:[^\\W_]|[{_combining_mark_class()}{_JOINERS}])"
-    return re.compile(f"\\d+(?:[.,]\\d+)+|{w}+(?:[{_APOSTROPHES}]{w}+)*")
+    # A word starts with a letter or digit: a mark or joiner after a space or "." (seen in
+    # Sinhala news) is dropped rather than becoming a token of its own.
+    return re.compile(f"\\d+(?:[.,]\\d+)+|[^\\W_]{w}*(?:[{_APOSTROPHES}]{w}+)*")
 
 
 # The same language restricted to ASCII input; several times faster than the Unicode one.
@@ -122,7 +124,7 @@ class Tokenizer:
     def settings(self) -> dict | None:
         """A JSON-able description for cache keys; None when it cannot be described."""
         desc: dict = {"lowercase": self.lowercase, "normalize": self.normalize,
-                      "sentence_split": self.sentence_split, "rules": 2}
+                      "sentence_split": self.sentence_split, "rules": 3}
         if self.pattern is not None:
             desc["pattern"] = [self.pattern.pattern, self.pattern.flags]
         if self.function is not None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported on use: training never needs it
+    import pandas as pd
 
 from ..atomic import atomic_file
 from ..errors import InputFormatError, UnknownWordError
@@ -136,6 +138,8 @@ class Vocabulary:
             kept = int(self.counts[mask].sum())
             rows.append({"min_count": int(m), "types": int(mask.sum()), "tokens": kept,
                          "token_coverage": kept / total, "type_share": float(mask.mean()) if len(self) else 0.0})
+        import pandas as pd
+
         return pd.DataFrame(rows)
 
     # -- persistence ----------------------------------------------------------------

@@ -20,10 +20,12 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported on use: training never needs it
+    import pandas as pd
 
 from .._version import __version__
 from ..atomic import atomic_directory, atomic_file
@@ -42,6 +44,8 @@ class Neighbors(list):
     """A list of ``(word, similarity)`` pairs, as gensim returns, that shows as a table."""
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame(list(self), columns=["word", "similarity"])
 
     def _repr_html_(self) -> str:
@@ -318,6 +322,8 @@ class Embeddings:
         records = [(q, rank + 1, vocab[i], float(s))
                    for q, row_ids, row_scores in zip(words, ids.tolist(), scores.tolist())
                    for rank, (i, s) in enumerate(zip(row_ids, row_scores)) if i >= 0]
+        import pandas as pd
+
         return pd.DataFrame(records, columns=["query", "rank", "word", "similarity"])
 
     def analogy(self, a: str, b: str, c: str, method: str = "3cosadd", topn: int = 1,

@@ -124,24 +124,31 @@ class Word2Vec(Trainer):
                      status: np.ndarray, loss: np.ndarray) -> None:
         enc = self._encoded
         offsets = np.asarray(enc.offsets)
-        tokens = np.asarray(enc.tokens)
         syn0 = np.asarray(self._weights["vectors"])
         syn1 = np.asarray(self._weights["context_vectors"])
         base = offsets[first]
         span = max(int(offsets[last] - base), 1)
+        buffer = np.empty(0, dtype=np.int32)
         s = first
         while s < last and not self._stop.is_set():
             e = int(np.searchsorted(offsets, offsets[s] + _SUBCHUNK_TOKENS, side="right")) - 1
             e = min(max(e, s + 1), last)
+            # Tokens are read into a private buffer (not through the memory map) so the
+            # resident set does not grow with the corpus.
+            n = int(offsets[e] - offsets[s])
+            if buffer.shape[0] < n:
+                buffer = np.empty(n, dtype=np.int32)
+            tokens = enc.read_tokens(offsets[s], offsets[e], buffer)
+            local = offsets[s:e + 1] - offsets[s]
             a0 = self._alpha_at(epoch, (offsets[s] - base) / span)
             a1 = self._alpha_at(epoch, (offsets[e] - base) / span)
-            l, n, state = train_sentences(tokens, offsets, s, e, syn0, syn1, self._locks, self._keep,
-                                          self._accept, self._alias, self.window, self.negative,
-                                          self.method == "cbow", self.cbow_mean, np.float32(a0), np.float32(a1),
-                                          np.uint64(state), not self._freeze_context, self._sig, self._nlog)
+            l, n_examples, state = train_sentences(
+                tokens, local, 0, e - s, syn0, syn1, self._locks, self._keep, self._accept, self._alias,
+                self.window, self.negative, self.method == "cbow", self.cbow_mean, np.float32(a0),
+                np.float32(a1), np.uint64(state), not self._freeze_context, self._sig, self._nlog)
             loss[thread] += l
-            status[thread, 0] += offsets[e] - offsets[s]
-            status[thread, 1] += n
+            status[thread, 0] += n
+            status[thread, 1] += n_examples
             s = e
 
     def _train_epoch(self, epoch: int, report: Callable) -> tuple[float, int]:
