@@ -76,10 +76,16 @@ def lcg_next(state: np.uint64) -> np.uint64:
 
 
 @njit(nogil=True, cache=True, inline="always")
+def uniform_below(state: np.uint64, n: int) -> np.int64:
+    """A draw in [0, n) from the high 32 bits of a state (multiply-shift, n < 2**32)."""
+    return np.int64(((state >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
+
+
+@njit(nogil=True, cache=True, inline="always")
 def draw_noise(state: np.uint64, accept: np.ndarray, alias: np.ndarray) -> tuple:
     """One negative sample by the alias method; returns (word, new state)."""
     state = lcg_next(state)
-    column = np.int64((state >> np.uint64(16)) % np.uint64(accept.shape[0]))
+    column = uniform_below(state, accept.shape[0])
     state = lcg_next(state)
     u = np.float32((state >> np.uint64(40)) & np.uint64(0xFFFFFF)) * np.float32(1.0 / 16777216.0)
     word = column if u < accept[column] else np.int64(alias[column])

@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._sampling import draw_noise, lcg_next
+from ._sampling import draw_noise, lcg_next, uniform_below
 
 MAX_EXP = 6.0
 EXP_TABLE_SIZE = 1000
@@ -134,7 +134,7 @@ def train_sentences(tokens, offsets, first, last, syn0, syn1, lock, keep, accept
         n, state = _subsample(tokens, offsets[s], offsets[s + 1], keep, state, buf)
         for i in range(n):
             state = lcg_next(state)
-            radius = window - np.int64((state >> np.uint64(16)) % np.uint64(window))
+            radius = window - uniform_below(state, window)   # uniform in 1..window
             lo = max(0, i - radius)
             hi = min(n, i + radius + 1)
             centre = buf[i]

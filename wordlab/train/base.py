@@ -181,7 +181,7 @@ class Trainer:
         fingerprint = {"source": encoded.meta.get("source"), "settings": encoded.meta.get("settings"),
                        "n_tokens": encoded.n_tokens, "vocab_size": len(vocab)}
         options = {"freeze_context": bool(freeze_context),
-                   "frozen_words": sorted(set(frozen_words)) if frozen_words else [],
+                   "frozen_words": sorted(set(map(str, frozen_words))) if frozen_words is not None else [],
                    "init_vectors": _describe_init(init_vectors), "init_context": _describe_init(init_context)}
         params = self.get_params()
 
