@@ -42,22 +42,56 @@ def find_data_dir(explicit: str | None = None) -> Path:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MiB (Linux: ru_maxrss is KiB)."""
+    """Peak resident set size of this process image so far, in MiB.
+
+    This is ``VmHWM`` from ``/proc/self/status`` where available, and
+    ``ru_maxrss`` otherwise. The two agree for a process that was not started by a
+    bigger one, but on Linux ``getrusage(RUSAGE_SELF).ru_maxrss`` of a child started
+    with fork/vfork + exec carries over the *parent's* high-water mark (the kernel
+    keeps the old image's peak across ``execve``), so a side started from a parent
+    holding 150 MB could never report less than 150 MB. ``VmHWM`` belongs to the
+    new image only. Both are recorded (``ru_maxrss_mb`` too) and the parents are kept
+    small so that they agree.
+    """
+    hwm = rss_now_mb().get("VmHWM")
+    return hwm if hwm is not None else ru_maxrss_mb()
+
+
+def ru_maxrss_mb() -> float:
+    """``getrusage(RUSAGE_SELF).ru_maxrss`` in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def rss_now_mb() -> dict[str, float]:
-    """Current RSS split into anonymous (private heap) and file-backed pages, MiB."""
+    """Current RSS (and its peak, VmHWM) split into anonymous (private heap) and
+    file-backed pages, MiB."""
     out = {}
     try:
         with open("/proc/self/status") as fh:
             for line in fh:
                 key, _, value = line.partition(":")
-                if key in ("VmRSS", "RssAnon", "RssFile"):
+                if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile"):
                     out[key] = int(value.split()[0]) / 1024.0
     except OSError:
         pass
     return out
+
+
+def read_through(path) -> None:
+    """Read a file once (into the page cache) with a small reused buffer, so the
+    parent process stays small (see :func:`peak_rss_mb`)."""
+    buf = bytearray(1 << 20)
+    with open(path, "rb", buffering=0) as fh:
+        while fh.readinto(buf):
+            pass
+
+
+def rss_mismatch(result: dict, tolerance: float = 0.05) -> str | None:
+    """A warning when ru_maxrss and VmHWM of a side disagree (parent too large)."""
+    a, b = result.get("peak_rss_mb"), result.get("ru_maxrss_mb")
+    if a and b and abs(a - b) > tolerance * max(a, b):
+        return f"VmHWM {a:.0f} MiB but ru_maxrss {b:.0f} MiB"
+    return None
 
 
 class Timer:
@@ -76,6 +110,7 @@ def emit(result: dict) -> None:
     """Child side: print the measurements as one JSON line (with peak RSS added)."""
     result = dict(result)
     result.setdefault("peak_rss_mb", round(peak_rss_mb(), 1))
+    result.setdefault("ru_maxrss_mb", round(ru_maxrss_mb(), 1))
     now = rss_now_mb()
     result.setdefault("rss_anon_end_mb", round(now.get("RssAnon", float("nan")), 1))
     result.setdefault("rss_file_end_mb", round(now.get("RssFile", float("nan")), 1))
@@ -154,11 +189,24 @@ def machine_line(load_at_start: float | None = None) -> str:
     except OSError:
         pass
     import wordlab
-    return (f"Python {platform.python_version()}, numpy {numpy.__version__}, gensim {gv}, "
-            f"wordlab {wordlab.__version__}; {os.cpu_count()} CPUs{mem}; "
+    rev = git_revision()
+    return (f"wordlab {wordlab.__version__}{' at ' + rev if rev else ''}; Python {platform.python_version()}, numpy {numpy.__version__}, gensim {gv}, "
+            f"{os.cpu_count()} CPUs{mem}; "
             + "1-min load average: "
             + (f"{load_at_start:.2f} at start, " if load_at_start is not None else "")
             + f"{load_average():.2f} at end (other processes share the CPUs when above ~0.5)")
+
+
+def git_revision() -> str | None:
+    """Short commit of the checkout the benchmark runs from, '+dirty' when modified."""
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                             text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "wordlab"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (rev + ("+dirty" if dirty else "")) if rev else None
 
 
 def load_average() -> float:

@@ -13,12 +13,16 @@ normalised like text8: one single line of 100 MB, 16.9M tokens):
   the corpus anywhere (gensim re-reads the text on every training epoch).
 
 For each side, in its own subprocess: wall time, tokens per second, peak RSS
-(``ru_maxrss``), RSS right before the work started (imports), tokens counted before
-and after ``min_count`` and the vocabulary size.
+(the process's ``VmHWM``, which equals its ``getrusage().ru_maxrss`` because the parent
+is kept small: on Linux a child's ``ru_maxrss`` includes the peak of the process it was
+forked from, see ``_bench.peak_rss_mb``), RSS right before the work started (imports),
+tokens counted before and after ``min_count`` and the vocabulary size.
 
 With ``--fraction F`` (default 0.25) the same is run on a plain (uncompressed) copy
-of the first F of the corpus and on a plain copy of the whole corpus, so the output
-shows peak RSS at F and at 100 % of the corpus length for both sides.
+of the first F of the corpus, on that copy repeated 1/F times (the length of the whole
+corpus with the word types of the part) and on a plain copy of the whole corpus, so
+the output shows peak RSS at F and at 100 % of the corpus length for both sides, and
+separates growth with length from growth with the vocabulary.
 
 Unless ``--no-corpus-file``, gensim's ``corpus_file`` mode is also measured:
 ``build_vocab(corpus_file=...)`` refuses compressed files, and on a plain file it
@@ -28,12 +32,13 @@ so on a one-line corpus its peak RSS grows with the corpus length.
 The goal
 --------
 wordlab's peak RSS must not grow with the corpus length, only with the vocabulary:
-the 25 % and 100 % runs should have about the same peak RSS. Speed should be in the
+the 25 % run and the 25 % x4 run (same word types, 4 times the length) should have
+the same peak RSS; from 25 % to 100 % it may grow with the number of word types. Speed should be in the
 same range as gensim's vocabulary scan although wordlab also writes the encoding.
 
 Usage
 -----
-    python evals/bench_encode.py                     # 100 % (.gz) + 25 % / 100 % plain
+    python evals/bench_encode.py                     # 100 % (.gz); 25 %, 25 % x4, 100 % plain
     python evals/bench_encode.py --fraction 0        # only the .gz corpus
     WORDLAB_DATA=/path/to/shared/data python evals/bench_encode.py
 
@@ -111,39 +116,54 @@ def side_gensim_corpus_file(path: str, min_count: int, gz_path: str | None) -> d
 
 
 # -- parent -----------------------------------------------------------------------------
-def gensim_reads_gz(path: Path) -> bool:
-    """Whether gensim's ``utils.open`` (smart_open, used by Text8Corpus) decompresses .gz."""
+def side_check_gz(path: str) -> dict:
+    """Whether gensim's ``utils.open`` (smart_open, used by Text8Corpus) decompresses .gz.
+
+    Run in a child so that the parent never imports gensim (see ``_bench.peak_rss_mb``).
+    """
     from gensim import utils
-    with utils.open(str(path), "rb") as fh:
+    with utils.open(path, "rb") as fh:
         head = fh.read(64)
     with gzip.open(path, "rb") as fh:
         expected = fh.read(64)
-    return head == expected
+    return {"gz_ok": head == expected}
 
 
-def make_plain_copies(gz: Path, workdir: Path, fraction: float) -> tuple[Path, Path | None]:
+def make_plain_copies(gz: Path, workdir: Path, fraction: float) -> tuple[Path, Path | None, Path | None]:
     """Decompress ``gz`` to a plain file and, when 0 < fraction < 1, also write its first
-    ``fraction`` (cut back to the last space, so no word is split)."""
+    ``fraction`` (cut back to the last space, so no word is split). Streams with a small
+    buffer, so the parent stays small."""
     full = workdir / "corpus-100pct.txt"
     with gzip.open(gz, "rb") as src, open(full, "wb") as dst:
-        shutil.copyfileobj(src, dst, 1 << 22)
+        shutil.copyfileobj(src, dst, 1 << 20)
     if not 0 < fraction < 1:
-        return full, None
-    size = full.stat().st_size
-    want = int(size * fraction)
+        return full, None, None
+    want = int(full.stat().st_size * fraction)
     part = workdir / f"corpus-{fraction * 100:g}pct.txt"
-    with open(full, "rb") as src:
-        data = src.read(want)
-    cut = data.rfind(b" ")
-    with open(part, "wb") as dst:
-        dst.write(data[:cut if cut > 0 else len(data)])
-    return full, part
-
-
-def warm(path: Path) -> None:
-    with open(path, "rb") as fh:
-        while fh.read(1 << 24):
-            pass
+    with open(full, "rb") as src, open(part, "wb") as dst:
+        left = want
+        while left:
+            block = src.read(min(left, 1 << 20))
+            if not block:
+                break
+            dst.write(block)
+            left -= len(block)
+    with open(part, "r+b") as fh:
+        tail_start = max(0, want - (1 << 20))
+        fh.seek(tail_start)
+        cut = fh.read().rfind(b" ")
+        if cut >= 0:
+            fh.truncate(tail_start + cut)
+    # The same text repeated: the length of the whole corpus, the word types of the part.
+    times = max(2, round(1 / fraction))
+    repeated = workdir / f"corpus-{fraction * 100:g}pct-x{times}.txt"
+    with open(repeated, "wb") as dst:
+        for i in range(times):
+            if i:
+                dst.write(b" ")
+            with open(part, "rb") as src:
+                shutil.copyfileobj(src, dst, 1 << 20)
+    return full, part, repeated
 
 
 def main(argv=None) -> int:
@@ -152,8 +172,8 @@ def main(argv=None) -> int:
     ap.add_argument("--data", help="shared data directory (default: $WORDLAB_DATA or ../shared/data)")
     ap.add_argument("--min-count", type=int, default=5)
     ap.add_argument("--fraction", type=float, default=0.25,
-                    help="also run on plain copies of the first FRACTION and of 100%% of the corpus "
-                         "(default 0.25; 0 to skip)")
+                    help="also run on plain copies of the first FRACTION, of that part repeated "
+                         "1/FRACTION times and of 100%% of the corpus (default 0.25; 0 to skip)")
     ap.add_argument("--no-corpus-file", action="store_true",
                     help="skip the gensim corpus_file measurements")
     ap.add_argument("--repeat", type=int, default=1,
@@ -164,7 +184,8 @@ def main(argv=None) -> int:
                     help="wait up to SECONDS for the 1-minute load average to drop below 0.5 "
                          "before starting (the machine may be shared)")
     # internal: run one side in this process and print a BENCH-RESULT line
-    ap.add_argument("--side", choices=["wordlab", "gensim", "gensim-corpus_file"], help=argparse.SUPPRESS)
+    ap.add_argument("--side", choices=["wordlab", "gensim", "gensim-corpus_file", "check-gz"],
+                    help=argparse.SUPPRESS)
     ap.add_argument("--input", help=argparse.SUPPRESS)
     ap.add_argument("--gz-input", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -172,6 +193,8 @@ def main(argv=None) -> int:
     if args.side:
         if args.side == "wordlab":
             res = side_wordlab(args.input, args.min_count)
+        elif args.side == "check-gz":
+            res = side_check_gz(args.input)
         elif args.side == "gensim":
             res = side_gensim(args.input, args.min_count)
         else:
@@ -193,7 +216,7 @@ def main(argv=None) -> int:
     load0 = _bench.load_average()
     try:
         notes = []
-        gz_ok = gensim_reads_gz(gz)
+        gz_ok = _bench.run_side(__file__, ["--side", "check-gz", "--input", str(gz)], env).get("gz_ok", False)
         if gz_ok:
             notes.append("gensim's Text8Corpus opens files with smart_open, which decompresses .gz: "
                          "both sides read the .gz directly in the 100% (.gz) rows.")
@@ -204,11 +227,13 @@ def main(argv=None) -> int:
                          "plain copy.")
             inputs = []
             need_plain = True
-        full = part = None
+        full = part = repeated = None
         if need_plain:
-            full, part = make_plain_copies(gz, work, args.fraction)
+            full, part, repeated = make_plain_copies(gz, work, args.fraction)
             if part is not None:
                 inputs.append((f"{args.fraction:.0%} (plain)", part, "both"))
+                times = max(2, round(1 / args.fraction))
+                inputs.append((f"{args.fraction:.0%} x{times} (plain)", repeated, "both"))
             # The whole plain file: compared on both sides when a fraction is asked for (or
             # when gensim cannot read the .gz), else only needed for the corpus_file mode.
             inputs.append(("100% (plain)", full,
@@ -224,7 +249,7 @@ def main(argv=None) -> int:
 
         results = []
         for label, path, side in rows_spec:
-            warm(path)
+            _bench.read_through(path)
             best = None
             for _ in range(max(1, args.repeat)):
                 extra = ["--gz-input", str(gz)] if side == "gensim-corpus_file" else []
@@ -275,25 +300,28 @@ def report(args, gz: Path, results, notes, elapsed: float, load0: float) -> None
                         "tokens", f"kept (>= {args.min_count})", "vocab"], rows))
 
     # Peak RSS against corpus length.
-    by = {}
-    for label, path, side, r in results:
-        if "error" not in r and "(plain)" in label:
-            by.setdefault(side, []).append((label, r))
-    if any(len(v) >= 2 for v in by.values()):
+    plain = [l for l in dict.fromkeys(l for l, _, _, _ in results) if "(plain)" in l]
+    if len(plain) >= 2:
+        cell = {(l, s): r for l, _, s, r in results if "error" not in r}
         print()
-        print("Peak RSS against corpus length (plain inputs; 'growth' = peak RSS above the "
-              "RSS before the work):")
+        print("Peak RSS against corpus length, plain inputs: peak (growth = peak minus the RSS before "
+              "the work).")
         rows = []
-        for side, runs in by.items():
-            (l1, r1), (l2, r2) = runs[0], runs[-1]
-            g1 = r1["peak_rss_mb"] - r1["base_rss_mb"]
-            g2 = r2["peak_rss_mb"] - r2["base_rss_mb"]
-            rows.append([side_names[side], f"{_bench.fmt_mb(r1['peak_rss_mb'])} ({_bench.fmt_mb(g1)})",
-                         f"{_bench.fmt_mb(r2['peak_rss_mb'])} ({_bench.fmt_mb(g2)})",
-                         f"x{r2['peak_rss_mb'] / r1['peak_rss_mb']:.2f}", f"x{g2 / g1:.2f}" if g1 > 0 else "-",
-                         f"{_bench.fmt_int(r1['vocab'])} -> {_bench.fmt_int(r2['vocab'])}"])
-        print(_bench.table(["side", f"peak at {runs[0][0].split()[0]} (growth)",
-                            "peak at 100% (growth)", "peak ratio", "growth ratio", "vocab"], rows))
+        for side in dict.fromkeys(s for _, _, s, _ in results):
+            cells = []
+            for l in plain:
+                r = cell.get((l, side))
+                cells.append("-" if r is None else
+                             f"{_bench.fmt_mb(r['peak_rss_mb'])} ({_bench.fmt_mb(r['peak_rss_mb'] - r['base_rss_mb'])})")
+            if any(c != "-" for c in cells):
+                rows.append([side_names[side], *cells])
+        for what, key in (("tokens", "raw_tokens"), ("word types seen", "types_seen"),
+                          (f"vocab (>= {args.min_count})", "vocab")):
+            rows.append([what, *[_bench.fmt_int(cell[(l, "wordlab")][key]) if (l, "wordlab") in cell else "-"
+                                 for l in plain]])
+        print(_bench.table(["", *[l.replace(" (plain)", "") for l in plain]], rows))
+        print("(the repeated file has the length of the whole corpus and the word types of the part: "
+              "peak RSS that does not change from the part to it does not grow with length)")
 
     # Agreement between the sides on the same input.
     print()
@@ -306,6 +334,10 @@ def report(args, gz: Path, results, notes, elapsed: float, load0: float) -> None
             print(f"{label}: same token count, kept tokens, vocabulary size and top words: "
                   f"{'yes' if same else 'NO'}; wordlab/gensim time ratio "
                   f"{w['wall_s'] / g['wall_s']:.2f}, peak RSS ratio {w['peak_rss_mb'] / g['peak_rss_mb']:.2f}")
+    for label, _, side, r in results:
+        warn = _bench.rss_mismatch(r)
+        if warn:
+            print(f"warning: {label} {side}: {warn} (ru_maxrss includes the parent's peak)")
     cf = [r for _, _, s, r in results if s == "gensim-corpus_file" and "error" not in r]
     if cf and cf[0].get("gz_error"):
         print(f"gensim build_vocab(corpus_file=<the .gz>): {cf[0]['gz_error']}")
@@ -315,7 +347,8 @@ def report(args, gz: Path, results, notes, elapsed: float, load0: float) -> None
         "wordlab's time includes writing the encoded corpus (int32 ids, sentence offsets, vocab.tsv) "
         "to disk; gensim's build_vocab only counts, prunes and allocates its weight matrices.",
         "RSS before = the process's RSS after imports, just before the measured call; peak RSS = "
-        "ru_maxrss of that side's own subprocess. Inputs were in the page cache.",
+        "peak RSS of that side's own subprocess (VmHWM; equal to its ru_maxrss, since the parent "
+        "stays small). Inputs were in the page cache.",
     ]:
         print(f"- {n}")
     print(f"(total {elapsed:.0f} s)")

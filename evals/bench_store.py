@@ -21,8 +21,9 @@ Then, each side in its own subprocess (so peak RSS is its own):
   ``unit_vectors.npy``; gensim computes its norms) and the median of 5 warm calls;
   for wordlab the store is measured twice: fresh (no unit vectors yet) and reopened
   in a new process (unit vectors already on disk);
-* peak RSS (``ru_maxrss``; memory-mapped pages that were touched count in it) and the
-  anonymous (private) part of RSS at the end of the side;
+* peak RSS (the process's ``VmHWM``, equal to its ``ru_maxrss`` as the parent stays
+  small; memory-mapped pages that were touched count in it) and the anonymous
+  (private) part of RSS at the end of the side, while its objects are still alive;
 * whether the top-10 lists of wordlab and of both gensim variants agree.
 
 Goals
@@ -116,7 +117,9 @@ def _snapshot(res: dict) -> dict:
 
 
 def side_wordlab_store(work: Path, repeat: int) -> dict:
-    import wordlab
+    with _bench.Timer() as t:
+        import wordlab
+    import_s = t.s
     base = _bench.rss_now_mb().get("VmRSS")
     unit_existed = (work / "store" / "unit_vectors.npy").is_file()
     with _bench.Timer() as t:
@@ -127,14 +130,16 @@ def side_wordlab_store(work: Path, repeat: int) -> dict:
     lookup_s = t.s
     assert v.shape == (emb.dim,)
     after_open = _bench.rss_now_mb()
-    res = {"open_s": open_s, "open_lookup_s": open_s + lookup_s, "base_rss_mb": base,
+    res = {"open_s": open_s, "open_lookup_s": open_s + lookup_s, "base_rss_mb": base, "import_s": import_s,
            "unit_vectors_existed": unit_existed, "rss_after_open": after_open}
     res.update(_queries(emb.most_similar, repeat))
     return _snapshot(res)
 
 
 def side_wordlab_bin(work: Path, repeat: int) -> dict:
-    import wordlab
+    with _bench.Timer() as t:
+        import wordlab
+    import_s = t.s
     base = _bench.rss_now_mb().get("VmRSS")
     stores = Path(os.environ["WORDLAB_CACHE"]) / "stores"
     hit = stores.is_dir() and any(stores.iterdir())
@@ -145,13 +150,15 @@ def side_wordlab_bin(work: Path, repeat: int) -> dict:
         emb[QUERY]
     lookup_s = t.s
     return _snapshot({"open_s": open_s, "open_lookup_s": open_s + lookup_s, "base_rss_mb": base,
-                      "cache_hit_expected": hit, "n_words": len(emb)})
+                      "import_s": import_s, "cache_hit_expected": hit, "n_words": len(emb)})
 
 
 def side_gensim_w2v(work: Path, repeat: int) -> dict:
     import logging
     logging.disable(logging.CRITICAL)
-    from gensim.models import KeyedVectors
+    with _bench.Timer() as t:
+        from gensim.models import KeyedVectors
+    import_s = t.s
     base = _bench.rss_now_mb().get("VmRSS")
     with _bench.Timer() as t:
         kv = KeyedVectors.load_word2vec_format(str(work / "vectors.bin"), binary=True)
@@ -159,7 +166,8 @@ def side_gensim_w2v(work: Path, repeat: int) -> dict:
     with _bench.Timer() as t:
         kv[QUERY]
     lookup_s = t.s
-    res = {"open_s": open_s, "open_lookup_s": open_s + lookup_s, "base_rss_mb": base}
+    res = {"open_s": open_s, "open_lookup_s": open_s + lookup_s, "base_rss_mb": base,
+           "import_s": import_s}
     res.update(_queries(kv.most_similar, repeat))
     return _snapshot(res)
 
@@ -167,7 +175,9 @@ def side_gensim_w2v(work: Path, repeat: int) -> dict:
 def side_gensim_mmap(work: Path, repeat: int) -> dict:
     import logging
     logging.disable(logging.CRITICAL)
-    from gensim.models import KeyedVectors
+    with _bench.Timer() as t:
+        from gensim.models import KeyedVectors
+    import_s = t.s
     base = _bench.rss_now_mb().get("VmRSS")
     with _bench.Timer() as t:
         kv = KeyedVectors.load(str(work / "gensim.kv"), mmap="r")
@@ -175,7 +185,7 @@ def side_gensim_mmap(work: Path, repeat: int) -> dict:
     with _bench.Timer() as t:
         kv[QUERY]
     lookup_s = t.s
-    res = {"open_s": open_s, "open_lookup_s": open_s + lookup_s, "base_rss_mb": base,
+    res = {"open_s": open_s, "open_lookup_s": open_s + lookup_s, "base_rss_mb": base, "import_s": import_s,
            "mmapped": type(kv.vectors).__name__}
     res.update(_queries(kv.most_similar, repeat))
     return _snapshot(res)
@@ -187,13 +197,11 @@ SIDES = {"setup": None, "wordlab-store": side_wordlab_store, "wordlab-bin": side
 
 # -- parent -----------------------------------------------------------------------------
 def warm(paths) -> None:
-    for p in paths:
-        p = Path(p)
-        files = [p] if p.is_file() else sorted(x for x in p.iterdir() if x.is_file()) if p.is_dir() else []
+    """Read files (or the files of directories) once, into the page cache."""
+    for p in map(Path, paths):
+        files = [p] if p.is_file() else sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else []
         for f in files:
-            with open(f, "rb") as fh:
-                while fh.read(1 << 24):
-                    pass
+            _bench.read_through(f)
 
 
 def main(argv=None) -> int:
@@ -282,12 +290,12 @@ def report(args, setup: dict, results: dict, elapsed: float, load0: float) -> No
     for key, label in names.items():
         r = results[key]
         if "error" in r:
-            rows.append([label, r["error"]] + ["-"] * 5)
+            rows.append([label, r["error"]] + ["-"] * 6)
             continue
-        rows.append([label, _bench.fmt_s(r["open_s"]), _bench.fmt_s(r["open_lookup_s"]),
+        rows.append([label, _bench.fmt_s(r["import_s"]), _bench.fmt_s(r["open_s"]), _bench.fmt_s(r["open_lookup_s"]),
                      _bench.fmt_s(r.get("first_query_s")), _bench.fmt_s(r.get("warm_query_s")),
                      _bench.fmt_mb(r["peak_rss_mb"]), _bench.fmt_mb(r["rss_anon_end_mb"])])
-    print(_bench.table(["side", "open", "open + 1st lookup", "1st query", f"warm query (median of {args.repeat})",
+    print(_bench.table(["side", "import", "open", "open + 1st lookup", "1st query", f"warm query (median of {args.repeat})",
                         "peak RSS", "RssAnon at end"], rows))
 
     # Agreement of the top-10 lists.
@@ -330,11 +338,18 @@ def report(args, setup: dict, results: dict, elapsed: float, load0: float) -> No
           f"{'yes' if setup['bin_roundtrip_exact'] else 'NO'}), gensim save {_bench.fmt_s(setup['gensim_save_s'])}.")
     print("Files: " + ", ".join(f"{k} {v / 2**30:.2f} GiB" for k, v in setup["files"].items() if v > 2**20))
     print("Notes:")
+    print("- import = `import wordlab` or `from gensim.models import KeyedVectors` in a fresh process "
+          "(not included in open).")
     print("- open = the load call alone; wordlab's store open is lazy (maps vectors.npy, reads meta.json), "
           "the vocabulary (vocab.tsv) is parsed and indexed on the first lookup.")
     print("- 1st query: wordlab computes unit vectors into unit_vectors.npy (written beside the store, "
           "memory-mapped) unless they exist; gensim computes its norms in RAM.")
-    print("- peak RSS counts the touched pages of memory-mapped files (shared, reclaimable page cache) as "
+    for key, r in results.items():
+        warn = _bench.rss_mismatch(r)
+        if warn:
+            print(f"- warning: {key}: {warn} (ru_maxrss includes the parent's peak)")
+    print("- peak RSS = VmHWM of the side's own process (equal to its ru_maxrss: the parent stays small); "
+          "it counts the touched pages of memory-mapped files (shared, reclaimable page cache) as "
           "well as private memory; RssAnon at end is the private (anonymous) memory still held at the end.")
     print("- warm page cache for every side; each side ran in its own process.")
     if "mmapped" in gm:

@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import data_dir, peak_rss_mb, run_side, table  # noqa: E402
+from _bench import emit, find_data_dir, machine_line, run_side, table  # noqa: E402
 
 SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5, alpha=0.025)
 
@@ -46,7 +46,7 @@ def evaluate(kv) -> dict:
 
 def side_wordlab(corpus: str, method: str, epochs: int, workers: int, out: str) -> dict:
     import wordlab
-    from wordlab.train import make_trainer
+    from wordlab.trainers import make_trainer
     t0 = time.time()
     encoded = wordlab.Corpus(corpus).encode(min_count=SETTINGS["min_count"], cache=False, progress=False)
     t_encode = time.time() - t0
@@ -87,7 +87,7 @@ def side_gensim(corpus: str, method: str, epochs: int, workers: int, mode: str) 
 
 def prepare_inputs(limit_tokens: int | None, tmp: Path) -> tuple[str, str]:
     """The text8 file for 'sentences' sides, and the same text in 1,000-word lines."""
-    source = data_dir() / "corpora" / "enwiki-text8style.txt.gz"
+    source = find_data_dir() / "corpora" / "enwiki-text8style.txt.gz"
     lines_path = tmp / "text8-1000-word-lines.txt"
     plain = str(source)
     n = 0
@@ -138,8 +138,7 @@ def main() -> None:
             result = side_wordlab(args.corpus, method, args.epochs, args.workers, args.out)
         else:
             result = side_gensim(args.corpus, method, args.epochs, args.workers, mode)
-        result["peak_rss_mb"] = peak_rss_mb()
-        print(json.dumps(result))
+        emit(result)
         return
 
     with tempfile.TemporaryDirectory(prefix="wordlab-bench-") as tmp:
@@ -154,8 +153,11 @@ def main() -> None:
                 label = f"{tool} {method}" + (f" ({mode})" if tool == "gensim" else "")
                 print(f"running {label} ...", file=sys.stderr, flush=True)
                 common = ["--epochs", str(args.epochs), "--workers", str(args.workers), "--corpus", corpus]
-                r = run_side(__file__, ["--side", f"{tool}:{method}:{mode}", *common, "--out", str(tmp / f"{method}-store")],
+                r = run_side(__file__, ["--side", f"{tool}:{method}:{mode}", *common,
+                                        "--out", str(tmp / f"{method}-store")],
                              env={"WORDLAB_CACHE": str(tmp / "cache")})
+                if "error" in r:
+                    raise SystemExit(f"{label} failed: {r['error']}")
                 words = r["tokens"] * args.epochs
                 rows.append({"side": label, "train_wps": words / r["train_s"], "total_wps": words / r["total_s"],
                              "train_s": r["train_s"], "total_s": r["total_s"], "rss": r["peak_rss_mb"],
@@ -164,12 +166,12 @@ def main() -> None:
                 print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     print(f"corpus: enwiki-text8style{' (first %d tokens)' % args.limit_tokens if args.limit_tokens else ''}; "
           f"dim 100, window 5, negative 5, sample 1e-3, min_count 5, epochs {args.epochs}, workers {args.workers}")
-    print(table(rows, [("side", "side", "s"), ("train_wps", "train words/s", ",.0f"),
-                       ("total_wps", "end-to-end words/s", ",.0f"), ("train_s", "train s", ".1f"),
-                       ("total_s", "wall s", ".1f"), ("rss", "peak RSS MB", ",.0f"),
-                       ("analogy", "analogy@30k", ".3f"), ("ws353", "WS-353", ".3f"), ("simlex", "SimLex", ".3f"),
-                       ("vocab", "vocab", ",d")]))
-
+    headers = ["side", "train words/s", "end-to-end words/s", "train s", "wall s", "peak RSS MiB",
+               "analogy@30k", "WS-353", "SimLex-999", "vocab"]
+    print(table(headers, [[r["side"], f"{r['train_wps']:,.0f}", f"{r['total_wps']:,.0f}", f"{r['train_s']:.1f}",
+                           f"{r['total_s']:.1f}", f"{r['rss']:,.0f}", f"{r['analogy']:.3f}", f"{r['ws353']:.3f}",
+                           f"{r['simlex']:.3f}", f"{r['vocab']:,}"] for r in rows]))
+    print(machine_line())
 
 if __name__ == "__main__":
     main()

@@ -9,7 +9,7 @@ import unicodedata
 import pytest
 
 from wordlab.corpus import Tokenizer, tokenize
-from wordlab.corpus.tokenize import _unicode_word_pattern, as_tokenizer
+from wordlab.corpus.tokenizer import _unicode_word_pattern, as_tokenizer
 
 ZWJ = "\u200d"
 SRI = "ශ්" + ZWJ + "රී"                     # ශ්‍රී: consonant, virama, ZWJ, consonant, vowel sign

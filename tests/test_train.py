@@ -1,4 +1,4 @@
-"""Tests of the word2vec trainers (wordlab.train): sampling tables, learning-rate
+"""Tests of the word2vec trainers (wordlab.trainers): sampling tables, learning-rate
 schedule, planted structure, determinism, resume, frozen weights, store contents,
 bad input and the ``wordlab train`` command."""
 from __future__ import annotations
@@ -15,11 +15,11 @@ from numba import njit
 
 import wordlab
 from wordlab import Corpus, Embeddings, WordlabError
-from wordlab.train import EpochReport, Word2Vec, make_trainer, train
-from wordlab.train._sampling import (alias_table, draw_noise, keep_probabilities, keep_thresholds,
+from wordlab.trainers import EpochReport, Word2Vec, make_trainer, train
+from wordlab.trainers._sampling import (alias_table, draw_noise, keep_probabilities, keep_thresholds,
                                      noise_distribution, thread_seeds)
-from wordlab.train._word2vec_kernels import _subsample
-from wordlab.train.word2vec import _thread_ranges
+from wordlab.trainers._word2vec_kernels import _subsample
+from wordlab.trainers.word2vec import _thread_ranges
 
 TWO32 = float(1 << 32)
 GROUP_A = [f"alpha{i:02d}" for i in range(20)]

@@ -7,6 +7,7 @@ from ._version import __version__
 from .corpus import Corpus, EncodedCorpus, Tokenizer, Vocabulary, tokenize
 from .errors import WordlabError
 from .store import Embeddings, load
+from .trainers import Word2Vec, train
 
-__all__ = ["__version__", "Corpus", "EncodedCorpus", "Embeddings", "Tokenizer", "Vocabulary",
-           "WordlabError", "load", "tokenize"]
+__all__ = ["__version__", "Corpus", "EncodedCorpus", "Embeddings", "Tokenizer", "Vocabulary", "Word2Vec",
+           "WordlabError", "load", "tokenize", "train"]

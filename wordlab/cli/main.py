@@ -137,7 +137,7 @@ def train(paths, method, dim, window, negative, sample, alpha, min_count, max_si
           out, resume, overwrite, progress, **kw) -> None:
     """Train embeddings on PATHS (default: the embedded English Wikipedia sample)."""
     import datetime as dt
-    from ..train import make_trainer
+    from ..trainers import make_trainer
     if out is None:
         if resume:
             raise click.UsageError("--resume needs the --out of the interrupted run")

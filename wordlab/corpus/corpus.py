@@ -17,7 +17,7 @@ from .embedded import default_corpus_path
 from .encode import FORMAT_VERSION, EncodedCorpus, write_encoded
 from .readers import MAX_SENTENCE_LENGTH, Batch, read_text
 from .sources import is_mediawiki, resolve_inputs
-from .tokenize import Tokenizer, as_tokenizer
+from .tokenizer import Tokenizer, as_tokenizer
 from .vocab import Vocabulary
 from .wiki import read_mediawiki
 

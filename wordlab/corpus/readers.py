@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 
 from ..errors import CorpusDecodeError
 from .sources import open_binary
-from .tokenize import Tokenizer, _SENTENCE_END
+from .tokenizer import Tokenizer, _SENTENCE_END
 
 Batch = list[list[str]]
 ProgressCallback = Callable[[int], None]

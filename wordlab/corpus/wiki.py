@@ -16,7 +16,7 @@ from typing import Iterator
 from ..errors import InputFormatError
 from .readers import Batch, ProgressCallback, _SentenceAssembler, MAX_SENTENCE_LENGTH
 from .sources import open_binary
-from .tokenize import Tokenizer, _SENTENCE_END
+from .tokenizer import Tokenizer, _SENTENCE_END
 
 _FLAGS = re.DOTALL | re.IGNORECASE
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
