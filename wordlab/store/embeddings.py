@@ -135,8 +135,8 @@ class Embeddings:
         text = path.read_text(encoding="utf-8")
         if not text:
             parts: list[str] = []
-        else:
-            parts = re.split(r"[\t\n]", text[:-1] if text.endswith("\n") else text)
+        else:  # str.split is several times faster than re.split on a million lines
+            parts = (text[:-1] if text.endswith("\n") else text).replace("\t", "\n").split("\n")
         words, counts = parts[0::2], parts[1::2]
         if len(words) != len(counts) or len(words) != self._vectors.shape[0]:
             lines = text.count("\n") + (not text.endswith("\n"))
@@ -490,6 +490,8 @@ def load(path: str | os.PathLike, format: str | None = None, unicode_errors: str
 
 def _drop_duplicates(words: list[str], npy: Path, source: Path) -> tuple[list[str], int]:
     """Keep the first row of a repeated word (as gensim does), with a warning."""
+    if len(set(words)) == len(words):
+        return words, 0
     seen: dict[str, int] = {}
     keep = []
     for i, w in enumerate(words):

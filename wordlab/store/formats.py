@@ -210,7 +210,8 @@ def read_binary_vectors(path: Path, out_npy: Path, unicode_errors: str = "strict
         pos = end + 1
         consumed = pos  # decompressed bytes before buf[pos]
         row_bytes = dim * 4
-        vectors = np.lib.format.open_memmap(out_npy, mode="w+", dtype=np.float32, shape=(n_rows, dim))
+        mapped = np.lib.format.open_memmap(out_npy, mode="w+", dtype=np.float32, shape=(n_rows, dim))
+        vectors = np.asarray(mapped)  # plain ndarray view: row writes skip np.memmap's Python hooks
         words: list[str] = []
         for row in range(n_rows):
             space = buf.find(b" ", pos)
@@ -243,8 +244,8 @@ def read_binary_vectors(path: Path, out_npy: Path, unicode_errors: str = "strict
         if trailing.strip():
             raise InputFormatError(f"{path}: data after the {n_rows} vectors the header declares "
                                    f"(byte offset {consumed})")
-        vectors.flush()
-        del vectors
+        mapped.flush()
+        del vectors, mapped
     return words
 
 
