@@ -69,32 +69,29 @@ def blocked_topk(n_rows: int, block_scores: Callable[[int, int], np.ndarray], k:
     return ids, scores
 
 
-def _topk_single(n_rows: int, block_scores: Callable[[int, int], np.ndarray], k: int,
-                 exclude: Sequence[int], block_rows: int) -> tuple[np.ndarray, np.ndarray]:
-    """blocked_topk for one query: 1-D scores, no copies beyond the block's own."""
-    cand_ids: list[np.ndarray] = []
-    cand_scores: list[np.ndarray] = []
-    for start in range(0, n_rows, block_rows):
-        stop = min(start + block_rows, n_rows)
-        scores = np.asarray(block_scores(start, stop), dtype=np.float32).reshape(-1)
-        if not scores.flags.writeable:
-            scores = scores.copy()
-        for i in exclude:
-            if start <= i < stop:
-                scores[i - start] = -np.inf
-        kk = min(k, stop - start)
-        part = np.argpartition(scores, stop - start - kk)[stop - start - kk:] if kk < stop - start \
-            else np.arange(stop - start)
-        cand_ids.append(part + start)
-        cand_scores.append(scores[part])
-    if not cand_ids:
+#: Rows per matrix-vector product when one query's scores go into one buffer.
+SINGLE_QUERY_BLOCK_ROWS = 16_384
+
+
+def _cosine_topk_single(unit: np.ndarray, q: np.ndarray, k: int, n_rows: int, exclude: Sequence[int],
+                        block_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """One query: scores of all ``n_rows`` rows in one float32 buffer (4 bytes a row,
+    1/dim of the matrix), filled block by block, then a single partition."""
+    scores = np.empty(n_rows, dtype=np.float32)
+    for a in range(0, n_rows, block_rows):
+        b = min(a + block_rows, n_rows)
+        np.matmul(unit[a:b], q, out=scores[a:b])
+    for i in exclude:
+        if 0 <= i < n_rows:
+            scores[i] = -np.inf
+    k = min(k, n_rows)
+    if k <= 0:
         return np.zeros((1, 0), dtype=np.int64), np.zeros((1, 0), dtype=np.float32)
-    ids = np.concatenate(cand_ids)
-    scores = np.concatenate(cand_scores)
-    order = np.argsort(-scores, kind="stable")[:k]
-    ids, scores = ids[order].astype(np.int64), scores[order]
-    ids[~np.isfinite(scores)] = -1
-    return ids[None, :], scores[None, :]
+    top = np.argpartition(scores, n_rows - k)[n_rows - k:] if k < n_rows else np.arange(n_rows)
+    top = top[np.argsort(-scores[top], kind="stable")].astype(np.int64)
+    best = scores[top]
+    top[~np.isfinite(best)] = -1
+    return top[None, :], best[None, :]
 
 
 def cosine_topk(unit: np.ndarray, queries: np.ndarray, k: int, n_rows: int | None = None,
@@ -110,8 +107,8 @@ def cosine_topk(unit: np.ndarray, queries: np.ndarray, k: int, n_rows: int | Non
     qt = np.ascontiguousarray(q.T)
     n = unit.shape[0] if n_rows is None else min(n_rows, unit.shape[0])
     if q.shape[0] == 1:
-        q0 = q[0]
-        return _topk_single(n, lambda a, b: unit[a:b] @ q0, k, exclude[0] if exclude else (), block_rows)
+        return _cosine_topk_single(unit, q[0], k, n, exclude[0] if exclude else (),
+                                   min(block_rows, SINGLE_QUERY_BLOCK_ROWS))
     return blocked_topk(n, lambda a, b: unit[a:b] @ qt, k, exclude, block_rows)
 
 
