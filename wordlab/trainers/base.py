@@ -306,8 +306,8 @@ class Trainer:
     def _restore_checkpoint(self, work: Path) -> None:
         for name, arr in self._weights.items():
             saved = np.load(work / "checkpoint" / f"{name}.npy", mmap_mode="r")
-            for a in range(0, arr.shape[0], 65536):
-                arr[a:a + 65536] = saved[a:a + 65536]
+            for a in range(0, arr.shape[0], 4096):
+                arr[a:a + 4096] = saved[a:a + 4096]
             arr.flush()
 
     @staticmethod

@@ -45,6 +45,7 @@ from ._word2vec_kernels import sigmoid_tables, train_sentences
 from .base import Callback, Trainer
 
 _SUBCHUNK_TOKENS = 100_000
+_INIT_BLOCK_ROWS = 4096
 METHODS = ("sgns", "cbow")
 
 
@@ -98,9 +99,12 @@ class Word2Vec(Trainer):
         dim = self.dim
 
         def uniform(arr: np.ndarray, rng: np.random.Generator) -> None:
-            for a in range(0, arr.shape[0], 65536):
-                block = rng.random((min(65536, arr.shape[0] - a), dim), dtype=np.float32)
-                arr[a:a + block.shape[0]] = (block - np.float32(0.5)) / np.float32(dim)
+            # Small blocks: initialisation must not set the run's peak memory.
+            for a in range(0, arr.shape[0], _INIT_BLOCK_ROWS):
+                block = rng.random((min(_INIT_BLOCK_ROWS, arr.shape[0] - a), dim), dtype=np.float32)
+                block -= np.float32(0.5)
+                block /= np.float32(dim)
+                arr[a:a + block.shape[0]] = block
 
         def zeros(arr: np.ndarray, rng: np.random.Generator) -> None:
             arr[:] = 0.0
