@@ -42,9 +42,11 @@ def blocked_topk(n_rows: int, block_scores: Callable[[int, int], np.ndarray], k:
     n_queries = None
     for start in range(0, n_rows, block_rows):
         stop = min(start + block_rows, n_rows)
-        scores = np.array(block_scores(start, stop), dtype=np.float32, copy=True)
+        scores = np.asarray(block_scores(start, stop), dtype=np.float32)
         if scores.ndim == 1:
             scores = scores[:, None]
+        if not scores.flags.writeable or scores.base is not None and not scores.flags.owndata:
+            scores = scores.copy()  # exclusions write into it
         n_queries = scores.shape[1]
         if exclude is not None:
             for q, ids in enumerate(exclude):
@@ -53,7 +55,8 @@ def blocked_topk(n_rows: int, block_scores: Callable[[int, int], np.ndarray], k:
                         scores[i - start, q] = -np.inf
         kk = min(k, stop - start)
         if kk < stop - start:
-            part = np.argpartition(-scores, kk - 1, axis=0)[:kk]
+            m = stop - start
+            part = np.argpartition(scores, m - kk, axis=0)[m - kk:]
         else:
             part = np.broadcast_to(np.arange(stop - start)[:, None], scores.shape)
         cand_ids.append((part + start).T)

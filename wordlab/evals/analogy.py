@@ -1,0 +1,184 @@
+"""Word analogies: 3CosAdd and 3CosMul, answered in batches.
+
+For a question a : b :: c : ?, with unit vectors:
+
+- 3CosAdd (Mikolov et al. 2013): argmax_d cos(d, b - a + c);
+- 3CosMul (Levy and Goldberg 2014): argmax_d cos'(d, b) cos'(d, c) / (cos'(d, a) + eps),
+  with cosines shifted to [0, 1] as cos' = (1 + cos) / 2. ``epsilon`` defaults to 0.001,
+  Levy and Goldberg's value; gensim's ``most_similar_cosmul`` uses 1e-6.
+
+The question words are never answers (with ``case_insensitive``, none of their
+casings). Only the first ``restrict_vocab`` words are candidates and known words
+(default 30,000 as word2vec.c's compute-accuracy; gensim uses 300,000). A question
+whose a, b or c, or all of whose accepted answers, are unknown is not covered.
+
+Questions are answered in batches: one matrix product per batch and block of rows
+over the unit vectors (not one ``most_similar`` call per question). Reported per
+section and in total: accuracy (hits@1 over covered questions, gensim's figure),
+coverage, MRR@k and hits@k (k = 10 by default) and accuracy over all questions.
+3CosAdd accuracy and per-section counts equal gensim's ``evaluate_word_analogies``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..store import Embeddings
+from ..store.search import blocked_topk
+from ._lookup import key, vocabulary_lookup
+from .datasets import AnalogyDataset, load_dataset
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+METHODS = ("3cosadd", "3cosmul")
+_BATCH = 256          # questions per matrix product
+_BLOCK_ROWS = 16_384  # candidate rows per block (BATCH x BLOCK_ROWS float32 = 16 MB)
+
+
+@dataclass
+class SectionScore:
+    section: str
+    n_questions: int
+    n_covered: int
+    correct: int
+    reciprocal_rank_sum: float
+    hits_at_k: int
+
+    @property
+    def accuracy(self) -> float:
+        """Correct / covered questions (gensim's accuracy)."""
+        return self.correct / self.n_covered if self.n_covered else float("nan")
+
+    @property
+    def accuracy_all(self) -> float:
+        """Correct / all questions (unknown words count as wrong)."""
+        return self.correct / self.n_questions if self.n_questions else float("nan")
+
+    @property
+    def coverage(self) -> float:
+        return self.n_covered / self.n_questions if self.n_questions else 0.0
+
+    @property
+    def mrr(self) -> float:
+        return self.reciprocal_rank_sum / self.n_covered if self.n_covered else float("nan")
+
+    @property
+    def hits(self) -> float:
+        return self.hits_at_k / self.n_covered if self.n_covered else float("nan")
+
+
+@dataclass
+class AnalogyResult:
+    dataset: str
+    method: str
+    restrict_vocab: int | None
+    k: int
+    sections: list[SectionScore]
+    total: SectionScore
+    answers: list = field(repr=False, default_factory=list)   # (section, a, b, c, expected, predicted)
+
+    @property
+    def accuracy(self) -> float:
+        return self.total.accuracy
+
+    @property
+    def coverage(self) -> float:
+        return self.total.coverage
+
+    def to_frame(self) -> "pd.DataFrame":
+        import pandas as pd
+        rows = []
+        for s in self.sections + [self.total]:
+            rows.append({"section": s.section, "questions": s.n_questions, "covered": s.n_covered,
+                         "correct": s.correct, "accuracy": s.accuracy, "coverage": s.coverage,
+                         f"mrr@{self.k}": s.mrr, f"hits@{self.k}": s.hits, "accuracy_all": s.accuracy_all})
+        return pd.DataFrame(rows)
+
+
+def evaluate_analogies(store: Embeddings, dataset: str | AnalogyDataset = "google-analogy",
+                       method: str = "3cosadd", restrict_vocab: int | None = 30_000, k: int = 10,
+                       case_insensitive: bool = True, epsilon: float = 1e-3,
+                       keep_answers: bool = False) -> AnalogyResult:
+    """Evaluate analogies (see module docstring); returns per-section and total scores."""
+    method = method.lower()
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, not {k}")
+    data = dataset if isinstance(dataset, AnalogyDataset) else load_dataset(dataset)
+    lookup = vocabulary_lookup(store, restrict_vocab, case_insensitive)
+    limit = len(store) if restrict_vocab is None else min(int(restrict_vocab), len(store))
+    unit = store.unit_vectors
+    # Rows sharing a question word's key (its other casings) are excluded as answers too.
+    same_key: dict[str, list[int]] = {}
+    if case_insensitive:
+        for i, w in enumerate(store.words[:limit]):
+            same_key.setdefault(w.upper(), []).append(i)
+
+    def excluded(word: str) -> list[int]:
+        kw = key(word, case_insensitive)
+        return same_key.get(kw, [lookup[kw]]) if case_insensitive else [lookup[kw]]
+
+    scores_by_section: list[SectionScore] = []
+    answers_log = []
+    for name, questions in data.sections:
+        covered = []   # (a, b, c, answer row set, exclusion list, question)
+        for q in questions:
+            a, b, c, answers = q
+            ia, ib, ic = (lookup.get(key(w, case_insensitive)) for w in (a, b, c))
+            rows = {lookup[key(w, case_insensitive)] for w in answers if key(w, case_insensitive) in lookup}
+            if ia is None or ib is None or ic is None or not rows:
+                continue
+            covered.append((ia, ib, ic, rows, excluded(a) + excluded(b) + excluded(c), q))
+        correct, rr_sum, hits = 0, 0.0, 0
+        for start in range(0, len(covered), _BATCH):
+            batch = covered[start:start + _BATCH]
+            ia = np.array([x[0] for x in batch])
+            ib = np.array([x[1] for x in batch])
+            ic = np.array([x[2] for x in batch])
+            ids = _answer_batch(unit, ia, ib, ic, [x[4] for x in batch], method, limit, k, epsilon)
+            for row, x in zip(ids.tolist(), batch):
+                rank = next((r + 1 for r, i in enumerate(row) if i in x[3]), None)
+                if rank == 1:
+                    correct += 1
+                if rank is not None:
+                    rr_sum += 1.0 / rank
+                    hits += 1
+                if keep_answers:
+                    a, b, c, answers = x[5]
+                    answers_log.append((name, a, b, c, answers[0], store.words[row[0]] if row and row[0] >= 0 else None))
+        scores_by_section.append(SectionScore(name, len(questions), len(covered), correct, rr_sum, hits))
+    total = SectionScore("total", sum(s.n_questions for s in scores_by_section),
+                         sum(s.n_covered for s in scores_by_section), sum(s.correct for s in scores_by_section),
+                         sum(s.reciprocal_rank_sum for s in scores_by_section),
+                         sum(s.hits_at_k for s in scores_by_section))
+    return AnalogyResult(data.name, method, restrict_vocab, k, scores_by_section, total, answers_log)
+
+
+def _answer_batch(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray, exclude: list[list[int]],
+                  method: str, limit: int, k: int, epsilon: float) -> np.ndarray:
+    """Top-k candidate rows for a batch of questions (n_questions, k)."""
+    ua, ub, uc = (np.asarray(unit[i], dtype=np.float32) for i in (ia, ib, ic))
+    if method == "3cosadd":
+        target = ub - ua + uc
+        target /= np.maximum(np.linalg.norm(target, axis=1, keepdims=True), 1e-12)
+        qt = np.ascontiguousarray(target.T)
+
+        def scores(start: int, stop: int) -> np.ndarray:
+            return unit[start:stop] @ qt
+    else:
+        abc = np.ascontiguousarray(np.concatenate([ua, ub, uc]).T)   # (dim, 3n)
+        n = ia.shape[0]
+        eps = np.float32(epsilon)
+
+        def scores(start: int, stop: int) -> np.ndarray:
+            s = unit[start:stop] @ abc
+            s += 1.0
+            s *= 0.5
+            return s[:, n:2 * n] * s[:, 2 * n:] / (s[:, :n] + eps)
+
+    ids, _ = blocked_topk(limit, scores, k, exclude, block_rows=_BLOCK_ROWS)
+    return ids

@@ -1,0 +1,95 @@
+"""One call, several stores and datasets, one tidy table.
+
+``evaluate(stores, datasets)`` returns a pandas DataFrame with columns ``store``,
+``dataset``, ``task``, ``section``, ``metric``, ``value``, ``coverage``: one row per
+number. Metric names: ``spearman``, ``pearson`` (similarity); ``accuracy``, ``mrr@k``,
+``hits@k``, ``accuracy_all`` (analogy); ``mr``, ``mrr``, ``hits@1``/``3``/``10``
+(EvalRank). Section ``total`` is the whole dataset. ``to_markdown``, ``to_csv`` and
+``to_json`` (a list of such records) write it out.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from ..store import Embeddings, load
+from .analogy import evaluate_analogies
+from .datasets import DEFAULT_DATASETS, AnalogyDataset, PairDataset, load_dataset
+from .evalrank import evalrank
+from .similarity import evaluate_word_pairs
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+COLUMNS = ["store", "dataset", "task", "section", "metric", "value", "coverage"]
+
+
+def _store_name(store: Embeddings, given, position: int) -> str:
+    if isinstance(given, (str, os.PathLike)):
+        return str(given)
+    return str(store.path) if store.path else f"store-{position + 1}"
+
+
+def evaluate(stores: "Embeddings | str | Sequence", datasets: Iterable = DEFAULT_DATASETS, *,
+             analogy_method: str = "3cosadd", restrict_vocab: int | None = None, oov: str = "skip",
+             k: int = 10, evalrank_datasets: Iterable = (), data_dir=None) -> "pd.DataFrame":
+    """Evaluate every store on every dataset; a tidy DataFrame (see module docstring).
+
+    ``restrict_vocab`` applies to both tasks; None means each evaluator's default (the
+    whole vocabulary for similarity, 30,000 for analogies).
+    """
+    import pandas as pd
+    items = [stores] if isinstance(stores, (Embeddings, str, os.PathLike)) else list(stores)
+    loaded = [(s if isinstance(s, Embeddings) else load(s), s) for s in items]
+    data = [d if isinstance(d, (PairDataset, AnalogyDataset)) else load_dataset(d, data_dir) for d in datasets]
+    ranked = [d if isinstance(d, PairDataset) else load_dataset(d, data_dir) for d in evalrank_datasets]
+    rows = []
+    for position, (store, given) in enumerate(loaded):
+        name = _store_name(store, given, position)
+        for d in data:
+            if d.task == "similarity":
+                r = evaluate_word_pairs(store, d, oov=oov, restrict_vocab=restrict_vocab)
+                for metric, value in (("spearman", r.spearman), ("pearson", r.pearson)):
+                    rows.append((name, d.name, "similarity", "total", metric, value, r.coverage))
+            else:
+                r = evaluate_analogies(store, d, method=analogy_method, k=k,
+                                       restrict_vocab=30_000 if restrict_vocab is None else restrict_vocab)
+                for s in r.sections + [r.total]:
+                    for metric, value in (("accuracy", s.accuracy), (f"mrr@{k}", s.mrr), (f"hits@{k}", s.hits),
+                                          ("accuracy_all", s.accuracy_all)):
+                        rows.append((name, d.name, "analogy", s.section, metric, value, s.coverage))
+        for d in ranked:
+            r = evalrank(store, d)
+            for metric, value in (("mr", r.mr), ("mrr", r.mrr), ("hits@1", r.hits(1)), ("hits@3", r.hits(3)),
+                                  ("hits@10", r.hits(10))):
+                rows.append((name, d.name, "evalrank", "total", metric, value, r.coverage))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def summary(table: "pd.DataFrame") -> "pd.DataFrame":
+    """The section-``total`` rows as a store x (dataset, metric) table, for reading."""
+    totals = table[table["section"] == "total"]
+    wide = totals.pivot_table(index="store", columns=["dataset", "metric"], values="value", sort=False)
+    return wide
+
+
+def to_markdown(table: "pd.DataFrame") -> str:
+    """A GitHub-flavoured markdown table (no extra dependency)."""
+    header = "| " + " | ".join(table.columns) + " |"
+    rule = "|" + "|".join("---" for _ in table.columns) + "|"
+    lines = [header, rule]
+    for row in table.itertuples(index=False):
+        cells = [f"{v:.4f}" if isinstance(v, float) else str(v) for v in row]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def to_json(table: "pd.DataFrame") -> str:
+    """A JSON list of records (NaN written as null)."""
+    records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+    return json.dumps(records, indent=1, ensure_ascii=False)
+
+
+def to_csv(table: "pd.DataFrame") -> str:
+    return table.to_csv(index=False)
