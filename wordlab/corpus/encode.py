@@ -154,6 +154,15 @@ def write_encoded(batches: Iterable[list[list[str]]], out: Path, min_count: int 
     ``min_count``/``max_size`` then do not apply. Otherwise the vocabulary is built
     from this corpus.
     """
+    _write_encoded(batches, out, min_count, max_size, vocab, meta)
+    # Every string and table of the encoding pass is garbage now; give it back before
+    # the caller (typically a trainer) allocates its own.
+    _release_freed_memory()
+    return EncodedCorpus(out)
+
+
+def _write_encoded(batches: Iterable[list[list[str]]], out: Path, min_count: int, max_size: int | None,
+                   vocab: Vocabulary | None, meta: dict | None) -> None:
     started = time.time()
     fixed_vocab = vocab is not None
     ids = _FirstOccurrenceIds()
@@ -219,8 +228,7 @@ def write_encoded(batches: Iterable[list[list[str]]], out: Path, min_count: int 
             "encode_seconds": round(time.time() - started, 3),
         })
         (tmp / "meta.json").write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
-    _release_freed_memory()
-    return EncodedCorpus(out)
+
 
 
 def _release_freed_memory() -> None:
