@@ -55,8 +55,10 @@ def build_store(n_words: int, dim: int, out: Path, seed: int = 0) -> None:
     matrix = np.empty((n_words, dim), dtype=np.float32)
     for i, w in enumerate(words):
         matrix[i] = vectors[w] if w in vectors else new()
-    # Question words spread through the frequency order, as in a real vocabulary.
-    order = rng.permutation(n_words)
+    # Question words are frequent words in a real vocabulary: they come first (shuffled),
+    # so restrict_vocab=30,000 covers every question, as on a trained store.
+    n_q = len(vectors)
+    order = np.concatenate([rng.permutation(n_q), n_q + rng.permutation(n_words - n_q)])
     wordlab.Embeddings([words[i] for i in order], matrix[order]).save(out)
 
 

@@ -129,7 +129,8 @@ def evaluate_analogies(store: Embeddings, dataset: str | AnalogyDataset = "googl
         for q in questions:
             a, b, c, answers = q
             ia, ib, ic = (lookup.get(key(w, case_insensitive)) for w in (a, b, c))
-            rows = {lookup[key(w, case_insensitive)] for w in answers if key(w, case_insensitive) in lookup}
+            # Any casing of an accepted answer is correct (gensim compares upper-cased words).
+            rows = {r for w in answers if key(w, case_insensitive) in lookup for r in excluded(w)}
             if ia is None or ib is None or ic is None or not rows:
                 continue
             covered.append((ia, ib, ic, rows, excluded(a) + excluded(b) + excluded(c), q))
@@ -165,20 +166,19 @@ def _answer_batch(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.ndarr
     if method == "3cosadd":
         target = ub - ua + uc
         target /= np.maximum(np.linalg.norm(target, axis=1, keepdims=True), 1e-12)
-        qt = np.ascontiguousarray(target.T)
 
         def scores(start: int, stop: int) -> np.ndarray:
-            return unit[start:stop] @ qt
+            return target @ unit[start:stop].T          # (questions, rows)
     else:
-        abc = np.ascontiguousarray(np.concatenate([ua, ub, uc]).T)   # (dim, 3n)
+        abc = np.concatenate([ua, ub, uc])             # (3n, dim)
         n = ia.shape[0]
         eps = np.float32(epsilon)
 
         def scores(start: int, stop: int) -> np.ndarray:
-            s = unit[start:stop] @ abc
+            s = abc @ unit[start:stop].T
             s += 1.0
             s *= 0.5
-            return s[:, n:2 * n] * s[:, 2 * n:] / (s[:, :n] + eps)
+            return s[n:2 * n] * s[2 * n:] / (s[:n] + eps)
 
     ids, _ = blocked_topk(limit, scores, k, exclude, block_rows=_BLOCK_ROWS)
     return ids

@@ -206,7 +206,7 @@ REGISTRY: dict[str, DatasetInfo] = {d.name: d for d in [
          _shared_file("eval/similarity/EN-RG-65.txt")),
     _sim("en-mturk771", "en", "MTurk-771, 771 pairs (relatedness)", "Halawi et al. 2012 (shared data)",
          _shared_file("eval/similarity/EN-MTurk-771.txt")),
-    _sim("si-ws353", "si", "WordSim-353 translated to Sinhala, 344 pairs",
+    _sim("si-ws353", "si", "WordSim-353 translated to Sinhala, 345 pairs",
          "Sinhala intrinsic-evaluation project (shared data)", _shared_file("eval/similarity-si/SI-WS-353.txt")),
 ]}
 

@@ -345,11 +345,11 @@ class Embeddings:
             query = unit[ib] - unit[ia] + unit[ic]
             ids, scores = cosine_topk(unit, query, topn, limit, [[ia, ib, ic]])
         else:
-            abc = np.ascontiguousarray(np.stack([unit[ia], unit[ib], unit[ic]]).T)
+            abc = np.stack([unit[ia], unit[ib], unit[ic]])
 
             def cosmul(start: int, stop: int) -> np.ndarray:
-                s = (unit[start:stop] @ abc + 1.0) / 2.0
-                return s[:, 1] * s[:, 2] / (s[:, 0] + epsilon)
+                s = (abc @ unit[start:stop].T + 1.0) / 2.0
+                return (s[1] * s[2] / (s[0] + epsilon))[None, :]
 
             ids, scores = blocked_topk(limit, cosmul, topn, [[ia, ib, ic]])
         return self._pairs(ids[0], scores[0])

@@ -24,8 +24,9 @@ def blocked_topk(n_rows: int, block_scores: Callable[[int, int], np.ndarray], k:
     ----------
     n_rows : int
         Rows to search (the first ``n_rows``; ``restrict_vocab`` is applied here).
-    block_scores : callable ``(start, stop) -> array (stop - start, n_queries)``
-        Scores of rows ``start:stop`` against every query (higher is better).
+    block_scores : callable ``(start, stop) -> array (n_queries, stop - start)``
+        Scores of rows ``start:stop`` against every query (higher is better); one row
+        per query, so each query's scores are contiguous for the partition.
     k : int
         Results per query (fewer when fewer rows remain after exclusion).
     exclude : list of id lists, one per query, optional
@@ -34,34 +35,31 @@ def blocked_topk(n_rows: int, block_scores: Callable[[int, int], np.ndarray], k:
     Returns
     -------
     ids : int64 array (n_queries, k'), scores : float32 array (n_queries, k'),
-    best first; ``k' = min(k, n_rows - max excluded)``; rows past a query's available
-    results hold id -1 and score -inf.
+    best first; ``k' = min(k, n_rows)``; slots past a query's available results hold
+    id -1 and score -inf.
     """
+    if exclude is not None:
+        ex_query = np.repeat(np.arange(len(exclude)), [len(e) for e in exclude])
+        ex_row = np.fromiter((i for e in exclude for i in e), dtype=np.int64, count=ex_query.shape[0])
     cand_ids: list[np.ndarray] = []
     cand_scores: list[np.ndarray] = []
-    n_queries = None
     for start in range(0, n_rows, block_rows):
         stop = min(start + block_rows, n_rows)
         scores = np.asarray(block_scores(start, stop), dtype=np.float32)
         if scores.ndim == 1:
-            scores = scores[:, None]
-        if not scores.flags.writeable or scores.base is not None and not scores.flags.owndata:
+            scores = scores[None, :]
+        if not scores.flags.writeable or not scores.flags.owndata:
             scores = scores.copy()  # exclusions write into it
-        n_queries = scores.shape[1]
-        if exclude is not None:
-            for q, ids in enumerate(exclude):
-                for i in ids:
-                    if start <= i < stop:
-                        scores[i - start, q] = -np.inf
-        kk = min(k, stop - start)
-        if kk < stop - start:
-            m = stop - start
-            part = np.argpartition(scores, m - kk, axis=0)[m - kk:]
-        else:
-            part = np.broadcast_to(np.arange(stop - start)[:, None], scores.shape)
-        cand_ids.append((part + start).T)
-        cand_scores.append(np.take_along_axis(scores, part, axis=0).T)
-    if n_queries is None:
+        if exclude is not None and ex_row.shape[0]:
+            hit = (ex_row >= start) & (ex_row < stop)
+            scores[ex_query[hit], ex_row[hit] - start] = -np.inf
+        m = stop - start
+        kk = min(k, m)
+        part = (np.argpartition(scores, m - kk, axis=1)[:, m - kk:] if kk < m
+                else np.broadcast_to(np.arange(m), scores.shape))
+        cand_ids.append(part + start)
+        cand_scores.append(np.take_along_axis(scores, part, axis=1))
+    if not cand_ids:
         return np.zeros((0, 0), dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
     ids = np.concatenate(cand_ids, axis=1)
     scores = np.concatenate(cand_scores, axis=1)
@@ -107,12 +105,11 @@ def cosine_topk(unit: np.ndarray, queries: np.ndarray, k: int, n_rows: int | Non
     q = np.atleast_2d(np.asarray(queries, dtype=np.float32))
     norms = np.linalg.norm(q, axis=1, keepdims=True)
     q = np.divide(q, norms, out=np.zeros_like(q), where=norms > 0)
-    qt = np.ascontiguousarray(q.T)
     n = unit.shape[0] if n_rows is None else min(n_rows, unit.shape[0])
     if q.shape[0] == 1:
         return _cosine_topk_single(unit, q[0], k, n, exclude[0] if exclude else (),
                                    min(block_rows, SINGLE_QUERY_BLOCK_ROWS))
-    return blocked_topk(n, lambda a, b: unit[a:b] @ qt, k, exclude, block_rows)
+    return blocked_topk(n, lambda a, b: q @ unit[a:b].T, k, exclude, block_rows)
 
 
 def unit_rows(matrix: np.ndarray, out: np.ndarray | None = None,
