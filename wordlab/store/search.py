@@ -70,8 +70,9 @@ def blocked_topk(n_rows: int, block_scores: Callable[[int, int], np.ndarray], k:
     return ids, scores
 
 
-#: Rows per matrix-vector product when one query's scores go into one buffer.
-SINGLE_QUERY_BLOCK_ROWS = 16_384
+#: Rows per matrix-vector product when one query's scores go into one buffer. The
+#: buffer is the only extra memory whatever the block, so blocks are large.
+SINGLE_QUERY_BLOCK_ROWS = 1 << 20
 
 
 def _cosine_topk_single(unit: np.ndarray, q: np.ndarray, k: int, n_rows: int, exclude: Sequence[int],
