@@ -24,7 +24,6 @@ import numpy as np
 from ..corpus.sources import open_binary
 from ..errors import InputFormatError
 
-TEXT_FORMATS = ("word2vec", "glove")
 FORMATS = ("store", "word2vec", "word2vec-bin", "glove")
 _BLOCK_LINES = 8192
 _READ_BYTES = 1 << 22

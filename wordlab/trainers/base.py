@@ -413,8 +413,6 @@ class _ProgressBar:
         if enabled is None:
             enabled = sys.stderr.isatty()
         self.bar = None
-        self.total_base = initial
-        self.epoch_words: dict[int, int] = {}
         if enabled:
             from tqdm.auto import tqdm
             self.bar = tqdm(total=total, initial=initial, unit="w", unit_scale=True, desc=desc,
