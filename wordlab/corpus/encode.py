@@ -26,6 +26,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from .._memory import trim_heap
 from ..atomic import atomic_directory
 from ..errors import StoreError
 from .vocab import Vocabulary
@@ -157,7 +158,7 @@ def write_encoded(batches: Iterable[list[list[str]]], out: Path, min_count: int 
     _write_encoded(batches, out, min_count, max_size, vocab, meta)
     # Every string and table of the encoding pass is garbage now; give it back before
     # the caller (typically a trainer) allocates its own.
-    _release_freed_memory()
+    trim_heap()
     return EncodedCorpus(out)
 
 
@@ -228,20 +229,3 @@ def _write_encoded(batches: Iterable[list[list[str]]], out: Path, min_count: int
             "encode_seconds": round(time.time() - started, 3),
         })
         (tmp / "meta.json").write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
-
-
-
-def _release_freed_memory() -> None:
-    """Hand the heap that tokenising freed back to the OS (glibc's malloc_trim).
-
-    Encoding allocates and frees millions of small strings; without this the process
-    keeps tens of MB it no longer uses, and a trainer run in the same process starts
-    from that higher floor. A no-op where glibc is absent.
-    """
-    import gc
-    gc.collect()
-    try:
-        import ctypes
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass

@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
+from .._memory import release_compiler_pages
 from .._version import __version__
 from ..atomic import atomic_file
 from ..corpus import Corpus, EncodedCorpus, Vocabulary
@@ -133,6 +134,13 @@ class Trainer:
     def _prepare(self, encoded: EncodedCorpus) -> None:
         """Build tables that depend on the corpus (called on fresh and resumed runs)."""
 
+    def _load_kernels(self) -> None:
+        """Load (or compile) the Numba kernels, by calling them on an empty problem.
+
+        Called after ``_prepare`` and before the weights are allocated, so that the
+        compiler's memory can be released first (see :mod:`wordlab._memory`).
+        """
+
     def _train_epoch(self, epoch: int, report_words: Callable[[int, float, int], None]) -> tuple[float, int]:
         """Train one epoch (0-based); return (loss_sum, examples).
 
@@ -198,6 +206,13 @@ class Trainer:
             if w in vocab:
                 self._locks[vocab.index[w]] = 0.0
 
+        # Kernels first, then give LLVM's pages back, then allocate the weights: the
+        # compiler's footprint and the weights are never resident together.
+        self._prepare(encoded)
+        self._encoded = encoded
+        self._load_kernels()
+        release_compiler_pages()
+
         if resume and work.exists():
             state = self._load_state(work)
             for key, expected, found in (("parameters", params, state["params"]),
@@ -219,8 +234,6 @@ class Trainer:
                      "started": _now()}
             self._checkpoint(work, state)
 
-        self._prepare(encoded)
-        self._encoded = encoded
         self._train_epochs(work, state)
 
         meta = {"method": self.method, "dim": self.dim, "params": params, "corpus": fingerprint,

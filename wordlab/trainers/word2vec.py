@@ -119,6 +119,21 @@ class Word2Vec(Trainer):
         self._ranges = _thread_ranges(np.asarray(encoded.offsets), self.n_workers)
         self._stop = threading.Event()
 
+    def _kernel(self, tokens: np.ndarray, local_offsets: np.ndarray, n_sentences: int, syn0: np.ndarray,
+                syn1: np.ndarray, locks: np.ndarray, alpha_start: float, alpha_end: float,
+                state) -> tuple[float, int, np.uint64]:
+        return train_sentences(
+            tokens, local_offsets, 0, n_sentences, syn0, syn1, locks, self._keep, self._accept, self._alias,
+            int(self.window), int(self.negative), self.method == "cbow", bool(self.cbow_mean),
+            np.float32(alpha_start), np.float32(alpha_end), np.uint64(state), not self._freeze_context,
+            self._sig, self._nlog)
+
+    def _load_kernels(self) -> None:
+        # No sentences, the real argument types: loads the compiled kernel (or compiles it).
+        row = np.zeros((1, self.dim), dtype=np.float32)
+        self._kernel(np.zeros(0, np.int32), np.zeros(1, np.int64), 0, row, row.copy(),
+                     np.ones(1, np.float32), self.alpha, self.alpha, 1)
+
     # -- one epoch ------------------------------------------------------------------------------
     def _alpha_at(self, epoch: int, fraction: float) -> float:
         progress = (epoch + fraction) / self.epochs
@@ -146,10 +161,7 @@ class Word2Vec(Trainer):
             local = offsets[s:e + 1] - offsets[s]
             a0 = self._alpha_at(epoch, (offsets[s] - base) / span)
             a1 = self._alpha_at(epoch, (offsets[e] - base) / span)
-            l, n_examples, state = train_sentences(
-                tokens, local, 0, e - s, syn0, syn1, self._locks, self._keep, self._accept, self._alias,
-                self.window, self.negative, self.method == "cbow", self.cbow_mean, np.float32(a0),
-                np.float32(a1), np.uint64(state), not self._freeze_context, self._sig, self._nlog)
+            l, n_examples, state = self._kernel(tokens, local, e - s, syn0, syn1, self._locks, a0, a1, state)
             loss[thread] += l
             status[thread, 0] += n
             status[thread, 1] += n_examples
