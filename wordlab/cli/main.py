@@ -115,16 +115,28 @@ def corpus_encode(paths, min_count, max_size, out, **kw) -> None:
 # -- train ---------------------------------------------------------------------------
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option("--method", type=click.Choice(["sgns", "cbow"]), default="sgns", show_default=True,
-              help="Training method.")
-@click.option("--dim", type=int, default=100, show_default=True, help="Vector size.")
-@click.option("--window", type=int, default=5, show_default=True, help="Maximum context radius.")
-@click.option("--negative", type=int, default=5, show_default=True, help="Noise words per example.")
-@click.option("--sample", type=float, default=1e-3, show_default=True, help="Subsampling threshold t (0: off).")
-@click.option("--alpha", type=float, default=0.025, show_default=True, help="Initial learning rate.")
+@click.option("--method", type=click.Choice(["sgns", "cbow", "glove", "pu", "bitcipher"]), default="sgns",
+              show_default=True, help="Training method.")
+@click.option("--dim", type=click.IntRange(min=1), default=None,
+              help="Vector size / rank (default: the method's; sgns, cbow, glove 100, pu 300).")
+@click.option("--window", type=click.IntRange(min=1), default=None,
+              help="Context radius (default: sgns, cbow, bitcipher 5; glove, pu 10).")
+@click.option("--epochs", type=click.IntRange(min=1), default=None,
+              help="Passes / iterations (default: sgns, cbow 5; glove, pu 15; bitcipher 1).")
+@click.option("--negative", type=click.IntRange(min=1), default=None, help="sgns/cbow: noise words per example [5].")
+@click.option("--sample", type=float, default=None, help="sgns/cbow: subsampling threshold t, 0 is off [1e-3].")
+@click.option("--alpha", type=float, default=None, help="sgns/cbow: initial learning rate [0.025].")
+@click.option("--learning-rate", type=float, default=None, help="glove: AdaGrad's eta [0.05].")
+@click.option("--x-max", type=float, default=None, help="glove, pu: weighting cut-off x_max [glove 100, pu 10].")
+@click.option("--rho", type=float, default=None, help="pu: weight of unobserved pairs [2^-4].")
+@click.option("--lam", type=float, default=None, help="pu: L2 regularisation [2^-11].")
+@click.option("--output", type=click.Choice(["sum", "word", "concat"]), default=None,
+              help="glove, pu: store W + W~ (sum), W (word) or both side by side (concat) [sum].")
+@click.option("--bits", type=click.IntRange(min=1), default=None, help="bitcipher: cipher width [32].")
+@click.option("--mode", type=click.Choice(["sum", "concat"]), default=None,
+              help="bitcipher: sum the context ciphers or concatenate them by position [sum].")
 @click.option("--min-count", type=int, default=5, show_default=True, help="Drop rarer words.")
 @click.option("--max-size", type=click.IntRange(min=1), default=None, help="Keep at most this many words.")
-@click.option("--epochs", type=int, default=5, show_default=True)
 @click.option("--workers", type=int, default=None, help="Threads (default: all cores).")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
@@ -133,18 +145,29 @@ def corpus_encode(paths, min_count, max_size, out, **kw) -> None:
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when interactive).")
 @corpus_options
-def train(paths, method, dim, window, negative, sample, alpha, min_count, max_size, epochs, workers, seed,
-          out, resume, overwrite, progress, **kw) -> None:
-    """Train embeddings on PATHS (default: the embedded English Wikipedia sample)."""
+def train(paths, method, dim, window, epochs, negative, sample, alpha, learning_rate, x_max, rho, lam, output,
+          bits, mode, min_count, max_size, workers, seed, out, resume, overwrite, progress, **kw) -> None:
+    """Train embeddings on PATHS (default: the embedded English Wikipedia sample).
+
+    Options in brackets apply to the methods named before them; giving one to
+    another method is an error.
+    """
     import datetime as dt
-    from ..trainers import make_trainer
+    from ..trainers import TRAINERS, make_trainer
     if out is None:
         if resume:
             raise click.UsageError("--resume needs the --out of the interrupted run")
         out = Path("runs") / f"{method}-{dt.datetime.now():%Y%m%d-%H%M%S}"
-    trainer = make_trainer(method, dim=dim, window=window, negative=negative, sample=sample, alpha=alpha,
-                           min_count=min_count, max_size=max_size, epochs=epochs, workers=workers, seed=seed,
-                           progress=progress)
+    chosen = {"dim": dim, "window": window, "epochs": epochs, "negative": negative, "sample": sample,
+              "alpha": alpha, "learning_rate": learning_rate, "x_max": x_max, "rho": rho, "lam": lam,
+              "output": output, "bits": bits, "mode": mode}
+    chosen = {k: v for k, v in chosen.items() if v is not None}
+    accepted = set(TRAINERS[method][0]._param_names())
+    for name in chosen:
+        if name not in accepted:
+            raise click.UsageError(f"--{name.replace('_', '-')} does not apply to --method {method}")
+    trainer = make_trainer(method, min_count=min_count, max_size=max_size, workers=workers, seed=seed,
+                           progress=progress, **chosen)
     trainer._validate()
     c = make_corpus(paths, **kw)
     click.echo(f"corpus:  {c!r}", err=True)
@@ -159,7 +182,7 @@ def train(paths, method, dim, window, negative, sample, alpha, min_count, max_si
     click.echo(f"store:   {emb.path}")
     click.echo(f"vocab:   {len(emb):,} words (min_count={min_count}), {encoded.n_tokens:,} tokens, "
                f"{encoded.dropped_tokens:,} rarer tokens dropped")
-    click.echo(f"trained: {method}, dim {dim}, {epochs} epochs in {meta['training_seconds']:.1f} s, "
+    click.echo(f"trained: {method}, dim {emb.dim}, {trainer.epochs} epochs in {meta['training_seconds']:.1f} s, "
                f"{meta['words_per_second'] or 0:,.0f} words/s")
     click.echo("loss:    " + " ".join(f"{h['loss']:.4f}" for h in history))
     probes = [w for w in emb.words[150:2000] if len(w) >= 6 and w.isalpha()][:4]

@@ -5,12 +5,18 @@ import os
 
 from ..store import Embeddings
 from .base import EpochReport, Trainer
+from .bitcipher import BitCipher
+from .glove import GloVe
+from .pu import PULearning
 from .word2vec import Word2Vec
 
 #: method name -> trainer class and the fixed parameters it needs
 TRAINERS: dict[str, tuple[type[Trainer], dict]] = {
     "sgns": (Word2Vec, {"method": "sgns"}),
     "cbow": (Word2Vec, {"method": "cbow"}),
+    "glove": (GloVe, {}),
+    "pu": (PULearning, {}),
+    "bitcipher": (BitCipher, {}),
 }
 
 
@@ -37,4 +43,4 @@ def train(corpus, method: str = "sgns", out: str | os.PathLike | None = None, *,
                        init_context=init_context, freeze_context=freeze_context, frozen_words=frozen_words)
 
 
-__all__ = ["EpochReport", "TRAINERS", "Trainer", "Word2Vec", "make_trainer", "train"]
+__all__ = ["BitCipher", "EpochReport", "GloVe", "PULearning", "TRAINERS", "Trainer", "Word2Vec", "make_trainer", "train"]

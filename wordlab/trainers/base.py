@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from .._memory import release_compiler_pages
+from .._threads import default_workers
 from .._version import __version__
 from ..atomic import atomic_file
 from ..corpus import Corpus, EncodedCorpus, Vocabulary
@@ -62,13 +63,6 @@ class EpochReport:
 
 
 Callback = Callable[[EpochReport], Any]
-
-
-def default_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 class Trainer:
@@ -133,6 +127,20 @@ class Trainer:
 
     def _prepare(self, encoded: EncodedCorpus) -> None:
         """Build tables that depend on the corpus (called on fresh and resumed runs)."""
+
+    def _epoch_size(self) -> tuple[int, str]:
+        """(units of work in one epoch, their name) for the progress bar; default: tokens."""
+        return self._encoded.n_tokens, "w"
+
+    def _epoch_extra(self) -> dict:
+        """Extra figures of the epoch just trained, for its record in ``meta.json``."""
+        return {}
+
+    def _write_output(self, work: Path) -> None:
+        """Make the store's ``vectors.npy`` in ``work`` from the trained weights and
+        remove what the store should not keep (optimiser state, scratch files)."""
+        if self.output_weight != "vectors":
+            os.replace(work / f"{self.output_weight}.npy", work / "vectors.npy")
 
     def _load_kernels(self) -> None:
         """Load (or compile) the Numba kernels, by calling them on an empty problem.
@@ -234,6 +242,7 @@ class Trainer:
                      "started": _now()}
             self._checkpoint(work, state)
 
+        self._work = work
         self._train_epochs(work, state)
 
         meta = {"method": self.method, "dim": self.dim, "params": params, "corpus": fingerprint,
@@ -286,6 +295,8 @@ class Trainer:
             self._copy_init(init_context, "context_vectors")
 
     def _copy_init(self, source, name: str) -> None:
+        if name not in self._weights:
+            raise WordlabError(f"method {self.method} cannot start from given {name.replace('_', ' ')}")
         target = self._weights[name]
         if isinstance(source, Embeddings):
             if source.dim != target.shape[1]:
@@ -332,15 +343,17 @@ class Trainer:
 
     def _train_epochs(self, work: Path, state: dict) -> None:
         n_tokens = self._encoded.n_tokens
-        bar = _ProgressBar(self.progress, total=self.epochs * n_tokens, initial=state["epochs_done"] * n_tokens,
-                           desc=f"{self.method}")
+        size, unit = self._epoch_size()
+        bar = _ProgressBar(self.progress, total=self.epochs * size, initial=state["epochs_done"] * size,
+                           desc=f"{self.method}", unit=unit)
         try:
             for epoch in range(state["epochs_done"], self.epochs):
                 started = time.time()
                 loss_sum, examples = self._train_epoch(epoch, bar.reporter(epoch, self.epochs))
                 seconds = time.time() - started
                 record = {"epoch": epoch + 1, "loss": loss_sum / max(examples, 1), "loss_sum": loss_sum,
-                          "examples": int(examples), "words": int(n_tokens), "seconds": round(seconds, 3)}
+                          "examples": int(examples), "words": int(n_tokens), "seconds": round(seconds, 3),
+                          **self._epoch_extra()}
                 state["history"].append(record)
                 state["epochs_done"] = epoch + 1
                 self._checkpoint(work, state)
@@ -365,8 +378,8 @@ class Trainer:
     def _finish(self, work: Path, out: Path, meta: dict, overwrite: bool) -> Embeddings:
         shutil.rmtree(work / "checkpoint", ignore_errors=True)
         (work / "state.json").unlink(missing_ok=True)
-        if self.output_weight != "vectors":
-            os.replace(work / f"{self.output_weight}.npy", work / "vectors.npy")
+        self._write_output(work)
+        meta["dim"] = int(np.load(work / "vectors.npy", mmap_mode="r").shape[1])
         meta = json.loads(json.dumps(meta, default=_json_default))
         (work / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
         if out.exists():
@@ -422,13 +435,13 @@ def _json_default(obj):
 class _ProgressBar:
     """tqdm bar over corpus tokens with words/s, learning rate and running loss."""
 
-    def __init__(self, enabled: bool | None, total: int, initial: int, desc: str):
+    def __init__(self, enabled: bool | None, total: int, initial: int, desc: str, unit: str = "w"):
         if enabled is None:
             enabled = sys.stderr.isatty()
         self.bar = None
         if enabled:
             from tqdm.auto import tqdm
-            self.bar = tqdm(total=total, initial=initial, unit="w", unit_scale=True, desc=desc,
+            self.bar = tqdm(total=total, initial=initial, unit=unit, unit_scale=True, desc=desc,
                             smoothing=0.1, dynamic_ncols=True)
 
     def reporter(self, epoch: int, epochs: int) -> Callable[[int, float, int], None]:
