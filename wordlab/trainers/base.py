@@ -35,6 +35,7 @@ from .._memory import release_compiler_pages
 from .._threads import default_workers
 from .._version import __version__
 from ..atomic import atomic_file
+from ..cooccur import corpus_fingerprint
 from ..corpus import Corpus, EncodedCorpus, Vocabulary
 from ..errors import WordlabError
 from ..paths import cache_root
@@ -194,8 +195,7 @@ class Trainer:
         self._vocab = vocab
         out = Path(out) if out is not None else self._default_out()
         work = out.parent / f".{out.name}.training"
-        fingerprint = {"source": encoded.meta.get("source"), "settings": encoded.meta.get("settings"),
-                       "n_tokens": encoded.n_tokens, "vocab_size": len(vocab)}
+        fingerprint = corpus_fingerprint(encoded)
         options = {"freeze_context": bool(freeze_context),
                    "frozen_words": sorted(set(map(str, frozen_words))) if frozen_words is not None else [],
                    "init_vectors": _describe_init(init_vectors), "init_context": _describe_init(init_context)}
