@@ -230,3 +230,25 @@ def test_convert_non_numeric_value_one_error_line(runner, tmp_path):
     src.write_text("2 2\na 1 x\nb 1 2\n", encoding="utf-8")
     result = run(runner, "convert", src, tmp_path / "out.txt", "--to", "word2vec")
     assert_one_error_line(result, "nan.txt", "line 2")
+
+
+@pytest.mark.parametrize("method,options,dim", [
+    ("glove", ["--dim", 8, "--window", 3, "--epochs", 2, "--x-max", 10, "--output", "concat"], 16),
+    ("pu", ["--dim", 6, "--window", 3, "--epochs", 2, "--rho", 0.1, "--lam", 0.01], 6),
+    ("bitcipher", ["--bits", 16, "--mode", "concat", "--window", 2], 64)])
+def test_train_cooccurrence_methods_on_the_embedded_corpus(runner, tmp_path, method, options, dim):
+    out = tmp_path / method
+    result = run(runner, "train", "--method", method, *options, "-o", out, "--no-progress")
+    assert result.exit_code == 0, result.output
+    emb = wordlab.load(out)
+    assert emb.meta["method"] == method and emb.dim == dim
+    assert f"dim {dim}" in result.output
+
+
+def test_train_refuses_options_of_other_methods(runner, tmp_path):
+    result = runner.invoke(cli, ["train", "--method", "glove", "--negative", "3", "-o", str(tmp_path / "x")])
+    assert result.exit_code != 0
+    assert "--negative does not apply to --method glove" in result.output
+    result = runner.invoke(cli, ["train", "--method", "bitcipher", "--bits", "4", "-o", str(tmp_path / "y")])
+    assert result.exit_code != 0 and "bits >=" in result.output
+    assert not (tmp_path / "y").exists()

@@ -65,24 +65,23 @@ def test_glove_update_matches_glove_c_rule():
     gW, gC, gbw, gbc = np.ones((n, dim)), np.ones((n, dim)), np.ones(n), np.ones(n)
     records = [(int(rng.integers(n)), int(rng.integers(n)), float(rng.choice([0.5, 3.0, 40.0, 250.0])))
                for _ in range(40)]
-    f32 = [a.astype(np.float32) for a in (W, C, bw, bc, gW, gC, gbw, gbc)]
+    P = np.hstack([W, gW, bw[:, None], gbw[:, None]]).astype(np.float32)      # the packed layout
+    Q = np.hstack([C, gC, bc[:, None], gbc[:, None]]).astype(np.float32)
     rows = np.array([r[0] for r in records], np.int32)
     cols = np.array([r[1] for r in records], np.int32)
     counts = np.array([r[2] for r in records], np.float32)
-    loss, used, skipped = glove_updates(rows, cols, counts, *f32, np.ones(n, np.float32), True,
+    loss, used, skipped = glove_updates(rows, cols, counts, P, Q, np.ones(n, np.float32), True,
                                         np.float32(100.0), np.float32(0.75), np.float32(0.05), np.float32(100.0))
     ref_loss = _glove_reference(records, W, C, bw, bc, gW, gC, gbw, gbc, 100.0, 0.75, 0.05, 100.0)
     assert (used, skipped) == (40, 0)
     assert loss == pytest.approx(ref_loss, rel=1e-4)
-    for got, want in zip(f32, (W, C, bw, bc, gW, gC, gbw, gbc)):
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(P, np.hstack([W, gW, bw[:, None], gbw[:, None]]), rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(Q, np.hstack([C, gC, bc[:, None], gbc[:, None]]), rtol=1e-4, atol=1e-6)
 
 
 def test_glove_skips_non_finite_records_and_leaves_weights_alone():
     n, dim = 3, 4
-    arrays = [np.full((n, dim), 0.1, np.float32), np.full((n, dim), 0.1, np.float32), np.zeros(n, np.float32),
-              np.zeros(n, np.float32), np.ones((n, dim), np.float32), np.ones((n, dim), np.float32),
-              np.ones(n, np.float32), np.ones(n, np.float32)]
+    arrays = [np.full((n, 2 * dim + 2), 0.1, np.float32), np.full((n, 2 * dim + 2), 0.1, np.float32)]
     before = [a.copy() for a in arrays]
     loss, used, skipped = glove_updates(np.array([0, 1], np.int32), np.array([1, 2], np.int32),
                                         np.array([0.0, np.nan], np.float32), *arrays, np.ones(n, np.float32), True,

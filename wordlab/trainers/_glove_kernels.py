@@ -13,38 +13,56 @@ import numpy as np
 from numba import njit
 
 
-@njit(nogil=True, cache=True, fastmath=False)
-def glove_updates(rows, cols, counts, W, C, bw, bc, gW, gC, gbw, gbc, locks, update_context,
-                  x_max, power, eta, grad_clip):
+# Reassociation lets LLVM vectorise the dot product; no "nnan"/"ninf", so the
+# finiteness guard below keeps its meaning.
+_FAST = {"reassoc", "contract", "arcp"}
+
+
+@njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy", inline="always")
+def _adagrad_step(x, sum_sq, grad):
+    """x -= grad / sqrt(sum_sq); sum_sq += grad^2 (the step uses the old sum, as glove.c)."""
+    for d in range(x.shape[0]):
+        x[d] -= grad[d] / math.sqrt(sum_sq[d])
+        sum_sq[d] += grad[d] * grad[d]
+
+
+@njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy")
+def glove_updates(rows, cols, counts, P, Q, locks, update_context, x_max, power, eta, grad_clip):
     """One AdaGrad step per record, in order; return (loss sum, records used, records skipped).
 
-    rows, cols : int32 (n,)     word and context ids
-    counts     : float32 (n,)   co-occurrence weights (> 0)
-    W, C       : float32 (n_words, dim)   word and context vectors
-    bw, bc     : float32 (n_words,)       word and context biases
-    gW, gC, gbw, gbc : float32, same shapes  AdaGrad's sums of squared gradients
+    rows, cols : int32 (n,)    word and context ids
+    counts     : float32 (n,)  co-occurrence weights (> 0)
+    P, Q       : float32 (n_words, 2 * dim + 2), word and context parameters, one row per
+                 word packed as [vector (dim) | AdaGrad sums of squares (dim) | bias |
+                 bias sum of squares], so that a record touches two rows of memory, not eight
     locks      : float32 (n_words,)  0 freezes a word's vector and bias, 1 trains it
-    update_context : bool   False keeps C and bc fixed (train word vectors only)
+    update_context : bool   False keeps Q fixed (train word vectors only)
 
-    A record whose residual or update is not finite is skipped (glove.c prints
-    "Caught NaN" and carries on; here the count is returned). Gradients are clipped
-    to +-grad_clip per coordinate before the AdaGrad scaling, as in glove.c.
+    A record whose residual is not finite is skipped and counted (glove.c prints "Caught
+    NaN" and carries on). Gradients are clipped to +-grad_clip per coordinate before the
+    AdaGrad scaling, as in glove.c; since the sums of squares start at 1 and only grow,
+    every step is then finite, so glove.c's second guard (on the summed step) has
+    nothing left to catch.
     """
-    dim = W.shape[1]
+    dim = (P.shape[1] - 2) // 2
+    b = 2 * dim              # column of the bias; b + 1: its sum of squares
     loss = 0.0
     used = 0
     skipped = 0
-    upd_w = np.empty(dim, dtype=np.float32)
-    upd_c = np.empty(dim, dtype=np.float32)
+    lo = -grad_clip
+    grad_w = np.empty(dim, dtype=np.float32)
+    grad_c = np.empty(dim, dtype=np.float32)
     for k in range(rows.shape[0]):
-        i = rows[k]
-        j = cols[k]
+        p = P[rows[k]]
+        q = Q[cols[k]]
         x = counts[k]
-        diff = 0.0
+        w = p[:dim]
+        c = q[:dim]
+        dot = np.float32(0.0)
         for d in range(dim):
-            diff += W[i, d] * C[j, d]
-        diff += bw[i] + bc[j] - math.log(x)
-        weight = 1.0 if x > x_max else (x / x_max) ** power
+            dot += w[d] * c[d]
+        diff = dot + p[b] + q[b] - np.float32(math.log(x))
+        weight = np.float32(1.0) if x > x_max else np.float32((x / x_max) ** power)
         fdiff = weight * diff
         if not (math.isfinite(diff) and math.isfinite(fdiff)):
             skipped += 1
@@ -52,32 +70,20 @@ def glove_updates(rows, cols, counts, W, C, bw, bc, gW, gC, gbw, gbc, locks, upd
         loss += 0.5 * fdiff * diff
         used += 1
         step = eta * fdiff
-        lock = locks[i]
-        sum_w = 0.0
-        sum_c = 0.0
+        lock = locks[rows[k]]
+        # Gradients first (from the old W and C), then one AdaGrad step per matrix: short
+        # loops over few arrays, which LLVM vectorises (with runtime alias checks).
         for d in range(dim):
-            gw = min(max(step * C[j, d], -grad_clip), grad_clip)   # gradient for W[i, d]
-            gc = min(max(step * W[i, d], -grad_clip), grad_clip)   # gradient for C[j, d]
-            upd_w[d] = gw / math.sqrt(gW[i, d])
-            upd_c[d] = gc / math.sqrt(gC[j, d])
-            sum_w += upd_w[d]
-            sum_c += upd_c[d]
-            gW[i, d] += gw * gw * lock
-            if update_context:
-                gC[j, d] += gc * gc
-        if math.isfinite(sum_w) and math.isfinite(sum_c):
+            grad_w[d] = min(max(step * c[d], lo), grad_clip) * lock
+        if update_context:
             for d in range(dim):
-                W[i, d] -= upd_w[d] * lock
-                if update_context:
-                    C[j, d] -= upd_c[d]
-        db_w = step / math.sqrt(gbw[i])
-        db_c = step / math.sqrt(gbc[j])
-        if math.isfinite(db_w) and math.isfinite(db_c):
-            bw[i] -= db_w * lock
-            gbw[i] += step * step * lock
-            if update_context:
-                bc[j] -= db_c
-                gbc[j] += step * step
+                grad_c[d] = min(max(step * w[d], lo), grad_clip)
+            _adagrad_step(c, q[dim:b], grad_c)
+            q[b] -= step / math.sqrt(q[b + 1])
+            q[b + 1] += step * step
+        _adagrad_step(w, p[dim:b], grad_w)
+        p[b] -= lock * step / math.sqrt(p[b + 1])
+        p[b + 1] += lock * step * step
     return loss, used, skipped
 
 

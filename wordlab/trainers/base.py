@@ -290,14 +290,17 @@ class Trainer:
         if init_vectors is not None:
             self._copy_init(init_vectors, "vectors")
         if init_context is not None:
-            if "context_vectors" not in self._weights:
-                raise WordlabError(f"method {self.method} has no context matrix to initialise")
             self._copy_init(init_context, "context_vectors")
 
+    def _init_target(self, name: str) -> np.ndarray | None:
+        """The array that ``init_vectors`` ("vectors") / ``init_context`` ("context_vectors")
+        fill: by default the weight of that name."""
+        return self._weights.get(name)
+
     def _copy_init(self, source, name: str) -> None:
-        if name not in self._weights:
+        target = self._init_target(name)
+        if target is None:
             raise WordlabError(f"method {self.method} cannot start from given {name.replace('_', ' ')}")
-        target = self._weights[name]
         if isinstance(source, Embeddings):
             if source.dim != target.shape[1]:
                 raise WordlabError(f"initial {name} have dimension {source.dim}, the trainer uses {target.shape[1]}")
@@ -366,9 +369,13 @@ class Trainer:
             bar.close()
 
     def current_embeddings(self) -> Embeddings:
-        """The input vectors as they are now (a copy), with the vocabulary."""
-        return Embeddings(self._vocab.words, np.array(self._weights[self.output_weight]), self._vocab.counts,
+        """The vectors the store would hold if training stopped now (a copy), with the vocabulary."""
+        return Embeddings(self._vocab.words, self._current_vectors(), self._vocab.counts,
                           {"method": self.method, "params": self.get_params()})
+
+    def _current_vectors(self) -> np.ndarray:
+        """The store's vectors from the weights as they are now (float32, a copy)."""
+        return np.array(self._weights[self.output_weight])
 
     def _close_weights(self) -> None:
         for arr in self._weights.values():

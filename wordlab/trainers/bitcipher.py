@@ -178,17 +178,22 @@ class BitCipher(Trainer):
         report(enc.n_tokens, 0.0, enc.n_tokens)
         return 0.0, enc.n_tokens
 
+    def _to_vectors(self, sums: np.ndarray) -> np.ndarray:
+        """Smooth, normalise each block to a distribution, take -log (float32)."""
+        x = np.asarray(sums, dtype=np.float64).reshape(sums.shape[0], -1, int(self.bits)) + float(self.smoothing)
+        x /= x.sum(axis=2, keepdims=True)
+        return (-np.log(x)).reshape(sums.shape[0], -1).astype(np.float32)
+
+    def _current_vectors(self) -> np.ndarray:
+        return self._to_vectors(self._weights["context_sums"])
+
     def _write_output(self, work: Path) -> None:
         sums = np.load(work / "context_sums.npy", mmap_mode="r")
         n, dim = sums.shape
-        blocks = dim // int(self.bits)
         tmp = work / ".vectors.npy.partial"
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n, dim))
         for a in range(0, n, 4096):
-            x = np.asarray(sums[a:a + 4096], dtype=np.float64).reshape(-1, blocks, int(self.bits))
-            x = x + float(self.smoothing)
-            x /= x.sum(axis=2, keepdims=True)
-            out[a:a + 4096] = (-np.log(x)).reshape(-1, dim)
+            out[a:a + 4096] = self._to_vectors(sums[a:a + 4096])
         out.flush()
         del out, sums
         (work / "context_sums.npy").unlink()

@@ -92,21 +92,25 @@ class GloVe(Trainer):
             raise WordlabError(f"output must be one of {OUTPUTS}, not {self.output!r}")
 
     # -- weights ------------------------------------------------------------------------------
+    # One row per word: [vector (dim) | AdaGrad sums (dim) | bias | bias sum], so that an
+    # update touches two rows of memory (see _glove_kernels).
     def _weight_specs(self, n_words: int):
         dim = self.dim
 
-        def uniform(arr: np.ndarray, rng: np.random.Generator) -> None:
+        def init(arr: np.ndarray, rng: np.random.Generator) -> None:
             for a in range(0, arr.shape[0], 4096):
-                block = rng.random((min(4096, arr.shape[0] - a),) + arr.shape[1:], dtype=np.float32)
-                arr[a:a + block.shape[0]] = (block - np.float32(0.5)) / np.float32(dim)
+                n = min(4096, arr.shape[0] - a)
+                block = np.ones((n, 2 * dim + 2), dtype=np.float32)
+                values = (rng.random((n, dim + 1), dtype=np.float32) - np.float32(0.5)) / np.float32(dim)
+                block[:, :dim] = values[:, :dim]
+                block[:, 2 * dim] = values[:, dim]
+                arr[a:a + n] = block
 
-        def ones(arr: np.ndarray, rng: np.random.Generator) -> None:
-            arr[:] = 1.0
+        return {"word_params": ((n_words, 2 * dim + 2), init), "context_params": ((n_words, 2 * dim + 2), init)}
 
-        return {"vectors": ((n_words, dim), uniform), "context_vectors": ((n_words, dim), uniform),
-                "bias": ((n_words,), uniform), "context_bias": ((n_words,), uniform),
-                "vectors_gradsq": ((n_words, dim), ones), "context_gradsq": ((n_words, dim), ones),
-                "bias_gradsq": ((n_words,), ones), "context_bias_gradsq": ((n_words,), ones)}
+    def _init_target(self, name: str) -> np.ndarray | None:
+        packed = {"vectors": "word_params", "context_vectors": "context_params"}.get(name)
+        return None if packed is None else self._weights[packed][:, :self.dim]
 
     def _prepare(self, encoded: EncodedCorpus) -> None:
         self.matrix: CooccurrenceMatrix = count_cooccurrences(
@@ -119,16 +123,14 @@ class GloVe(Trainer):
     def _epoch_size(self) -> tuple[int, str]:
         return self.matrix.nnz, "pairs"
 
-    def _kernel(self, rows, cols, counts, w: dict, locks) -> tuple[float, int, int]:
-        return glove_updates(rows, cols, counts, w["vectors"], w["context_vectors"], w["bias"],
-                             w["context_bias"], w["vectors_gradsq"], w["context_gradsq"], w["bias_gradsq"],
-                             w["context_bias_gradsq"], locks, not self._freeze_context, np.float32(self.x_max),
-                             np.float32(self.weight_exponent), np.float32(self.learning_rate),
-                             np.float32(self.grad_clip))
+    def _kernel(self, rows, cols, counts, word_params, context_params, locks) -> tuple[float, int, int]:
+        return glove_updates(rows, cols, counts, word_params, context_params, locks, not self._freeze_context,
+                             np.float32(self.x_max), np.float32(self.weight_exponent),
+                             np.float32(self.learning_rate), np.float32(self.grad_clip))
 
     def _load_kernels(self) -> None:
-        one = {name: np.ones(shape, np.float32) for name, (shape, _) in self._weight_specs(1).items()}
-        self._kernel(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32), one,
+        row = np.ones((1, 2 * self.dim + 2), np.float32)
+        self._kernel(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0, np.float32), row, row.copy(),
                      np.ones(1, np.float32))
         gather_records(np.zeros(0, np.int64), np.zeros(2, np.int64), np.zeros(0, np.int32),
                        np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(0, np.int32),
@@ -174,7 +176,8 @@ class GloVe(Trainer):
         bounds = np.linspace(0, nnz, n_threads + 1).astype(np.int64)
         status = np.zeros((n_threads, 3), dtype=np.int64)     # records done, used, skipped
         loss = np.zeros(n_threads, dtype=np.float64)
-        weights = {name: np.asarray(arr) for name, arr in self._weights.items()}
+        word_params = np.asarray(self._weights["word_params"])
+        context_params = np.asarray(self._weights["context_params"])
         locks = self._locks
         records = self._records_dir()
 
@@ -185,7 +188,8 @@ class GloVe(Trainer):
                     return
                 b = min(a + _CHUNK_RECORDS, int(bounds[t + 1]))
                 chunk = {name: read_range(records / f"{name}.npy", a, b, buffers[name]) for name in buffers}
-                l, used, skipped = self._kernel(chunk["rows"], chunk["cols"], chunk["counts"], weights, locks)
+                l, used, skipped = self._kernel(chunk["rows"], chunk["cols"], chunk["counts"], word_params,
+                                                context_params, locks)
                 loss[t] += l
                 status[t] += (b - a, used, skipped)
                 if t == 0:
@@ -204,17 +208,30 @@ class GloVe(Trainer):
         return {"skipped": getattr(self, "_skipped", 0)}
 
     # -- the store ------------------------------------------------------------------------------
+    def _current_vectors(self) -> np.ndarray:
+        W = np.asarray(self._weights["word_params"][:, :self.dim])
+        C = np.asarray(self._weights["context_params"][:, :self.dim])
+        return {"sum": lambda: W + C, "word": lambda: W.copy(), "concat": lambda: np.hstack([W, C])}[self.output]()
+
     def _write_output(self, work: Path) -> None:
         import shutil
         shutil.rmtree(work / "records", ignore_errors=True)
-        for name in ("vectors_gradsq", "context_gradsq", "bias_gradsq", "context_bias_gradsq"):
-            (work / f"{name}.npy").unlink(missing_ok=True)
+        dim = self.dim
+        P = np.load(work / "word_params.npy", mmap_mode="r")
+        Q = np.load(work / "context_params.npy", mmap_mode="r")
+        np.save(work / "word_vectors.npy", np.ascontiguousarray(P[:, :dim]))
+        np.save(work / "context_vectors.npy", np.ascontiguousarray(Q[:, :dim]))
+        np.save(work / "bias.npy", np.ascontiguousarray(P[:, 2 * dim]))
+        np.save(work / "context_bias.npy", np.ascontiguousarray(Q[:, 2 * dim]))
+        del P, Q
+        (work / "word_params.npy").unlink()
+        (work / "context_params.npy").unlink()
         if self.output == "word":
+            os.replace(work / "word_vectors.npy", work / "vectors.npy")
             return
-        os.replace(work / "vectors.npy", work / "word_vectors.npy")
         W = np.load(work / "word_vectors.npy", mmap_mode="r")
         C = np.load(work / "context_vectors.npy", mmap_mode="r")
-        n, dim = W.shape
+        n = W.shape[0]
         width = dim if self.output == "sum" else 2 * dim
         tmp = work / ".vectors.npy.partial"
         out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n, width))
@@ -225,5 +242,5 @@ class GloVe(Trainer):
                 out[a:a + 4096, :dim] = W[a:a + 4096]
                 out[a:a + 4096, dim:] = C[a:a + 4096]
         out.flush()
-        del out, W
+        del out, W, C
         os.replace(tmp, work / "vectors.npy")

@@ -206,6 +206,12 @@ class PULearning(Trainer):
     def _epoch_extra(self) -> dict:
         return {"objective": self._objective}
 
+    def _current_vectors(self) -> np.ndarray:
+        k = self.dim
+        W = np.asarray(self._weights["factors"][:, :k])
+        H = np.asarray(self._weights["context_factors"][:, :k])
+        return {"sum": lambda: W + H, "word": lambda: W.copy(), "concat": lambda: np.hstack([W, H])}[self.output]()
+
     # -- the store ------------------------------------------------------------------------------------
     def _write_output(self, work: Path) -> None:
         k = self.dim
