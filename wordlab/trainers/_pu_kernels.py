@@ -24,7 +24,12 @@ import numpy as np
 from numba import njit
 
 
-@njit(nogil=True, cache=True)
+# Reassociation lets LLVM vectorise the sums over a row's entries (same order for any
+# number of threads, so results stay independent of ``workers``).
+_FAST = {"reassoc", "contract"}
+
+
+@njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy")
 def update_rows(slots, indptr, indices, A, C, R, U, Vt, G, features, locks, rho, lam):
     """Coordinate descent on the rows ``slots`` of U (row-major, n_rows x (k + 2)).
 
