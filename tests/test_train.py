@@ -19,7 +19,7 @@ from wordlab.trainers import EpochReport, Word2Vec, make_trainer, train
 from wordlab.trainers._sampling import (alias_table, draw_noise, keep_probabilities, keep_thresholds,
                                      noise_distribution, thread_seeds)
 from wordlab.trainers._word2vec_kernels import _subsample
-from wordlab.trainers.word2vec import _thread_ranges
+from wordlab.trainers.stream import _thread_ranges
 
 TWO32 = float(1 << 32)
 GROUP_A = [f"alpha{i:02d}" for i in range(20)]
