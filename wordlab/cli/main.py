@@ -115,10 +115,12 @@ def corpus_encode(paths, min_count, max_size, out, **kw) -> None:
 # -- train ---------------------------------------------------------------------------
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option("--method", type=click.Choice(["sgns", "cbow", "glove", "pu", "bitcipher"]), default="sgns",
+@click.option("--method", type=click.Choice(["sgns", "cbow", "glove", "pu", "bitcipher", "cmow", "hybrid"]),
+              default="sgns",
               show_default=True, help="Training method.")
 @click.option("--dim", type=click.IntRange(min=1), default=None,
-              help="Vector size / rank (default: the method's; sgns, cbow, glove 100, pu 300).")
+              help="Vector size / rank (default: the method's; sgns, cbow, glove 100, pu 300; cmow, hybrid: "
+                   "the CMOW part k*k, 400).")
 @click.option("--window", type=click.IntRange(min=1), default=None,
               help="Context radius (default: sgns, cbow, bitcipher 5; glove, pu 10).")
 @click.option("--epochs", type=click.IntRange(min=1), default=None,
@@ -133,6 +135,7 @@ def corpus_encode(paths, min_count, max_size, out, **kw) -> None:
 @click.option("--output", type=click.Choice(["sum", "word", "concat"]), default=None,
               help="glove, pu: store W + W~ (sum), W (word) or both side by side (concat) [sum].")
 @click.option("--bits", type=click.IntRange(min=1), default=None, help="bitcipher: cipher width [32].")
+@click.option("--cbow-dim", type=click.IntRange(min=1), default=None, help="hybrid: size of the CBOW part [400].")
 @click.option("--mode", type=click.Choice(["sum", "concat"]), default=None,
               help="bitcipher: sum the context ciphers or concatenate them by position [sum].")
 @click.option("--min-count", type=int, default=5, show_default=True, help="Drop rarer words.")
@@ -146,7 +149,7 @@ def corpus_encode(paths, min_count, max_size, out, **kw) -> None:
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when interactive).")
 @corpus_options
 def train(paths, method, dim, window, epochs, negative, sample, alpha, learning_rate, x_max, rho, lam, output,
-          bits, mode, min_count, max_size, workers, seed, out, resume, overwrite, progress, **kw) -> None:
+          bits, cbow_dim, mode, min_count, max_size, workers, seed, out, resume, overwrite, progress, **kw) -> None:
     """Train embeddings on PATHS (default: the embedded English Wikipedia sample).
 
     Options in brackets apply to the methods named before them; giving one to
@@ -160,7 +163,7 @@ def train(paths, method, dim, window, epochs, negative, sample, alpha, learning_
         out = Path("runs") / f"{method}-{dt.datetime.now():%Y%m%d-%H%M%S}"
     chosen = {"dim": dim, "window": window, "epochs": epochs, "negative": negative, "sample": sample,
               "alpha": alpha, "learning_rate": learning_rate, "x_max": x_max, "rho": rho, "lam": lam,
-              "output": output, "bits": bits, "mode": mode}
+              "output": output, "bits": bits, "mode": mode, "cbow_dim": cbow_dim}
     chosen = {k: v for k, v in chosen.items() if v is not None}
     accepted = set(TRAINERS[method][0]._param_names())
     for name in chosen:

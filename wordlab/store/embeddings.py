@@ -363,6 +363,21 @@ class Embeddings:
             raise ValueError(f"vector has dimension {v.shape[0]}, the store has {self.dim}")
 
     # -- saving -------------------------------------------------------------------------
+    def encode(self, sentences: Iterable[Sequence[str] | str], batch_size: int = 4096) -> np.ndarray:
+        """Encode sentences into vectors: (n, dim) float32.
+
+        CBOW stores (any store not trained as CMOW/hybrid) sum the word vectors; CMOW
+        stores multiply the words' k x k matrices in order; hybrid stores concatenate
+        both (see :mod:`wordlab.store.encoders`). Words outside the vocabulary are
+        skipped, so an empty or all-unknown sentence gets the neutral element: zeros
+        (CBOW), the flattened identity (CMOW). A sentence is a list of words, or a
+        string split on whitespace.
+        """
+        from .encoders import encode_sentences
+        if isinstance(sentences, str):
+            raise TypeError("encode() takes a list of sentences; wrap a single sentence in a list")
+        return encode_sentences(self.vectors, self.index, self.meta, sentences, batch_size)
+
     def save(self, path: str | os.PathLike, format: str = "store", allow_nonfinite: bool = False) -> Path:
         """Write the embeddings atomically (temporary name, renamed when complete).
 

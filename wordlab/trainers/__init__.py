@@ -6,6 +6,7 @@ import os
 from ..store import Embeddings
 from .base import EpochReport, Trainer
 from .bitcipher import BitCipher
+from .cmow import CMOW
 from .glove import GloVe
 from .pu import PULearning
 from .word2vec import Word2Vec
@@ -17,6 +18,8 @@ TRAINERS: dict[str, tuple[type[Trainer], dict]] = {
     "glove": (GloVe, {}),
     "pu": (PULearning, {}),
     "bitcipher": (BitCipher, {}),
+    "cmow": (CMOW, {"encoder": "cmow"}),
+    "hybrid": (CMOW, {"encoder": "hybrid"}),
 }
 
 
@@ -43,4 +46,4 @@ def train(corpus, method: str = "sgns", out: str | os.PathLike | None = None, *,
                        init_context=init_context, freeze_context=freeze_context, frozen_words=frozen_words)
 
 
-__all__ = ["BitCipher", "EpochReport", "GloVe", "PULearning", "TRAINERS", "Trainer", "Word2Vec", "make_trainer", "train"]
+__all__ = ["BitCipher", "CMOW", "EpochReport", "GloVe", "PULearning", "TRAINERS", "Trainer", "Word2Vec", "make_trainer", "train"]

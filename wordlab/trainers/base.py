@@ -133,6 +133,10 @@ class Trainer:
         """(units of work in one epoch, their name) for the progress bar; default: tokens."""
         return self._encoded.n_tokens, "w"
 
+    def _meta_extra(self) -> dict:
+        """Entries the trainer adds to the store's ``meta.json`` (e.g. how to read its vectors)."""
+        return {}
+
     def _epoch_extra(self) -> dict:
         """Extra figures of the epoch just trained, for its record in ``meta.json``."""
         return {}
@@ -250,7 +254,8 @@ class Trainer:
                 "dropped_tokens": encoded.dropped_tokens, "loss_history": [h["loss"] for h in state["history"]],
                 "history": state["history"], "training_seconds": round(sum(h["seconds"] for h in state["history"]), 3),
                 "words_per_second": _words_per_second(state["history"]),
-                "wordlab_version": __version__, "started": state["started"], "created": _now()}
+                "wordlab_version": __version__, "started": state["started"], "created": _now(),
+                **self._meta_extra()}
         self._close_weights()
         return self._finish(work, out, meta, overwrite)
 

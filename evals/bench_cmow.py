@@ -1,0 +1,162 @@
+"""CBOW vs CMOW vs hybrid on UN General Debate sentences: probing and throughput.
+
+The encoders are trained on the UNGDC speeches of ``--train-years`` (default
+2005-2014), split into sentences, all with the same objective and budget (window 5,
+a random target word, 20 negatives, SGD, ``--epochs``, 2 threads): CBOW (400), CMOW
+(20 x 20) and the hybrid (400 + 20 x 20). The probing tasks are built from the
+sentences of ``--probe-years`` (default 2015-2019), disjoint from the training text:
+BigramShift, WordContent (200 mid-frequency words) and SentenceLength, each split
+80/10/10 with seed 0 and probed by logistic regression (C chosen on dev).
+
+Reported: probing accuracy (test), training examples/s, time and peak RSS of each
+encoder (each in its own process), and the word-level scores of the hybrid's CBOW half
+(and of the CBOW encoder) on WS-353 and SimLex-999. Paper (Mai et al. 2019, Table 2,
+trained on UMBC): BigramShift CBOW 49.7, CMOW 72.4, hybrid 71.2; WordContent CBOW
+89.1, CMOW 65.2, hybrid 87.0.
+
+Usage: python evals/bench_cmow.py [--train-years 2005-2014] [--probe-years 2015-2019]
+       [--epochs 1] [--workers 2]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _bench import emit, find_data_dir, machine_line, run_side, table  # noqa: E402
+
+ENCODERS = (("CBOW", dict(encoder="cbow", dim=400)), ("CMOW", dict(encoder="cmow", dim=400)),
+            ("hybrid", dict(encoder="hybrid", dim=400, cbow_dim=400)))
+PAPER = {"BigramShift": {"CBOW": 49.7, "CMOW": 72.4, "hybrid": 71.2},
+         "WordContent": {"CBOW": 89.1, "CMOW": 65.2, "hybrid": 87.0}}
+
+
+def year_files(years: str) -> list[str]:
+    a, b = (int(y) for y in years.split("-"))
+    root = find_data_dir() / "corpora" / "ungdc"
+    return [str(root / f"ungdc_{y}.txt.gz") for y in range(a, b + 1)]
+
+
+def side_encode(years: str, out: str) -> dict:
+    import wordlab
+    t0 = time.time()
+    enc = wordlab.Corpus(year_files(years), sentence_split=True).encode(min_count=5, out=out, progress=False)
+    return {"encode_s": time.time() - t0, "tokens": enc.n_tokens, "sentences": len(enc), "vocab": len(enc.vocab)}
+
+
+def side_train(encoded: str, params: dict, epochs: int, workers: int, out: str) -> dict:
+    from wordlab.corpus import EncodedCorpus
+    from wordlab.trainers import CMOW
+    enc = EncodedCorpus(encoded)
+    t0 = time.time()
+    emb = CMOW(epochs=epochs, workers=workers, seed=1, progress=False, **params).fit(enc, out, overwrite=True)
+    history = emb.meta["history"]
+    examples = sum(h["examples"] for h in history)
+    return {"total_s": time.time() - t0, "train_s": emb.meta["training_seconds"], "examples": examples,
+            "examples_per_s": examples / max(emb.meta["training_seconds"], 1e-9), "loss": emb.meta["loss_history"]}
+
+
+def side_probe(stores: dict, years: str, seed: int) -> dict:
+    import numpy as np
+    import wordlab
+    from wordlab import Embeddings
+    from wordlab.evals import evaluate_word_pairs
+    from wordlab.evals.probing import bigram_shift, probe, sentence_length, word_content
+    sentences = [s for batch in wordlab.Corpus(year_files(years), sentence_split=True).batches() for s in batch]
+    tasks = [bigram_shift(sentences, n=20_000, seed=seed), word_content(sentences, n_words=200, per_word=100, seed=seed),
+             sentence_length(sentences, per_bin=2_500, seed=seed)]
+    del sentences
+    out = {"tasks": {t.name: t.sizes() for t in tasks}, "probes": {}, "words": {}}
+    for name, path in stores.items():
+        emb = wordlab.load(path)
+        for t in tasks:
+            t0 = time.time()
+            r = probe(emb, t, seed=seed)
+            out["probes"][f"{name}/{t.name}"] = {"accuracy": r.accuracy, "dev": r.dev_accuracy, "C": r.C,
+                                                 "chance": r.chance, "seconds": time.time() - t0}
+            print(name, t.name, r, file=sys.stderr, flush=True)
+        cbow_dim = emb.meta.get("encoder", {}).get("cbow_dim", 0)
+        if cbow_dim:
+            half = Embeddings(emb.words, np.ascontiguousarray(np.asarray(emb.vectors)[:, :cbow_dim]), emb.counts)
+            out["words"][name] = {d: float(evaluate_word_pairs(half, d).spearman) for d in ("ws353", "simlex999")}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--train-years", default="2005-2014")
+    ap.add_argument("--probe-years", default="2015-2019")
+    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--side", help=argparse.SUPPRESS)
+    ap.add_argument("--encoded", help=argparse.SUPPRESS)
+    ap.add_argument("--params", help=argparse.SUPPRESS)
+    ap.add_argument("--stores", help=argparse.SUPPRESS)
+    ap.add_argument("--out", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.side == "encode":
+        emit(side_encode(args.train_years, args.out))
+        return
+    if args.side == "train":
+        emit(side_train(args.encoded, json.loads(args.params), args.epochs, args.workers, args.out))
+        return
+    if args.side == "probe":
+        emit(side_probe(json.loads(args.stores), args.probe_years, args.seed))
+        return
+
+    with tempfile.TemporaryDirectory(prefix="wordlab-bench-") as tmp:
+        tmp = Path(tmp)
+        env = {"WORDLAB_CACHE": str(tmp / "cache")}
+        print("encoding ...", file=sys.stderr, flush=True)
+        enc = run_side(__file__, ["--side", "encode", "--train-years", args.train_years, "--out", str(tmp / "enc")],
+                       env=env)
+        if "error" in enc:
+            raise SystemExit("encoding failed")
+        print(json.dumps(enc), file=sys.stderr, flush=True)
+        trained, stores = {}, {}
+        for name, params in ENCODERS:
+            print(f"training {name} ...", file=sys.stderr, flush=True)
+            r = run_side(__file__, ["--side", "train", "--encoded", str(tmp / "enc"), "--params", json.dumps(params),
+                                    "--epochs", str(args.epochs), "--workers", str(args.workers),
+                                    "--out", str(tmp / name)], env=env)
+            if "error" in r:
+                raise SystemExit(f"training {name} failed")
+            print(json.dumps(r), file=sys.stderr, flush=True)
+            trained[name], stores[name] = r, str(tmp / name)
+        print("probing ...", file=sys.stderr, flush=True)
+        p = run_side(__file__, ["--side", "probe", "--stores", json.dumps(stores), "--probe-years", args.probe_years,
+                                "--seed", str(args.seed)], env=env)
+        if "error" in p:
+            raise SystemExit("probing failed")
+        print(json.dumps(p), file=sys.stderr, flush=True)
+
+    print(f"encoders trained on UNGDC {args.train_years} ({enc['tokens']:,} tokens, {enc['sentences']:,} sentences, "
+          f"{enc['vocab']:,} words, min_count 5), {args.epochs} epoch(s), {args.workers} threads; "
+          f"probes on UNGDC {args.probe_years} sentences; splits {json.dumps(p['tasks'])}")
+    names = [n for n, _ in ENCODERS]
+    rows = []
+    for task in ("BigramShift", "WordContent", "SentenceLength"):
+        cells = [f"{100 * p['probes'][f'{n}/{task}']['accuracy']:.1f}" for n in names]
+        chance = 100 * p["probes"][f"{names[0]}/{task}"]["chance"]
+        paper = PAPER.get(task, {})
+        rows.append([task, *cells, f"{chance:.1f}", " / ".join(f"{paper[n]:.1f}" for n in names) if paper else "-"])
+    print(table(["probing accuracy (test, %)", *names, "majority class", "paper (CBOW / CMOW / hybrid)"], rows))
+    print()
+    print(table(["encoder", "dim", "examples/s", "train s", "peak RSS MiB", "final loss"],
+                [[n, {"CBOW": 400, "CMOW": 400, "hybrid": 800}[n], f"{trained[n]['examples_per_s']:,.0f}",
+                  f"{trained[n]['train_s']:.1f}", f"{trained[n]['peak_rss_mb']:,.0f}", f"{trained[n]['loss'][-1]:.4f}"]
+                 for n in names]))
+    print()
+    print(table(["word vectors", "WS-353", "SimLex-999"],
+                [[f"{n} (CBOW part)" if n == "hybrid" else n, f"{w['ws353']:.3f}", f"{w['simlex999']:.3f}"]
+                 for n, w in p["words"].items()]))
+    print(machine_line())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+"""CMOW / hybrid: backward pass against finite differences, order sensitivity,
+initialisation, a planted-order corpus, the store's encoder, probing tasks."""
+import math
+
+import numpy as np
+import pytest
+
+import wordlab
+from wordlab import Embeddings
+from wordlab.errors import WordlabError
+from wordlab.evals.probing import bigram_shift, probe, sentence_length, word_content
+from wordlab.trainers import CMOW
+from wordlab.trainers._cmow_kernels import train_windows
+from wordlab.trainers._sampling import alias_table
+
+
+def _log_sigmoid(z):
+    return -math.log1p(math.exp(-z)) if z >= 0 else z - math.log1p(math.exp(z))
+
+
+def _reference_loss(sentence, X, E, O, k, window, noise_word):
+    """The summed loss of every centre-target example of one sentence, in float64 numpy."""
+    loss = 0.0
+    for p in range(len(sentence)):
+        lo, hi = max(0, p - window), min(len(sentence) - 1, p + window)
+        if hi - lo < 1:
+            continue
+        ctx = [sentence[q] for q in range(lo, hi + 1) if q != p]
+        parts = []
+        if E is not None:
+            parts.append(sum(E[w] for w in ctx))
+        if X is not None:
+            P = np.eye(k)
+            for w in ctx:
+                P = P @ X[w].reshape(k, k)
+            parts.append(P.reshape(-1))
+        h = np.concatenate(parts)
+        target = sentence[p]
+        loss -= _log_sigmoid(O[target] @ h)
+        if noise_word != target:
+            loss -= _log_sigmoid(-(O[noise_word] @ h))      # K = 1: the average is the one term
+    return loss
+
+
+@pytest.mark.parametrize("encoder", ["cmow", "hybrid"])
+def test_backward_pass_matches_finite_differences(encoder):
+    rng = np.random.default_rng(0)
+    V, k, d, window = 6, 3, 4, 2
+    sentence = [0, 2, 1, 4, 3]
+    X = (np.eye(k).reshape(-1) + rng.normal(0, 0.3, (V, k * k)))
+    E = rng.normal(0, 0.3, (V, d)) if encoder == "hybrid" else None
+    D = (d if E is not None else 0) + k * k
+    O = rng.normal(0, 0.3, (V, D))
+    noise = 5                                     # every noise draw is word 5
+    probs = np.zeros(V)
+    probs[noise] = 1.0
+    accept, alias = alias_table(probs)
+    alpha = 1e-4
+    X32 = X.astype(np.float32)
+    E32 = E.astype(np.float32) if E is not None else np.zeros((0, 0), np.float32)
+    loss, examples, _ = train_windows(
+        np.array(sentence, np.int32), np.array([0, len(sentence)], np.int64), 0, 1, X32, E32, O.astype(np.float32),
+        np.ones(V, np.float32), np.full(V, 1 << 32, np.uint64), accept, alias, k, window, 1, True,
+        np.float32(alpha), np.float32(alpha), np.uint64(1), False)
+    assert examples == len(sentence)
+    # (the parameters move by O(alpha) between the examples, hence the tolerance)
+    assert loss == pytest.approx(_reference_loss(sentence, X, E, O, k, window, noise), rel=1e-3)
+    # The kernel's step, divided by -alpha, is the gradient (up to O(alpha): examples run in turn).
+    step_X = (X32.astype(np.float64) - X) / -alpha
+    eps = 1e-5
+    for w in sorted(set(sentence)):
+        for e in range(k * k):
+            Xp, Xm = X.copy(), X.copy()
+            Xp[w, e] += eps
+            Xm[w, e] -= eps
+            numeric = (_reference_loss(sentence, Xp, E, O, k, window, noise)
+                       - _reference_loss(sentence, Xm, E, O, k, window, noise)) / (2 * eps)
+            assert step_X[w, e] == pytest.approx(numeric, rel=2e-2, abs=2e-3)
+    if E is not None:
+        step_E = (E32.astype(np.float64) - E) / -alpha
+        for w in sorted(set(sentence)):
+            for j in range(d):
+                Ep, Em = E.copy(), E.copy()
+                Ep[w, j] += eps
+                Em[w, j] -= eps
+                numeric = (_reference_loss(sentence, X, Ep, O, k, window, noise)
+                           - _reference_loss(sentence, X, Em, O, k, window, noise)) / (2 * eps)
+                assert step_E[w, j] == pytest.approx(numeric, rel=2e-2, abs=2e-3)
+
+
+def _planted_order(seed=0, n=3000):
+    """'x _ y' has P in the middle, 'y _ x' has Q: only the order of the context tells."""
+    rng = np.random.default_rng(seed)
+    return [["x", "P", "y"] if rng.random() < 0.5 else ["y", "Q", "x"] for _ in range(n)]
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    enc = wordlab.Corpus(_planted_order()).encode(min_count=1, progress=False)
+    out = {}
+    for encoder, dim in (("cmow", 9), ("cbow", 9), ("hybrid", 9)):
+        out[encoder] = CMOW(encoder=encoder, dim=dim, cbow_dim=4, window=1, target="centre", negative=3, alpha=0.05,
+                            sample=0, epochs=4, workers=1, seed=3, progress=False).fit(
+            enc, tmp_path_factory.mktemp(encoder) / "store")
+    return out
+
+
+def _order_margin(emb) -> float:
+    h = emb.encode([["x", "y"], ["y", "x"]])
+    O = np.asarray(emb.context_vectors)
+    P, Q = emb.index["P"], emb.index["Q"]
+    return min(O[P] @ h[0] - O[Q] @ h[0], O[Q] @ h[1] - O[P] @ h[1])
+
+
+def test_cmow_learns_order_that_cbow_cannot(planted):
+    assert _order_margin(planted["cmow"]) > 1.0
+    assert _order_margin(planted["hybrid"]) > 1.0
+    cbow = planted["cbow"]
+    h = cbow.encode([["x", "y"], ["y", "x"]])
+    np.testing.assert_array_equal(h[0], h[1])                 # a sum cannot see order
+    assert _order_margin(cbow) <= 0.0
+
+
+def test_encodings_are_order_sensitive_for_cmow_only(planted):
+    cmow = planted["cmow"].encode([["x", "P", "y"], ["y", "P", "x"]])
+    assert np.abs(cmow[0] - cmow[1]).max() > 1e-3
+    hybrid = planted["hybrid"].encode([["x", "P", "y"], ["y", "P", "x"]])
+    np.testing.assert_allclose(hybrid[0, :4], hybrid[1, :4], rtol=1e-6)   # CBOW half
+    assert np.abs(hybrid[0, 4:] - hybrid[1, 4:]).max() > 1e-3
+
+
+def test_store_layout_and_neutral_elements(planted):
+    hybrid = planted["hybrid"]
+    assert hybrid.dim == 4 + 9
+    assert hybrid.meta["encoder"] == {"type": "hybrid", "cbow_dim": 4, "cmow_k": 3}
+    empty = hybrid.encode([[], ["unknown-word"]])
+    np.testing.assert_array_equal(empty[:, :4], 0.0)
+    np.testing.assert_array_equal(empty[:, 4:], np.tile(np.eye(3, dtype=np.float32).reshape(-1), (2, 1)))
+    # one word: its own matrix and vector
+    np.testing.assert_allclose(hybrid.encode([["x"]])[0], hybrid["x"], rtol=1e-6)
+    # a plain (word2vec-like) store encodes by summing
+    plain = Embeddings(["a", "b"], np.array([[1, 2], [3, 5]], np.float32))
+    np.testing.assert_array_equal(plain.encode([["a", "b", "a"], "b a"]), [[5, 9], [4, 7]])
+
+
+def test_identity_initialisation():
+    trainer = CMOW(encoder="cmow", dim=16, init_noise=0.1)
+    (shape, init) = trainer._weight_specs(2000)["matrices"]
+    arr = np.empty(shape, np.float32)
+    init(arr, np.random.default_rng(0))
+    noise = arr - np.eye(4, dtype=np.float32).reshape(-1)
+    assert abs(noise.mean()) < 0.01 and noise.std() == pytest.approx(0.1, rel=0.05)
+    glorot = CMOW(encoder="cmow", dim=16, init="glorot")._weight_specs(500)["matrices"]
+    g = np.empty(glorot[0], np.float32)
+    glorot[1](g, np.random.default_rng(0))
+    assert np.abs(g).max() <= math.sqrt(6 / 8) and g.std() == pytest.approx(math.sqrt(6 / 8) / math.sqrt(3), rel=0.1)
+
+
+def test_bad_parameters(tmp_path):
+    enc = wordlab.Corpus(_planted_order(n=20)).encode(min_count=1, progress=False)
+    with pytest.raises(WordlabError, match="perfect square"):
+        CMOW(encoder="cmow", dim=10, progress=False).fit(enc, tmp_path / "a")
+    with pytest.raises(WordlabError, match="encoder"):
+        CMOW(encoder="lstm", progress=False).fit(enc, tmp_path / "b")
+    with pytest.raises(WordlabError, match="target"):
+        CMOW(dim=9, target="left", progress=False).fit(enc, tmp_path / "c")
+    CMOW(encoder="cbow", dim=10, epochs=1, progress=False).fit(enc, tmp_path / "d")   # no square needed
+
+
+def test_resume_equals_uninterrupted(tmp_path):
+    enc = wordlab.Corpus(_planted_order(n=400)).encode(min_count=1, progress=False)
+    kw = dict(encoder="hybrid", dim=9, cbow_dim=4, window=1, epochs=3, workers=1, seed=5, progress=False)
+    full = CMOW(**kw).fit(enc, tmp_path / "full")
+
+    class Stop(Exception):
+        pass
+
+    def stop(report):
+        if report.epoch == 1:
+            raise Stop
+    with pytest.raises(Stop):
+        CMOW(callbacks=[stop], **kw).fit(enc, tmp_path / "r")
+    resumed = CMOW(**kw).fit(enc, tmp_path / "r", resume=True)
+    np.testing.assert_array_equal(np.asarray(resumed.vectors), np.asarray(full.vectors))
+
+
+# -- probing tasks ---------------------------------------------------------------------------------
+def _toy_sentences(n=3000, seed=0):
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(400)]
+    return [[words[int(i)] for i in rng.zipf(1.3, size=rng.integers(5, 30)) % 400] for _ in range(n)]
+
+
+def test_bigram_shift_task():
+    sentences = _toy_sentences()
+    task = bigram_shift(sentences, n=1000, seed=1)
+    assert 0.4 < task.labels.mean() < 0.6
+    assert sum(task.sizes().values()) == len(task.sentences) == 1000
+    originals = {tuple(s) for s in sentences}
+    for s, label in zip(task.sentences, task.labels):
+        if label == 0:
+            assert tuple(s) in originals
+
+
+def test_word_content_task():
+    task = word_content(_toy_sentences(n=6000), n_words=20, per_word=30, frequency_ranks=(20, 200), seed=2)
+    targets = set(task.classes)
+    for s, label in zip(task.sentences, task.labels):
+        present = [w for w in s if w in targets]
+        assert present == [task.classes[label]]
+
+
+def test_sentence_length_task():
+    task = sentence_length(_toy_sentences(), bins=(5, 10, 20, 30), per_bin=200, seed=3)
+    edges = (5, 10, 20, 30)
+    for s, label in zip(task.sentences, task.labels):
+        assert edges[label] <= len(s) < edges[label + 1]
+
+
+def test_cbow_probe_is_at_chance_on_bigram_shift_and_sees_length():
+    sentences = _toy_sentences(n=4000)
+    rng = np.random.default_rng(0)
+    words = sorted({w for s in sentences for w in s})
+    store = Embeddings(words, rng.normal(size=(len(words), 16)).astype(np.float32))
+    shift = probe(store, bigram_shift(sentences, n=3000, seed=4))
+    assert abs(shift.accuracy - 0.5) < 0.08          # identical encodings for both labels
+    length = probe(store, sentence_length(sentences, bins=(5, 12, 30), per_bin=1500, seed=4))
+    assert length.accuracy > 0.8                      # the norm of a sum grows with length

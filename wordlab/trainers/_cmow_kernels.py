@@ -1,0 +1,223 @@
+"""Numba kernels of CMOW and the hybrid CBOW-CMOW (Mai, Galke and Scherp, ICLR 2019).
+
+Every word w has a k x k matrix X_w (a row of ``X``, read row-major) and, in the hybrid,
+a vector e_w. A window of 2c + 1 words loses one target word; the n remaining words,
+in order, are encoded as
+
+    h = [ sum_i e_{w_i} ; vec(X_{w_1} X_{w_2} ... X_{w_n}) ]
+
+and the target is scored against K noise words through output vectors o (rows of
+``O``) with the logistic loss, averaged over the negatives as in the paper:
+
+    L = -log s(o_t . h) - (1/K) sum_neg log s(-o_n . h)
+
+Backward pass through the product P = A_{i-1} X_{w_i} S_{i+1} (A: prefix product of the
+factors before i, S: suffix product of those after): dL/dX_{w_i} = A_{i-1}^T G S_{i+1}^T with
+G = dL/dP. Prefixes and suffixes are computed once per example, so an example costs
+O(n k^3), not O(n^2 k^3).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from ._sampling import draw_noise, lcg_next, uniform_below
+
+_FAST = {"reassoc", "contract"}
+_TWO32 = np.uint64(1 << 32)
+
+
+@njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy", inline="always")
+def _matmul(a, b, out):
+    """out = a @ b for k x k matrices (C order)."""
+    k = a.shape[0]
+    for i in range(k):
+        for j in range(k):
+            out[i, j] = 0.0
+        for l in range(k):
+            x = a[i, l]
+            for j in range(k):
+                out[i, j] += x * b[l, j]
+
+
+@njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy", inline="always")
+def _matmul_tn(a, b, out):
+    """out = a.T @ b."""
+    k = a.shape[0]
+    for i in range(k):
+        for j in range(k):
+            out[i, j] = 0.0
+    for l in range(k):
+        for i in range(k):
+            x = a[l, i]
+            for j in range(k):
+                out[i, j] += x * b[l, j]
+
+
+@njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy", inline="always")
+def _sub_matmul_nt(a, b, scale, x):
+    """x -= scale * (a @ b.T)."""
+    k = a.shape[0]
+    for i in range(k):
+        for j in range(k):
+            acc = 0.0
+            for l in range(k):
+                acc += a[i, l] * b[j, l]
+            x[i, j] -= scale * acc
+
+
+@njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy", inline="always")
+def _log_sigmoid(z):
+    """log(1 / (1 + exp(-z))), stable for large |z|."""
+    if z >= 0:
+        return -math.log1p(math.exp(-z))
+    return z - math.log1p(math.exp(z))
+
+
+@njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy", inline="always")
+def _sigmoid(z):
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy", inline="always")
+def encode_product(X, ids, k, out, tmp):
+    """out (k x k) = X_{ids[0]} @ X_{ids[1]} @ ...; the identity for no ids."""
+    for i in range(k):
+        for j in range(k):
+            out[i, j] = 1.0 if i == j else 0.0
+    for q in range(ids.shape[0]):
+        _matmul(out, X[ids[q]].reshape((k, k)), tmp)
+        out[:, :] = tmp
+
+
+@njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy")
+def train_windows(tokens, offsets, first, last, X, E, O, locks, keep, accept, alias, k, window, negative,
+                  centre_target, alpha_start, alpha_end, state, update_output):
+    """Train on sentences ``first:last``; return (loss sum, examples, random state).
+
+    tokens   int32 ids; offsets int64 sentence bounds into ``tokens``
+    X        float32 (n_words, k*k) word matrices, or (0, 0) without a CMOW part
+    E        float32 (n_words, d) CBOW vectors, or (0, 0) without a CBOW part
+    O        float32 (n_words, d + k*k) output vectors
+    locks    float32 (n_words,)  0 freezes a word's input parameters
+    keep     uint64 subsampling thresholds on a 32-bit draw (keep when draw < keep[w])
+    centre_target  remove the centre word (else a uniformly drawn word of the window)
+    The learning rate goes linearly from alpha_start to alpha_end over these sentences.
+    """
+    has_cmow = X.shape[0] > 0
+    has_cbow = E.shape[0] > 0
+    d = E.shape[1] if has_cbow else 0
+    kk = k * k if has_cmow else 0
+    D = d + kk
+    n_max = 2 * window
+    pre = np.empty((n_max + 1, k, k), dtype=np.float32)     # pre[i] = X_1 ... X_i
+    suf = np.empty((n_max + 2, k, k), dtype=np.float32)     # suf[i] = X_i ... X_n
+    T = np.empty((k, k), dtype=np.float32)
+    h = np.empty(D, dtype=np.float32)
+    grad = np.empty(D, dtype=np.float32)
+    ctx = np.empty(n_max, dtype=np.int32)
+    sent = np.empty(0, dtype=np.int32)
+    base = offsets[first]
+    total = offsets[last] - base
+    loss = 0.0
+    examples = 0
+    inv_neg = np.float32(1.0 / negative)
+    for s in range(first, last):
+        a, b = offsets[s], offsets[s + 1]
+        # subsampling, before windows are formed (as word2vec)
+        if sent.shape[0] < b - a:
+            sent = np.empty(b - a, dtype=np.int32)
+        L = 0
+        for p in range(a, b):
+            w = tokens[p]
+            if keep[w] < _TWO32:
+                state = lcg_next(state)
+                if ((state >> np.uint64(16)) & np.uint64(0xFFFFFFFF)) >= keep[w]:
+                    continue
+            sent[L] = w
+            L += 1
+        progress = (a - base) / max(total, 1)
+        alpha = np.float32(alpha_start + (alpha_end - alpha_start) * progress)
+        for p in range(L):
+            lo = max(0, p - window)
+            hi = min(L - 1, p + window)
+            if hi - lo < 1:
+                continue
+            if centre_target:
+                tpos = p
+            else:
+                state = lcg_next(state)
+                tpos = lo + uniform_below(state, hi - lo + 1)
+            target = sent[tpos]
+            n = 0
+            for q in range(lo, hi + 1):
+                if q != tpos:
+                    ctx[n] = sent[q]
+                    n += 1
+            # -- forward
+            for j in range(d):
+                acc = 0.0
+                for q in range(n):
+                    acc += E[ctx[q], j]
+                h[j] = acc
+            if has_cmow:
+                for i in range(k):
+                    for j in range(k):
+                        pre[0, i, j] = 1.0 if i == j else 0.0
+                        suf[n + 1, i, j] = pre[0, i, j]
+                for q in range(n):
+                    _matmul(pre[q], X[ctx[q]].reshape((k, k)), pre[q + 1])
+                for q in range(n, 0, -1):
+                    _matmul(X[ctx[q - 1]].reshape((k, k)), suf[q + 1], suf[q])
+                P = pre[n]
+                for i in range(k):
+                    for j in range(k):
+                        h[d + i * k + j] = P[i, j]
+            for j in range(D):
+                grad[j] = 0.0
+            # -- output layer: the target, then K noise words
+            for r in range(negative + 1):
+                if r == 0:
+                    word = target
+                    label = 1.0
+                    weight = np.float32(1.0)
+                else:
+                    word, state = draw_noise(state, accept, alias)
+                    if word == target:
+                        continue
+                    label = 0.0
+                    weight = inv_neg
+                o = O[word]
+                z = 0.0
+                for j in range(D):
+                    z += o[j] * h[j]
+                if label > 0:
+                    loss -= _log_sigmoid(z)
+                else:
+                    loss -= weight * _log_sigmoid(-z)
+                g = np.float32(weight * (_sigmoid(z) - label))      # dL/dz
+                for j in range(D):
+                    grad[j] += g * o[j]
+                if update_output:
+                    step = alpha * g
+                    for j in range(D):
+                        o[j] -= step * h[j]
+            examples += 1
+            # -- backward into the encoder
+            for q in range(n):
+                w = ctx[q]
+                lock = locks[w] * alpha
+                if lock == 0.0:
+                    continue
+                for j in range(d):
+                    E[w, j] -= lock * grad[j]
+                if has_cmow:
+                    G = grad[d:].reshape((k, k))
+                    _matmul_tn(pre[q], G, T)                      # A_{q-1}^T G
+                    _sub_matmul_nt(T, suf[q + 2], lock, X[w].reshape((k, k)))   # ... S_{q+1}^T
+    return loss, examples, state

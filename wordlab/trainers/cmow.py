@@ -1,0 +1,215 @@
+"""CMOW and the hybrid CBOW-CMOW: matrix embeddings (Mai, Galke and Scherp, ICLR 2019).
+
+"CBOW Is Not All You Need": CBOW's sum cannot see word order (the sum of XYZ equals
+that of ZYX). CMOW gives every word a k x k matrix and encodes a sequence as the
+ordered product of its words' matrices; the hybrid concatenates a CBOW encoder (a sum
+of vectors) and a CMOW encoder, trained jointly. The kernels are in
+:mod:`wordlab.trainers._cmow_kernels`.
+
+=================  ==========  =========================================================
+parameter          default     meaning
+=================  ==========  =========================================================
+encoder            "cmow"      "cmow", "hybrid" ([CBOW ; CMOW]) or "cbow" (the sum
+                               alone, trained with the same objective: the baseline)
+dim                400         CMOW part: k * k (a perfect square; 400 = 20 x 20); for
+                               ``encoder="cbow"``, the CBOW vector size
+cbow_dim           400         the hybrid's CBOW part (the paper: 400 + 400 = 800)
+window             5           c: windows of 2c + 1 words, one removed as the target
+target             "random"    which word is removed: a random one of the window (the
+                               paper's mode) or the "centre"
+negative           20          noise words, their loss averaged (the paper: K = 20)
+alpha, min_alpha   0.01, 1e-4  SGD learning rate, decaying linearly by progress
+sample             1e-3        word2vec's subsampling of frequent words, before windows
+init               "identity"  CMOW matrices: identity + N(0, init_noise^2) per entry
+                               (the paper), or "glorot" (uniform +-sqrt(6 / 2k))
+init_noise         0.1
+epochs             1
+=================  ==========  =========================================================
+
+The paper trained with Adam (lr 3e-4); here plain SGD with linear decay, like the
+word2vec trainers, in Hogwild threads over contiguous sentence ranges
+(:mod:`wordlab.trainers.stream`). CBOW vectors start uniform in +-0.5/d, output vectors
+at zero.
+
+The store's ``vectors.npy`` holds, per word, ``[CBOW vector ; flattened CMOW matrix]``
+(either part absent for the pure encoders) and ``meta.json`` says how to read it
+(``"encoder": {"type", "cbow_dim", "cmow_k"}``); :meth:`Embeddings.encode` encodes
+sentences with it. ``context_vectors.npy`` holds the output vectors.
+"""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..corpus import EncodedCorpus
+from ..errors import WordlabError
+from ._cmow_kernels import train_windows
+from ._sampling import alias_table, keep_thresholds, noise_distribution
+from .base import Callback
+from .stream import StreamTrainer
+
+ENCODERS = ("cmow", "hybrid", "cbow")
+TARGETS = ("random", "centre")
+INITS = ("identity", "glorot")
+_METHOD_NAMES = {"cmow": "cmow", "hybrid": "hybrid", "cbow": "cmow-cbow"}
+
+
+class CMOW(StreamTrainer):
+    """CMOW, hybrid CBOW-CMOW, or the CBOW baseline with the same objective; see the module docstring."""
+
+    def __init__(self, *, encoder: str = "cmow", dim: int = 400, cbow_dim: int = 400, window: int = 5,
+                 target: str = "random", negative: int = 20, alpha: float = 0.01, min_alpha: float = 0.0001,
+                 sample: float = 1e-3, ns_exponent: float = 0.75, init: str = "identity", init_noise: float = 0.1,
+                 epochs: int = 1, min_count: int = 5, max_size: int | None = None, workers: int | None = None,
+                 seed: int = 1, progress: bool | None = None, callbacks: Sequence[Callback] = ()):
+        super().__init__(dim=dim, epochs=epochs, min_count=min_count, max_size=max_size, workers=workers,
+                         seed=seed, progress=progress, callbacks=callbacks)
+        self.encoder = encoder
+        self.cbow_dim = cbow_dim
+        self.window = window
+        self.target = target
+        self.negative = negative
+        self.alpha = alpha
+        self.min_alpha = min_alpha
+        self.sample = sample
+        self.ns_exponent = ns_exponent
+        self.init = init
+        self.init_noise = init_noise
+
+    @property
+    def method(self) -> str:                  # type: ignore[override]
+        return _METHOD_NAMES.get(self.encoder, str(self.encoder))
+
+    # -- shapes -------------------------------------------------------------------------------
+    @property
+    def k(self) -> int:
+        """Side of the CMOW matrices (0 without a CMOW part)."""
+        return int(math.isqrt(int(self.dim))) if self.encoder in ("cmow", "hybrid") else 0
+
+    @property
+    def cbow_width(self) -> int:
+        return {"cmow": 0, "hybrid": int(self.cbow_dim), "cbow": int(self.dim)}[self.encoder]
+
+    @property
+    def output_dim(self) -> int:
+        return self.cbow_width + self.k * self.k
+
+    def _validate(self) -> None:
+        super()._validate()
+        if self.encoder not in ENCODERS:
+            raise WordlabError(f"encoder must be one of {ENCODERS}, not {self.encoder!r}")
+        if self.encoder in ("cmow", "hybrid") and math.isqrt(int(self.dim)) ** 2 != int(self.dim):
+            r = math.isqrt(int(self.dim))
+            raise WordlabError(f"a CMOW dim must be a perfect square k * k (the matrices are k x k), not "
+                               f"{self.dim}; e.g. {r * r} or {(r + 1) ** 2}")
+        if self.encoder == "hybrid" and (not isinstance(self.cbow_dim, (int, np.integer)) or self.cbow_dim < 1):
+            raise WordlabError(f"cbow_dim must be a positive integer, not {self.cbow_dim!r}")
+        if not isinstance(self.window, (int, np.integer)) or self.window < 1:
+            raise WordlabError(f"window must be a positive integer, not {self.window!r}")
+        if self.target not in TARGETS:
+            raise WordlabError(f"target must be one of {TARGETS}, not {self.target!r}")
+        if self.negative < 1:
+            raise WordlabError(f"negative must be at least 1, not {self.negative!r}")
+        if not self.alpha > 0 or not 0 <= self.min_alpha <= self.alpha:
+            raise WordlabError(f"need alpha > 0 and 0 <= min_alpha <= alpha, not {self.alpha!r}, {self.min_alpha!r}")
+        if self.sample < 0:
+            raise WordlabError(f"sample must be >= 0, not {self.sample!r}")
+        if self.init not in INITS:
+            raise WordlabError(f"init must be one of {INITS}, not {self.init!r}")
+        if self.init_noise < 0:
+            raise WordlabError(f"init_noise must be >= 0, not {self.init_noise!r}")
+
+    # -- weights ------------------------------------------------------------------------------
+    def _weight_specs(self, n_words: int):
+        k, d = self.k, self.cbow_width
+        specs = {}
+        if d:
+            def uniform(arr: np.ndarray, rng: np.random.Generator) -> None:
+                for a in range(0, arr.shape[0], 4096):
+                    block = rng.random((min(4096, arr.shape[0] - a), d), dtype=np.float32)
+                    arr[a:a + block.shape[0]] = (block - np.float32(0.5)) / np.float32(d)
+            specs["vectors"] = ((n_words, d), uniform)
+        if k:
+            def matrices(arr: np.ndarray, rng: np.random.Generator) -> None:
+                eye = np.eye(k, dtype=np.float32).reshape(-1)
+                for a in range(0, arr.shape[0], 4096):
+                    n = min(4096, arr.shape[0] - a)
+                    if self.init == "identity":
+                        block = eye + rng.normal(0.0, self.init_noise, (n, k * k)).astype(np.float32)
+                    else:
+                        bound = math.sqrt(6.0 / (2 * k))
+                        block = rng.uniform(-bound, bound, (n, k * k)).astype(np.float32)
+                    arr[a:a + n] = block
+            specs["matrices"] = ((n_words, k * k), matrices)
+
+        def zeros(arr: np.ndarray, rng: np.random.Generator) -> None:
+            arr[:] = 0.0
+        specs["context_vectors"] = ((n_words, self.output_dim), zeros)
+        return specs
+
+    def _init_target(self, name: str) -> np.ndarray | None:
+        if name == "vectors" and self.encoder == "cmow":
+            return None
+        return self._weights.get(name)
+
+    def _prepare(self, encoded: EncodedCorpus) -> None:
+        counts = encoded.vocab.counts
+        self._keep = keep_thresholds(counts, self.sample)
+        self._accept, self._alias = alias_table(noise_distribution(counts, self.ns_exponent))
+        self._prepare_stream(encoded)
+
+    def _arrays(self):
+        empty = np.zeros((0, 0), dtype=np.float32)
+        X = np.asarray(self._weights["matrices"]) if self.k else empty
+        E = np.asarray(self._weights["vectors"]) if self.cbow_width else empty
+        return X, E, np.asarray(self._weights["context_vectors"])
+
+    def _kernel(self, tokens, local_offsets, n_sentences, alpha_start, alpha_end, state):
+        X, E, O = self._arrays()
+        return self._run(tokens, local_offsets, n_sentences, X, E, O, self._locks, alpha_start, alpha_end, state)
+
+    def _run(self, tokens, offsets, n_sentences, X, E, O, locks, alpha_start, alpha_end, state):
+        return train_windows(tokens, offsets, 0, n_sentences, X, E, O, locks, self._keep, self._accept, self._alias,
+                             max(self.k, 1), int(self.window), int(self.negative), self.target == "centre",
+                             np.float32(alpha_start), np.float32(alpha_end), np.uint64(state),
+                             not self._freeze_context)
+
+    def _load_kernels(self) -> None:
+        k, d = self.k, self.cbow_width
+        X = np.zeros((1, k * k) if k else (0, 0), np.float32)
+        E = np.zeros((1, d) if d else (0, 0), np.float32)
+        O = np.zeros((1, self.output_dim), np.float32)
+        self._run(np.zeros(0, np.int32), np.zeros(1, np.int64), 0, X, E, O, np.ones(1, np.float32),
+                  self.alpha, self.alpha, 1)
+
+    # -- the store ------------------------------------------------------------------------------
+    def _meta_extra(self) -> dict:
+        return {"encoder": {"type": self.encoder, "cbow_dim": self.cbow_width, "cmow_k": self.k}}
+
+    def _current_vectors(self) -> np.ndarray:
+        X, E, _ = self._arrays()
+        parts = ([E] if self.cbow_width else []) + ([X] if self.k else [])
+        return np.hstack(parts).astype(np.float32) if len(parts) > 1 else np.array(parts[0])
+
+    def _write_output(self, work: Path) -> None:
+        if self.encoder == "cmow":
+            os.replace(work / "matrices.npy", work / "vectors.npy")
+            return
+        if self.encoder == "cbow":
+            return
+        E = np.load(work / "vectors.npy", mmap_mode="r")
+        X = np.load(work / "matrices.npy", mmap_mode="r")
+        tmp = work / ".vectors.npy.partial"
+        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(E.shape[0], self.output_dim))
+        d = self.cbow_width
+        for a in range(0, E.shape[0], 4096):
+            out[a:a + 4096, :d] = E[a:a + 4096]
+            out[a:a + 4096, d:] = X[a:a + 4096]
+        out.flush()
+        del out, E, X
+        (work / "matrices.npy").unlink()
+        os.replace(tmp, work / "vectors.npy")
