@@ -29,43 +29,28 @@ _FAST = {"reassoc", "contract"}
 _TWO32 = np.uint64(1 << 32)
 
 
-@njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy", inline="always")
+# The k x k products go to BLAS (np.dot in nopython mode calls sgemm): for k = 20 that is
+# about ten times faster than loops Numba compiles without knowing k.
+@njit(nogil=True, cache=True, inline="always")
 def _matmul(a, b, out):
-    """out = a @ b for k x k matrices (C order)."""
-    k = a.shape[0]
-    for i in range(k):
-        for j in range(k):
-            out[i, j] = 0.0
-        for l in range(k):
-            x = a[i, l]
-            for j in range(k):
-                out[i, j] += x * b[l, j]
+    """out = a @ b for k x k float32 matrices."""
+    out[:, :] = np.dot(a, b)
 
 
-@njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy", inline="always")
+@njit(nogil=True, cache=True, inline="always")
 def _matmul_tn(a, b, out):
     """out = a.T @ b."""
-    k = a.shape[0]
-    for i in range(k):
-        for j in range(k):
-            out[i, j] = 0.0
-    for l in range(k):
-        for i in range(k):
-            x = a[l, i]
-            for j in range(k):
-                out[i, j] += x * b[l, j]
+    out[:, :] = np.dot(a.T, b)
 
 
 @njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy", inline="always")
 def _sub_matmul_nt(a, b, scale, x):
     """x -= scale * (a @ b.T)."""
-    k = a.shape[0]
+    g = np.dot(a, b.T)
+    k = x.shape[0]
     for i in range(k):
         for j in range(k):
-            acc = 0.0
-            for l in range(k):
-                acc += a[i, l] * b[j, l]
-            x[i, j] -= scale * acc
+            x[i, j] -= scale * g[i, j]
 
 
 @njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy", inline="always")
