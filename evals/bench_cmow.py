@@ -1,7 +1,7 @@
 """CBOW vs CMOW vs hybrid on UN General Debate sentences: probing and throughput.
 
 The encoders are trained on the UNGDC speeches of ``--train-years`` (default
-2005-2014), split into sentences, all with the same objective and budget (window 5,
+1990-2014), split into sentences, all with the same objective and budget (window 5,
 a random target word, 20 negatives, SGD, ``--epochs``, 2 threads): CBOW (400), CMOW
 (20 x 20) and the hybrid (400 + 20 x 20). The probing tasks are built from the
 sentences of ``--probe-years`` (default 2015-2019), disjoint from the training text:
@@ -14,13 +14,14 @@ encoder (each in its own process), and the word-level scores of the hybrid's CBO
 trained on UMBC): BigramShift CBOW 49.7, CMOW 72.4, hybrid 71.2; WordContent CBOW
 89.1, CMOW 65.2, hybrid 87.0.
 
-Usage: python evals/bench_cmow.py [--train-years 2005-2014] [--probe-years 2015-2019]
+Usage: python evals/bench_cmow.py [--train-years 1990-2014] [--probe-years 2015-2019]
        [--epochs 1] [--workers 2]
 """
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -41,10 +42,35 @@ def year_files(years: str) -> list[str]:
     return [str(root / f"ungdc_{y}.txt.gz") for y in range(a, b + 1)]
 
 
+_PAGE_MARK = re.compile(r"^\s*\d+\s+\d{2}-\d{4,6}\s*$")       # "27 10-55128": page number, document code
+
+
+def ungdc_sentences(years: str):
+    """Sentences of the UNGDC speeches of ``years`` as token lists.
+
+    The files hold PDF text: lines wrapped at about 55 characters, page marks between
+    pages, an empty line between speeches. Each speech's lines are joined (without the
+    page marks) before it is cut into sentences at . ! ? by wordlab's tokenizer.
+    """
+    import gzip
+    import wordlab
+    tok = wordlab.Tokenizer(sentence_split=True)
+    for path in year_files(years):
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            text = fh.read()
+        for speech in text.split("\n\n"):        # whitespace-only lines are page breaks, not ends
+            lines = [line for line in speech.splitlines() if line.strip() and not _PAGE_MARK.match(line)]
+            yield from tok.sentences(" ".join(line.strip() for line in lines))
+
+
 def side_encode(years: str, out: str) -> dict:
     import wordlab
     t0 = time.time()
-    enc = wordlab.Corpus(year_files(years), sentence_split=True).encode(min_count=5, out=out, progress=False)
+    text = Path(out).with_suffix(".txt")
+    with open(text, "w", encoding="utf-8") as fh:
+        for sentence in ungdc_sentences(years):
+            fh.write(" ".join(sentence) + "\n")
+    enc = wordlab.Corpus(text).encode(min_count=5, out=out, progress=False)
     return {"encode_s": time.time() - t0, "tokens": enc.n_tokens, "sentences": len(enc), "vocab": len(enc.vocab)}
 
 
@@ -66,7 +92,7 @@ def side_probe(stores: dict, years: str, seed: int) -> dict:
     from wordlab import Embeddings
     from wordlab.evals import evaluate_word_pairs
     from wordlab.evals.probing import bigram_shift, probe, sentence_length, word_content
-    sentences = [s for batch in wordlab.Corpus(year_files(years), sentence_split=True).batches() for s in batch]
+    sentences = list(ungdc_sentences(years))
     tasks = [bigram_shift(sentences, n=20_000, seed=seed), word_content(sentences, n_words=200, per_word=100, seed=seed),
              sentence_length(sentences, per_bin=2_500, seed=seed)]
     del sentences
@@ -88,7 +114,7 @@ def side_probe(stores: dict, years: str, seed: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--train-years", default="2005-2014")
+    ap.add_argument("--train-years", default="1990-2014")
     ap.add_argument("--probe-years", default="2015-2019")
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
