@@ -252,3 +252,14 @@ def test_train_refuses_options_of_other_methods(runner, tmp_path):
     result = runner.invoke(cli, ["train", "--method", "bitcipher", "--bits", "4", "-o", str(tmp_path / "y")])
     assert result.exit_code != 0 and "bits >=" in result.output
     assert not (tmp_path / "y").exists()
+
+
+def test_train_hybrid_from_the_command_line(runner, tmp_path):
+    out = tmp_path / "hybrid"
+    result = run(runner, "train", "--method", "hybrid", "--dim", 9, "--cbow-dim", 5, "--negative", 3, "-o", out,
+                 "--no-progress")
+    assert result.exit_code == 0, result.output
+    emb = wordlab.load(out)
+    assert emb.dim == 14 and emb.meta["encoder"] == {"type": "hybrid", "cbow_dim": 5, "cmow_k": 3}
+    result = runner.invoke(cli, ["train", "--method", "cmow", "--dim", "10", "-o", str(tmp_path / "bad")])
+    assert result.exit_code != 0 and "perfect square" in result.output
