@@ -61,7 +61,7 @@ def test_backward_pass_matches_finite_differences(encoder):
     loss, examples, _ = train_windows(
         np.array(sentence, np.int32), np.array([0, len(sentence)], np.int64), 0, 1, X32, E32, O.astype(np.float32),
         np.ones(V, np.float32), np.full(V, 1 << 32, np.uint64), accept, alias, k, window, 1, True,
-        np.float32(alpha), np.float32(alpha), np.uint64(1), False)
+        np.float32(alpha), np.float32(alpha), np.uint64(1), False, *(np.zeros((0, 0), np.float32),) * 3)
     assert examples == len(sentence)
     # (the parameters move by O(alpha) between the examples, hence the tolerance)
     assert loss == pytest.approx(_reference_loss(sentence, X, E, O, k, window, noise), rel=1e-3)
@@ -99,7 +99,7 @@ def planted(tmp_path_factory):
     enc = wordlab.Corpus(_planted_order()).encode(min_count=1, progress=False)
     out = {}
     for encoder, dim in (("cmow", 9), ("cbow", 9), ("hybrid", 9)):
-        out[encoder] = CMOW(encoder=encoder, dim=dim, cbow_dim=4, window=1, target="centre", negative=3, alpha=0.05,
+        out[encoder] = CMOW(encoder=encoder, dim=dim, cbow_dim=4, window=1, target="centre", negative=3, alpha=0.01,
                             sample=0, epochs=4, workers=1, seed=3, progress=False).fit(
             enc, tmp_path_factory.mktemp(encoder) / "store")
     return out

@@ -53,6 +53,29 @@ def _sub_matmul_nt(a, b, scale, x):
             x[i, j] -= scale * g[i, j]
 
 
+_B1, _B2, _EPS = np.float32(0.9), np.float32(0.999), np.float32(1e-8)
+
+
+@njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy", inline="always")
+def _adam_step(param, st, grad, scale, lr):
+    """One lazy Adam step on a row (Kingma and Ba 2015) for the gradient ``scale * grad``.
+
+    ``st`` is the row's state [m (n) | v (n) | t]; bias correction uses the row's own
+    step count t, so rows that are rarely touched are corrected as Adam intends.
+    """
+    n = param.shape[0]
+    t = st[2 * n] + np.float32(1.0)
+    st[2 * n] = t
+    lr_t = lr * math.sqrt(1.0 - _B2 ** t) / (1.0 - _B1 ** t)
+    for j in range(n):
+        gj = scale * grad[j]
+        m = _B1 * st[j] + (1 - _B1) * gj
+        v = _B2 * st[n + j] + (1 - _B2) * gj * gj
+        st[j] = m
+        st[n + j] = v
+        param[j] -= lr_t * m / (math.sqrt(v) + _EPS)
+
+
 @njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy", inline="always")
 def _log_sigmoid(z):
     """log(1 / (1 + exp(-z))), stable for large |z|."""
@@ -82,7 +105,7 @@ def encode_product(X, ids, k, out, tmp):
 
 @njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy")
 def train_windows(tokens, offsets, first, last, X, E, O, locks, keep, accept, alias, k, window, negative,
-                  centre_target, alpha_start, alpha_end, state, update_output):
+                  centre_target, alpha_start, alpha_end, state, update_output, AX, AE, AO):
     """Train on sentences ``first:last``; return (loss sum, examples, random state).
 
     tokens   int32 ids; offsets int64 sentence bounds into ``tokens``
@@ -93,7 +116,10 @@ def train_windows(tokens, offsets, first, last, X, E, O, locks, keep, accept, al
     keep     uint64 subsampling thresholds on a 32-bit draw (keep when draw < keep[w])
     centre_target  remove the centre word (else a uniformly drawn word of the window)
     The learning rate goes linearly from alpha_start to alpha_end over these sentences.
+    AX, AE, AO  Adam's state for X, E and O, one row per word: [m | v | step count];
+                (0, 0) arrays mean plain SGD.
     """
+    adam = AO.shape[0] > 0
     has_cmow = X.shape[0] > 0
     has_cbow = E.shape[0] > 0
     d = E.shape[1] if has_cbow else 0
@@ -189,15 +215,26 @@ def train_windows(tokens, offsets, first, last, X, E, O, locks, keep, accept, al
                 for j in range(D):
                     grad[j] += g * o[j]
                 if update_output:
-                    step = alpha * g
-                    for j in range(D):
-                        o[j] -= step * h[j]
+                    if adam:
+                        _adam_step(o, AO[word], h, g, alpha)
+                    else:
+                        step = alpha * g
+                        for j in range(D):
+                            o[j] -= step * h[j]
             examples += 1
             # -- backward into the encoder
             for q in range(n):
                 w = ctx[q]
                 lock = locks[w] * alpha
                 if lock == 0.0:
+                    continue
+                if adam:
+                    if has_cbow:
+                        _adam_step(E[w], AE[w], grad[:d], np.float32(1.0), alpha)
+                    if has_cmow:
+                        _matmul_tn(pre[q], grad[d:].reshape((k, k)), T)      # A_{q-1}^T G
+                        gX = np.dot(T, suf[q + 2].T)                          # ... S_{q+1}^T
+                        _adam_step(X[w], AX[w], gX.reshape(-1), np.float32(1.0), alpha)
                     continue
                 for j in range(d):
                     E[w, j] -= lock * grad[j]

@@ -18,7 +18,8 @@ window             5           c: windows of 2c + 1 words, one removed as the ta
 target             "random"    which word is removed: a random one of the window (the
                                paper's mode) or the "centre"
 negative           20          noise words, their loss averaged (the paper: K = 20)
-alpha, min_alpha   0.01, 1e-4  SGD learning rate, decaying linearly by progress
+optimizer          "adam"      per-row lazy Adam (the paper's optimiser), or "sgd"
+alpha, min_alpha   1e-3, 1e-4  learning rate (Adam's or SGD's), decaying linearly
 sample             1e-3        word2vec's subsampling of frequent words, before windows
 init               "identity"  CMOW matrices: identity + N(0, init_noise^2) per entry
                                (the paper), or "glorot" (uniform +-sqrt(6 / 2k))
@@ -26,8 +27,12 @@ init_noise         0.1
 epochs             1
 =================  ==========  =========================================================
 
-The paper trained with Adam (lr 3e-4); here plain SGD with linear decay, like the
-word2vec trainers, in Hogwild threads over contiguous sentence ranges
+The paper trained with Adam (lr 3e-4, mini-batches). Plain SGD, as in the word2vec
+trainers, hardly moves the matrices on a corpus of ten million tokens: with output
+vectors starting at zero the matrices' gradients stay tiny, and a learning rate large
+enough to move them (0.25) diverges. The default is therefore Adam, applied per
+example and lazily per row (each row keeps its m, v and step count, in memory-mapped
+arrays). Training runs in Hogwild threads over contiguous sentence ranges
 (:mod:`wordlab.trainers.stream`). CBOW vectors start uniform in +-0.5/d, output vectors
 at zero.
 
@@ -55,6 +60,7 @@ from .stream import StreamTrainer
 ENCODERS = ("cmow", "hybrid", "cbow")
 TARGETS = ("random", "centre")
 INITS = ("identity", "glorot")
+OPTIMIZERS = ("adam", "sgd")
 _METHOD_NAMES = {"cmow": "cmow", "hybrid": "hybrid", "cbow": "cmow-cbow"}
 
 
@@ -62,8 +68,9 @@ class CMOW(StreamTrainer):
     """CMOW, hybrid CBOW-CMOW, or the CBOW baseline with the same objective; see the module docstring."""
 
     def __init__(self, *, encoder: str = "cmow", dim: int = 400, cbow_dim: int = 400, window: int = 5,
-                 target: str = "random", negative: int = 20, alpha: float = 0.01, min_alpha: float = 0.0001,
-                 sample: float = 1e-3, ns_exponent: float = 0.75, init: str = "identity", init_noise: float = 0.1,
+                 target: str = "random", negative: int = 20, alpha: float = 0.001, min_alpha: float = 0.0001,
+                 sample: float = 1e-3, ns_exponent: float = 0.75, optimizer: str = "adam",
+                 init: str = "identity", init_noise: float = 0.1,
                  epochs: int = 1, min_count: int = 5, max_size: int | None = None, workers: int | None = None,
                  seed: int = 1, progress: bool | None = None, callbacks: Sequence[Callback] = ()):
         super().__init__(dim=dim, epochs=epochs, min_count=min_count, max_size=max_size, workers=workers,
@@ -77,6 +84,7 @@ class CMOW(StreamTrainer):
         self.min_alpha = min_alpha
         self.sample = sample
         self.ns_exponent = ns_exponent
+        self.optimizer = optimizer
         self.init = init
         self.init_noise = init_noise
 
@@ -118,6 +126,8 @@ class CMOW(StreamTrainer):
             raise WordlabError(f"need alpha > 0 and 0 <= min_alpha <= alpha, not {self.alpha!r}, {self.min_alpha!r}")
         if self.sample < 0:
             raise WordlabError(f"sample must be >= 0, not {self.sample!r}")
+        if self.optimizer not in OPTIMIZERS:
+            raise WordlabError(f"optimizer must be one of {OPTIMIZERS}, not {self.optimizer!r}")
         if self.init not in INITS:
             raise WordlabError(f"init must be one of {INITS}, not {self.init!r}")
         if self.init_noise < 0:
@@ -149,6 +159,10 @@ class CMOW(StreamTrainer):
         def zeros(arr: np.ndarray, rng: np.random.Generator) -> None:
             arr[:] = 0.0
         specs["context_vectors"] = ((n_words, self.output_dim), zeros)
+        if self.optimizer == "adam":       # per-row [m | v | step count]
+            for name, width in (("vectors", d), ("matrices", k * k), ("context_vectors", self.output_dim)):
+                if name in specs:
+                    specs[f"{name}_adam"] = ((n_words, 2 * width + 1), zeros)
         return specs
 
     def _init_target(self, name: str) -> np.ndarray | None:
@@ -162,29 +176,31 @@ class CMOW(StreamTrainer):
         self._accept, self._alias = alias_table(noise_distribution(counts, self.ns_exponent))
         self._prepare_stream(encoded)
 
-    def _arrays(self):
+    def _arrays(self, suffix: str = ""):
+        """(X, E, O) weights, or with suffix "_adam" their optimiser state; (0, 0) when absent."""
         empty = np.zeros((0, 0), dtype=np.float32)
-        X = np.asarray(self._weights["matrices"]) if self.k else empty
-        E = np.asarray(self._weights["vectors"]) if self.cbow_width else empty
-        return X, E, np.asarray(self._weights["context_vectors"])
+        w = self._weights
+        return tuple(np.asarray(w[name + suffix]) if name + suffix in w else empty
+                     for name in ("matrices", "vectors", "context_vectors"))
 
     def _kernel(self, tokens, local_offsets, n_sentences, alpha_start, alpha_end, state):
-        X, E, O = self._arrays()
-        return self._run(tokens, local_offsets, n_sentences, X, E, O, self._locks, alpha_start, alpha_end, state)
+        return self._run(tokens, local_offsets, n_sentences, *self._arrays(), self._locks, alpha_start, alpha_end,
+                         state, *self._arrays("_adam"))
 
-    def _run(self, tokens, offsets, n_sentences, X, E, O, locks, alpha_start, alpha_end, state):
+    def _run(self, tokens, offsets, n_sentences, X, E, O, locks, alpha_start, alpha_end, state, AX, AE, AO):
         return train_windows(tokens, offsets, 0, n_sentences, X, E, O, locks, self._keep, self._accept, self._alias,
                              max(self.k, 1), int(self.window), int(self.negative), self.target == "centre",
                              np.float32(alpha_start), np.float32(alpha_end), np.uint64(state),
-                             not self._freeze_context)
+                             not self._freeze_context, AX, AE, AO)
 
     def _load_kernels(self) -> None:
-        k, d = self.k, self.cbow_width
-        X = np.zeros((1, k * k) if k else (0, 0), np.float32)
-        E = np.zeros((1, d) if d else (0, 0), np.float32)
-        O = np.zeros((1, self.output_dim), np.float32)
-        self._run(np.zeros(0, np.int32), np.zeros(1, np.int64), 0, X, E, O, np.ones(1, np.float32),
-                  self.alpha, self.alpha, 1)
+        shapes = {name: (1,) + shape[1:] for name, (shape, _) in self._weight_specs(1).items()}
+        w = {name: np.zeros(shape, np.float32) for name, shape in shapes.items()}
+        empty = np.zeros((0, 0), np.float32)
+        get = lambda name: w.get(name, empty)    # noqa: E731
+        self._run(np.zeros(0, np.int32), np.zeros(1, np.int64), 0, get("matrices"), get("vectors"),
+                  get("context_vectors"), np.ones(1, np.float32), self.alpha, self.alpha, 1,
+                  get("matrices_adam"), get("vectors_adam"), get("context_vectors_adam"))
 
     # -- the store ------------------------------------------------------------------------------
     def _meta_extra(self) -> dict:
@@ -192,10 +208,13 @@ class CMOW(StreamTrainer):
 
     def _current_vectors(self) -> np.ndarray:
         X, E, _ = self._arrays()
-        parts = ([E] if self.cbow_width else []) + ([X] if self.k else [])
+        X, E = (X if self.k else None), (E if self.cbow_width else None)
+        parts = [a for a in (E, X) if a is not None]
         return np.hstack(parts).astype(np.float32) if len(parts) > 1 else np.array(parts[0])
 
     def _write_output(self, work: Path) -> None:
+        for name in ("matrices_adam", "vectors_adam", "context_vectors_adam"):
+            (work / f"{name}.npy").unlink(missing_ok=True)
         if self.encoder == "cmow":
             os.replace(work / "matrices.npy", work / "vectors.npy")
             return
