@@ -226,3 +226,29 @@ def test_cbow_probe_is_at_chance_on_bigram_shift_and_sees_length():
     assert abs(shift.accuracy - 0.5) < 0.08          # identical encodings for both labels
     length = probe(store, sentence_length(sentences, bins=(5, 12, 30), per_bin=1500, seed=4))
     assert length.accuracy > 0.8                      # the norm of a sum grows with length
+
+
+def test_lazy_adam_step_matches_the_rule():
+    from wordlab.trainers._cmow_kernels import _adam_step
+    from numba import njit
+
+    @njit
+    def run(param, state, grads, scale, lr):
+        for r in range(grads.shape[0]):
+            _adam_step(param, state, grads[r], scale, lr)
+
+    rng = np.random.default_rng(0)
+    n = 5
+    grads = rng.normal(size=(4, n)).astype(np.float32)
+    param = rng.normal(size=n).astype(np.float32)
+    state = np.zeros(2 * n + 1, np.float32)
+    expected = param.astype(np.float64).copy()
+    m = np.zeros(n)
+    v = np.zeros(n)
+    for t, g in enumerate(grads.astype(np.float64) * 0.5, start=1):
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g * g
+        expected -= 0.01 * (m / (1 - 0.9 ** t)) / (np.sqrt(v / (1 - 0.999 ** t)) + 1e-8)
+    run(param, state, grads, np.float32(0.5), np.float32(0.01))
+    np.testing.assert_allclose(param, expected, rtol=1e-4, atol=1e-6)
+    assert state[-1] == 4      # the row's own step count
