@@ -30,3 +30,16 @@ def shared_data_dir() -> Path | None:
         if c.is_dir():
             return c.resolve()
     return None
+
+
+def temporary_dir(prefix: str, name: str) -> Path:
+    """``$WORDLAB_CACHE/tmp/<prefix>XXXX/<name>``: a place for an uncached result, removed
+    when the interpreter exits (``name`` itself is not created)."""
+    import atexit
+    import shutil
+    import tempfile
+    root = cache_root() / "tmp"
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=root))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    return tmp / name

@@ -38,7 +38,7 @@ from ..atomic import atomic_directory
 from ..corpus import Corpus, EncodedCorpus
 from ..errors import WordlabError
 from ..npyio import NpyAppender, read_range
-from ..paths import cache_root
+from ..paths import cache_root, temporary_dir
 from . import _kernels as K
 from .matrix import FORMAT, FORMAT_VERSION, CooccurrenceMatrix
 
@@ -102,7 +102,7 @@ def count_cooccurrences(corpus, *, window: int = 10, weighting: str = "harmonic"
             if (out / "meta.json").is_file():
                 return CooccurrenceMatrix(out)
         else:
-            out = _temporary_dir()
+            out = temporary_dir("cooccur-", "matrix")
     out = Path(out)
     n_workers = int(workers) if workers else default_workers()
     started = time.time()
@@ -116,17 +116,6 @@ def count_cooccurrences(corpus, *, window: int = 10, weighting: str = "harmonic"
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     trim_heap()
     return CooccurrenceMatrix(out)
-
-
-def _temporary_dir() -> Path:
-    """A directory for an uncached matrix, removed when the interpreter exits."""
-    import atexit
-    import tempfile
-    root = cache_root() / "tmp"
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="cooccur-", dir=root))
-    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
-    return tmp / "matrix"
 
 
 def corpus_fingerprint(encoded: EncodedCorpus) -> dict:

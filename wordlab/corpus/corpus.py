@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 if TYPE_CHECKING:  # pandas is imported on use: training never needs it
     import pandas as pd
 
-from ..errors import WordlabError
-from ..paths import cache_root
+from ..paths import cache_root, temporary_dir
 from .embedded import default_corpus_path
 from .encode import FORMAT_VERSION, EncodedCorpus, write_encoded
 from .readers import MAX_SENTENCE_LENGTH, Batch, read_text
@@ -178,7 +177,7 @@ class Corpus:
                 if (out / "meta.json").is_file():
                     return EncodedCorpus(out)
             else:
-                out = _temporary_encoding_dir()
+                out = temporary_dir("encoded-", "encoded")
         meta = {"source": fp, "settings": settings}
         with _progress_bar(self, progress, "encoding") as update:
             return write_encoded(self.batches(update), Path(out), min_count, max_size, vocab, meta)
@@ -188,18 +187,6 @@ class Corpus:
             return f"<Corpus from {type(self._iterable).__name__}, {self.tokenizer!r}>"
         head = ", ".join(str(f) for f in self.files[:3]) + (", ..." if len(self.files) > 3 else "")
         return f"<Corpus {len(self.files)} file(s) [{head}], {self.tokenizer!r}>"
-
-
-def _temporary_encoding_dir() -> Path:
-    """A directory for an uncached encoding, removed when the interpreter exits."""
-    import atexit
-    import shutil
-    import tempfile
-    root = cache_root() / "tmp"
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="encoded-", dir=root))
-    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
-    return tmp / "encoded"
 
 
 def _is_path_list(source) -> bool:

@@ -18,7 +18,6 @@ import datetime as _dt
 import hashlib
 import json
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
@@ -29,7 +28,7 @@ if TYPE_CHECKING:  # pandas is imported on use: training never needs it
 
 from .._version import __version__
 from ..atomic import atomic_directory, atomic_file
-from ..errors import InputFormatError, StoreError, UnknownWordError, WordlabError
+from ..errors import StoreError, UnknownWordError, WordlabError
 from ..paths import cache_root
 from .formats import (FORMATS, guess_format, read_binary_vectors, read_text_vectors,
                       write_binary_vectors, write_text_vectors)

@@ -15,7 +15,6 @@ file and the line (text) or the row and byte offset (binary).
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import BinaryIO, Iterable
 
