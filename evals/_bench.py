@@ -226,3 +226,18 @@ def wait_idle(max_wait: float, threshold: float = 0.5) -> None:
     while load_average() >= threshold and time.time() < deadline:
         time.sleep(5)
     sys.stderr.write(f"load average {load_average():.2f} at start\n")
+
+
+def prefix_sentences(corpus: str, limit_tokens: int) -> list[list[str]]:
+    """The first ``limit_tokens`` tokens of a text8-style file, in 10,000-token sentences
+    (the pieces wordlab's reader makes of the one-line original)."""
+    import wordlab
+    tokens: list[str] = []
+    for batch in wordlab.Corpus(corpus).batches():
+        for sentence in batch:
+            tokens.extend(sentence)
+        if len(tokens) >= limit_tokens:
+            break
+    tokens = tokens[:limit_tokens]
+    return [tokens[a:a + 10_000] for a in range(0, len(tokens), 10_000)]
+

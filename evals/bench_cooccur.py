@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import emit, find_data_dir, machine_line, run_side, table  # noqa: E402
+from _bench import emit, find_data_dir, machine_line, prefix_sentences, run_side, table  # noqa: E402
 
 REFERENCE = {"side": "GloVe cooccur (C, reference from the issue)", "count_s": 22.0, "rss": 1.5 * 1024,
              "nnz": 45.9e6}
@@ -36,22 +36,9 @@ def side_encode(corpus: str, out: str, limit_tokens: int | None) -> dict:
     t0 = time.time()
     source = corpus
     if limit_tokens:
-        source = _prefix_sentences(corpus, limit_tokens)
+        source = prefix_sentences(corpus, limit_tokens)
     enc = wordlab.Corpus(source).encode(min_count=5, out=out, progress=False)
     return {"encode_s": time.time() - t0, "tokens": enc.n_tokens, "vocab": len(enc.vocab)}
-
-
-def _prefix_sentences(corpus: str, limit_tokens: int):
-    """The first ``limit_tokens`` tokens of a text8-style file, as one sentence list."""
-    import wordlab
-    tokens: list[str] = []
-    for batch in wordlab.Corpus(corpus).batches():
-        for sentence in batch:
-            tokens.extend(sentence)
-        if len(tokens) >= limit_tokens:
-            break
-    tokens = tokens[:limit_tokens]
-    return [tokens[a:a + 10_000] for a in range(0, len(tokens), 10_000)]
 
 
 def side_wordlab(encoded: str, out: str, window: int, workers: int) -> dict:

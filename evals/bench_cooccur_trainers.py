@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import emit, find_data_dir, machine_line, run_side, table  # noqa: E402
+from _bench import emit, find_data_dir, machine_line, prefix_sentences, run_side, table  # noqa: E402
 
 GLOVE_REFERENCE = {"side": "GloVe C tool (reference from the issue)", "total_s": 530.0, "count_s": 22.0,
                    "iter_s": 33.0, "analogy": 0.307, "ws353": 0.454, "simlex": 0.212}
@@ -67,16 +67,7 @@ def side_train(encoded: str, method: str, params: dict, out: str) -> dict:
 def side_encode(out: str, limit_tokens: int | None, max_size: int | None) -> dict:
     import wordlab
     corpus = str(find_data_dir() / "corpora" / "enwiki-text8style.txt.gz")
-    source = corpus
-    if limit_tokens:
-        tokens: list[str] = []
-        for batch in wordlab.Corpus(corpus).batches():
-            for sentence in batch:
-                tokens.extend(sentence)
-            if len(tokens) >= limit_tokens:
-                break
-        tokens = tokens[:limit_tokens]
-        source = [tokens[a:a + 10_000] for a in range(0, len(tokens), 10_000)]
+    source = prefix_sentences(corpus, limit_tokens) if limit_tokens else corpus
     enc = wordlab.Corpus(source).encode(min_count=5, max_size=max_size, out=out, progress=False)
     return {"tokens": enc.n_tokens, "vocab": len(enc.vocab)}
 
