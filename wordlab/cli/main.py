@@ -321,6 +321,10 @@ def _write_plot(path, loaded, names, table, datasets, method, restrict_vocab, oo
     click.echo(f"plot: {path}", err=True)
 
 
+from .align import register as _register_align  # noqa: E402
+_register_align(cli)
+
+
 def main() -> None:
     cli(prog_name="wordlab")
 

@@ -405,6 +405,10 @@ class Embeddings:
 
     def _write_store(self, directory: Path) -> None:
         np.save(directory / "vectors.npy", self._vectors)
+        self._write_sidecars(directory)
+
+    def _write_sidecars(self, directory: Path) -> None:
+        """Everything of a store but ``vectors.npy`` (for writers that fill it block by block)."""
         if self.context_vectors is not None:
             np.save(directory / "context_vectors.npy", self.context_vectors)
         from ..corpus.vocab import Vocabulary

@@ -1,0 +1,17 @@
+"""Alignment of embedding spaces: across languages and across corpora of one language.
+
+- :class:`Procrustes`: orthogonal Procrustes from a seed dictionary, normalisation
+  steps, self-learning refinement with CSLS and model selection; mapped stores written
+  in row blocks.
+- :func:`evaluate_bli`: bilingual lexicon induction, P@k with coverage and an OOV policy.
+- :class:`Compass` (CADE): slices trained against one frozen output matrix.
+- :mod:`wordlab.align.shift`: semantic-shift measures between aligned slices.
+"""
+from .bli import BLIResult, evaluate_bli, translate
+from .dictionary import Dictionary
+from .normalize import Normalizer, parse_steps
+from .procrustes import Procrustes, orthogonal_procrustes
+from .retrieval import knn_mean_similarity, mutual_nearest_neighbours, retrieve
+
+__all__ = ["BLIResult", "Dictionary", "Normalizer", "Procrustes", "evaluate_bli", "knn_mean_similarity",
+           "mutual_nearest_neighbours", "orthogonal_procrustes", "parse_steps", "retrieve", "translate"]

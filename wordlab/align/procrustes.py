@@ -1,0 +1,265 @@
+"""Orthogonal Procrustes alignment with self-learning refinement and model selection.
+
+Given word vectors X (source) and Y (target) for the pairs of a seed dictionary, the
+orthogonal map minimising ||X W - Y||_F is W = U V^T, with U S V^T the SVD of X^T Y
+(Schoenemann 1966; Xing et al. 2015; Smith et al. 2017). Rows are normalised first
+with a named list of steps (:mod:`wordlab.align.normalize`), fitted on each whole
+matrix and applied identically to everything mapped afterwards.
+
+Refinement (self-learning; Artetxe et al. 2017, Conneau et al. 2018) induces a new
+dictionary from the mutual nearest neighbours (under CSLS by default) among the
+``refine_vocab`` most frequent words of each side, solves again, and repeats. The
+solution kept is chosen by a validation dictionary (P@1 with CSLS) when one is given,
+never the test dictionary, or otherwise by an unsupervised criterion: the mean
+cosine of the CSLS translations of the most frequent source words (MUSE's
+``mean_cosine``).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..atomic import atomic_directory
+from ..errors import WordlabError
+from ..store import Embeddings, load
+from ..store.search import unit_rows as _unit
+from .dictionary import Dictionary
+from .normalize import Normalizer
+from .retrieval import knn_mean_similarity, mutual_nearest_neighbours, retrieve
+
+BLOCK_ROWS = 65_536
+SELECTIONS = ("auto", "validation", "unsupervised", "last")
+
+
+def orthogonal_procrustes(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """The orthogonal W (d, d) minimising ||X W - Y||_F for paired rows X, Y (n, d).
+
+    Solved in float64: W = U V^T from the SVD of X^T Y.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    Y = np.asarray(Y, dtype=np.float64)
+    if X.shape != Y.shape:
+        raise WordlabError(f"paired matrices differ in shape: {X.shape} and {Y.shape}")
+    u, _, vt = np.linalg.svd(X.T @ Y)
+    return u @ vt
+
+
+def _as_store(emb) -> Embeddings:
+    return emb if isinstance(emb, Embeddings) else load(emb)
+
+
+class Procrustes:
+    """Orthogonal Procrustes from a seed dictionary, with optional refinement.
+
+    Parameters
+    ----------
+    normalize : str or list, default "unit,center,unit"
+        Ordered normalisation steps (``unit``, ``center``; ``"none"`` for none).
+    refine : int, default 0
+        Self-learning iterations after the supervised solution.
+    refine_vocab : int, default 15000
+        Induced dictionaries are searched among this many most frequent words per side.
+    refine_method : "csls" or "nn", default "csls"
+        Retrieval for the mutual nearest neighbours of refinement.
+    keep_seed : bool, default False
+        Add the seed pairs to every induced dictionary (MUSE: False).
+    csls_k : int, default 10
+        Neighbourhood size of CSLS's penalties.
+    selection : "auto", "validation", "unsupervised" or "last", default "auto"
+        Which iteration's map to keep: by P@1 (CSLS) on the validation dictionary,
+        by the unsupervised mean-cosine criterion, or the last one. "auto" uses the
+        validation dictionary when :meth:`fit` gets one.
+
+    Attributes (after :meth:`fit`)
+    ----------
+    W_ : float64 array (d, d), the orthogonal map (source rows @ W_).
+    source_normalizer_, target_normalizer_ : fitted :class:`Normalizer`.
+    history_ : DataFrame, one row per iteration (0 = supervised): pairs used,
+        mean_cosine, validation_p1 (when validating), selected.
+    best_iteration_ : int
+    seed_pairs_ : int, seed pairs present in both vocabularies.
+
+    Examples
+    --------
+    >>> aligner = Procrustes(refine=3).fit("si.store", "en.store", "si-en.train.txt")   # doctest: +SKIP
+    >>> mapped = aligner.transform(out="si-mapped.store")                              # doctest: +SKIP
+    >>> aligner.evaluate("si-en.test.txt").precision                                  # doctest: +SKIP
+    """
+
+    def __init__(self, normalize: str | Sequence[str] | None = "unit,center,unit", refine: int = 0,
+                 refine_vocab: int = 15_000, refine_method: str = "csls", keep_seed: bool = False,
+                 csls_k: int = 10, selection: str = "auto"):
+        self.normalize = normalize
+        self.refine = refine
+        self.refine_vocab = refine_vocab
+        self.refine_method = refine_method
+        self.keep_seed = keep_seed
+        self.csls_k = csls_k
+        self.selection = selection
+
+    def _validate(self) -> None:
+        Normalizer(self.normalize)              # parses, raising on unknown steps
+        if not isinstance(self.refine, (int, np.integer)) or self.refine < 0:
+            raise WordlabError(f"refine must be a non-negative integer, not {self.refine!r}")
+        if self.refine_vocab < 2:
+            raise WordlabError(f"refine_vocab must be at least 2, not {self.refine_vocab!r}")
+        if self.refine_method not in ("csls", "nn"):
+            raise WordlabError(f"refine_method must be 'csls' or 'nn', not {self.refine_method!r}")
+        if self.csls_k < 1:
+            raise WordlabError(f"csls_k must be at least 1, not {self.csls_k!r}")
+        if self.selection not in SELECTIONS:
+            raise WordlabError(f"selection must be one of {SELECTIONS}, not {self.selection!r}")
+
+    # -- fitting ----------------------------------------------------------------------------
+    def fit(self, source, target, dictionary, validation=None) -> "Procrustes":
+        """Learn the map from ``source`` to ``target``.
+
+        Parameters
+        ----------
+        source, target : Embeddings or store paths
+        dictionary : Dictionary, MUSE file path, pairs, or ``"identical"`` (identical strings)
+        validation : Dictionary or path, optional
+            For model selection across refinement iterations; keep it disjoint from
+            the test dictionary.
+        """
+        self._validate()
+        src, tgt = _as_store(source), _as_store(target)
+        if src.dim != tgt.dim:
+            raise WordlabError(f"source and target dimensions differ: {src.dim} and {tgt.dim}")
+        if isinstance(dictionary, str) and dictionary == "identical":
+            seed = Dictionary.identical(src.words, tgt.words)
+        else:
+            seed = Dictionary.coerce(dictionary)
+        si, ti = seed.ids(src.index, tgt.index)
+        if si.shape[0] < 2:
+            raise WordlabError(f"only {si.shape[0]} of the {len(seed):,} pairs of {seed.name or 'the dictionary'} "
+                               "have both words in the vocabularies; cannot fit a map")
+        self.seed_pairs_ = int(si.shape[0])
+        self.source_normalizer_ = Normalizer(self.normalize).fit(src.vectors)
+        self.target_normalizer_ = Normalizer(self.normalize).fit(tgt.vectors)
+        self._source, self._target = src, tgt
+        valid = Dictionary.coerce(validation) if validation is not None else None
+        selection = self.selection
+        if selection == "auto":
+            selection = "validation" if valid is not None else "unsupervised"
+        if selection == "validation" and valid is None:
+            raise WordlabError("selection='validation' needs a validation dictionary")
+
+        X = self.source_normalizer_.transform(src.vectors[si])
+        Y = self.target_normalizer_.transform(tgt.vectors[ti])
+        W = orthogonal_procrustes(X, Y)
+        n_top_s = min(self.refine_vocab, len(src))
+        n_top_t = min(self.refine_vocab, len(tgt))
+        S_top = self.source_normalizer_.transform(src.vectors[:n_top_s])
+        T_top = self.target_normalizer_.transform(tgt.vectors[:n_top_t])
+        T_top_unit = _unit(T_top)
+        seed_top = np.stack([si, ti], axis=1)
+        rows, solutions = [], []
+        for it in range(self.refine + 1):
+            if it > 0:
+                pairs = mutual_nearest_neighbours(_unit(S_top @ W), T_top_unit, self.refine_method, self.csls_k)
+                if pairs.shape[0] < 2:
+                    break
+                if self.keep_seed:
+                    inside = (seed_top[:, 0] < n_top_s) & (seed_top[:, 1] < n_top_t)
+                    pairs = np.unique(np.vstack([pairs, seed_top[inside]]), axis=0)
+                W = orthogonal_procrustes(S_top[pairs[:, 0]], T_top[pairs[:, 1]])
+                n_pairs = int(pairs.shape[0])
+            else:
+                n_pairs = self.seed_pairs_
+            row = {"iteration": it, "pairs": n_pairs,
+                   "mean_cosine": self._mean_cosine(S_top, T_top_unit, W)}
+            if valid is not None:
+                self.W_, self.best_iteration_ = W, it
+                row["validation_p1"] = self.evaluate(valid, method="csls", ks=(1,)).precision[1]
+            rows.append(row)
+            solutions.append(W)
+        key = {"validation": "validation_p1", "unsupervised": "mean_cosine"}.get(selection)
+        best = len(rows) - 1 if key is None else int(np.argmax([r[key] for r in rows]))
+        for i, r in enumerate(rows):
+            r["selected"] = i == best
+        self.history_ = pd.DataFrame(rows)
+        self.best_iteration_ = best
+        self.W_ = solutions[best]
+        return self
+
+    def _mean_cosine(self, S_top: np.ndarray, T_top_unit: np.ndarray, W: np.ndarray, n: int = 10_000) -> float:
+        """MUSE's unsupervised criterion: mean cosine of the CSLS translations of the
+        ``n`` most frequent source words (among the ``refine_vocab`` most frequent targets)."""
+        S = _unit(S_top @ W)
+        r_t = knn_mean_similarity(S, T_top_unit, self.csls_k)
+        r_s = knn_mean_similarity(T_top_unit, S, self.csls_k)
+        q = S[:n]
+        ids, _ = retrieve(q, T_top_unit, 1, "csls", r_t[:n], r_s)
+        return float(np.mean(np.einsum("ij,ij->i", q, T_top_unit[ids[:, 0]])))
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "W_"):
+            raise WordlabError("this Procrustes is not fitted; call fit(source, target, dictionary) first")
+
+    # -- mapping ----------------------------------------------------------------------------
+    def map_vectors(self, block: np.ndarray) -> np.ndarray:
+        """Normalise source rows and map them into the target space: float32 (n, d)."""
+        self._check_fitted()
+        return (self.source_normalizer_.transform(block) @ self.W_).astype(np.float32)
+
+    def transform(self, source=None, out: str | os.PathLike | None = None,
+                  block_rows: int = BLOCK_ROWS) -> Embeddings:
+        """The mapped source store (the fitted source by default).
+
+        With ``out``, the mapping runs in row blocks into a memory-mapped
+        ``vectors.npy`` of a new store (written under a temporary name, renamed when
+        complete) with ``mapping.npy`` (W, float64) beside it; otherwise in memory.
+        """
+        return self._write(_as_store(source) if source is not None else self._source, out,
+                           self.map_vectors, "source", block_rows)
+
+    def transform_target(self, target=None, out: str | os.PathLike | None = None,
+                         block_rows: int = BLOCK_ROWS) -> Embeddings:
+        """The target store with the target's normalisation applied: the space that
+        :meth:`transform` maps into (cosines against it are what BLI measures)."""
+        self._check_fitted()
+        return self._write(_as_store(target) if target is not None else self._target, out,
+                           self.target_normalizer_.transform, "target", block_rows)
+
+    def _write(self, emb: Embeddings, out, fn, side: str, block_rows: int) -> Embeddings:
+        self._check_fitted()
+        meta = {k: v for k, v in emb.meta.items() if k not in ("format", "format_version", "n_words", "created")}
+        meta["alignment"] = {"method": "procrustes", "side": side, "normalize": list(self.source_normalizer_.steps),
+                             "refine": self.refine, "best_iteration": self.best_iteration_,
+                             "seed_pairs": self.seed_pairs_, "input": str(emb.path) if emb.path else None}
+        n, d = len(emb), emb.dim
+        if out is None:
+            vectors = np.empty((n, d), dtype=np.float32)
+            for a in range(0, n, block_rows):
+                vectors[a:a + block_rows] = fn(emb.vectors[a:a + block_rows])
+            return Embeddings(emb.words, vectors, emb.counts, meta)
+        with atomic_directory(Path(out)) as tmp:
+            vectors = np.lib.format.open_memmap(tmp / "vectors.npy", mode="w+", dtype=np.float32, shape=(n, d))
+            for a in range(0, n, block_rows):
+                vectors[a:a + block_rows] = fn(emb.vectors[a:a + block_rows])
+            vectors.flush()
+            np.save(tmp / "mapping.npy", self.W_ if side == "source" else np.eye(d))
+            Embeddings(emb.words, vectors, emb.counts, meta)._write_sidecars(tmp)
+            del vectors
+        return Embeddings.open(out)
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def evaluate(self, dictionary, method: str = "csls", ks: Sequence[int] = (1, 5, 10), oov: str = "drop",
+                 restrict_target: int | None = None):
+        """Bilingual lexicon induction on ``dictionary`` (see :func:`wordlab.align.evaluate_bli`)."""
+        from .bli import evaluate_bli
+        self._check_fitted()
+        return evaluate_bli(self.transform(), self.transform_target(), dictionary, method=method, ks=ks, oov=oov,
+                            csls_k=self.csls_k, restrict_target=restrict_target)
+
+    def translate(self, words: Sequence[str] | str, topn: int = 5, method: str = "csls") -> pd.DataFrame:
+        """The ``topn`` target words for each source word: DataFrame (source, rank, target, score)."""
+        from .bli import translate
+        self._check_fitted()
+        return translate(self.transform(), self.transform_target(), [words] if isinstance(words, str) else words,
+                         topn=topn, method=method, csls_k=self.csls_k)

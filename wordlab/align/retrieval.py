@@ -1,0 +1,116 @@
+"""Cross-space retrieval: nearest neighbour and CSLS, computed in blocks.
+
+CSLS (cross-domain similarity local scaling; Conneau et al. 2018, "Word Translation
+Without Parallel Data") corrects the hubness of nearest-neighbour retrieval:
+
+    CSLS(Wx, y) = 2 cos(Wx, y) - r_T(Wx) - r_S(y)
+
+where r_T(Wx) is the mean cosine of the mapped source vector Wx to its k nearest
+target vectors and r_S(y) the mean cosine of target y to its k nearest mapped source
+vectors (k = 10). Every matrix here holds unit rows, so cosines are dot products.
+Scores are computed for a block of queries against a block of keys at a time, so the
+extra memory is ``query_block x key_block`` floats whatever the vocabulary sizes
+(200k x 200k works; it is BLAS time, not memory, that grows).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ._topk_kernels import push_block, sort_heaps
+
+QUERY_BLOCK = 2048
+KEY_BLOCK = 16_384
+
+
+def blocked_topk(n_keys: int, block_scores, k: int, n_queries: int,
+                 key_block: int = KEY_BLOCK) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best keys per query from scores made a key block at a time.
+
+    ``block_scores(start, stop)`` returns float32 (n_queries, stop - start). Returns
+    ids int64 and scores float32, both (n_queries, k), best first; slots beyond the
+    keys available hold id -1 and score -inf.
+    """
+    vals = np.full((n_queries, k), -np.inf, dtype=np.float32)
+    ids = np.full((n_queries, k), -1, dtype=np.int64)
+    if k == 0:
+        return ids, vals
+    for start in range(0, n_keys, key_block):
+        stop = min(start + key_block, n_keys)
+        push_block(np.ascontiguousarray(block_scores(start, stop), dtype=np.float32), start, vals, ids)
+    sort_heaps(vals, ids)
+    return ids, vals
+
+
+def knn_mean_similarity(queries: np.ndarray, keys: np.ndarray, k: int = 10,
+                        query_block: int = QUERY_BLOCK, key_block: int = KEY_BLOCK) -> np.ndarray:
+    """Mean cosine of each query row to its ``k`` nearest key rows: float32 (n_queries,).
+
+    ``queries`` (n_q, d) and ``keys`` (n_k, d) hold unit rows (memory-mapped is fine).
+    These are CSLS's penalties: ``r_T`` with queries = mapped source and keys =
+    target, ``r_S`` with the roles swapped.
+    """
+    n_q = queries.shape[0]
+    out = np.empty(n_q, dtype=np.float32)
+    k = min(k, keys.shape[0])
+    for a in range(0, n_q, query_block):
+        q = np.asarray(queries[a:a + query_block], dtype=np.float32)
+        _, scores = blocked_topk(keys.shape[0], lambda s, e: q @ np.asarray(keys[s:e], dtype=np.float32).T, k,
+                                 q.shape[0], key_block)
+        out[a:a + q.shape[0]] = scores.mean(axis=1) if k else 0.0
+    return out
+
+
+def retrieve(queries: np.ndarray, keys: np.ndarray, k: int = 10, method: str = "csls",
+             query_penalty: np.ndarray | None = None, key_penalty: np.ndarray | None = None,
+             query_block: int = QUERY_BLOCK, key_block: int = KEY_BLOCK) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best keys for each query: ids int64 (n_q, k) and scores float32 (n_q, k), best first.
+
+    Parameters
+    ----------
+    queries, keys : unit rows in one space (e.g. mapped source words, target words).
+    method : "nn" (cosine) or "csls".
+    query_penalty, key_penalty : float32 (n_q,), (n_k,)
+        CSLS's r_T of each query and r_S of each key (:func:`knn_mean_similarity`);
+        required for ``"csls"``. The query's own penalty does not change its ranking but
+        makes the returned scores true CSLS values.
+    """
+    if method not in ("nn", "csls"):
+        raise ValueError(f"method must be 'nn' or 'csls', not {method!r}")
+    if method == "csls" and (query_penalty is None or key_penalty is None):
+        raise ValueError("CSLS needs query_penalty (r_T) and key_penalty (r_S); see knn_mean_similarity")
+    n_q = queries.shape[0]
+    k = min(k, keys.shape[0])
+    ids = np.empty((n_q, k), dtype=np.int64)
+    scores = np.empty((n_q, k), dtype=np.float32)
+    for a in range(0, n_q, query_block):
+        q = np.asarray(queries[a:a + query_block], dtype=np.float32)
+        if method == "nn":
+            def block(s, e):
+                return q @ np.asarray(keys[s:e], dtype=np.float32).T
+        else:
+            qp = np.asarray(query_penalty[a:a + q.shape[0]], dtype=np.float32)[:, None]
+
+            def block(s, e):
+                return 2.0 * (q @ np.asarray(keys[s:e], dtype=np.float32).T) - qp - key_penalty[s:e][None, :]
+        i, sc = blocked_topk(keys.shape[0], block, k, q.shape[0], key_block)
+        ids[a:a + q.shape[0]] = i
+        scores[a:a + q.shape[0]] = sc
+    return ids, scores
+
+
+def mutual_nearest_neighbours(source: np.ndarray, target: np.ndarray, method: str = "csls", k: int = 10,
+                              query_block: int = QUERY_BLOCK, key_block: int = KEY_BLOCK) -> np.ndarray:
+    """Pairs (i, j), int64 (n_pairs, 2), where target j is source i's best match and
+    source i is target j's best match (by cosine or CSLS): the induced dictionary of
+    self-learning (refinement)."""
+    if method == "csls":
+        r_t = knn_mean_similarity(source, target, k, query_block, key_block)
+        r_s = knn_mean_similarity(target, source, k, query_block, key_block)
+        fwd, _ = retrieve(source, target, 1, "csls", r_t, r_s, query_block, key_block)
+        bwd, _ = retrieve(target, source, 1, "csls", r_s, r_t, query_block, key_block)
+    else:
+        fwd, _ = retrieve(source, target, 1, "nn", query_block=query_block, key_block=key_block)
+        bwd, _ = retrieve(target, source, 1, "nn", query_block=query_block, key_block=key_block)
+    fwd, bwd = fwd[:, 0], bwd[:, 0]
+    i = np.flatnonzero(bwd[fwd] == np.arange(source.shape[0]))
+    return np.stack([i, fwd[i]], axis=1).astype(np.int64)
