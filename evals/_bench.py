@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -241,3 +242,29 @@ def prefix_sentences(corpus: str, limit_tokens: int) -> list[list[str]]:
     tokens = tokens[:limit_tokens]
     return [tokens[a:a + 10_000] for a in range(0, len(tokens), 10_000)]
 
+
+def year_files(years: str) -> list[str]:
+    a, b = (int(y) for y in years.split("-"))
+    root = find_data_dir() / "corpora" / "ungdc"
+    return [str(root / f"ungdc_{y}.txt.gz") for y in range(a, b + 1)]
+
+
+_PAGE_MARK = re.compile(r"^\s*\d+\s+\d{2}-\d{4,6}\s*$")       # "27 10-55128": page number, document code
+
+
+def ungdc_sentences(years: str):
+    """Sentences of the UNGDC speeches of ``years`` as token lists.
+
+    The files hold PDF text: lines wrapped at about 55 characters, page marks between
+    pages, an empty line between speeches. Each speech's lines are joined (without the
+    page marks) before it is cut into sentences at . ! ? by wordlab's tokenizer.
+    """
+    import gzip
+    import wordlab
+    tok = wordlab.Tokenizer(sentence_split=True)
+    for path in year_files(years):
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            text = fh.read()
+        for speech in text.split("\n\n"):        # whitespace-only lines are page breaks, not ends
+            lines = [line for line in speech.splitlines() if line.strip() and not _PAGE_MARK.match(line)]
+            yield from tok.sentences(" ".join(line.strip() for line in lines))

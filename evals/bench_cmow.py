@@ -2,7 +2,7 @@
 
 The encoders are trained on the UNGDC speeches of ``--train-years`` (default
 1990-2014), split into sentences, all with the same objective and budget (window 5,
-a random target word, 20 negatives, SGD, ``--epochs``, 2 threads): CBOW (400), CMOW
+a random target word, 20 negatives, Adam, no subsampling, ``--epochs``, 2 threads): CBOW (400), CMOW
 (20 x 20) and the hybrid (400 + 20 x 20). The probing tasks are built from the
 sentences of ``--probe-years`` (default 2015-2019), disjoint from the training text:
 BigramShift, WordContent (200 mid-frequency words) and SentenceLength, each split
@@ -21,46 +21,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import emit, find_data_dir, machine_line, run_side, table  # noqa: E402
+from _bench import emit, machine_line, run_side, table, ungdc_sentences  # noqa: E402
 
 ENCODERS = (("CBOW", dict(encoder="cbow", dim=400)), ("CMOW", dict(encoder="cmow", dim=400)),
             ("hybrid", dict(encoder="hybrid", dim=400, cbow_dim=400)))
 PAPER = {"BigramShift": {"CBOW": 49.7, "CMOW": 72.4, "hybrid": 71.2},
          "WordContent": {"CBOW": 89.1, "CMOW": 65.2, "hybrid": 87.0}}
-
-
-def year_files(years: str) -> list[str]:
-    a, b = (int(y) for y in years.split("-"))
-    root = find_data_dir() / "corpora" / "ungdc"
-    return [str(root / f"ungdc_{y}.txt.gz") for y in range(a, b + 1)]
-
-
-_PAGE_MARK = re.compile(r"^\s*\d+\s+\d{2}-\d{4,6}\s*$")       # "27 10-55128": page number, document code
-
-
-def ungdc_sentences(years: str):
-    """Sentences of the UNGDC speeches of ``years`` as token lists.
-
-    The files hold PDF text: lines wrapped at about 55 characters, page marks between
-    pages, an empty line between speeches. Each speech's lines are joined (without the
-    page marks) before it is cut into sentences at . ! ? by wordlab's tokenizer.
-    """
-    import gzip
-    import wordlab
-    tok = wordlab.Tokenizer(sentence_split=True)
-    for path in year_files(years):
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            text = fh.read()
-        for speech in text.split("\n\n"):        # whitespace-only lines are page breaks, not ends
-            lines = [line for line in speech.splitlines() if line.strip() and not _PAGE_MARK.match(line)]
-            yield from tok.sentences(" ".join(line.strip() for line in lines))
 
 
 def side_encode(years: str, out: str) -> dict:
@@ -91,12 +63,13 @@ def side_probe(stores: dict, years: str, seed: int) -> dict:
     import wordlab
     from wordlab import Embeddings
     from wordlab.evals import evaluate_word_pairs
-    from wordlab.evals.probing import bigram_shift, probe, sentence_length, word_content
+    from wordlab.evals.probing import bigram_shift, order_sensitivity, probe, sentence_length, word_content
     sentences = list(ungdc_sentences(years))
+    windows = sentences[1::7]                     # a fixed sample of held-out sentences for the order test
     tasks = [bigram_shift(sentences, n=20_000, seed=seed), word_content(sentences, n_words=200, per_word=100, seed=seed),
              sentence_length(sentences, per_bin=2_500, seed=seed)]
     del sentences
-    out = {"tasks": {t.name: t.sizes() for t in tasks}, "probes": {}, "words": {}}
+    out = {"tasks": {t.name: t.sizes() for t in tasks}, "probes": {}, "words": {}, "order": {}}
     for name, path in stores.items():
         emb = wordlab.load(path)
         for t in tasks:
@@ -105,6 +78,8 @@ def side_probe(stores: dict, years: str, seed: int) -> dict:
             out["probes"][f"{name}/{t.name}"] = {"accuracy": r.accuracy, "dev": r.dev_accuracy, "C": r.C,
                                                  "chance": r.chance, "seconds": time.time() - t0}
             print(name, t.name, r, file=sys.stderr, flush=True)
+        o = order_sensitivity(emb, windows, n=3000, seed=seed)
+        out["order"][name] = {"delta": o.delta, "stderr": o.stderr, "loss": o.loss, "n": o.n}
         cbow_dim = emb.meta.get("encoder", {}).get("cbow_dim", 0)
         if cbow_dim:
             half = Embeddings(emb.words, np.ascontiguousarray(np.asarray(emb.vectors)[:, :cbow_dim]), emb.counts)
@@ -177,6 +152,11 @@ def main() -> None:
                 [[n, {"CBOW": 400, "CMOW": 400, "hybrid": 800}[n], f"{trained[n]['examples_per_s']:,.0f}",
                   f"{trained[n]['train_s']:.1f}", f"{trained[n]['peak_rss_mb']:,.0f}", f"{trained[n]['loss'][-1]:.4f}"]
                  for n in names]))
+    print()
+    print(table(["held-out loss by context order", "natural", "reversed (delta +- se)", "shuffled (delta +- se)"],
+                [[n, f"{o['loss']['natural']:.4f}",
+                  *(f"{o['loss'][k]:.4f} ({o['delta'][k]:+.4f} +- {o['stderr'][k]:.4f})" for k in ("reversed", "shuffled"))]
+                 for n, o in p["order"].items()]))
     print()
     print(table(["word vectors", "WS-353", "SimLex-999"],
                 [[f"{n} (CBOW part)" if n == "hybrid" else n, f"{w['ws353']:.3f}", f"{w['simlex999']:.3f}"]

@@ -129,6 +129,17 @@ def test_encodings_are_order_sensitive_for_cmow_only(planted):
     assert np.abs(hybrid[0, 4:] - hybrid[1, 4:]).max() > 1e-3
 
 
+def test_order_sensitivity_diagnostic(planted):
+    from wordlab.evals.probing import order_sensitivity
+    held_out = _planted_order(seed=1, n=400)
+    cmow = order_sensitivity(planted["cmow"], held_out, window=1, negative=3, n=300)
+    assert cmow.n == 300 and cmow.delta["natural"] == 0.0
+    assert cmow.delta["reversed"] > max(1.0, 4 * cmow.stderr["reversed"])   # natural order is far cheaper
+    cbow = order_sensitivity(planted["cbow"], held_out, window=1, negative=3, n=300)
+    assert cbow.delta["reversed"] == pytest.approx(0.0, abs=1e-9)           # a sum cannot prefer an order
+    assert cbow.delta["shuffled"] == pytest.approx(0.0, abs=1e-9)
+
+
 def test_store_layout_and_neutral_elements(planted):
     hybrid = planted["hybrid"]
     assert hybrid.dim == 4 + 9

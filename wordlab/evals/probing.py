@@ -164,3 +164,79 @@ def probe(store, task: ProbingTask, Cs: Sequence[float] = (0.01, 0.1, 1.0), max_
     train_labels = y[parts["train"]]
     chance = float(np.bincount(train_labels).max() / max(train_labels.shape[0], 1))
     return ProbeResult(task.name, test, dev, C, task.sizes(), chance)
+
+
+@dataclass
+class OrderSensitivity:
+    """Mean held-out loss of a CMOW-family store's own objective, by context order.
+
+    ``loss[order]`` for "natural", "reversed" and "shuffled" contexts (the same windows,
+    targets and noise words); ``delta[order]`` = loss minus the natural loss, with its
+    standard error ``stderr[order]``; ``n`` windows.
+    """
+    loss: dict
+    delta: dict
+    stderr: dict
+    n: int
+
+
+def order_sensitivity(store, sentences: Iterable[Sequence[str]], window: int = 5, negative: int = 20,
+                      n: int = 3000, ns_exponent: float = 0.75, seed: int = 0) -> OrderSensitivity:
+    """Does the store's encoder prefer natural word order where it was trained to?
+
+    A diagnostic below the probes: windows of 2 * ``window`` + 1 words are drawn from
+    ``sentences`` (held out from training), one random word is the target, and the
+    store's training loss (the logistic loss of the target against ``negative`` noise
+    words, averaged over the negatives, as :class:`~wordlab.trainers.CMOW`) is computed
+    with the remaining context in its natural order, reversed and shuffled. An order-blind
+    encoder (CBOW) gives deltas of exactly zero; a positive delta means order was
+    learned at the level of the objective, whatever a probe can read from it.
+    Needs the store's output vectors (``context_vectors.npy``).
+    """
+    from ..store.encoders import encoder_layout
+    O = store.context_vectors
+    if O is None:
+        raise WordlabError("order_sensitivity needs a store with output vectors (context_vectors.npy)")
+    cbow_dim, k = encoder_layout(store.meta, store.dim)
+    V = np.asarray(store.vectors, dtype=np.float64)
+    O = np.asarray(O, dtype=np.float64)
+    index = store.index
+    counts = store.counts.astype(np.float64) ** ns_exponent if store.counts is not None else np.ones(len(store))
+    noise = counts / counts.sum()
+    rng = np.random.default_rng(seed)
+
+    def encode(ids: list[int]) -> np.ndarray:
+        parts = [V[ids, :cbow_dim].sum(axis=0)] if cbow_dim else []
+        if k:
+            P = np.eye(k)
+            for i in ids:
+                P = P @ V[i, cbow_dim:].reshape(k, k)
+            parts.append(P.reshape(-1))
+        return np.concatenate(parts)
+
+    orders = ("natural", "reversed", "shuffled")
+    losses: dict[str, list[float]] = {o: [] for o in orders}
+    span = 2 * window + 1
+    for sentence in sentences:
+        ids = [index[w] for w in sentence if w in index]
+        if len(ids) < span:
+            continue
+        start = int(rng.integers(0, len(ids) - span + 1))
+        win = ids[start:start + span]
+        t = int(rng.integers(0, span))
+        target, context = win[t], win[:t] + win[t + 1:]
+        negs = rng.choice(len(noise), size=negative, p=noise)
+        shuffled = list(context)
+        rng.shuffle(shuffled)
+        for order, ctx in zip(orders, (context, context[::-1], shuffled)):
+            h = encode(ctx)
+            losses[order].append(float(np.logaddexp(0.0, -(O[target] @ h)) + np.mean(np.logaddexp(0.0, O[negs] @ h))))
+        if len(losses["natural"]) == n:
+            break
+    if not losses["natural"]:
+        raise WordlabError(f"no sentence has {span} known words")
+    nat = np.array(losses["natural"])
+    loss = {o: float(np.mean(v)) for o, v in losses.items()}
+    delta = {o: float(np.mean(np.array(v) - nat)) for o, v in losses.items()}
+    stderr = {o: float(np.std(np.array(v) - nat) / np.sqrt(len(nat))) for o, v in losses.items()}
+    return OrderSensitivity(loss, delta, stderr, len(nat))

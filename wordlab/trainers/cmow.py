@@ -20,7 +20,9 @@ target             "random"    which word is removed: a random one of the window
 negative           20          noise words, their loss averaged (the paper: K = 20)
 optimizer          "adam"      per-row lazy Adam (the paper's optimiser), or "sgd"
 alpha, min_alpha   1e-3, 1e-4  learning rate (Adam's or SGD's), decaying linearly
-sample             1e-3        word2vec's subsampling of frequent words, before windows
+sample             0           word2vec's subsampling of frequent words, before windows
+                               (off, as the paper: dropping "the", "of" breaks the very
+                               bigrams whose order CMOW should learn; see below)
 init               "identity"  CMOW matrices: identity + N(0, init_noise^2) per entry
                                (the paper), or "glorot" (uniform +-sqrt(6 / 2k))
 init_noise         0.1
@@ -35,6 +37,12 @@ example and lazily per row (each row keeps its m, v and step count, in memory-ma
 arrays). Training runs in Hogwild threads over contiguous sentence ranges
 (:mod:`wordlab.trainers.stream`). CBOW vectors start uniform in +-0.5/d, output vectors
 at zero.
+
+Subsampling is off by default. With word2vec's 1e-3 the windows are formed after
+frequent words are dropped, so a window's order is not the sentence's. Measured with
+:func:`wordlab.evals.probing.order_sensitivity` on held-out UNGDC windows, CMOW trained
+on UNGDC 2005-2014 for one epoch: reversing the context raises the loss by 0.020
+(+-0.005) with subsampling and by 0.050 (+-0.007) without.
 
 The store's ``vectors.npy`` holds, per word, ``[CBOW vector ; flattened CMOW matrix]``
 (either part absent for the pure encoders) and ``meta.json`` says how to read it
@@ -69,7 +77,7 @@ class CMOW(StreamTrainer):
 
     def __init__(self, *, encoder: str = "cmow", dim: int = 400, cbow_dim: int = 400, window: int = 5,
                  target: str = "random", negative: int = 20, alpha: float = 0.001, min_alpha: float = 0.0001,
-                 sample: float = 1e-3, ns_exponent: float = 0.75, optimizer: str = "adam",
+                 sample: float = 0.0, ns_exponent: float = 0.75, optimizer: str = "adam",
                  init: str = "identity", init_noise: float = 0.1,
                  epochs: int = 1, min_count: int = 5, max_size: int | None = None, workers: int | None = None,
                  seed: int = 1, progress: bool | None = None, callbacks: Sequence[Callback] = ()):
