@@ -1,7 +1,8 @@
 """Semantic change in the UN General Debates: CADE against post-hoc Procrustes.
 
-Decade slices of ``../shared/data/corpora/ungdc`` (default 1970s, 1990s, 2010s; each
-speech's wrapped lines joined, then cut into sentences). Two ways to get aligned slices,
+Decade slices of ``../shared/data/corpora/ungdc`` (default 1970s, 1990s, 2010s), read
+with ``paragraphs=True`` (the wrapped lines of a paragraph joined) and
+``sentence_split=True``. Two ways to get aligned slices,
 with the same CBOW settings (the CADE reference's defaults: dim 100, window 5,
 negative 10, 5 epochs, min_count 5):
 
@@ -30,24 +31,23 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import machine_line, table, ungdc_sentences  # noqa: E402
+from _bench import find_data_dir, machine_line, table  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 PAIRS = HERE / "data" / "ungdc_temporal_pairs_1970s_2010s.txt"
 MEASURES = ("cosine", "lncs", "knn")
+# The files hold PDF text wrapped at about 55 characters: paragraphs are blank-line separated.
+CORPUS = {"paragraphs": True, "sentence_split": True}
 
 
 def decade_name(years: str) -> str:
     return f"{years.split('-')[0]}s" if years.split("-")[0].endswith("0") else years
 
 
-def write_slice(years: str, path: Path) -> int:
-    n = 0
-    with open(path, "w", encoding="utf-8") as fh:
-        for sentence in ungdc_sentences(years):
-            fh.write(" ".join(sentence) + "\n")
-            n += len(sentence)
-    return n
+def year_files(years: str) -> list[str]:
+    a, b = (int(y) for y in years.split("-"))
+    root = find_data_dir() / "corpora" / "ungdc"
+    return [str(root / f"ungdc_{y}.txt.gz") for y in range(a, b + 1)]
 
 
 def main() -> None:
@@ -61,6 +61,7 @@ def main() -> None:
     args = ap.parse_args()
     from scipy.stats import spearmanr
 
+    from wordlab import Corpus
     from wordlab.align.cade import Compass, align_to_reference
     from wordlab.align.plots import trajectory
     from wordlab.align.shift import cross_neighbours, jumpers, shift_table, stables, temporal_analogies
@@ -71,18 +72,15 @@ def main() -> None:
     params = dict(dim=100, window=5, negative=10, min_count=5)
     with tempfile.TemporaryDirectory(prefix="wordlab-cade-") as tmp:
         tmp = Path(tmp)
-        files, tokens = {}, {}
-        for span, name in zip(spans, names):
-            files[name] = tmp / f"{name}.txt"
-            tokens[name] = write_slice(span, files[name])
-            print(f"{name}: {tokens[name]:,} tokens", file=sys.stderr, flush=True)
+        files = {name: year_files(span) for span, name in zip(spans, names)}
         t0 = time.time()
-        cade = Compass({n: str(f) for n, f in files.items()}, compass_epochs=5, slice_epochs=5, workers=args.workers,
-                       progress=False, **params).fit(tmp / "cade")
+        cade = Compass(files, compass_epochs=5, slice_epochs=5, workers=args.workers, progress=False,
+                       corpus_options=CORPUS, **params).fit(tmp / "cade")
+        tokens = {n: cade[n].meta["n_tokens"] for n in names}
         cade_s = time.time() - t0
         t0 = time.time()
         independent = {n: Word2Vec(method="cbow", epochs=5, workers=args.workers, seed=1, progress=False,
-                                   **params).fit(str(f), tmp / f"ind-{n}") for n, f in files.items()}
+                                   **params).fit(Corpus(f, **CORPUS), tmp / f"ind-{n}") for n, f in files.items()}
         posthoc = align_to_reference(independent, names[-1], min_count=params["min_count"])
         posthoc_s = time.time() - t0
         spaces = {"CADE": cade.slices_, "post-hoc": posthoc}

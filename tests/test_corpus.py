@@ -195,6 +195,21 @@ def test_multibyte_text_across_chunk_boundaries(tmp_path):
     assert len(expected_split) > len(expected)
 
 
+def test_paragraph_mode_joins_wrapped_lines(tmp_path):
+    text = ("On the eve of the\nfiftieth anniversary. We\nmeet here\n\n  \nThe Afghan\nnation\r\n\r\n"
+            "War and\nconflict\n\n\n\nlast line")
+    f = write(tmp_path / "wrapped.txt", text)
+    expected = [["on", "the", "eve", "of", "the", "fiftieth", "anniversary", "we", "meet", "here"],
+                ["the", "afghan", "nation"], ["war", "and", "conflict"], ["last", "line"]]
+    split = [["on", "the", "eve", "of", "the", "fiftieth", "anniversary"], ["we", "meet", "here"]] + expected[1:]
+    for chunk in (1, 2, 3, 5, 8, 13, 1 << 20):      # blank lines and wraps across every chunk boundary
+        assert read_all(f, chunk_bytes=chunk, paragraphs=True) == expected, chunk
+        assert read_all(f, Tokenizer(sentence_split=True), chunk_bytes=chunk, paragraphs=True) == split, chunk
+    assert list(Corpus(f, paragraphs=True)) == expected
+    assert len(list(Corpus(f))) == 8                   # line mode: every non-blank line
+    assert Corpus(f, paragraphs=True).fingerprint() != Corpus(f).fingerprint()
+
+
 def test_lines_are_sentences_blank_lines_dropped(tmp_path):
     f = write(tmp_path / "lines.txt", "a b\r\n\r\n\n  \nc\nd e f")
     assert list(Corpus(f)) == [["a", "b"], ["c"], ["d", "e", "f"]]

@@ -100,14 +100,15 @@ def register(cli: click.Group) -> None:
     @click.option("--progress/--no-progress", default=None)
     @corpus_options
     def cade(slices, out, method, dim, window, negative, compass_epochs, slice_epochs, min_count, init, workers,
-             seed, progress, no_lowercase, sentence_split, errors, max_sentence_length) -> None:
+             seed, progress, no_lowercase, sentence_split, paragraphs, errors, max_sentence_length) -> None:
         """Train CADE: a compass on all slices, then each slice against its frozen output matrix."""
         from ..align.cade import Compass
         named: dict[str, list[str]] = {}
         for value in slices:
             name, path = _parse_slice(value)
             named.setdefault(name, []).append(path)
-        options = {"lowercase": not no_lowercase, "sentence_split": sentence_split, "errors": errors,
+        options = {"lowercase": not no_lowercase, "sentence_split": sentence_split, "paragraphs": paragraphs,
+                   "errors": errors,
                    "max_sentence_length": max_sentence_length}
         compass = Compass(named, method=method, dim=dim, window=window, negative=negative,
                           compass_epochs=compass_epochs, slice_epochs=slice_epochs, min_count=min_count, init=init,

@@ -48,6 +48,8 @@ def corpus_options(f):
     f = click.option("--no-lowercase", is_flag=True, help="Keep the case of the text.")(f)
     f = click.option("--sentence-split", is_flag=True,
                      help="Also split lines into sentences at . ! ? (Sinhala news glues sentences).")(f)
+    f = click.option("--paragraphs", is_flag=True,
+                     help="Hard-wrapped text: a blank line ends a sentence, single newlines are spaces.")(f)
     f = click.option("--errors", type=click.Choice(["strict", "replace", "ignore"]), default="strict",
                      show_default=True, help="What invalid UTF-8 does.")(f)
     f = click.option("--max-sentence-length", type=click.IntRange(min=1), default=10_000, show_default=True,
@@ -55,12 +57,12 @@ def corpus_options(f):
     return f
 
 
-def make_corpus(paths, no_lowercase, sentence_split, errors, max_sentence_length):
+def make_corpus(paths, no_lowercase, sentence_split, paragraphs, errors, max_sentence_length):
     from ..corpus import Corpus
     if not paths:
         return Corpus.default(lowercase=not no_lowercase, sentence_split=sentence_split,
                               max_sentence_length=max_sentence_length, errors=errors)
-    return Corpus(list(paths), lowercase=not no_lowercase, sentence_split=sentence_split,
+    return Corpus(list(paths), lowercase=not no_lowercase, sentence_split=sentence_split, paragraphs=paragraphs,
                   max_sentence_length=max_sentence_length, errors=errors)
 
 

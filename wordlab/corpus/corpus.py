@@ -39,6 +39,9 @@ class Corpus:
         Replaces the default tokenizer (:func:`wordlab.tokenize`).
     sentence_split : bool, default False
         Split lines into sentences at sentence punctuation as well as at newlines.
+    paragraphs : bool, default False
+        For hard-wrapped text: a blank line ends a sentence (a paragraph, then cut
+        further by ``sentence_split``) and single newlines are spaces.
     max_sentence_length : int, default 10,000
         Longer sentences (a text8-style file is one line of 17M tokens) are split into
         consecutive pieces of this many tokens; nothing is dropped.
@@ -57,14 +60,15 @@ class Corpus:
 
     def __init__(self, source, *, lowercase: bool = True,
                  tokenizer: Tokenizer | Callable[[str], list[str]] | str | None = None,
-                 sentence_split: bool = False, max_sentence_length: int = MAX_SENTENCE_LENGTH,
-                 errors: str = "strict", encoding: str = "utf-8"):
+                 sentence_split: bool = False, paragraphs: bool = False,
+                 max_sentence_length: int = MAX_SENTENCE_LENGTH, errors: str = "strict", encoding: str = "utf-8"):
         if errors not in _ERRORS:
             raise ValueError(f"errors must be one of {_ERRORS}, not {errors!r}")
         if max_sentence_length < 1:
             raise ValueError(f"max_sentence_length must be positive, not {max_sentence_length}")
         self.tokenizer = as_tokenizer(tokenizer, lowercase=lowercase, sentence_split=sentence_split)
         self.max_sentence_length = int(max_sentence_length)
+        self.paragraphs = bool(paragraphs)
         self.errors = errors
         self.encoding = encoding
         self.files: list[Path] | None
@@ -98,7 +102,7 @@ class Corpus:
                 yield from read_mediawiki(path, self.tokenizer, self.max_sentence_length, progress)
             else:
                 yield from read_text(path, self.tokenizer, self.max_sentence_length, self.errors,
-                                     self.encoding, progress=progress)
+                                     self.encoding, progress=progress, paragraphs=self.paragraphs)
 
     def _iterable_batches(self, size: int = 4096) -> Iterator[Batch]:
         m = self.max_sentence_length
@@ -150,6 +154,7 @@ class Corpus:
             st = f.stat()
             files.append([str(f.resolve()), st.st_size, st.st_mtime_ns])
         return {"files": files, "tokenizer": tok, "max_sentence_length": self.max_sentence_length,
+                **({"paragraphs": True} if self.paragraphs else {}),
                 "errors": self.errors, "encoding": self.encoding, "format_version": FORMAT_VERSION}
 
     def encode(self, min_count: int = 5, max_size: int | None = None, vocab: Vocabulary | None = None,

@@ -1,6 +1,9 @@
 """Streaming readers: plain (or compressed) text files, in bounded memory.
 
-A line is a sentence. Lines of any length stream through: the file is decoded in
+A line is a sentence; with ``paragraphs=True`` a blank (or whitespace-only) line ends
+one instead and single newlines are spaces, for hard-wrapped text such as PDF
+extractions (the UN General Debates wrap at about 55 characters). Lines of any length
+stream through: the file is decoded in
 chunks and cut at whitespace, so a text8-style corpus that is ONE 100 MB line with
 no newline never becomes one string. A sentence longer than ``max_sentence_length``
 tokens is emitted as consecutive pieces of that length (never truncated).
@@ -64,7 +67,7 @@ class _SentenceAssembler:
 
 def read_text(path: Path, tokenizer: Tokenizer, max_sentence_length: int = MAX_SENTENCE_LENGTH,
               errors: str = "strict", encoding: str = "utf-8", chunk_bytes: int = _CHUNK_BYTES,
-              progress: ProgressCallback | None = None) -> Iterator[Batch]:
+              progress: ProgressCallback | None = None, paragraphs: bool = False) -> Iterator[Batch]:
     """Yield batches of tokenised sentences from one text file (see module docstring).
 
     Invalid bytes raise :class:`CorpusDecodeError` naming the file, the byte offset
@@ -78,6 +81,7 @@ def read_text(path: Path, tokenizer: Tokenizer, max_sentence_length: int = MAX_S
     line_no = 1    # line number at the start of the not-yet-decoded input
     stream, counter = open_binary(path)
     reported = 0
+    line_has_text = False   # paragraph mode: the current line (maybe begun in an earlier chunk) is not blank
     with stream:
         while True:
             raw = stream.read(chunk_bytes)
@@ -105,8 +109,12 @@ def read_text(path: Path, tokenizer: Tokenizer, max_sentence_length: int = MAX_S
                 text, carry = text[:cut + 1], text[cut + 1:]
             segments = text.split("\n")
             for i, segment in enumerate(segments):
-                if i:
-                    sentences.end_sentence()
+                if i:       # a newline ended the previous line
+                    if not paragraphs or not line_has_text:
+                        sentences.end_sentence()
+                    line_has_text = False
+                if paragraphs and not line_has_text and segment and not segment.isspace():
+                    line_has_text = True
                 if tokenizer.sentence_split:
                     parts = _SENTENCE_END.split(segment)
                     for j, part in enumerate(parts):
