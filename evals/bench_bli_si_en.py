@@ -37,8 +37,14 @@ from _bench import find_data_dir, machine_line, table  # noqa: E402
 
 
 def train_side(files, out, dim, epochs, min_count, workers):
+    """Train (or reuse, when ``out`` holds a store trained with these settings) one side's SGNS store."""
     import wordlab
     from wordlab.trainers import Word2Vec
+    if (Path(out) / "meta.json").is_file():
+        emb = wordlab.load(out)
+        p = emb.meta.get("params", {})
+        if (p.get("dim"), p.get("epochs"), p.get("min_count")) == (dim, epochs, min_count):
+            return emb, {"tokens": emb.meta["n_tokens"], "vocab": len(emb), "seconds": emb.meta["training_seconds"]}
     corpus = wordlab.Corpus([str(f) for f in files], sentence_split=True)
     t0 = time.time()
     encoded = corpus.encode(min_count=min_count, progress=False)
@@ -68,6 +74,8 @@ def main() -> None:
     ap.add_argument("--refine-vocab", type=int, default=15_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--stores", default=None,
+                    help="keep the trained stores here and reuse them on the next run (default: a temporary directory)")
     args = ap.parse_args()
     from wordlab.align import Dictionary, Procrustes
 
@@ -75,7 +83,7 @@ def main() -> None:
     news = data / "corpora" / "sinhala-news"
     bil = data / "eval" / "bilingual" / "si-en"
     with tempfile.TemporaryDirectory(prefix="wordlab-bli-") as tmp:
-        tmp = Path(tmp)
+        tmp = Path(args.stores) if args.stores else Path(tmp)
         print("training Sinhala ...", file=sys.stderr, flush=True)
         si, si_info = train_side([news / "adaderana_2017_sinhala.txt.gz", news / "newsfirst_sinhala_set1.txt.gz",
                                   news / "newsfirst_sinhala_set2.txt.gz"], tmp / "si", args.dim, args.si_epochs,
@@ -85,8 +93,9 @@ def main() -> None:
                                  tmp / "en", args.dim, args.en_epochs, args.en_min_count, args.workers)
         rows, histories = [], []
         for direction, src, tgt, name in (("Si->En", si, en, "si-en"), ("En->Si", en, si, "en-si")):
-            train = Dictionary.read(bil / f"cc_{name}_trainset_1500_5000_200k.txt")
-            test = Dictionary.read(bil / f"cc_{name}_testset_1500_5000_200k.txt")
+            # 12 % of the si-en pairs spell the English word in capitals ("THE"); the stores are lowercased
+            train = Dictionary.read(bil / f"cc_{name}_trainset_1500_5000_200k.txt", lowercase=True)
+            test = Dictionary.read(bil / f"cc_{name}_testset_1500_5000_200k.txt", lowercase=True)
             seed90, valid = split_validation(train)
             variants = [("procrustes", Procrustes(), train, None),
                         ("+refine (unsup.)", Procrustes(refine=args.refine, refine_vocab=args.refine_vocab), train,

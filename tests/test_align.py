@@ -1,8 +1,6 @@
 """Alignment: Procrustes, CSLS, BLI, dictionaries, CADE and shift measures."""
 from __future__ import annotations
 
-import gzip
-
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -12,17 +10,8 @@ from wordlab.align import (Dictionary, Normalizer, Procrustes, evaluate_bli, knn
                            mutual_nearest_neighbours, orthogonal_procrustes, parse_steps, retrieve)
 from wordlab.align.cade import Compass, align_to_reference
 from wordlab.align.shift import jumpers, shift_table, stables, temporal_analogies
+from wordlab.align.synthetic import rotated_pair, topic_corpus
 from wordlab.cli.main import cli
-
-
-def _rotated_pair(n=2000, d=40, noise=0.0, seed=0):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d)).astype(np.float32)
-    Q, _ = np.linalg.qr(rng.normal(size=(d, d)))
-    Y = (X @ Q + noise * rng.normal(size=(n, d))).astype(np.float32)
-    src = Embeddings([f"s{i}" for i in range(n)], X, counts=np.arange(n, 0, -1))
-    tgt = Embeddings([f"t{i}" for i in range(n)], Y, counts=np.arange(n, 0, -1))
-    return src, tgt, Q
 
 
 def _pairs(indices):
@@ -32,7 +21,7 @@ def _pairs(indices):
 # -- Procrustes on synthetic rotations -------------------------------------------------------
 @pytest.mark.parametrize("normalize", ["none", "unit,center,unit"])
 def test_rotation_is_recovered_exactly(normalize):
-    src, tgt, Q = _rotated_pair()
+    src, tgt, Q = rotated_pair()
     aligner = Procrustes(normalize=normalize).fit(src, tgt, _pairs(range(0, 2000, 4)))
     assert np.abs(aligner.W_ - Q).max() < 1e-4
     for method in ("nn", "csls"):
@@ -42,7 +31,7 @@ def test_rotation_is_recovered_exactly(normalize):
 
 
 def test_rotation_with_noise_is_recovered_closely():
-    src, tgt, Q = _rotated_pair(noise=0.3, seed=1)
+    src, tgt, Q = rotated_pair(noise=0.3, seed=1)
     aligner = Procrustes(normalize="none").fit(src, tgt, _pairs(range(0, 2000, 4)))
     assert np.abs(aligner.W_ - Q).max() < 0.05
     assert aligner.evaluate(_pairs(range(1, 2000, 4))).precision[1] > 0.95
@@ -60,7 +49,7 @@ def test_orthogonal_procrustes_is_orthogonal_and_optimal():
 
 
 def test_refinement_improves_a_weak_seed():
-    src, tgt, _ = _rotated_pair(n=1500, d=30, noise=0.45, seed=2)
+    src, tgt, _ = rotated_pair(n_words=1500, dim=30, noise=0.45, seed=2)
     seed = _pairs(range(0, 20))                      # 20 pairs for 30 dimensions: a poor map
     test = _pairs(range(500, 1500, 2))
     plain = Procrustes(normalize="unit,center,unit").fit(src, tgt, seed)
@@ -74,7 +63,7 @@ def test_refinement_improves_a_weak_seed():
 
 
 def test_validation_selection_uses_the_validation_dictionary():
-    src, tgt, _ = _rotated_pair(n=1000, d=20, noise=0.4, seed=5)
+    src, tgt, _ = rotated_pair(n_words=1000, dim=20, noise=0.4, seed=5)
     valid = _pairs(range(600, 800))
     aligner = Procrustes(refine=2, refine_vocab=1000).fit(src, tgt, _pairs(range(0, 25)), validation=valid)
     h = aligner.history_
@@ -83,7 +72,7 @@ def test_validation_selection_uses_the_validation_dictionary():
 
 
 def test_transform_writes_a_store_in_blocks(tmp_path):
-    src, tgt, _ = _rotated_pair(n=300, d=10)
+    src, tgt, _ = rotated_pair(n_words=300, dim=10)
     aligner = Procrustes().fit(src, tgt, _pairs(range(0, 300, 2)))
     in_memory = aligner.transform()
     mapped = aligner._write(src, tmp_path / "mapped", aligner.map_vectors, "source", block_rows=7)
@@ -95,7 +84,7 @@ def test_transform_writes_a_store_in_blocks(tmp_path):
 
 
 def test_too_few_seed_pairs_is_a_clear_error():
-    src, tgt, _ = _rotated_pair(n=50, d=5)
+    src, tgt, _ = rotated_pair(n_words=50, dim=5)
     with pytest.raises(WordlabError, match="only 1 of the 2 pairs"):
         Procrustes().fit(src, tgt, Dictionary([("s1", "t1"), ("s1", "nowhere")]))
 
@@ -205,22 +194,6 @@ def test_dictionary_errors_name_the_line(tmp_path):
 
 
 # -- CADE and shift --------------------------------------------------------------------------------
-def _topic_corpus(path, seed, swap=None, n_sentences=4000, topics=12, per_topic=10, length=10):
-    """Sentences drawn from one topic each; ``swap`` exchanges two words everywhere."""
-    rng = np.random.default_rng(seed)
-    vocab = [[f"t{t}w{i}" for i in range(per_topic)] for t in range(topics)]
-    lines = []
-    for _ in range(n_sentences):
-        words = rng.choice(vocab[rng.integers(topics)], size=length)
-        if swap:
-            a, b = swap
-            words = [b if w == a else a if w == b else w for w in words]
-        lines.append(" ".join(words))
-    with gzip.open(path, "wt", encoding="utf-8") as fh:
-        fh.write("\n".join(lines) + "\n")
-    return str(path)
-
-
 PLANTED = ("t0w3", "t5w7")
 FAST_CADE = dict(dim=20, window=4, negative=5, compass_epochs=4, slice_epochs=4, min_count=5, workers=1, seed=3,
                  progress=False)
@@ -229,8 +202,8 @@ FAST_CADE = dict(dim=20, window=4, negative=5, compass_epochs=4, slice_epochs=4,
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("cade")
-    one = _topic_corpus(tmp / "one.txt.gz", seed=1)
-    two = _topic_corpus(tmp / "two.txt.gz", seed=2, swap=PLANTED)
+    one = topic_corpus(tmp / "one.txt.gz", seed=1)
+    two = topic_corpus(tmp / "two.txt.gz", seed=2, swap=PLANTED)
     compass = Compass({"one": one, "two": two}, **FAST_CADE).fit(tmp / "out")
     return tmp, compass
 
@@ -319,7 +292,7 @@ def test_trajectory_plot(planted):
 
 
 def test_cli_procrustes_and_bli(tmp_path):
-    src, tgt, _ = _rotated_pair(n=400, d=10)
+    src, tgt, _ = rotated_pair(n_words=400, dim=10)
     src.save(tmp_path / "src")
     tgt.save(tmp_path / "tgt")
     _pairs(range(0, 400, 2)).write(tmp_path / "train.txt")
