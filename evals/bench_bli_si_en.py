@@ -2,7 +2,8 @@
 
 Sinhala vectors are trained on the Sinhala news of ``../shared/data/corpora/sinhala-news``
 (Ada Derana 2017 and Newsfirst sets 1 and 2, about 0.5M tokens); English vectors on
-the English Newsfirst reports plus ``enwiki-text8style``. Both with wordlab's SGNS,
+the English Newsfirst reports plus ``enwiki-text8style``. Both with wordlab's SGNS
+(or both with PU-learning, ``--method pu``, which issue 5 found stronger on small corpora),
 sentences split at . ! ? (the news glues sentences). Each direction (Si->En, En->Si)
 is aligned with the train split of the benchmark dictionary
 (``eval/bilingual/si-en``, Wickramasinghe and de Silva 2023) and evaluated on its test
@@ -20,7 +21,8 @@ translation in the target vocabulary (``oov=drop``, MUSE's convention); P@1 unde
 The published benchmark used fastText vectors trained on far larger corpora (P@1 about
 23-29); 0.5M Sinhala tokens give far fewer usable words.
 
-Usage: python evals/bench_bli_si_en.py [--dim 300] [--si-epochs 10] [--en-epochs 3] [--refine 5]
+Usage: python evals/bench_bli_si_en.py [--method sgns|pu] [--dim 100] [--si-epochs 20] [--en-epochs 5]
+       [--refine 5] [--stores DIR]
 """
 from __future__ import annotations
 
@@ -36,20 +38,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench import find_data_dir, machine_line, table  # noqa: E402
 
 
-def train_side(files, out, dim, epochs, min_count, workers):
-    """Train (or reuse, when ``out`` holds a store trained with these settings) one side's SGNS store."""
+def train_side(files, out, method, dim, epochs, min_count, workers):
+    """Train (or reuse, when ``out`` holds a store trained with these settings) one side's store."""
     import wordlab
-    from wordlab.trainers import Word2Vec
+    from wordlab.trainers import make_trainer
     if (Path(out) / "meta.json").is_file():
         emb = wordlab.load(out)
         p = emb.meta.get("params", {})
-        if (p.get("dim"), p.get("epochs"), p.get("min_count")) == (dim, epochs, min_count):
+        if (emb.meta.get("method"), p.get("dim"), p.get("epochs"), p.get("min_count")) == (method, dim, epochs,
+                                                                                          min_count):
             return emb, {"tokens": emb.meta["n_tokens"], "vocab": len(emb), "seconds": emb.meta["training_seconds"]}
     corpus = wordlab.Corpus([str(f) for f in files], sentence_split=True)
     t0 = time.time()
     encoded = corpus.encode(min_count=min_count, progress=False)
-    emb = Word2Vec(method="sgns", dim=dim, epochs=epochs, min_count=min_count, workers=workers, seed=1,
-                   progress=False).fit(encoded, out)
+    emb = make_trainer(method, dim=dim, epochs=epochs, min_count=min_count, workers=workers, seed=1,
+                       progress=False).fit(encoded, out, overwrite=True)
     return emb, {"tokens": encoded.n_tokens, "vocab": len(emb), "seconds": time.time() - t0}
 
 
@@ -65,9 +68,10 @@ def split_validation(dictionary, fraction=0.1, seed=0):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--dim", type=int, default=300)
-    ap.add_argument("--si-epochs", type=int, default=10)
-    ap.add_argument("--en-epochs", type=int, default=3)
+    ap.add_argument("--method", default="sgns", help="trainer of both sides: sgns (default) or pu")
+    ap.add_argument("--dim", type=int, default=100)
+    ap.add_argument("--si-epochs", type=int, default=20)
+    ap.add_argument("--en-epochs", type=int, default=5)
     ap.add_argument("--si-min-count", type=int, default=3)
     ap.add_argument("--en-min-count", type=int, default=5)
     ap.add_argument("--refine", type=int, default=5)
@@ -86,11 +90,13 @@ def main() -> None:
         tmp = Path(args.stores) if args.stores else Path(tmp)
         print("training Sinhala ...", file=sys.stderr, flush=True)
         si, si_info = train_side([news / "adaderana_2017_sinhala.txt.gz", news / "newsfirst_sinhala_set1.txt.gz",
-                                  news / "newsfirst_sinhala_set2.txt.gz"], tmp / "si", args.dim, args.si_epochs,
+                                  news / "newsfirst_sinhala_set2.txt.gz"], tmp / f"si-{args.method}", args.method,
+                                 args.dim, args.si_epochs,
                                  args.si_min_count, args.workers)
         print("training English ...", file=sys.stderr, flush=True)
         en, en_info = train_side([news / "newsfirst_english_set1.txt.gz", data / "corpora" / "enwiki-text8style.txt.gz"],
-                                 tmp / "en", args.dim, args.en_epochs, args.en_min_count, args.workers)
+                                 tmp / f"en-{args.method}", args.method, args.dim, args.en_epochs, args.en_min_count,
+                                 args.workers)
         rows, histories = [], []
         for direction, src, tgt, name in (("Si->En", si, en, "si-en"), ("En->Si", en, si, "en-si")):
             # 12 % of the si-en pairs spell the English word in capitals ("THE"); the stores are lowercased
@@ -116,7 +122,7 @@ def main() -> None:
                     print(direction, label, r, file=sys.stderr, flush=True)
 
     print(f"Sinhala: {si_info['tokens']:,} tokens, {si_info['vocab']:,} words (min_count {args.si_min_count}), "
-          f"SGNS dim {args.dim}, {args.si_epochs} epochs, {si_info['seconds']:.0f} s; "
+          f"{args.method.upper()} dim {args.dim}, {args.si_epochs} epochs, {si_info['seconds']:.0f} s; "
           f"English: {en_info['tokens']:,} tokens, {en_info['vocab']:,} words (min_count {args.en_min_count}), "
           f"{args.en_epochs} epochs, {en_info['seconds']:.0f} s; normalisation unit,center,unit; "
           f"refinement {args.refine} iterations among the {args.refine_vocab:,} most frequent words per side")
