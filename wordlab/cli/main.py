@@ -321,6 +321,10 @@ def _write_plot(path, loaded, names, table, datasets, method, restrict_vocab, oo
     click.echo(f"plot: {path}", err=True)
 
 
+from .debias import register as _register_debias  # noqa: E402
+_register_debias(cli)
+
+
 def main() -> None:
     cli(prog_name="wordlab")
 

@@ -1,0 +1,149 @@
+"""One before/after table for a debiasing: bias measures and the store's quality.
+
+:func:`bias_report` measures the original and the debiased store with the same bias
+direction (the one the debiasing used, read from the debiased store's metadata, else
+found on the original store from the definitional pairs) and returns a pandas
+DataFrame with columns ``measure``, ``before``, ``after``:
+
+- DirectBias_c of the professions that the debiasing neutralised (debiaswe's
+  professions include gender-specific words such as ``actress``, which hard debiasing
+  keeps on the direction by design) (Bolukbasi et al. 2016);
+- WEAT effect size and p-value of each test (Caliskan et al. 2017; default: career /
+  family, math / arts, science / arts);
+- Gonen and Goldberg's (2019) clustering accuracy and neighbour correlation on the
+  most biased words of the original store;
+- quality: WS-353 and SimLex-999 Spearman, Google analogy accuracy (3CosAdd, the
+  30,000 most frequent words), from :mod:`wordlab.evals`.
+
+A measure whose word list is too sparse in the store (above ``max_missing`` missing)
+is NaN, with the reason in ``table.attrs["notes"]``.
+"""
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from .direction import BiasDirection, bias_direction
+from .measures import direct_bias
+from .residual import excluded_words, most_biased, residual_bias
+from .weat import EXACT_LIMIT, N_SAMPLES, weat_test
+from .wordlists import DEFINITIONAL_PAIRS, MAX_MISSING, MissingWordsError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..store import Embeddings
+
+DEFAULT_WEAT_TESTS = ("career_family", "math_arts", "science_arts")
+
+
+def report_direction(original: "Embeddings", debiased: "Embeddings | None" = None,
+                     definitional: Sequence = DEFINITIONAL_PAIRS) -> BiasDirection:
+    """The direction a debiased store was made with (its metadata), else that of ``original``."""
+    info = (debiased.meta.get("debias") or {}) if debiased is not None else {}
+    if "direction" in info:
+        return BiasDirection.from_dict(info["direction"])
+    return bias_direction(original, definitional)
+
+
+def bias_report(original: "Embeddings", debiased: "Embeddings", direction: BiasDirection | None = None, *,
+                professions: str | Iterable[str] = "professions", c: float = 1.0,
+                weat_tests: Sequence[str] = DEFAULT_WEAT_TESTS, weat_sets=None, exact_limit: int = EXACT_LIMIT,
+                n_samples: int = N_SAMPLES, n_per_side: int = 500, k: int = 100,
+                restrict_vocab: int | None = 50_000, exclude: Iterable[str] | None = None,
+                quality: bool = True, seed: int = 0, max_missing: float | None = MAX_MISSING) -> "pd.DataFrame":
+    """Bias and quality of ``original`` and ``debiased``, side by side.
+
+    Parameters
+    ----------
+    original, debiased : Embeddings
+        The same vocabulary is not required, but the words measured must be in both.
+    direction : BiasDirection, optional
+        Default: :func:`report_direction`.
+    professions : words, path, or debiaswe list name, default "professions"
+        The neutral words of DirectBias.
+    c : float, default 1.0
+    weat_tests : sequence of str
+        Names of :data:`~wordlab.debias.weat.WEAT_TESTS`.
+    weat_sets : dict or path, optional
+        Word sets (default: ``WEAT.json`` of the shared data).
+    exact_limit, n_samples : int
+        WEAT p-values (see :func:`~wordlab.debias.weat.permutation_p_value`).
+    n_per_side, k, restrict_vocab : int
+        Gonen and Goldberg's tests (500 words per side, 100 neighbours, 50,000 words).
+    exclude : iterable of str, optional
+        Words left out of DirectBias's professions and of Gonen and Goldberg's
+        candidates (default: those the debiasing did not neutralise, from
+        ``debiased.meta``).
+    quality : bool, default True
+        Add WS-353, SimLex-999 and Google analogy scores.
+    seed : int, default 0
+        WEAT sampling and KMeans.
+    max_missing : float or None, default 0.5
+
+    Returns
+    -------
+    pandas.DataFrame with columns ``measure``, ``before``, ``after``; ``attrs`` holds
+    ``direction`` (its description), ``notes`` (skipped measures) and ``weat`` (the full
+    WEAT results).
+    """
+    import pandas as pd
+    direction = direction or report_direction(original, debiased)
+    rows: list[tuple[str, float, float]] = []
+    notes: list[str] = []
+    weats: dict[str, list] = {}
+    stores = (original, debiased)
+
+    exclude = excluded_words(debiased) if exclude is None else list(exclude)
+    try:
+        db = [direct_bias(s, direction, professions, c=c, max_missing=max_missing, exclude=exclude)
+              for s in stores]
+        rows.append((f"DirectBias_{c:g} ({db[0].n_words} neutral professions)", db[0].value, db[1].value))
+    except MissingWordsError as e:
+        notes.append(f"DirectBias skipped: {e}")
+    for test in weat_tests:
+        try:
+            res = [weat_test(s, test, weat_sets, exact_limit=exact_limit, n_samples=n_samples, seed=seed,
+                             max_missing=max_missing) for s in stores]
+        except MissingWordsError as e:
+            notes.append(f"WEAT {test} skipped: {e}")
+            rows.append((f"WEAT {test} effect size", math.nan, math.nan))
+            rows.append((f"WEAT {test} p-value", math.nan, math.nan))
+            continue
+        weats[test] = [r.to_dict() for r in res]
+        rows.append((f"WEAT {test} effect size", res[0].effect_size, res[1].effect_size))
+        rows.append((f"WEAT {test} p-value ({res[0].p_method})", res[0].p_value, res[1].p_value))
+    biased = most_biased(original, direction, n=n_per_side, restrict_vocab=restrict_vocab, exclude=exclude)
+    rb = [residual_bias(s, biased, k=k, seed=seed) for s in stores]
+    rows.append((f"cluster accuracy (2-means, {n_per_side}+{n_per_side} words)", rb[0].cluster_accuracy,
+                 rb[1].cluster_accuracy))
+    rows.append((f"neighbour correlation (Pearson, k={k})", rb[0].neighbor_correlation, rb[1].neighbor_correlation))
+    if quality:
+        from ..evals import evaluate_analogies, evaluate_word_pairs
+        for name, label in (("ws353", "WS-353 Spearman"), ("simlex999", "SimLex-999 Spearman")):
+            rows.append((label, *(evaluate_word_pairs(s, name).spearman for s in stores)))
+        rows.append(("Google analogy accuracy (3CosAdd, 30k)",
+                     *(evaluate_analogies(s, "google-analogy", restrict_vocab=30_000).accuracy for s in stores)))
+    table = pd.DataFrame(rows, columns=["measure", "before", "after"])
+    table.attrs.update({"direction": repr(direction), "notes": notes, "weat": weats})
+    return table
+
+
+def format_value(v: float) -> str:
+    """Four decimals; values below 0.01 in scientific notation (small p-values, and a
+    DirectBias that is effectively 0, keep their digits)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return f"{v:.2e}" if v != 0 and abs(v) < 0.01 else f"{v:.4f}"
+
+
+def format_report(table: "pd.DataFrame") -> str:
+    """The report as a plain-text table."""
+    cells = [["measure", *table.columns[1:]]]
+    for row in table.itertuples(index=False):
+        cells.append([row[0], *(format_value(v) for v in row[1:])])
+    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
+    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+             for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
