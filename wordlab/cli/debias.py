@@ -214,7 +214,7 @@ def bias_weat(store, tests, targets, attributes, sets_file, samples, exact_limit
     if targets is not None:
         x, y = _split_two(targets, "--targets")
         a, b = _split_two(attributes, "--attributes")
-        runs.append((f"{x}/{y} vs {a}/{b}", (x, y, a, b)))
+        runs.append((f"{x}/{y}:{a}/{b}", (x, y, a, b)))
     for name in tests or (() if targets is not None else ("career_family", "math_arts", "science_arts")):
         if name not in WEAT_TESTS:
             raise click.BadParameter(f"unknown test {name!r}; known: {', '.join(WEAT_TESTS)}",
