@@ -117,10 +117,12 @@ def test_bias_report_and_residual(runner, files):
             "--sets", files["sets"], "--test", "career_family", "--per-side", "100", "--no-quality",
             "--plot", plot, "--format", "csv")
     assert r.exit_code == 0, r.output
-    csv = [l for l in r.output.splitlines() if l.count(",") == 2]
-    assert csv[0] == "measure,before,after"
-    direct = next(l for l in csv if l.startswith("DirectBias_1"))
-    assert float(direct.split(",")[2]) < 1e-6 < 0.05 < float(direct.split(",")[1])
+    import csv
+    import io
+    table = list(csv.DictReader(io.StringIO(r.output[r.output.index("measure,before"):])))
+    assert list(table[0]) == ["measure", "before", "after", "detail"]
+    direct = next(row for row in table if row["measure"] == "DirectBias_1 (professions)")
+    assert float(direct["after"]) < 1e-6 < 0.05 < float(direct["before"])
     assert plot.read_bytes()[:4] == b"\x89PNG"
     res = run(runner, "bias", "residual", files["store"], files["out"], "--per-side", "100", "-k", "20")
     assert res.exit_code == 0, res.output

@@ -28,8 +28,8 @@ def _report_warnings(f):
             try:
                 return f(*args, **kwargs)
             finally:
-                for w in caught:
-                    click.echo(f"warning: {w.message}", err=True)
+                for message in dict.fromkeys(str(w.message) for w in caught):   # each once
+                    click.echo(f"warning: {message}", err=True)
     return wrapper
 
 
@@ -295,9 +295,9 @@ def bias_report_cmd(original, debiased, professions, tests, sets_file, per_side,
     if fmt == "table":
         click.echo(format_report(table))
     elif fmt == "markdown":
-        click.echo("| measure | before | after |\n|---|---:|---:|")
+        click.echo("| measure | before | after | detail |\n|---|---:|---:|---|")
         for row in table.itertuples(index=False):
-            click.echo(f"| {row.measure} | {format_value(row.before)} | {format_value(row.after)} |")
+            click.echo(f"| {row.measure} | {format_value(row.before)} | {format_value(row.after)} | {row.detail} |")
     elif fmt == "csv":
         click.echo(table.to_csv(index=False), nl=False)
     else:

@@ -3,7 +3,7 @@
 :func:`bias_report` measures the original and the debiased store with the same bias
 direction (the one the debiasing used, read from the debiased store's metadata, else
 found on the original store from the definitional pairs) and returns a pandas
-DataFrame with columns ``measure``, ``before``, ``after``:
+DataFrame with columns ``measure``, ``before``, ``after``, ``detail``:
 
 - DirectBias_c of the professions that the debiasing neutralised (debiaswe's
   professions include gender-specific words such as ``actress``, which hard debiasing
@@ -27,7 +27,7 @@ from .direction import BiasDirection, bias_direction
 from .measures import direct_bias
 from .residual import excluded_words, most_biased, residual_bias
 from .weat import EXACT_LIMIT, N_SAMPLES, weat_test
-from .wordlists import DEFINITIONAL_PAIRS, MAX_MISSING, MissingWordsError
+from .wordlists import DEFINITIONAL_PAIRS, MAX_MISSING, MissingWordsError, as_words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,48 +83,61 @@ def bias_report(original: "Embeddings", debiased: "Embeddings", direction: BiasD
 
     Returns
     -------
-    pandas.DataFrame with columns ``measure``, ``before``, ``after``; ``attrs`` holds
+    pandas.DataFrame with columns ``measure``, ``before``, ``after``, ``detail`` (word
+    counts, p-value method, coverage); ``attrs`` holds
     ``direction`` (its description), ``notes`` (skipped measures) and ``weat`` (the full
     WEAT results).
     """
     import pandas as pd
     direction = direction or report_direction(original, debiased)
-    rows: list[tuple[str, float, float]] = []
+    rows: list[tuple[str, float, float, str]] = []
     notes: list[str] = []
     weats: dict[str, list] = {}
     stores = (original, debiased)
+    nan = math.nan
 
     exclude = excluded_words(debiased) if exclude is None else list(exclude)
+    label = f"DirectBias_{c:g} (professions)"
+    professions = as_words(professions)
     try:
         db = [direct_bias(s, direction, professions, c=c, max_missing=max_missing, exclude=exclude)
               for s in stores]
-        rows.append((f"DirectBias_{c:g} ({db[0].n_words} neutral professions)", db[0].value, db[1].value))
+        left_out = len(set(professions) & set(exclude))
+        rows.append((label, db[0].value, db[1].value, f"{db[0].n_words} of {len(professions)} professions "
+                     f"({left_out} gender-specific left out, {len(db[0].coverage.missing)} not in the store)"))
     except MissingWordsError as e:
         notes.append(f"DirectBias skipped: {e}")
+        rows.append((label, nan, nan, "skipped: too many words missing"))
     for test in weat_tests:
         try:
             res = [weat_test(s, test, weat_sets, exact_limit=exact_limit, n_samples=n_samples, seed=seed,
                              max_missing=max_missing) for s in stores]
         except MissingWordsError as e:
             notes.append(f"WEAT {test} skipped: {e}")
-            rows.append((f"WEAT {test} effect size", math.nan, math.nan))
-            rows.append((f"WEAT {test} p-value", math.nan, math.nan))
+            rows.append((f"WEAT {test} effect size", nan, nan, "skipped: too many words missing"))
+            rows.append((f"WEAT {test} p-value", nan, nan, "skipped: too many words missing"))
             continue
         weats[test] = [r.to_dict() for r in res]
-        rows.append((f"WEAT {test} effect size", res[0].effect_size, res[1].effect_size))
-        rows.append((f"WEAT {test} p-value ({res[0].p_method})", res[0].p_value, res[1].p_value))
+        sizes = "/".join(str(res[0].sizes[k]) for k in "XYAB")
+        rows.append((f"WEAT {test} effect size", res[0].effect_size, res[1].effect_size,
+                     f"ddof={res[0].ddof}; words X/Y/A/B {sizes}"))
+        rows.append((f"WEAT {test} p-value", res[0].p_value, res[1].p_value,
+                     f"{res[0].p_method}, {res[0].n_evaluated:,} of {res[0].n_partitions:,} partitions"))
     biased = most_biased(original, direction, n=n_per_side, restrict_vocab=restrict_vocab, exclude=exclude)
     rb = [residual_bias(s, biased, k=k, seed=seed) for s in stores]
-    rows.append((f"cluster accuracy (2-means, {n_per_side}+{n_per_side} words)", rb[0].cluster_accuracy,
-                 rb[1].cluster_accuracy))
-    rows.append((f"neighbour correlation (Pearson, k={k})", rb[0].neighbor_correlation, rb[1].neighbor_correlation))
+    rows.append(("cluster accuracy (2-means)", rb[0].cluster_accuracy, rb[1].cluster_accuracy,
+                 f"{n_per_side} + {n_per_side} most biased words"))
+    rows.append(("neighbour correlation (Pearson)", rb[0].neighbor_correlation, rb[1].neighbor_correlation,
+                 f"k = {k} neighbours among {len(biased.projections):,} words"))
     if quality:
         from ..evals import evaluate_analogies, evaluate_word_pairs
         for name, label in (("ws353", "WS-353 Spearman"), ("simlex999", "SimLex-999 Spearman")):
-            rows.append((label, *(evaluate_word_pairs(s, name).spearman for s in stores)))
-        rows.append(("Google analogy accuracy (3CosAdd, 30k)",
-                     *(evaluate_analogies(s, "google-analogy", restrict_vocab=30_000).accuracy for s in stores)))
-    table = pd.DataFrame(rows, columns=["measure", "before", "after"])
+            res = [evaluate_word_pairs(s, name) for s in stores]
+            rows.append((label, res[0].spearman, res[1].spearman, f"coverage {100 * res[0].coverage:.1f}%"))
+        res = [evaluate_analogies(s, "google-analogy", restrict_vocab=30_000) for s in stores]
+        rows.append(("Google analogy accuracy", res[0].accuracy, res[1].accuracy,
+                     f"3CosAdd, 30k words; coverage {100 * res[0].coverage:.1f}%"))
+    table = pd.DataFrame(rows, columns=["measure", "before", "after", "detail"])
     table.attrs.update({"direction": repr(direction), "notes": notes, "weat": weats})
     return table
 
@@ -137,13 +150,15 @@ def format_value(v: float) -> str:
     return f"{v:.2e}" if v != 0 and abs(v) < 0.01 else f"{v:.4f}"
 
 
-def format_report(table: "pd.DataFrame") -> str:
-    """The report as a plain-text table."""
-    cells = [["measure", *table.columns[1:]]]
-    for row in table.itertuples(index=False):
-        cells.append([row[0], *(format_value(v) for v in row[1:])])
-    widths = [max(len(r[i]) for r in cells) for i in range(len(cells[0]))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+def format_report(table: "pd.DataFrame", detail: bool = True) -> str:
+    """The report as a plain-text table (with the ``detail`` column unless ``detail=False``)."""
+    columns = [c for c in table.columns if c != "detail" or detail]
+    cells = [columns]
+    for row in table[columns].itertuples(index=False):
+        cells.append([row[0], *(v if isinstance(v, str) else format_value(v) for v in row[1:])])
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    align = ["l" if c in ("measure", "detail") else "r" for c in columns]
+    lines = ["  ".join(c.ljust(w) if a == "l" else c.rjust(w) for c, w, a in zip(r, widths, align)).rstrip()
              for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
