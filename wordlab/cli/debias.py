@@ -80,7 +80,7 @@ def _stored_or_new_direction(emb, pairs_file, pair, method, max_missing, data_di
     """A debiased store's own direction unless one is asked for; else the store's."""
     from ..debias.direction import BiasDirection
     info = emb.meta.get("debias") or {}
-    if "direction" in info and pairs_file is None and pair is None:
+    if "direction" in info and pairs_file is None and pair is None and method == "pca":
         return BiasDirection.from_dict(info["direction"])
     return _direction(emb, pairs_file, pair, method, max_missing, data_dir)
 
@@ -104,7 +104,7 @@ def bias() -> None:
 
     The bias direction comes from definitional pairs (default: Bolukbasi et al.'s 10
     gender pairs); on a store made by `wordlab debias`, the direction it was debiased
-    against is used unless --pairs or --pair is given.
+    against is used unless --pairs, --pair or --method is given.
     """
 
 
