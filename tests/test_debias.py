@@ -308,6 +308,14 @@ def test_equalize_pair_matches_the_papers_formula():
         assert np.linalg.norm(got[0]) == pytest.approx(1.0)
 
 
+def test_equalize_case_variants_count_once(tmp_path):
+    store, _, _ = planted_store()
+    pairs = [("Dad", "Mom"), ("dad", "mom"), ("MOM", "DAD"), ("Grandpa", "Grandma"), ("colt", "filly")]
+    with pytest.warns(MissingWordsWarning, match="equalize pairs: 2 of 3 found; missing 1: colt/filly"):
+        out = hard_debias(store, tmp_path / "out", equalize=pairs, gender_specific=SPECIFIC)
+    assert out.meta["debias"]["equalized"] == [["dad", "mom"], ["grandpa", "grandma"]]
+
+
 def test_equalize_threshold_refuses(tmp_path):
     store, _, _ = planted_store()
     absent = [("colt", "filly"), ("nephew", "niece"), ("dad", "mom")]

@@ -72,19 +72,21 @@ def equalize_candidates(store: Embeddings, pairs: Iterable[Sequence[str]],
         Pairs to equalise, each word in at most one pair.
     coverage : Coverage
         Given pairs with at least one variant present (found) or none (missing); checked
-        against ``max_missing``.
+        against ``max_missing``. Pairs equal but for case and order (debiaswe lists both
+        ``dad/mom`` and ``Dad/Mom``) have the same variants and count once.
     skipped : list of (str, str)
         Variants present but sharing a word with an earlier pair.
     """
-    cov = Coverage("equalize pairs")
     variants: list[tuple[str, str]] = []
     skipped: list[tuple[str, str]] = []
     used: set[str] = set()
     seen: set[frozenset] = set()
+    groups: dict[frozenset, list] = {}     # lower-cased pair -> [first spelling, found]
     index = store.index
     for a, b in as_pairs(pairs):
         present = [(x, y) for x, y in _variants(a, b) if x in index and y in index and x != y]
-        (cov.found if present else cov.missing).append((a, b))
+        group = groups.setdefault(frozenset((a.lower(), b.lower())), [(a, b), False])
+        group[1] = group[1] or bool(present)
         for x, y in present:
             key = frozenset((x, y))
             if key in seen:
@@ -95,6 +97,8 @@ def equalize_candidates(store: Embeddings, pairs: Iterable[Sequence[str]],
                 continue
             used.update((x, y))
             variants.append((x, y))
+    cov = Coverage("equalize pairs", [p for p, found in groups.values() if found],
+                   [p for p, found in groups.values() if not found])
     cov.check(max_missing)
     if skipped:
         warnings.warn(f"equalize pairs sharing a word with an earlier pair were skipped: "
