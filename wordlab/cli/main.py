@@ -325,6 +325,8 @@ def _write_plot(path, loaded, names, table, datasets, method, restrict_vocab, oo
 
 from .align import register as _register_align  # noqa: E402
 _register_align(cli)
+from .debias import register as _register_debias  # noqa: E402
+_register_debias(cli)
 
 
 def main() -> None:

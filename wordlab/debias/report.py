@@ -1,0 +1,164 @@
+"""One before/after table for a debiasing: bias measures and the store's quality.
+
+:func:`bias_report` measures the original and the debiased store with the same bias
+direction (the one the debiasing used, read from the debiased store's metadata, else
+found on the original store from the definitional pairs) and returns a pandas
+DataFrame with columns ``measure``, ``before``, ``after``, ``detail``:
+
+- DirectBias_c of the professions that the debiasing neutralised (debiaswe's
+  professions include gender-specific words such as ``actress``, which hard debiasing
+  keeps on the direction by design) (Bolukbasi et al. 2016);
+- WEAT effect size and p-value of each test (Caliskan et al. 2017; default: career /
+  family, math / arts, science / arts);
+- Gonen and Goldberg's (2019) clustering accuracy and neighbour correlation on the
+  most biased words of the original store;
+- quality: WS-353 and SimLex-999 Spearman, Google analogy accuracy (3CosAdd, the
+  30,000 most frequent words), from :mod:`wordlab.evals`.
+
+A measure whose word list is too sparse in the store (above ``max_missing`` missing)
+is NaN, with the reason in ``table.attrs["notes"]``.
+"""
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from .direction import BiasDirection, bias_direction
+from .measures import direct_bias
+from .residual import excluded_words, most_biased, residual_bias
+from .weat import EXACT_LIMIT, N_SAMPLES, weat_test
+from .wordlists import DEFINITIONAL_PAIRS, MAX_MISSING, MissingWordsError, as_words
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..store import Embeddings
+
+DEFAULT_WEAT_TESTS = ("career_family", "math_arts", "science_arts")
+
+
+def report_direction(original: "Embeddings", debiased: "Embeddings | None" = None,
+                     definitional: Sequence = DEFINITIONAL_PAIRS) -> BiasDirection:
+    """The direction a debiased store was made with (its metadata), else that of ``original``."""
+    info = (debiased.meta.get("debias") or {}) if debiased is not None else {}
+    if "direction" in info:
+        return BiasDirection.from_dict(info["direction"])
+    return bias_direction(original, definitional)
+
+
+def bias_report(original: "Embeddings", debiased: "Embeddings", direction: BiasDirection | None = None, *,
+                professions: str | Iterable[str] = "professions", c: float = 1.0,
+                weat_tests: Sequence[str] = DEFAULT_WEAT_TESTS, weat_sets=None, exact_limit: int = EXACT_LIMIT,
+                n_samples: int = N_SAMPLES, n_per_side: int = 500, k: int = 100,
+                restrict_vocab: int | None = 50_000, exclude: Iterable[str] | None = None,
+                quality: bool = True, seed: int = 0, max_missing: float | None = MAX_MISSING) -> "pd.DataFrame":
+    """Bias and quality of ``original`` and ``debiased``, side by side.
+
+    Parameters
+    ----------
+    original, debiased : Embeddings
+        The same vocabulary is not required, but the words measured must be in both.
+    direction : BiasDirection, optional
+        Default: :func:`report_direction`.
+    professions : words, path, or debiaswe list name, default "professions"
+        The neutral words of DirectBias.
+    c : float, default 1.0
+    weat_tests : sequence of str
+        Names of :data:`~wordlab.debias.weat.WEAT_TESTS`.
+    weat_sets : dict or path, optional
+        Word sets (default: ``WEAT.json`` of the shared data).
+    exact_limit, n_samples : int
+        WEAT p-values (see :func:`~wordlab.debias.weat.permutation_p_value`).
+    n_per_side, k, restrict_vocab : int
+        Gonen and Goldberg's tests (500 words per side, 100 neighbours, 50,000 words).
+    exclude : iterable of str, optional
+        Words left out of DirectBias's professions and of Gonen and Goldberg's
+        candidates (default: those the debiasing did not neutralise, from
+        ``debiased.meta``).
+    quality : bool, default True
+        Add WS-353, SimLex-999 and Google analogy scores.
+    seed : int, default 0
+        WEAT sampling and KMeans.
+    max_missing : float or None, default 0.5
+
+    Returns
+    -------
+    pandas.DataFrame with columns ``measure``, ``before``, ``after``, ``detail`` (word
+    counts, p-value method, coverage); ``attrs`` holds
+    ``direction`` (its description), ``notes`` (skipped measures) and ``weat`` (the full
+    WEAT results).
+    """
+    import pandas as pd
+    direction = direction or report_direction(original, debiased)
+    rows: list[tuple[str, float, float, str]] = []
+    notes: list[str] = []
+    weats: dict[str, list] = {}
+    stores = (original, debiased)
+    nan = math.nan
+
+    exclude = excluded_words(debiased) if exclude is None else list(exclude)
+    label = f"DirectBias_{c:g} (professions)"
+    professions = as_words(professions)
+    try:
+        db = [direct_bias(s, direction, professions, c=c, max_missing=max_missing, exclude=exclude)
+              for s in stores]
+        left_out = len(set(professions) & set(exclude))
+        rows.append((label, db[0].value, db[1].value, f"{db[0].n_words} of {len(professions)} professions "
+                     f"({left_out} gender-specific left out, {len(db[0].coverage.missing)} not in the store)"))
+    except MissingWordsError as e:
+        notes.append(f"DirectBias skipped: {e}")
+        rows.append((label, nan, nan, "skipped: too many words missing"))
+    for test in weat_tests:
+        try:
+            res = [weat_test(s, test, weat_sets, exact_limit=exact_limit, n_samples=n_samples, seed=seed,
+                             max_missing=max_missing) for s in stores]
+        except MissingWordsError as e:
+            notes.append(f"WEAT {test} skipped: {e}")
+            rows.append((f"WEAT {test} effect size", nan, nan, "skipped: too many words missing"))
+            rows.append((f"WEAT {test} p-value", nan, nan, "skipped: too many words missing"))
+            continue
+        weats[test] = [r.to_dict() for r in res]
+        sizes = "/".join(str(res[0].sizes[k]) for k in "XYAB")
+        rows.append((f"WEAT {test} effect size", res[0].effect_size, res[1].effect_size,
+                     f"ddof={res[0].ddof}; words X/Y/A/B {sizes}"))
+        rows.append((f"WEAT {test} p-value", res[0].p_value, res[1].p_value,
+                     f"{res[0].p_method}, {res[0].n_evaluated:,} of {res[0].n_partitions:,} partitions"))
+    biased = most_biased(original, direction, n=n_per_side, restrict_vocab=restrict_vocab, exclude=exclude)
+    rb = [residual_bias(s, biased, k=k, seed=seed) for s in stores]
+    rows.append(("cluster accuracy (2-means)", rb[0].cluster_accuracy, rb[1].cluster_accuracy,
+                 f"{n_per_side} + {n_per_side} most biased words"))
+    rows.append(("neighbour correlation (Pearson)", rb[0].neighbor_correlation, rb[1].neighbor_correlation,
+                 f"k = {k} neighbours among {len(biased.projections):,} words"))
+    if quality:
+        from ..evals import evaluate_analogies, evaluate_word_pairs
+        for name, label in (("ws353", "WS-353 Spearman"), ("simlex999", "SimLex-999 Spearman")):
+            res = [evaluate_word_pairs(s, name) for s in stores]
+            rows.append((label, res[0].spearman, res[1].spearman, f"coverage {100 * res[0].coverage:.1f}%"))
+        res = [evaluate_analogies(s, "google-analogy", restrict_vocab=30_000) for s in stores]
+        rows.append(("Google analogy accuracy", res[0].accuracy, res[1].accuracy,
+                     f"3CosAdd, 30k words; coverage {100 * res[0].coverage:.1f}%"))
+    table = pd.DataFrame(rows, columns=["measure", "before", "after", "detail"])
+    table.attrs.update({"direction": repr(direction), "notes": notes, "weat": weats})
+    return table
+
+
+def format_value(v: float) -> str:
+    """Four decimals; values below 0.01 in scientific notation (small p-values, and a
+    DirectBias that is effectively 0, keep their digits)."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return f"{v:.2e}" if v != 0 and abs(v) < 0.01 else f"{v:.4f}"
+
+
+def format_report(table: "pd.DataFrame", detail: bool = True) -> str:
+    """The report as a plain-text table (with the ``detail`` column unless ``detail=False``)."""
+    columns = [c for c in table.columns if c != "detail" or detail]
+    cells = [columns]
+    for row in table[columns].itertuples(index=False):
+        cells.append([row[0], *(v if isinstance(v, str) else format_value(v) for v in row[1:])])
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    align = ["l" if c in ("measure", "detail") else "r" for c in columns]
+    lines = ["  ".join(c.ljust(w) if a == "l" else c.rjust(w) for c, w, a in zip(r, widths, align)).rstrip()
+             for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
