@@ -36,3 +36,10 @@ def wordlab_cache(tmp_path_factory, monkeypatch) -> Path:
     cache = tmp_path_factory.mktemp("wordlab-cache")
     monkeypatch.setenv("WORDLAB_CACHE", str(cache))
     return cache
+
+
+@pytest.fixture()
+def runner():
+    """A click CliRunner for the ``wordlab`` command."""
+    from click.testing import CliRunner
+    return CliRunner()

@@ -5,7 +5,6 @@ import re
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 import wordlab
 from wordlab import Embeddings
@@ -15,11 +14,6 @@ from wordlab.cli.main import cli
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("WORDLAB_CACHE", str(tmp_path / "cache"))
-
-
-@pytest.fixture()
-def runner():
-    return CliRunner()
 
 
 def run(runner, *args):

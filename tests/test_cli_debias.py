@@ -6,22 +6,12 @@ import re
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
 import wordlab
-from wordlab.cli.main import cli
 from wordlab.debias import bias_direction, indirect_bias, weat
 
+from test_cli import run
 from test_debias import EQUALIZE, PROFESSIONS, SPECIFIC, nw, planted_store
-
-
-@pytest.fixture()
-def runner():
-    return CliRunner()
-
-
-def run(runner, *args):
-    return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
 
 @pytest.fixture()

@@ -102,29 +102,18 @@ def test_read_pairs_text_and_json(tmp_path):
     assert read_pairs(js) == [("woman", "man"), ("Mary", "John")]
 
 
-@pytest.mark.parametrize("content, fragment", [
-    ("woman man\ngirl boy\nshe he it\n", "line 3"),
-    ("woman man\nlonely\n", "line 2"),
-    ("woman woman\n", "same word twice"),
-    ("# only a comment\n", "no pairs"),
+@pytest.mark.parametrize("name, content, fragment", [
+    ("bad_pairs.txt", "woman man\ngirl boy\nshe he it\n", "line 3"),
+    ("bad_pairs.txt", "woman man\nlonely\n", "line 2"),
+    ("bad_pairs.txt", "woman woman\n", "same word twice"),
+    ("bad_pairs.txt", "# only a comment\n", "no pairs"),
+    ("bad_pairs.json", '[["woman", "man"],\n ["girl" "boy"]]', "line 2"),
+    ("bad_pairs.json", '[["woman", "man"], ["girl"]]', "item 2"),
+    ("bad_pairs.json", '[["woman", "man"], ["girl", 3]]', "item 2"),
+    ("bad_pairs.json", '{"a": ["woman", "man"]}', "expected a JSON list"),
 ])
-def test_read_pairs_text_errors_name_file_and_line(tmp_path, content, fragment):
-    path = tmp_path / "bad_pairs.txt"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(InputFormatError) as info:
-        read_pairs(path)
-    assert str(path) in str(info.value)
-    assert fragment in str(info.value)
-
-
-@pytest.mark.parametrize("content, fragment", [
-    ('[["woman", "man"],\n ["girl" "boy"]]', "line 2"),
-    ('[["woman", "man"], ["girl"]]', "item 2"),
-    ('[["woman", "man"], ["girl", 3]]', "item 2"),
-    ('{"a": ["woman", "man"]}', "expected a JSON list"),
-])
-def test_read_pairs_json_errors(tmp_path, content, fragment):
-    path = tmp_path / "bad_pairs.json"
+def test_read_pairs_errors_name_file_and_line(tmp_path, name, content, fragment):
+    path = tmp_path / name
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputFormatError) as info:
         read_pairs(path)

@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 
 from ..errors import InputFormatError, WordlabError
-from ..paths import shared_data_dir
 from .direction import unit_rows64
 from .wordlists import MAX_MISSING, Coverage, find_words
 
@@ -124,14 +123,8 @@ class WEATResult:
 # -- word sets ---------------------------------------------------------------------------------
 def weat_path(data_dir: str | os.PathLike | None = None) -> Path:
     """Path of ``WEAT.json`` in the shared data directory."""
-    base = Path(data_dir) if data_dir is not None else shared_data_dir()
-    if base is None:
-        raise WordlabError(f"the WEAT word sets live in the shared data directory ({WEAT_FILE}), which was not "
-                           "found: set WORDLAB_DATA, pass data_dir=, or give the file")
-    path = base / WEAT_FILE
-    if not path.is_file():
-        raise WordlabError(f"{path} not found (the WEAT word sets)")
-    return path
+    from ..evals.datasets import _shared_file
+    return _shared_file(WEAT_FILE)(Path(data_dir) if data_dir is not None else None)
 
 
 def load_weat_sets(path: str | os.PathLike | None = None,
