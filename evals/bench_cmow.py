@@ -15,7 +15,11 @@ trained on UMBC): BigramShift CBOW 49.7, CMOW 72.4, hybrid 71.2; WordContent CBO
 89.1, CMOW 65.2, hybrid 87.0.
 
 Usage: python evals/bench_cmow.py [--train-years 1990-2014] [--probe-years 2015-2019]
-       [--epochs 1] [--workers 2]
+       [--epochs 1] [--workers 2] [--study probes|curve]
+
+``--study curve`` trains CMOW alone and, after every epoch, reports the held-out order
+sensitivity of its objective (:func:`wordlab.evals.probing.order_sensitivity`) and
+BigramShift: does order knowledge grow with training, and does the probe follow?
 """
 from __future__ import annotations
 
@@ -87,6 +91,31 @@ def side_probe(stores: dict, years: str, seed: int) -> dict:
     return out
 
 
+def side_curve(encoded: str, years: str, epochs: int, workers: int, seed: int, out: str) -> dict:
+    """CMOW alone for ``epochs`` epochs; after each: held-out order sensitivity and BigramShift."""
+    from wordlab.corpus import EncodedCorpus
+    from wordlab.evals.probing import bigram_shift, order_sensitivity, probe
+    from wordlab.trainers import CMOW
+    sentences = list(ungdc_sentences(years))
+    task = bigram_shift(sentences, n=20_000, seed=seed)
+    windows = sentences[1::7]
+    rows = []
+
+    def after_epoch(report) -> None:
+        emb = report.embeddings()
+        o = order_sensitivity(emb, windows, n=3000, seed=seed)
+        r = probe(emb, task, seed=seed)
+        rows.append({"epoch": report.epoch, "loss": report.loss, "examples": report.examples,
+                     "seconds": report.seconds, "reversed": o.delta["reversed"], "reversed_se": o.stderr["reversed"],
+                     "shuffled": o.delta["shuffled"], "shuffled_se": o.stderr["shuffled"],
+                     "bigram_shift": r.accuracy})
+        print(rows[-1], file=sys.stderr, flush=True)
+
+    CMOW(encoder="cmow", dim=400, epochs=epochs, workers=workers, seed=1, progress=False,
+         callbacks=[after_epoch]).fit(EncodedCorpus(encoded), out, overwrite=True)
+    return {"rows": rows, "task": task.sizes()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--train-years", default="1990-2014")
@@ -94,6 +123,9 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--study", choices=["probes", "curve"], default="probes",
+                    help="probes: the three encoders and the probing table (default); curve: CMOW alone, "
+                         "order sensitivity and BigramShift after every epoch")
     ap.add_argument("--side", help=argparse.SUPPRESS)
     ap.add_argument("--encoded", help=argparse.SUPPRESS)
     ap.add_argument("--params", help=argparse.SUPPRESS)
@@ -109,6 +141,9 @@ def main() -> None:
     if args.side == "probe":
         emit(side_probe(json.loads(args.stores), args.probe_years, args.seed))
         return
+    if args.side == "curve":
+        emit(side_curve(args.encoded, args.probe_years, args.epochs, args.workers, args.seed, args.out))
+        return
 
     with tempfile.TemporaryDirectory(prefix="wordlab-bench-") as tmp:
         tmp = Path(tmp)
@@ -119,6 +154,22 @@ def main() -> None:
         if "error" in enc:
             raise SystemExit("encoding failed")
         print(json.dumps(enc), file=sys.stderr, flush=True)
+        if args.study == "curve":
+            c = run_side(__file__, ["--side", "curve", "--encoded", str(tmp / "enc"), "--probe-years", args.probe_years,
+                                    "--epochs", str(args.epochs), "--workers", str(args.workers), "--seed",
+                                    str(args.seed), "--out", str(tmp / "curve")], env=env)
+            if "error" in c:
+                raise SystemExit("training failed")
+            print(f"CMOW (20 x 20, Adam, no subsampling) trained on UNGDC {args.train_years} ({enc['tokens']:,} tokens), "
+                  f"{args.workers} threads; after each epoch: held-out loss change when the context is reversed or "
+                  f"shuffled (3,000 windows from {args.probe_years}) and BigramShift {json.dumps(c['task'])}")
+            print(table(["epoch", "loss", "examples", "s", "reversed: loss delta +- se", "shuffled: loss delta +- se",
+                         "BigramShift %"],
+                        [[r["epoch"], f"{r['loss']:.4f}", f"{r['examples']:,}", f"{r['seconds']:.0f}",
+                          f"{r['reversed']:+.4f} +- {r['reversed_se']:.4f}", f"{r['shuffled']:+.4f} +- {r['shuffled_se']:.4f}",
+                          f"{100 * r['bigram_shift']:.1f}"] for r in c["rows"]]))
+            print(machine_line())
+            return
         trained, stores = {}, {}
         for name, params in ENCODERS:
             print(f"training {name} ...", file=sys.stderr, flush=True)

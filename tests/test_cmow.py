@@ -140,6 +140,19 @@ def test_order_sensitivity_diagnostic(planted):
     assert cbow.delta["shuffled"] == pytest.approx(0.0, abs=1e-9)
 
 
+def test_epoch_callback_sees_a_usable_encoder(tmp_path):
+    from wordlab.evals.probing import order_sensitivity
+    seen = []
+    enc = wordlab.Corpus(_planted_order(n=600)).encode(min_count=1, progress=False)
+    CMOW(encoder="cmow", dim=9, window=1, target="centre", negative=3, alpha=0.01, epochs=2, workers=1, seed=3,
+         progress=False, callbacks=[lambda r: seen.append(r.embeddings())]).fit(enc, tmp_path / "s")
+    assert len(seen) == 2
+    last = seen[-1]
+    assert last.meta["encoder"] == {"type": "cmow", "cbow_dim": 0, "cmow_k": 3}
+    assert last.context_vectors is not None and last.encode([["x", "y"]]).shape == (1, 9)
+    assert order_sensitivity(last, _planted_order(seed=2, n=50), window=1, negative=3).n == 50
+
+
 def test_store_layout_and_neutral_elements(planted):
     hybrid = planted["hybrid"]
     assert hybrid.dim == 4 + 9

@@ -374,9 +374,14 @@ class Trainer:
             bar.close()
 
     def current_embeddings(self) -> Embeddings:
-        """The vectors the store would hold if training stopped now (a copy), with the vocabulary."""
-        return Embeddings(self._vocab.words, self._current_vectors(), self._vocab.counts,
-                          {"method": self.method, "params": self.get_params()})
+        """The vectors the store would hold if training stopped now (a copy), with the
+        vocabulary, the method's extra metadata (e.g. a CMOW encoder's layout) and a copy
+        of the output vectors when the method has them."""
+        emb = Embeddings(self._vocab.words, self._current_vectors(), self._vocab.counts,
+                         {"method": self.method, "params": self.get_params(), **self._meta_extra()})
+        if "context_vectors" in self._weights:
+            emb._context = np.array(self._weights["context_vectors"])
+        return emb
 
     def _current_vectors(self) -> np.ndarray:
         """The store's vectors from the weights as they are now (float32, a copy)."""
