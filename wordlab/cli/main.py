@@ -325,6 +325,8 @@ def _write_plot(path, loaded, names, table, datasets, method, restrict_vocab, oo
 
 from .align import register as _register_align  # noqa: E402
 _register_align(cli)
+from .plot import register as _register_plot  # noqa: E402
+_register_plot(cli)
 
 
 def main() -> None:
