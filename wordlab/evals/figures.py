@@ -236,6 +236,7 @@ def projection(store: Embeddings, words, *, method: str = "pca", title: str | No
     else:
         ax.set_xlabel("t-SNE 1")
         ax.set_ylabel("t-SNE 2")
+    ax.margins(0.12)      # room for the labels, which do not count towards the axis limits
     if any(g is not None for g in groups):
         ax.legend(fontsize=8)
     ax.set_title(title or f"{len(frame)} words, {'PCA' if method == 'pca' else 't-SNE'} of the unit vectors")
