@@ -136,8 +136,9 @@ figures.loss_curves(emb)
         md("""
 The loss is the mean negative log-likelihood per (word, context) pair, positive and
 noise targets together. It drops fast in the first epochs and then flattens while the
-learning rate decays linearly to almost zero. A flat curve does not mean the vectors
-are good. It only means this objective has stopped improving.
+learning rate decays linearly to almost zero, sometimes wandering up by a percent at the
+end. A flat curve does not mean the vectors are good. It only means this objective has
+stopped improving.
 
 ## 3. Neighbours and analogies
 
@@ -199,11 +200,12 @@ from wordlab.evals import plots
 plots.similarity_scatter(evals.evaluate_word_pairs(emb, "ws353"))
 """),
         md("""
-Expect a WS-353 Spearman of roughly 0.3 and SimLex-999 near 0.2. WordSim rewards
-relatedness, which co-occurrence captures quickly. SimLex asks for similarity proper,
-which it captures slowly. Analogy accuracy stays at a few percent: most questions are
-covered, but 419k tokens cannot answer them (see notebook 02 for a comparison of
-methods on a larger slice).
+Expect a WS-353 Spearman of roughly 0.3 over about two thirds of its pairs, and
+SimLex-999 near 0.2 over about half. WordSim rewards relatedness, which co-occurrence
+captures quickly. SimLex asks for similarity proper, which it captures slowly. Only about
+one analogy question in six is covered at all: the others use words that occur fewer
+than five times in this corpus. Of the covered ones, a few percent are answered. 419k
+tokens are simply too few (notebook 02 compares six methods on a larger slice).
 
 ## 5. Save, reopen, convert formats
 
@@ -270,11 +272,11 @@ SGNS, CBOW, GloVe, PU-learning, Bit-cipher and CMOW are trained on the same toke
 with a small budget. For each method you get its loss per epoch, one evaluation table, a
 bar chart, and a few sentences on what it is good at.
 
-The corpus is the first 500,000 tokens of `enwiki-text8style` (English Wikipedia
+The corpus is the first million tokens of `enwiki-text8style` (English Wikipedia
 normalised like the classic text8) when the shared data is present (`$WORDLAB_DATA` or
 `../shared/data` from the repository root). Otherwise it is the embedded default corpus
-(about 419,000 tokens). With dimension 50 and a few epochs the whole notebook runs in 1-2
-minutes on two cores. The budgets are small on purpose, so treat the numbers as a
+(about 419,000 tokens). With dimension 50 and a few epochs the whole notebook runs in
+about 1.5 minutes on two cores. The budgets are small on purpose, so treat the numbers as a
 comparison at *this* scale, not as each method's best.
 """),
         code("""
@@ -345,7 +347,7 @@ key = "text8-prefix" if source is not None else "embedded"
 cached = cache_root() / "notebooks" / f"02-{key}-{n_train}"
 encoded = EncodedCorpus(cached) if (cached / "meta.json").is_file() else \\
     wordlab.Corpus(train_sentences).encode(min_count=5, out=cached)
-print(f"{CORPUS_NAME}: {encoded.n_tokens:,} training tokens, {len(encoded.vocab):,} words (min_count 5); "
+print(f"{CORPUS_NAME}: {encoded.n_tokens:,} training tokens kept, {len(encoded.vocab):,} words (min_count 5); "
       f"{sum(map(len, held_out)):,} held-out tokens ({time.time() - t0:.1f} s)")
 '''),
         md("""
@@ -395,11 +397,13 @@ figures.loss_curves(trained, separate=True, title=f"loss per epoch ({CORPUS_NAME
 figures.loss_curves(trained, relative=True, title="loss relative to the first epoch")
 '''),
         md("""
-Divided by its first epoch, every curve falls, but they fall at different rates. GloVe
-and PU-learning keep improving at every iteration. SGNS and CBOW drop after the first
-epoch and then flatten as the learning rate decays (SGNS may even rise a little). CMOW's
-loss falls slowly: with matrices that start at the identity, 2 epochs are only the
-beginning.
+Divided by its first epoch, every curve falls, but in different ways. GloVe's weighted
+error keeps falling at every iteration: after 10 iterations the least-squares fit is far
+from converged. PU-learning's objective falls fast and then flattens. CBOW flattens as
+its learning rate decays towards zero. SGNS's loss even creeps up in the last epochs.
+A training loss is measured on the examples as they are trained, so it is not a measure
+of quality (compare the table below). CMOW's loss falls slowly: with matrices that start
+at the identity, 2 epochs are only the beginning.
 
 ## One evaluation table
 """),
@@ -421,7 +425,7 @@ summary["coverage (google)"] = table[(table["dataset"] == "google-analogy") & (t
 summary["train s"] = pd.Series(seconds)
 print(f"evaluated in {time.time() - t0:.1f} s; similarity: Spearman over covered pairs; "
       "analogies: 3CosAdd accuracy over covered questions (30,000 most frequent words)")
-summary
+summary.round(3)
 '''),
         code('''
 figures.evaluation_bars(table, title=f"six methods on {CORPUS_NAME}")
@@ -433,7 +437,8 @@ A CBOW-style encoder sums word vectors, so *the dog bit the man* and *the man bi
 dog* get the same encoding. CMOW multiplies the words' matrices in order, so the two
 encodings differ. `order_sensitivity` goes below any probe: on held-out windows, it
 compares the store's own training loss with the context in natural, reversed and
-shuffled order. A positive delta means the objective prefers natural order.
+shuffled order. A positive delta means the objective prefers natural order, and the
+`+-` columns are standard errors.
 """),
         code('''
 from wordlab.evals.probing import order_sensitivity
@@ -446,13 +451,20 @@ for name in ("CBOW", "CMOW"):
 
 rows = {}
 for name in ("CMOW", "CBOW"):
-    r = order_sensitivity(stores[name], held_out, window=3, negative=5, n=1500)
+    r = order_sensitivity(stores[name], held_out, window=3, negative=5, n=3000)
     rows[name] = {"loss, natural order": r.loss["natural"],
                   "reversed - natural": r.delta["reversed"], "+-": r.stderr["reversed"],
                   "shuffled - natural": r.delta["shuffled"], "+- ": r.stderr["shuffled"]}
 pd.DataFrame(rows).T
 '''),
         md("""
+CBOW's deltas are exactly zero, as they must be for any sum. CMOW's encodings of the two
+sentences differ, so it *can* tell the orders apart. Whether it has *learned* to prefer
+natural order is another question. After 2 short epochs its deltas are usually within
+one or two standard errors of zero. `evals/README.md` measures a clear 0.050 +- 0.007 for
+reversed contexts after one epoch on 10M UN tokens. Order is learned slowly, and only
+with enough text.
+
 ## What each method is good at
 
 - **SGNS**: the robust default. It is strong on relatedness (WS-353, MEN) and analogies
@@ -461,25 +473,27 @@ pd.DataFrame(rows).T
 - **CBOW**: several times faster than SGNS at the same settings, so it is the choice
   for big corpora and quick iterations, and the method behind CADE (notebook 03). It
   averages contexts, which blurs rare words, so at this scale it trails SGNS.
-- **GloVe**: fits global co-occurrence statistics. Once the counts are made, each
-  iteration costs the same whatever the corpus length, and it shines on large corpora
-  and analogies. On half a million tokens most counts are tiny and noisy, which hurts it
-  here.
+- **GloVe**: fits global co-occurrence statistics. Once the counts are made, an
+  iteration costs time in proportion to the distinct word pairs, not the corpus length,
+  so it scales well to large corpora. On a million tokens most counts are tiny and noisy,
+  which hurts it here.
 - **PU-learning**: built for small corpora. It treats unseen word pairs as weak
   negatives instead of ignoring them, and on this slice it usually has the best
   similarity scores of all six. Its cost grows with the non-zero pairs, so it is slow
   on large corpora. Notebook 04 uses it for a low-resource language.
 - **Bit-cipher**: no training at all, just counting. It is instant, deterministic and
   interpretable: each dimension is one bit of a frequency-ranked code. The quality is
-  modest, but it is a strong "free" baseline and a sanity check.
+  modest, but it is a free baseline and a sanity check.
 - **CMOW**: its word vectors are matrices, and its strength is *sequences*: it encodes
   word order, which no sum-based method can. Its word-level similarity scores are near
   zero, because a flattened matrix near the identity is not a good word vector. Judge
   it on sentence tasks (`wordlab.evals.probing`), or use the hybrid (`method="hybrid"`),
   which concatenates a CBOW part.
 
-The ranking depends on the corpus size. The benchmarks in `evals/README.md` show
-SGNS and GloVe catching up with PU-learning at 5M and 17M tokens.
+The ranking depends on the corpus size. In the benchmarks of `evals/README.md`
+(dimension 100, the same three methods on 1M, 5M and 17M tokens of this corpus)
+PU-learning's lead shrinks as the corpus grows: at 17M tokens SGNS matches it on WS-353,
+and GloVe closes part of the gap.
 """),
     ]
 
@@ -722,16 +736,18 @@ ax.set_title(f"{FIRST} -> {LAST}: the two alignments, word by word")
 fig
 '''),
         md("""
-The two methods agree on the broad picture: the ranks are correlated, and the strongest
-jumpers appear in both lists. They differ in the details. Post-hoc alignment must find
-one rotation for all words, and any word that truly moved pulls on it. Independent runs
-also bring their own random noise, which the rotation cannot remove. CADE avoids both
-problems by construction, because every slice is trained against the same frozen
-output vectors. It also cost about the same time here. The `lncs` and `knn` measures do
-not depend on the alignment at all, which is why their agreement is the highest.
+The two methods agree on the broad picture: the ranks are correlated, and several of
+the strongest jumpers are in both top-20 lists. They differ in the details. Post-hoc
+alignment must find one rotation for all words, and any word that truly moved pulls on
+it. Independent runs also bring their own random noise, which the rotation cannot
+remove. CADE avoids both problems by construction, because every slice is trained
+against the same frozen output vectors. The price is one extra training run, the
+compass. The `lncs` and `knn` measures do not depend on the alignment at all, so their
+agreement is the highest. Cosine, which compares positions directly, depends on the
+alignment most and agrees least.
 
 From the command line: `wordlab align cade --slice 1970s=... --slice 2010s=... -o out`,
-then `wordlab align shift out/slices/1970s out/slices/2010s --plot spring --plot-out spring.png`.
+then `wordlab align shift out/slices/1970s out/slices/2010s --plot terrorism --plot-out t.png`.
 """),
     ]
 
@@ -937,8 +953,8 @@ for name, method, params in (("SGNS", "sgns", dict(window=5, epochs=5)),
 pd.DataFrame(rows).set_index("method")
 '''),
         md("""
-On 0.5M tokens PU-learning usually beats SGNS by a wide margin here (in our runs about
-0.3 against 0.1). Read the coverage too: only about a third of the SI-WS-353 pairs have
+On 0.5M tokens PU-learning beats SGNS by a wide margin here: in our runs about 0.3
+against at most 0.1. Read the coverage too: only about a third of the SI-WS-353 pairs have
 both words in a vocabulary this small, so the scores rest on roughly 120 pairs and move
 by several points between runs. SGNS sees each rare word in only a handful of windows,
 and its negative sampling never tells it which pairs are *absent*. PU-learning uses the
@@ -1016,11 +1032,10 @@ missed = r.words[r.words["first_correct"] == 0].head(5)
 pd.concat([found, missed])[["source", "gold", "retrieved", "first_correct"]]
 '''),
         md("""
-**Honest reading.** With 0.5M Sinhala tokens, P@1 is very low: around 1% (often less)
-over the covered words, and lower still under `oov="wrong"`. Only about 40% of the test
-words are covered at all. The published benchmark reports P@1 of about 23-29 with
-fastText vectors trained on Common Crawl and Wikipedia, corpora thousands of times
-larger. The method is not the problem, and the synthetic fallback recovers the map
+**Honest reading.** With 0.5M Sinhala tokens, P@1 is very low: below 1% over the
+covered words (P@10 below 2%), and lower still under `oov="wrong"`. Only about 40% of
+the test words are covered at all. The published benchmark reports P@1 of about 23-29
+with fastText vectors trained on far larger corpora. The method is not the problem, and the synthetic fallback recovers the map
 almost perfectly. The problem is the data: Procrustes assumes the two spaces have the
 same shape, and vectors of rare words trained on a few hundred thousand tokens are
 too noisy for that to hold. P@10 shows that the right translation is often nearby. To
