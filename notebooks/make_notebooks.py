@@ -775,8 +775,8 @@ that is not a letter. This notebook works with two languages where neither holds
 
 Data: `corpora/sinhala-news`, `corpora/navajo`, `eval/bilingual/si-en`,
 `eval/similarity-si` from the shared data. Without it, the notebook falls back to a few
-words quoted in the project's docs, a slice of the embedded English corpus, and a
-synthetic rotated pair. It runs in about 1-2 minutes on two cores.
+a few words typed into the notebook, a slice of the embedded English corpus, and a
+synthetic rotated pair. It runs in about a minute on two cores.
 """),
         code("""
 %matplotlib inline
@@ -814,7 +814,7 @@ if DATA is not None:
     print(f"shared data: {DATA}")
 else:
     print("The shared data was not found ($WORDLAB_DATA, or ../shared/data from the repository root).\\n"
-          "Falling back to: words quoted in wordlab's README for the tokenizer, a slice of the embedded\\n"
+          "Falling back to: a few words typed into this notebook for the tokenizer, a slice of the embedded\\n"
           "English corpus for PU-learning vs SGNS, and a synthetic rotated pair for the alignment.\\n"
           "The code is the same; the numbers are not about Sinhala.")
 '''),
@@ -849,7 +849,7 @@ naive = re.compile(r"\\w+")
 if DATA is not None:
     sinhala_lines = read_lines(DATA / NEWS[1], 3000)
     navajo_lines = read_lines(DATA / NAVAJO, 3000)
-else:  # words quoted in wordlab's README and corpora/README.md
+else:  # typed in here: the README's Sinhala examples, and common Navajo words with ʼ and combining accents
     sinhala_lines = ["ලිංගිකත්වය ශ්‍රී ගෙදර"]
     navajo_lines = ["Bilagáana kʼehjígo tsinsitą́ dikʼą́ Diné bizaad"]
 
@@ -1158,8 +1158,8 @@ your result with wordlab's own implementation:
    check that it recovers a known rotation.
 
 Fill in each cell marked `# YOUR CODE HERE` (delete the `raise NotImplementedError`),
-then run the check cell below it. A check passes silently and prints `OK`. If it fails,
-the message says what differs. The notebook runs in well under a minute.
+then run the check cell below it. A passing check prints `OK`. A failing one says what
+differs. The notebook runs in well under a minute.
 """, title=True),
         code("""
 %matplotlib inline
