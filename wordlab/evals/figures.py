@@ -380,7 +380,7 @@ def evaluation_bars(table: "pd.DataFrame", metric: str | Mapping[str, str] | Non
     names = [labels.get(s, s) if labels else s for s in stores]
     values = wide.to_numpy(dtype=np.float64)
     n_stores, n_sets = values.shape
-    fig = _figure(max(5.5, 1.1 * n_sets * max(1, n_stores) ** 0.5 + 2.5), 4.5)
+    fig = _figure(min(11.0, max(5.5, 1.1 * n_sets * max(1, n_stores) ** 0.5 + 2.5)), 4.5)
     ax = fig.add_subplot()
     width = 0.8 / max(n_stores, 1)
     x = np.arange(n_sets)
