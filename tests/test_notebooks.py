@@ -126,10 +126,12 @@ def empty_data_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def kernel_env(monkeypatch, notebook_cache, empty_data_dir):
+def kernel_env(monkeypatch, notebook_cache, empty_data_dir, tmp_path_factory):
     """The environment the kernel inherits; returns the shared data directory in use (or None)."""
     pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
+    # the notebooks' temporary work directories (tempfile.mkdtemp) land in pytest's tmp, not /tmp
+    monkeypatch.setenv("TMPDIR", str(tmp_path_factory.mktemp("kernel-tmp")))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO_ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
     monkeypatch.setenv("WORDLAB_CACHE", str(notebook_cache))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")   # render every figure
