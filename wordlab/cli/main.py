@@ -327,6 +327,8 @@ from .align import register as _register_align  # noqa: E402
 _register_align(cli)
 from .debias import register as _register_debias  # noqa: E402
 _register_debias(cli)
+from .plot import register as _register_plot  # noqa: E402
+_register_plot(cli)
 
 
 def main() -> None:

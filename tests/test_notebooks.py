@@ -1,0 +1,239 @@
+"""The notebooks of ``notebooks/``: stored clean, built from their generator, and executed.
+
+Fast checks (always run): every committed notebook has no outputs and no execution
+counts; each equals what ``notebooks/make_notebooks.py`` writes; the coursework notebook
+and its solutions differ only in the exercise cells and the title.
+
+Execution (marked ``notebooks`` and ``slow``; select with ``-m notebooks``, skip with
+``-m "not notebooks"``): every notebook runs top to bottom with nbclient on a fresh
+kernel, in a temporary working directory, and any error fails the test. The coursework
+notebook runs with every blank filled in by its solution (and, as written, every check
+cell must fail). The data-dependent notebooks also run with ``WORDLAB_DATA`` pointing at
+an empty directory, to exercise their fallback. Kernels import this checkout's
+``wordlab`` (``PYTHONPATH``) and share one ``WORDLAB_CACHE`` for the session, so encoded
+corpora are reused across notebooks.
+
+``WORDLAB_NOTEBOOK_OUT=DIR`` keeps the executed notebooks (with outputs) and their run
+times (``timings.tsv``) in DIR.
+"""
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from wordlab.paths import shared_data_dir
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+NOTEBOOKS = sorted(p.stem for p in NOTEBOOK_DIR.glob("*.ipynb"))
+EXERCISES, SOLUTIONS = "06_coursework", "06_coursework_solutions"
+DATA_DEPENDENT = ["02_methods_compared", "03_semantic_change", "04_low_resource"]
+CELL_TIMEOUT = 300                       # seconds per cell
+FALLBACK_MARK = "not found"              # every data cell says so when it falls back
+
+
+def _load_json(stem: str) -> dict:
+    return json.loads((NOTEBOOK_DIR / f"{stem}.ipynb").read_text(encoding="utf-8"))
+
+
+def _source(cell: dict) -> str:
+    src = cell["source"]
+    return "".join(src) if isinstance(src, list) else src
+
+
+def test_the_notebooks_are_there():
+    expected = {"01_quickstart", "02_methods_compared", "03_semantic_change", "04_low_resource", EXERCISES, SOLUTIONS}
+    assert expected <= set(NOTEBOOKS)
+
+
+# -- fast checks ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("stem", NOTEBOOKS)
+def test_notebook_stored_without_outputs(stem):
+    nb = _load_json(stem)
+    assert nb["nbformat"] == 4
+    for n, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "code":
+            assert cell.get("outputs") == [], f"{stem}: cell {n} has outputs; clear them before committing"
+            assert cell.get("execution_count") is None, f"{stem}: cell {n} has an execution count"
+        assert "execution" not in cell.get("metadata", {}), f"{stem}: cell {n} keeps execution timings"
+        assert "attachments" not in cell, f"{stem}: cell {n} has attachments"
+    assert "widgets" not in nb.get("metadata", {})
+
+
+def _generator():
+    pytest.importorskip("nbformat")
+    spec = importlib.util.spec_from_file_location("make_notebooks", NOTEBOOK_DIR / "make_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module             # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[spec.name]
+    return module
+
+
+def test_notebooks_match_their_generator():
+    gen = _generator()
+    built = gen.notebooks()
+    assert sorted(built) == NOTEBOOKS, "a notebook without a generator entry, or the other way round"
+    for stem, cells in built.items():
+        text = gen.render(gen.build(stem, cells))
+        committed = (NOTEBOOK_DIR / f"{stem}.ipynb").read_text(encoding="utf-8")
+        assert committed == text, f"{stem}.ipynb differs from make_notebooks.py: run python notebooks/make_notebooks.py"
+
+
+def test_coursework_exercises_and_solutions_come_from_one_source():
+    ex, sol = _load_json(EXERCISES)["cells"], _load_json(SOLUTIONS)["cells"]
+    assert len(ex) == len(sol)
+    names = []
+    for n, (a, b) in enumerate(zip(ex, sol)):
+        assert a["id"] == b["id"] and a["cell_type"] == b["cell_type"]
+        tags = a["metadata"].get("tags", [])
+        if "exercise" in tags:
+            name = a["metadata"]["wordlab"]["exercise"]
+            assert b["metadata"]["wordlab"]["exercise"] == name
+            names.append(name)
+            assert "# YOUR CODE HERE" in _source(a) and "raise NotImplementedError" in _source(a)
+            assert "YOUR CODE HERE" not in _source(b) and "NotImplementedError" not in _source(b)
+            following = ex[n + 1]
+            assert following["cell_type"] == "code" and _source(following).startswith("# check"), \
+                f"exercise {name!r} is not followed by its check cell"
+        elif "title" in tags:
+            assert "solutions" in _source(b) and "solutions" not in _source(a).split("\n")[0]
+        else:
+            assert _source(a) == _source(b), f"cell {n} differs between the exercises and the solutions"
+    assert names == ["sgns-update", "three-cos-add", "procrustes"]
+
+
+# -- execution -----------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def notebook_cache(tmp_path_factory) -> Path:
+    """One WORDLAB_CACHE for every notebook of the session: encodings are reused."""
+    return tmp_path_factory.mktemp("notebook-cache")
+
+
+@pytest.fixture(scope="session")
+def empty_data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("no-shared-data")
+
+
+@pytest.fixture
+def kernel_env(monkeypatch, notebook_cache, empty_data_dir, tmp_path_factory):
+    """The environment the kernel inherits; returns the shared data directory in use (or None)."""
+    pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    # the notebooks' temporary work directories (tempfile.mkdtemp) land in pytest's tmp, not /tmp
+    monkeypatch.setenv("TMPDIR", str(tmp_path_factory.mktemp("kernel-tmp")))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO_ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p]))
+    monkeypatch.setenv("WORDLAB_CACHE", str(notebook_cache))
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")   # render every figure
+    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    data = shared_data_dir()
+    # Without shared data, point at an empty directory so no other location is guessed.
+    monkeypatch.setenv("WORDLAB_DATA", str(data if data is not None else empty_data_dir))
+    return data
+
+
+def _execute(nb, workdir: Path, label: str, allow_errors: bool = False) -> float:
+    """Run ``nb`` in place on a fresh kernel started in ``workdir``; returns the seconds taken."""
+    from nbclient import NotebookClient
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3", allow_errors=allow_errors,
+                            resources={"metadata": {"path": str(workdir)}})
+    repo_before = sorted(os.listdir(REPO_ROOT)), sorted(os.listdir(NOTEBOOK_DIR))
+    started = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - started
+    assert (sorted(os.listdir(REPO_ROOT)), sorted(os.listdir(NOTEBOOK_DIR))) == repo_before, \
+        f"{label} wrote into the repository"
+    keep = os.environ.get("WORDLAB_NOTEBOOK_OUT")
+    if keep:
+        import nbformat
+        out = Path(keep)
+        out.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, out / f"{label}.ipynb")
+        with open(out / "timings.tsv", "a", encoding="utf-8") as fh:
+            fh.write(f"{label}\t{seconds:.1f}\n")
+    print(f"{label}: {seconds:.1f} s")
+    return seconds
+
+
+def _text_outputs(cell) -> str:
+    parts = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream":
+            parts.append(o.get("text", ""))
+        elif "data" in o:
+            parts.append(o["data"].get("text/plain", ""))
+    return "".join(parts)
+
+
+def _check_setup_cell(nb, label: str) -> None:
+    """The first code cell prints where wordlab came from: it must be this checkout."""
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert f"from {REPO_ROOT / 'wordlab'}" in _text_outputs(first), \
+        f"{label}: the kernel did not import this checkout's wordlab:\n{_text_outputs(first)}"
+
+
+def _read(stem: str):
+    import nbformat
+    return nbformat.read(NOTEBOOK_DIR / f"{stem}.ipynb", as_version=4)
+
+
+@pytest.mark.notebooks
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", [s for s in NOTEBOOKS if s != EXERCISES])
+def test_notebook_runs(stem, kernel_env, tmp_path):
+    nb = _read(stem)
+    _execute(nb, tmp_path, stem)
+    _check_setup_cell(nb, stem)
+    if stem in DATA_DEPENDENT:
+        said = "".join(_text_outputs(c) for c in nb.cells if c.cell_type == "code")
+        assert (FALLBACK_MARK in said) == (kernel_env is None), \
+            f"{stem}: the data cell's choice does not match the shared data's presence"
+
+
+@pytest.mark.notebooks
+@pytest.mark.slow
+def test_coursework_checks_pass_with_the_solutions_and_fail_without(kernel_env, tmp_path):
+    solutions = {c.metadata["wordlab"]["exercise"]: c.source for c in _read(SOLUTIONS).cells
+                 if "exercise" in c.metadata.get("tags", [])}
+    filled = _read(EXERCISES)
+    blank = copy.deepcopy(filled)
+    for cell in filled.cells:
+        if "exercise" in cell.metadata.get("tags", []):
+            cell.source = solutions[cell.metadata["wordlab"]["exercise"]]
+    (tmp_path / "filled").mkdir()
+    _execute(filled, tmp_path / "filled", f"{EXERCISES}-filled")
+    checks = [c for c in filled.cells if c.cell_type == "code" and c.source.startswith("# check")]
+    assert len(checks) == 3 and all("OK" in _text_outputs(c) for c in checks)
+
+    (tmp_path / "blank").mkdir()
+    _execute(blank, tmp_path / "blank", f"{EXERCISES}-blank", allow_errors=True)
+    for cell in blank.cells:
+        errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        if cell.cell_type == "code" and cell.source.startswith("# check"):
+            assert errors and errors[0]["ename"] == "NotImplementedError", \
+                "a check cell did not fail on an unfilled exercise"
+        else:
+            assert not errors, f"an error outside the check cells: {errors[0]['ename']}: {errors[0]['evalue']}"
+
+
+@pytest.mark.notebooks
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", DATA_DEPENDENT)
+def test_notebook_falls_back_without_shared_data(stem, kernel_env, empty_data_dir, monkeypatch, tmp_path):
+    if kernel_env is None:
+        pytest.skip("no shared data: test_notebook_runs already ran the fallback")
+    monkeypatch.setenv("WORDLAB_DATA", str(empty_data_dir))
+    nb = _read(stem)
+    _execute(nb, tmp_path, f"{stem}-fallback")
+    said = "".join(_text_outputs(c) for c in nb.cells if c.cell_type == "code")
+    assert FALLBACK_MARK in said, f"{stem} did not say that it fell back"
