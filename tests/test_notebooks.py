@@ -35,7 +35,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 NOTEBOOKS = sorted(p.stem for p in NOTEBOOK_DIR.glob("*.ipynb"))
 EXERCISES, SOLUTIONS = "06_coursework", "06_coursework_solutions"
-DATA_DEPENDENT = ["02_methods_compared", "03_semantic_change", "04_low_resource"]
+DATA_DEPENDENT = ["02_methods_compared", "03_semantic_change", "04_low_resource", "05_bias"]
 CELL_TIMEOUT = 300                       # seconds per cell
 FALLBACK_MARK = "not found"              # every data cell says so when it falls back
 
@@ -50,7 +50,8 @@ def _source(cell: dict) -> str:
 
 
 def test_the_notebooks_are_there():
-    expected = {"01_quickstart", "02_methods_compared", "03_semantic_change", "04_low_resource", EXERCISES, SOLUTIONS}
+    expected = {"01_quickstart", "02_methods_compared", "03_semantic_change", "04_low_resource", "05_bias",
+                EXERCISES, SOLUTIONS}
     assert expected <= set(NOTEBOOKS)
 
 
