@@ -78,6 +78,34 @@ def rss_now_mb() -> dict[str, float]:
     return out
 
 
+class AnonPeak:
+    """Context manager sampling RssAnon (private, non-file memory) every ``interval``
+    seconds in a thread; ``.peak_mb`` after the block. The kernel keeps a peak only for
+    the whole RSS (VmHWM), which also counts the file pages of memory maps: those are
+    page cache, reclaimable, and not what "bounded memory" is about."""
+
+    def __init__(self, interval: float = 0.02):
+        self.interval = interval
+        self.peak_mb = 0.0
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, rss_now_mb().get("RssAnon", 0.0))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> "AnonPeak":
+        import threading
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, rss_now_mb().get("RssAnon", 0.0))
+
+
 def read_through(path) -> None:
     """Read a file once (into the page cache) with a small reused buffer, so the
     parent process stays small (see :func:`peak_rss_mb`)."""
