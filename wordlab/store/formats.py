@@ -169,7 +169,7 @@ def read_text_vectors(path: Path, out_npy: Path, fmt: str = "text",
             raise InputFormatError(f"{path}: the header declares {n_rows} vectors but the file "
                                    f"ends after {row} (line {line_no})")
         vectors.flush()
-        del vectors
+        vectors = None      # unmap now (the flush closure still names it)
     return words
 
 
@@ -214,7 +214,6 @@ def read_binary_vectors(path: Path, out_npy: Path, unicode_errors: str = "strict
         for row in range(n_rows):
             space = buf.find(b" ", pos)
             while space < 0 or len(buf) < space + 1 + row_bytes:
-                base = pos
                 if not fill(len(buf) - pos + _READ_BYTES):
                     space = buf.find(b" ", pos)
                     if space >= 0 and len(buf) >= space + 1 + row_bytes:
