@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import wordlab
+from _helpers import interrupt_then_resume
 from wordlab import Embeddings
 from wordlab.errors import WordlabError
 from wordlab.evals.probing import bigram_shift, probe, sentence_length, word_content
@@ -67,25 +68,24 @@ def test_backward_pass_matches_finite_differences(encoder):
     assert loss == pytest.approx(_reference_loss(sentence, X, E, O, k, window, noise), rel=1e-3)
     # The kernel's step, divided by -alpha, is the gradient (up to O(alpha): examples run in turn).
     step_X = (X32.astype(np.float64) - X) / -alpha
-    eps = 1e-5
     for w in sorted(set(sentence)):
         for e in range(k * k):
-            Xp, Xm = X.copy(), X.copy()
-            Xp[w, e] += eps
-            Xm[w, e] -= eps
-            numeric = (_reference_loss(sentence, Xp, E, O, k, window, noise)
-                       - _reference_loss(sentence, Xm, E, O, k, window, noise)) / (2 * eps)
+            numeric = _central_difference(lambda M: _reference_loss(sentence, M, E, O, k, window, noise), X, w, e)
             assert step_X[w, e] == pytest.approx(numeric, rel=2e-2, abs=2e-3)
     if E is not None:
         step_E = (E32.astype(np.float64) - E) / -alpha
         for w in sorted(set(sentence)):
             for j in range(d):
-                Ep, Em = E.copy(), E.copy()
-                Ep[w, j] += eps
-                Em[w, j] -= eps
-                numeric = (_reference_loss(sentence, X, Ep, O, k, window, noise)
-                           - _reference_loss(sentence, X, Em, O, k, window, noise)) / (2 * eps)
+                numeric = _central_difference(lambda M: _reference_loss(sentence, X, M, O, k, window, noise), E, w, j)
                 assert step_E[w, j] == pytest.approx(numeric, rel=2e-2, abs=2e-3)
+
+
+def _central_difference(loss, M, i, j, eps=1e-5):
+    """d loss(M) / d M[i, j] by central differences."""
+    Mp, Mm = M.copy(), M.copy()
+    Mp[i, j] += eps
+    Mm[i, j] -= eps
+    return (loss(Mp) - loss(Mm)) / (2 * eps)
 
 
 def _planted_order(seed=0, n=3000):
@@ -195,16 +195,7 @@ def test_resume_equals_uninterrupted(tmp_path):
     enc = wordlab.Corpus(_planted_order(n=400)).encode(min_count=1, progress=False)
     kw = dict(encoder="hybrid", dim=9, cbow_dim=4, window=1, epochs=3, workers=1, seed=5, progress=False)
     full = CMOW(**kw).fit(enc, tmp_path / "full")
-
-    class Stop(Exception):
-        pass
-
-    def stop(report):
-        if report.epoch == 1:
-            raise Stop
-    with pytest.raises(Stop):
-        CMOW(callbacks=[stop], **kw).fit(enc, tmp_path / "r")
-    resumed = CMOW(**kw).fit(enc, tmp_path / "r", resume=True)
+    resumed = interrupt_then_resume(lambda **cb: CMOW(**kw, **cb), enc, tmp_path / "r")
     np.testing.assert_array_equal(np.asarray(resumed.vectors), np.asarray(full.vectors))
 
 

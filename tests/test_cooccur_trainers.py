@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import wordlab
+from _helpers import interrupt_then_resume
 from wordlab.cooccur import count_cooccurrences
 from wordlab.errors import WordlabError
 from wordlab.trainers import BitCipher, GloVe, PULearning, train
@@ -122,17 +123,7 @@ def test_glove_one_worker_is_deterministic_and_resume_equals_uninterrupted(group
     a = GloVe(**kw).fit(groups_encoded, tmp_path / "a")
     b = GloVe(**kw).fit(groups_encoded, tmp_path / "b")
     np.testing.assert_array_equal(np.asarray(a.vectors), np.asarray(b.vectors))
-
-    class Stop(Exception):
-        pass
-
-    def stop_after_two(report):
-        if report.epoch == 2:
-            raise Stop
-
-    with pytest.raises(Stop):
-        GloVe(callbacks=[stop_after_two], **kw).fit(groups_encoded, tmp_path / "c")
-    c = GloVe(**kw).fit(groups_encoded, tmp_path / "c", resume=True)
+    c = interrupt_then_resume(lambda **cb: GloVe(**kw, **cb), groups_encoded, tmp_path / "c", after_epoch=2)
     np.testing.assert_array_equal(np.asarray(c.vectors), np.asarray(a.vectors))
 
 
@@ -225,16 +216,7 @@ def test_pu_recovers_planted_groups(groups_encoded, tmp_path):
 def test_pu_resume_equals_uninterrupted(groups_encoded, tmp_path):
     kw = dict(dim=4, window=2, epochs=3, workers=2, progress=False)
     full = PULearning(**kw).fit(groups_encoded, tmp_path / "full")
-
-    class Stop(Exception):
-        pass
-
-    def stop(report):
-        if report.epoch == 1:
-            raise Stop
-    with pytest.raises(Stop):
-        PULearning(callbacks=[stop], **kw).fit(groups_encoded, tmp_path / "r")
-    resumed = PULearning(**kw).fit(groups_encoded, tmp_path / "r", resume=True)
+    resumed = interrupt_then_resume(lambda **cb: PULearning(**kw, **cb), groups_encoded, tmp_path / "r")
     np.testing.assert_allclose(np.asarray(resumed.vectors), np.asarray(full.vectors), rtol=1e-5, atol=1e-6)
 
 

@@ -22,9 +22,12 @@ QUERY_BLOCK = 2048
 KEY_BLOCK = 16_384
 
 
-def blocked_topk(n_keys: int, block_scores, k: int, n_queries: int,
+def heap_topk(n_keys: int, block_scores, k: int, n_queries: int,
                  key_block: int = KEY_BLOCK) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` best keys per query from scores made a key block at a time.
+
+    Same contract as :func:`wordlab.store.search.blocked_topk`, but selection runs in
+    Numba heaps (the store module stays free of Numba so that opening a store is light).
 
     ``block_scores(start, stop)`` returns float32 (n_queries, stop - start). Returns
     ids int64 and scores float32, both (n_queries, k), best first; slots beyond the
@@ -54,7 +57,7 @@ def knn_mean_similarity(queries: np.ndarray, keys: np.ndarray, k: int = 10,
     k = min(k, keys.shape[0])
     for a in range(0, n_q, query_block):
         q = np.asarray(queries[a:a + query_block], dtype=np.float32)
-        _, scores = blocked_topk(keys.shape[0], lambda s, e: q @ np.asarray(keys[s:e], dtype=np.float32).T, k,
+        _, scores = heap_topk(keys.shape[0], lambda s, e: q @ np.asarray(keys[s:e], dtype=np.float32).T, k,
                                  q.shape[0], key_block)
         out[a:a + q.shape[0]] = scores.mean(axis=1) if k else 0.0
     return out
@@ -92,7 +95,7 @@ def retrieve(queries: np.ndarray, keys: np.ndarray, k: int = 10, method: str = "
 
             def block(s, e):
                 return 2.0 * (q @ np.asarray(keys[s:e], dtype=np.float32).T) - qp - key_penalty[s:e][None, :]
-        i, sc = blocked_topk(keys.shape[0], block, k, q.shape[0], key_block)
+        i, sc = heap_topk(keys.shape[0], block, k, q.shape[0], key_block)
         ids[a:a + q.shape[0]] = i
         scores[a:a + q.shape[0]] = sc
     return ids, scores
