@@ -140,6 +140,30 @@ def test_order_sensitivity_diagnostic(planted):
     assert cbow.delta["shuffled"] == pytest.approx(0.0, abs=1e-9)
 
 
+def _planted_suffix(seed=0, n=3000):
+    """'x y' is followed by P, 'y x' by Q: the last word tells the order of the first two."""
+    rng = np.random.default_rng(seed)
+    return [["x", "y", "P"] if rng.random() < 0.5 else ["y", "x", "Q"] for _ in range(n)]
+
+
+def test_swap_preference_sees_learned_order_and_cbow_sees_none(tmp_path):
+    from wordlab.evals.probing import swap_preference
+    enc = wordlab.Corpus(_planted_suffix()).encode(min_count=1, progress=False)
+    held_out = _planted_suffix(seed=1, n=400)
+    found = {}
+    for encoder in ("cmow", "cbow"):
+        emb = CMOW(encoder=encoder, dim=9, window=2, negative=3, alpha=0.01, epochs=4, workers=1, seed=3,
+                   progress=False).fit(enc, tmp_path / encoder)
+        found[encoder] = swap_preference(emb, held_out, window=2, negative=3, n=300)
+    cmow, cbow = found["cmow"], found["cbow"]
+    assert cmow.n == 300
+    # Swapping x and y leaves every window's bag of words as it was, but makes P the
+    # wrong last word: CMOW, which learned "x y -> P", prefers the sentence as written.
+    assert cmow.preferred > 0.7 and cmow.gain > 4 * cmow.gain_stderr
+    # With the window covering the whole sentence, a swap changes no bag: CBOW is blind.
+    assert cbow.preferred == 0.5 and cbow.gain == pytest.approx(0.0, abs=1e-9)
+
+
 def test_epoch_callback_sees_a_usable_encoder(tmp_path):
     from wordlab.evals.probing import order_sensitivity
     seen = []

@@ -18,7 +18,7 @@ reports test accuracy. Everything is drawn from ``seed``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -70,6 +70,30 @@ def _as_lists(sentences: Iterable) -> list[list[str]]:
     return [list(s.split()) if isinstance(s, str) else list(s) for s in sentences]
 
 
+def adjacent_swap(tokens: Sequence, rng: np.random.Generator) -> tuple[list, int] | None:
+    """A copy of ``tokens`` with one random pair of different adjacent tokens swapped, and
+    the position of the pair's first token; None if every neighbour is the same token."""
+    positions = [p for p in range(len(tokens) - 1) if tokens[p] != tokens[p + 1]]
+    if not positions:
+        return None
+    p = positions[int(rng.integers(len(positions)))]
+    out = list(tokens)
+    out[p], out[p + 1] = out[p + 1], out[p]
+    return out, p
+
+
+def swapped_pairs(sentences: Iterable[Sequence[str]], index, rng: np.random.Generator,
+                  min_length: int = 3) -> Iterator[tuple[list, list, int]]:
+    """(ids, swapped ids, position) for each sentence with ``min_length`` known words:
+    the ids of its words in ``index`` (unknown words dropped) and a copy with one pair of
+    different adjacent ids swapped (:func:`adjacent_swap`)."""
+    for sentence in sentences:
+        ids = [index[w] for w in sentence if w in index]
+        swap = adjacent_swap(ids, rng) if len(ids) >= min_length else None
+        if swap is not None:
+            yield ids, swap[0], swap[1]
+
+
 def bigram_shift(sentences: Iterable[Sequence[str]], n: int = 20_000, min_length: int = 5,
                  max_length: int = 40, seed: int = 0) -> ProbingTask:
     """Sentences as written (label 0) or with two different adjacent words swapped (1)."""
@@ -80,13 +104,10 @@ def bigram_shift(sentences: Iterable[Sequence[str]], n: int = 20_000, min_length
     chosen = [pool[i] for i in rng.permutation(len(pool))[:n]]
     out, labels = [], np.zeros(len(chosen), dtype=np.int64)
     for i, s in enumerate(chosen):
-        s = list(s)
         if rng.random() < 0.5:
-            positions = [p for p in range(len(s) - 1) if s[p] != s[p + 1]]
-            p = positions[int(rng.integers(len(positions)))]
-            s[p], s[p + 1] = s[p + 1], s[p]
+            s = adjacent_swap(s, rng)[0]         # the pool has no sentence of one repeated word
             labels[i] = 1
-        out.append(s)
+        out.append(list(s))
     return ProbingTask("BigramShift", out, labels, _splits(len(out), rng), ["original", "swapped"])
 
 
@@ -180,6 +201,46 @@ class OrderSensitivity:
     n: int
 
 
+class _Objective:
+    """A CMOW-family store's own training loss, in float64, for diagnostics.
+
+    ``loss(context_ids, target, noise_ids)`` is the logistic loss of the target against
+    the noise words (averaged over all K draws; a draw of the target itself is skipped,
+    as in training), with the context encoded in the given order.
+    """
+
+    def __init__(self, store, ns_exponent: float = 0.75):
+        from ..store.encoders import encoder_layout
+        O = store.context_vectors
+        if O is None:
+            raise WordlabError("this diagnostic needs a store with output vectors (context_vectors.npy)")
+        self.cbow_dim, self.k = encoder_layout(store.meta, store.dim)
+        self.V = np.asarray(store.vectors, dtype=np.float64)
+        self.O = np.asarray(O, dtype=np.float64)
+        self.index = store.index
+        counts = store.counts.astype(np.float64) ** ns_exponent if store.counts is not None else np.ones(len(store))
+        self.noise = counts / counts.sum()
+
+    def encode(self, ids: Sequence[int]) -> np.ndarray:
+        d, k = self.cbow_dim, self.k
+        parts = [self.V[list(ids), :d].sum(axis=0)] if d else []
+        if k:
+            P = np.eye(k)
+            for i in ids:
+                P = P @ self.V[i, d:].reshape(k, k)
+            parts.append(P.reshape(-1))
+        return np.concatenate(parts)
+
+    def loss(self, context: Sequence[int], target: int, noise_ids: np.ndarray) -> float:
+        h = self.encode(context)
+        noise = noise_ids[noise_ids != target]        # as in training: a draw of the target is skipped
+        return float(np.logaddexp(0.0, -(self.O[target] @ h))
+                     + np.logaddexp(0.0, self.O[noise] @ h).sum() / len(noise_ids))
+
+    def draw_noise(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return rng.choice(len(self.noise), size=size, p=self.noise)
+
+
 def order_sensitivity(store, sentences: Iterable[Sequence[str]], window: int = 5, negative: int = 20,
                       n: int = 3000, ns_exponent: float = 0.75, seed: int = 0) -> OrderSensitivity:
     """Does the store's encoder prefer natural word order where it was trained to?
@@ -193,26 +254,9 @@ def order_sensitivity(store, sentences: Iterable[Sequence[str]], window: int = 5
     learned at the level of the objective, whatever a probe can read from it.
     Needs the store's output vectors (``context_vectors.npy``).
     """
-    from ..store.encoders import encoder_layout
-    O = store.context_vectors
-    if O is None:
-        raise WordlabError("order_sensitivity needs a store with output vectors (context_vectors.npy)")
-    cbow_dim, k = encoder_layout(store.meta, store.dim)
-    V = np.asarray(store.vectors, dtype=np.float64)
-    O = np.asarray(O, dtype=np.float64)
-    index = store.index
-    counts = store.counts.astype(np.float64) ** ns_exponent if store.counts is not None else np.ones(len(store))
-    noise = counts / counts.sum()
+    objective = _Objective(store, ns_exponent)
+    index = objective.index
     rng = np.random.default_rng(seed)
-
-    def encode(ids: list[int]) -> np.ndarray:
-        parts = [V[ids, :cbow_dim].sum(axis=0)] if cbow_dim else []
-        if k:
-            P = np.eye(k)
-            for i in ids:
-                P = P @ V[i, cbow_dim:].reshape(k, k)
-            parts.append(P.reshape(-1))
-        return np.concatenate(parts)
 
     orders = ("natural", "reversed", "shuffled")
     losses: dict[str, list[float]] = {o: [] for o in orders}
@@ -225,12 +269,11 @@ def order_sensitivity(store, sentences: Iterable[Sequence[str]], window: int = 5
         win = ids[start:start + span]
         t = int(rng.integers(0, span))
         target, context = win[t], win[:t] + win[t + 1:]
-        negs = rng.choice(len(noise), size=negative, p=noise)
+        negs = objective.draw_noise(rng, negative)
         shuffled = list(context)
         rng.shuffle(shuffled)
         for order, ctx in zip(orders, (context, context[::-1], shuffled)):
-            h = encode(ctx)
-            losses[order].append(float(np.logaddexp(0.0, -(O[target] @ h)) + np.mean(np.logaddexp(0.0, O[negs] @ h))))
+            losses[order].append(objective.loss(ctx, target, negs))
         if len(losses["natural"]) == n:
             break
     if not losses["natural"]:
@@ -240,3 +283,58 @@ def order_sensitivity(store, sentences: Iterable[Sequence[str]], window: int = 5
     delta = {o: float(np.mean(np.array(v) - nat)) for o, v in losses.items()}
     stderr = {o: float(np.std(np.array(v) - nat) / np.sqrt(len(nat))) for o, v in losses.items()}
     return OrderSensitivity(loss, delta, stderr, len(nat))
+
+
+@dataclass
+class SwapPreference:
+    """How often a store's own objective prefers a sentence to its bigram-shifted copy.
+
+    ``preferred``: share of sentences whose summed loss is lower as written than with one
+    random pair of adjacent words swapped (ties count one half; 0.5 = blind to the swap),
+    with its standard error ``stderr``; ``gain``: mean loss saved by the original order,
+    with ``gain_stderr``; ``n`` sentences.
+    """
+    preferred: float
+    stderr: float
+    gain: float
+    gain_stderr: float
+    n: int
+
+
+def swap_preference(store, sentences: Iterable[Sequence[str]], window: int = 5, negative: int = 20,
+                    n: int = 2000, ns_exponent: float = 0.75, seed: int = 0) -> SwapPreference:
+    """BigramShift asked of the model itself, with no probe: paired, not learned.
+
+    For each sentence (known words only), two adjacent different words are swapped and
+    both versions are scored by the store's training objective summed over every
+    window whose context or target the swap touches: each word in turn is the target,
+    its ``window`` neighbours on either side the context (each word scored against the
+    same noise words in both versions). An order-blind encoder gains nothing from the original order except at
+    the window edges, where the swap moves a word in or out of a context. Compare with
+    a bigram count model on the same training text to see how much of the order
+    information in the data the encoder has learned; a linear probe can only read
+    what is here, and far less, since it sees one sentence at a time.
+    """
+    objective = _Objective(store, ns_exponent)
+    rng = np.random.default_rng(seed)
+
+    def total(ids: list[int], centres: range, noise: dict) -> float:
+        return sum(objective.loss(ids[max(0, j - window):j] + ids[j + 1:j + 1 + window], ids[j], noise[j])
+                   for j in centres)
+
+    gains = []
+    for ids, swapped, p in swapped_pairs(sentences, objective.index, rng):
+        centres = range(max(0, p - window), min(len(ids), p + 2 + window))
+        noise = {j: objective.draw_noise(rng, negative) for j in centres}
+        as_written = total(ids, centres, noise)
+        noise[p], noise[p + 1] = noise[p + 1], noise[p]          # each word keeps its noise words
+        gain = total(swapped, centres, noise) - as_written
+        gains.append(0.0 if abs(gain) <= 1e-9 * max(1.0, abs(as_written)) else gain)   # rounding is a tie
+        if len(gains) == n:
+            break
+    if not gains:
+        raise WordlabError("no sentence has three known words with two different neighbours")
+    g = np.asarray(gains)
+    wins = (g > 0) + 0.5 * (g == 0)
+    return SwapPreference(float(wins.mean()), float(wins.std() / np.sqrt(len(g))), float(g.mean()),
+                          float(g.std() / np.sqrt(len(g))), len(g))
