@@ -129,7 +129,7 @@ def corpus_encode(paths, min_count, max_size, out, **kw) -> None:
               help="Passes / iterations (default: sgns, cbow 5; glove, pu 15; bitcipher 1).")
 @click.option("--negative", type=click.IntRange(min=1), default=None, help="sgns/cbow [5], cmow/hybrid [20]: noise words per example.")
 @click.option("--sample", type=float, default=None, help="sgns/cbow [1e-3], cmow/hybrid [0]: subsampling threshold t, 0 is off.")
-@click.option("--alpha", type=float, default=None, help="sgns/cbow [0.025], cmow/hybrid [0.01]: initial learning rate.")
+@click.option("--alpha", type=float, default=None, help="sgns/cbow [0.025], cmow/hybrid [0.003]: initial learning rate.")
 @click.option("--learning-rate", type=float, default=None, help="glove: AdaGrad's eta [0.05].")
 @click.option("--x-max", type=float, default=None, help="glove, pu: weighting cut-off x_max [glove 100, pu 10].")
 @click.option("--rho", type=float, default=None, help="pu: weight of unobserved pairs [2^-4].")

@@ -14,6 +14,17 @@ examples (after SentEval, Conneau et al. 2018), split into train / dev / test:
 standardises the features on the training split, fits scikit-learn's
 ``LogisticRegression`` for each C in ``Cs``, keeps the C with the best dev accuracy and
 reports test accuracy. Everything is drawn from ``seed``.
+
+Two diagnostics for CMOW-family stores ask the model itself, below any probe, using its
+own training loss and output vectors (``context_vectors.npy``):
+
+* :func:`order_sensitivity`: how much worse is the loss when a held-out context is
+  reversed or shuffled?
+* :func:`swap_preference`: how often is a held-out sentence cheaper as written than
+  with two adjacent words swapped (BigramShift, paired, with no probe)?
+
+A probe can only read order the encoder has learned; when BigramShift sits at chance,
+these tell whether the order is missing from the model or present but unreadable.
 """
 from __future__ import annotations
 
