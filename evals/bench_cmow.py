@@ -226,7 +226,7 @@ def main() -> None:
                         json.loads(args.params)))
         return
 
-    rate = {"alpha": args.alpha, "min_alpha": args.alpha / 10} if args.alpha else {}
+    rate = {"alpha": args.alpha} if args.alpha else {}          # min_alpha follows: alpha / 10
     with tempfile.TemporaryDirectory(prefix="wordlab-bench-") as tmp:
         tmp = Path(tmp)
         env = {"WORDLAB_CACHE": str(tmp / "cache")}
@@ -250,7 +250,7 @@ def main() -> None:
                         [[r["epoch"], f"{r['loss']:.4f}", f"{r['examples']:,}", f"{r['seconds']:.0f}",
                           f"{r['reversed']:+.4f} +- {r['reversed_se']:.4f}", f"{r['shuffled']:+.4f} +- {r['shuffled_se']:.4f}",
                           f"{100 * r['swap_preference']:.1f} +- {100 * r['swap_preference_se']:.1f}",
-                          f"{100 * r.get('paired', float('nan')):.1f}",
+                          f"{100 * r['paired']:.1f}",
                           f"{100 * r['bigram_shift']:.1f}"] for r in c["rows"]]))
             print(f"swap preference: share of held-out sentences the objective prefers to their bigram-shifted copy "
                   f"(2,000 sentences, 50 % = blind); a bigram count model of the same training text: "
