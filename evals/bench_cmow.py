@@ -3,7 +3,8 @@
 The encoders are trained on the UNGDC speeches of ``--train-years`` (default
 1990-2014), split into sentences, all with the same objective and budget (window 5,
 a random target word, 20 negatives, Adam, no subsampling, ``--epochs``, 2 threads): CBOW (400), CMOW
-(20 x 20) and the hybrid (400 + 20 x 20). The probing tasks are built from the
+(20 x 20) and the hybrid (400 + 20 x 20; the trainer's default CMOW warm-up, the first half of the
+epochs training its CMOW half alone). The probing tasks are built from the
 sentences of ``--probe-years`` (default 2015-2019), disjoint from the training text:
 BigramShift, WordContent (200 mid-frequency words) and SentenceLength, each split
 80/10/10 with seed 0 and probed by logistic regression (C chosen on dev).
@@ -97,7 +98,19 @@ def side_probe(stores: dict, years: str, seed: int, encoded: str) -> dict:
         if cbow_dim:
             half = Embeddings(emb.words, np.ascontiguousarray(np.asarray(emb.vectors)[:, :cbow_dim]), emb.counts)
             out["words"][name] = {d: float(evaluate_word_pairs(half, d).spearman) for d in ("ws353", "simlex999")}
+            if emb.meta["encoder"]["cmow_k"]:
+                out["spread"] = half_spread(emb, windows[:500], cbow_dim)
     return out
+
+
+def half_spread(emb, sentences: list, cbow_dim: int, n_words: int = 2000) -> dict:
+    """How much each half of a hybrid moves the output logits: the standard deviation,
+    across sentences, of each half's part of o_w . h, averaged over the most frequent words."""
+    import numpy as np
+    h = emb.encode(sentences).astype(np.float64)
+    O = np.asarray(emb.context_vectors)[:n_words].astype(np.float64)
+    return {"CBOW": float((h[:, :cbow_dim] @ O[:, :cbow_dim].T).std(0).mean()),
+            "CMOW": float((h[:, cbow_dim:] @ O[:, cbow_dim:].T).std(0).mean())}
 
 
 def bigram_reference(encoded, sentences: list, n: int, seed: int, smoothing: float = 0.1) -> float:
@@ -304,6 +317,10 @@ def main() -> None:
                   *(f"{o['loss'][k]:.4f} ({o['delta'][k]:+.4f} +- {o['stderr'][k]:.4f})" for k in ("reversed", "shuffled"))]
                  for n, o in p["order"].items()]))
     print()
+    if "spread" in p:
+        print(f"hybrid: logit spread (sd over 500 held-out sentences, mean over the 2,000 most frequent words) of "
+              f"the CBOW half {p['spread']['CBOW']:.3f}, of the CMOW half {p['spread']['CMOW']:.3f}")
+        print()
     print(table(["word vectors", "WS-353", "SimLex-999"],
                 [[f"{n} (CBOW part)" if n == "hybrid" else n, f"{w['ws353']:.3f}", f"{w['simlex999']:.3f}"]
                  for n, w in p["words"].items()]))

@@ -62,7 +62,7 @@ def test_backward_pass_matches_finite_differences(encoder):
     loss, examples, _ = train_windows(
         np.array(sentence, np.int32), np.array([0, len(sentence)], np.int64), 0, 1, X32, E32, O.astype(np.float32),
         np.ones(V, np.float32), np.full(V, 1 << 32, np.uint64), accept, alias, k, window, 1, True,
-        np.float32(alpha), np.float32(alpha), np.uint64(1), False, *(np.zeros((0, 0), np.float32),) * 3)
+        np.float32(alpha), np.float32(alpha), np.uint64(1), False, True, *(np.zeros((0, 0), np.float32),) * 3)
     assert examples == len(sentence)
     # (the parameters move by O(alpha) between the examples, hence the tolerance)
     assert loss == pytest.approx(_reference_loss(sentence, X, E, O, k, window, noise), rel=1e-3)
@@ -291,3 +291,57 @@ def test_lazy_adam_step_matches_the_rule():
     run(param, state, grads, np.float32(0.5), np.float32(0.01))
     np.testing.assert_allclose(param, expected, rtol=1e-4, atol=1e-6)
     assert state[-1] == 4      # the row's own step count
+
+
+# -- the hybrid's CMOW warm-up and starting points -------------------------------------------------
+def test_hybrid_warmup_trains_the_cmow_half_alone(tmp_path):
+    enc = wordlab.Corpus(_planted_suffix(n=600)).encode(min_count=1, progress=False)
+    kw = dict(dim=9, window=2, negative=3, alpha=0.01, workers=1, seed=4, progress=False)
+    start = CMOW(encoder="cmow", epochs=1, **kw).fit(enc, tmp_path / "start")
+    # The same starting matrices for a CMOW and for the hybrid's CMOW half.
+    cmow = CMOW(encoder="cmow", epochs=1, **kw).fit(enc, tmp_path / "cmow", init_vectors=start)
+    seen = []
+    hybrid = CMOW(encoder="hybrid", cbow_dim=4, epochs=2, cmow_warmup_epochs=1, **kw,
+                  callbacks=[lambda r: seen.append((np.array(r.embeddings().vectors),
+                                                    np.array(r.embeddings().context_vectors)))])
+    out = hybrid.fit(enc, tmp_path / "hybrid", init_vectors=start)
+    (v1, o1), (v2, o2) = seen
+    # After the warm-up epoch the CMOW half is, bit for bit, CMOW trained alone ...
+    np.testing.assert_array_equal(v1[:, 4:], np.asarray(cmow.vectors))
+    np.testing.assert_array_equal(o1[:, 4:], np.asarray(cmow.context_vectors))
+    # ... and the CBOW half has not moved: its output part is still zero.
+    np.testing.assert_array_equal(o1[:, :4], 0.0)
+    assert np.abs(v1[:, :4]).max() <= 0.5 / 4
+    # The joint epoch trains both halves.
+    assert np.abs(o2[:, :4]).max() > 1e-3 and np.abs(v2[:, :4] - v1[:, :4]).max() > 1e-3
+    assert np.abs(v2[:, 4:] - v1[:, 4:]).max() > 1e-3
+    assert [h["phase"] for h in out.meta["history"]] == ["cmow warm-up", "joint"]
+
+
+def test_hybrid_default_warmup_and_its_limits(tmp_path):
+    assert CMOW(encoder="hybrid", epochs=5).warmup_epochs == 2
+    assert CMOW(encoder="cmow", epochs=5).warmup_epochs == 0
+    enc = wordlab.Corpus(_planted_order(n=50)).encode(min_count=1, progress=False)
+    with pytest.raises(WordlabError, match="hybrid encoder only"):
+        CMOW(encoder="cmow", dim=9, epochs=2, cmow_warmup_epochs=1, progress=False).fit(enc, tmp_path / "a")
+    with pytest.raises(WordlabError, match="no epoch for the joint"):
+        CMOW(encoder="hybrid", dim=9, cbow_dim=4, epochs=2, cmow_warmup_epochs=2, progress=False).fit(
+            enc, tmp_path / "b")
+    with pytest.warns(UserWarning, match="CMOW half unused"):
+        CMOW(encoder="hybrid", dim=9, cbow_dim=4, epochs=1, progress=False).fit(enc, tmp_path / "c")
+
+
+def test_init_vectors_take_a_hybrid_store_whole(tmp_path):
+    enc = wordlab.Corpus(_planted_order(n=200)).encode(min_count=1, progress=False)
+    kw = dict(encoder="hybrid", dim=9, cbow_dim=4, window=1, workers=1, progress=False)
+    first = CMOW(**kw, epochs=2, seed=1).fit(enc, tmp_path / "first")
+    # A rate of 1e-9 leaves the rows where they started: the whole [CBOW ; CMOW] row.
+    again = CMOW(**kw, epochs=2, seed=2, alpha=1e-9).fit(enc, tmp_path / "again", init_vectors=first)
+    np.testing.assert_allclose(np.asarray(again.vectors), np.asarray(first.vectors), atol=1e-6)
+    # Plain vectors fill the CBOW part alone; anything else is refused with the widths it takes.
+    plain = Embeddings(list(first.words), np.ones((len(first), 4), np.float32))
+    part = CMOW(**kw, epochs=2, alpha=1e-9).fit(enc, tmp_path / "plain", init_vectors=plain)
+    np.testing.assert_allclose(np.asarray(part.vectors)[:, :4], 1.0, atol=1e-6)
+    wrong = Embeddings(list(first.words), np.ones((len(first), 7), np.float32))
+    with pytest.raises(WordlabError, match=r"dimension 7.*takes 13 \(\[CBOW 4 ; CMOW 9\]\), 9 \(a CMOW store\)"):
+        CMOW(**kw, epochs=2).fit(enc, tmp_path / "wrong", init_vectors=wrong)

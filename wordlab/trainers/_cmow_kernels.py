@@ -105,7 +105,7 @@ def encode_product(X, ids, k, out, tmp):
 
 @njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy")
 def train_windows(tokens, offsets, first, last, X, E, O, locks, keep, accept, alias, k, window, negative,
-                  centre_target, alpha_start, alpha_end, state, update_output, AX, AE, AO):
+                  centre_target, alpha_start, alpha_end, state, update_output, train_cbow, AX, AE, AO):
     """Train on sentences ``first:last``; return (loss sum, examples, random state).
 
     tokens   int32 ids; offsets int64 sentence bounds into ``tokens``
@@ -116,12 +116,16 @@ def train_windows(tokens, offsets, first, last, X, E, O, locks, keep, accept, al
     keep     uint64 subsampling thresholds on a 32-bit draw (keep when draw < keep[w])
     centre_target  remove the centre word (else a uniformly drawn word of the window)
     The learning rate goes linearly from alpha_start to alpha_end over these sentences.
+    update_output  False freezes O
+    train_cbow     False leaves the CBOW half out: its part of h is zero and E does not
+                   move, so a hybrid trains as CMOW alone (its warm-up epochs)
     AX, AE, AO  Adam's state for X, E and O, one row per word: [m | v | step count];
                 (0, 0) arrays mean plain SGD.
     """
     adam = AO.shape[0] > 0
     has_cmow = X.shape[0] > 0
     has_cbow = E.shape[0] > 0
+    use_cbow = has_cbow and train_cbow
     d = E.shape[1] if has_cbow else 0
     kk = k * k if has_cmow else 0
     D = d + kk
@@ -173,8 +177,9 @@ def train_windows(tokens, offsets, first, last, X, E, O, locks, keep, accept, al
             # -- forward
             for j in range(d):
                 acc = 0.0
-                for q in range(n):
-                    acc += E[ctx[q], j]
+                if use_cbow:
+                    for q in range(n):
+                        acc += E[ctx[q], j]
                 h[j] = acc
             if has_cmow:
                 for i in range(k):
@@ -229,15 +234,16 @@ def train_windows(tokens, offsets, first, last, X, E, O, locks, keep, accept, al
                 if lock == 0.0:
                     continue
                 if adam:
-                    if has_cbow:
+                    if use_cbow:
                         _adam_step(E[w], AE[w], grad[:d], np.float32(1.0), alpha)
                     if has_cmow:
                         _matmul_tn(pre[q], grad[d:].reshape((k, k)), T)      # A_{q-1}^T G
                         gX = np.dot(T, suf[q + 2].T)                          # ... S_{q+1}^T
                         _adam_step(X[w], AX[w], gX.reshape(-1), np.float32(1.0), alpha)
                     continue
-                for j in range(d):
-                    E[w, j] -= lock * grad[j]
+                if use_cbow:
+                    for j in range(d):
+                        E[w, j] -= lock * grad[j]
                 if has_cmow:
                     G = grad[d:].reshape((k, k))
                     _matmul_tn(pre[q], G, T)                      # A_{q-1}^T G

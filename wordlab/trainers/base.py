@@ -309,6 +309,14 @@ class Trainer:
         if isinstance(source, Embeddings):
             if source.dim != target.shape[1]:
                 raise WordlabError(f"initial {name} have dimension {source.dim}, the trainer uses {target.shape[1]}")
+        elif np.shape(source) != target.shape:
+            raise WordlabError(f"initial {name} have shape {np.shape(source)}, expected {target.shape}")
+        self._copy_rows(source, name, target)
+
+    def _copy_rows(self, source, name: str, target: np.ndarray, columns: slice = slice(None)) -> None:
+        """Fill ``target`` with ``source[:, columns]``: a store's rows by word (words it
+        lacks keep their initial values), or an array's rows in vocabulary order."""
+        if isinstance(source, Embeddings):
             matrix = source.vectors if name == "vectors" else source.context_vectors
             if matrix is None:
                 raise WordlabError(f"the store {source.path} has no context vectors to start from")
@@ -317,12 +325,9 @@ class Trainer:
             if rows:
                 dst, src = np.array(rows).T
                 for a in range(0, dst.shape[0], 65536):
-                    target[dst[a:a + 65536]] = matrix[src[a:a + 65536]]
+                    target[dst[a:a + 65536]] = matrix[src[a:a + 65536]][:, columns]
         else:
-            arr = np.asarray(source, dtype=np.float32)
-            if arr.shape != target.shape:
-                raise WordlabError(f"initial {name} have shape {arr.shape}, expected {target.shape}")
-            target[:] = arr
+            target[:] = np.asarray(source, dtype=np.float32)[:, columns]
 
     def _checkpoint(self, work: Path, state: dict) -> None:
         ckpt = work / "checkpoint"
