@@ -3,8 +3,9 @@
 The encoders are trained on the UNGDC speeches of ``--train-years`` (default
 1990-2014), split into sentences, all with the same objective and budget (window 5,
 a random target word, 20 negatives, Adam, no subsampling, ``--epochs``, 2 threads): CBOW (400), CMOW
-(20 x 20) and the hybrid (400 + 20 x 20; the trainer's default CMOW warm-up, the first half of the
-epochs training its CMOW half alone). The probing tasks are built from the
+(20 x 20) and the hybrid (400 + 20 x 20; ``--hybrid-objective``, default the trainer's:
+"residual", where the CMOW half learns from its own score and the CBOW half from the whole;
+"joint" trains both from the whole score after a CMOW warm-up of half the epochs). The probing tasks are built from the
 sentences of ``--probe-years`` (default 2015-2019), disjoint from the training text:
 BigramShift, WordContent (200 mid-frequency words) and SentenceLength, each split
 80/10/10 with seed 0 and probed by logistic regression (C chosen on dev).
@@ -18,7 +19,8 @@ trained on UMBC): BigramShift CBOW 49.7, CMOW 72.4, hybrid 71.2; WordContent CBO
 89.1, CMOW 65.2, hybrid 87.0.
 
 Usage: python evals/bench_cmow.py [--train-years 1990-2014] [--probe-years 2015-2019]
-       [--epochs 1] [--alpha RATE] [--workers 2] [--study probes|curve]
+       [--epochs 1] [--alpha RATE] [--hybrid-objective residual|joint] [--workers 2]
+       [--study probes|curve]
 
 ``--study curve`` trains CMOW alone and, after every epoch, reports the held-out order
 sensitivity of its objective (:func:`wordlab.evals.probing.order_sensitivity`), its swap
@@ -63,7 +65,9 @@ def side_train(encoded: str, params: dict, epochs: int, workers: int, out: str) 
     history = emb.meta["history"]
     examples = sum(h["examples"] for h in history)
     return {"total_s": time.time() - t0, "train_s": emb.meta["training_seconds"], "examples": examples,
-            "examples_per_s": examples / max(emb.meta["training_seconds"], 1e-9), "loss": emb.meta["loss_history"]}
+            "examples_per_s": examples / max(emb.meta["training_seconds"], 1e-9), "loss": emb.meta["loss_history"],
+            "objective": emb.meta["params"].get("hybrid_objective"),
+            "phases": [h.get("phase") for h in history]}
 
 
 def side_probe(stores: dict, years: str, seed: int, encoded: str) -> dict:
@@ -214,6 +218,7 @@ def main() -> None:
     ap.add_argument("--probe-years", default="2015-2019")
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--alpha", type=float, help="Adam's learning rate (decaying to a tenth); default: the trainer's")
+    ap.add_argument("--hybrid-objective", choices=["residual", "joint"], help="default: the trainer's")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--study", choices=["probes", "curve"], default="probes",
@@ -272,6 +277,8 @@ def main() -> None:
             return
         trained, stores = {}, {}
         for name, params in ENCODERS:
+            if name == "hybrid" and args.hybrid_objective:
+                params = {**params, "hybrid_objective": args.hybrid_objective}
             print(f"training {name} ...", file=sys.stderr, flush=True)
             r = run_side(__file__, ["--side", "train", "--encoded", str(tmp / "enc"), "--params", json.dumps({**params, **rate}),
                                     "--epochs", str(args.epochs), "--workers", str(args.workers),
@@ -318,6 +325,7 @@ def main() -> None:
                  for n, o in p["order"].items()]))
     print()
     if "spread" in p:
+        print(f"hybrid: {trained['hybrid']['objective']} objective, epochs: {', '.join(map(str, trained['hybrid']['phases']))}")
         print(f"hybrid: logit spread (sd over 500 held-out sentences, mean over the 2,000 most frequent words) of "
               f"the CBOW half {p['spread']['CBOW']:.3f}, of the CMOW half {p['spread']['CMOW']:.3f}")
         print()

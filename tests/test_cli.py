@@ -251,14 +251,19 @@ def test_train_refuses_options_of_other_methods(runner, tmp_path):
 def test_train_hybrid_from_the_command_line(runner, tmp_path):
     out = tmp_path / "hybrid"
     result = run(runner, "train", "--method", "hybrid", "--dim", 9, "--cbow-dim", 5, "--negative", 3, "-o", out,
-                 "--epochs", 2, "--cmow-warmup-epochs", 1, "--no-progress")
+                 "--epochs", 2, "--hybrid-objective", "joint", "--cmow-warmup-epochs", 1, "--no-progress")
     assert result.exit_code == 0, result.output
     emb = wordlab.load(out)
     assert emb.dim == 14 and emb.meta["encoder"] == {"type": "hybrid", "cbow_dim": 5, "cmow_k": 3}
     assert emb.meta["params"]["cmow_warmup_epochs"] == 1
+    assert emb.meta["params"]["hybrid_objective"] == "joint"
     assert [h["phase"] for h in emb.meta["history"]] == ["cmow warm-up", "joint"]
     result = runner.invoke(cli, ["train", "--method", "cmow", "--dim", "9", "--epochs", "2", "--cmow-warmup-epochs", "1",
                                  "-o", str(tmp_path / "warm")])
     assert result.exit_code != 0 and "hybrid encoder only" in result.output
+    result = runner.invoke(cli, ["train", "--method", "hybrid", "--hybrid-objective", "both", "-o", str(tmp_path / "x")])
+    assert result.exit_code != 0 and "residual" in result.output
+    result = runner.invoke(cli, ["train", "--method", "cmow", "--hybrid-objective", "joint", "-o", str(tmp_path / "y")])
+    assert result.exit_code != 0 and "does not apply to --method cmow" in result.output
     result = runner.invoke(cli, ["train", "--method", "cmow", "--dim", "10", "-o", str(tmp_path / "bad")])
     assert result.exit_code != 0 and "perfect square" in result.output

@@ -43,8 +43,10 @@ def _reference_loss(sentence, X, E, O, k, window, noise_word):
     return loss
 
 
-@pytest.mark.parametrize("encoder", ["cmow", "hybrid"])
-def test_backward_pass_matches_finite_differences(encoder):
+@pytest.mark.parametrize("encoder,residual", [("cmow", False), ("hybrid", False), ("hybrid", True)])
+def test_backward_pass_matches_finite_differences(encoder, residual):
+    """The kernel's steps are the gradients: of the whole score's loss, or with ``residual``,
+    for the matrices, of the loss of the CMOW half's own score."""
     rng = np.random.default_rng(0)
     V, k, d, window = 6, 3, 4, 2
     sentence = [0, 2, 1, 4, 3]
@@ -62,15 +64,17 @@ def test_backward_pass_matches_finite_differences(encoder):
     loss, examples, _ = train_windows(
         np.array(sentence, np.int32), np.array([0, len(sentence)], np.int64), 0, 1, X32, E32, O.astype(np.float32),
         np.ones(V, np.float32), np.full(V, 1 << 32, np.uint64), accept, alias, k, window, 1, True,
-        np.float32(alpha), np.float32(alpha), np.uint64(1), False, True, *(np.zeros((0, 0), np.float32),) * 3)
+        np.float32(alpha), np.float32(alpha), np.uint64(1), False, True, residual, *(np.zeros((0, 0), np.float32),) * 3)
     assert examples == len(sentence)
     # (the parameters move by O(alpha) between the examples, hence the tolerance)
     assert loss == pytest.approx(_reference_loss(sentence, X, E, O, k, window, noise), rel=1e-3)
     # The kernel's step, divided by -alpha, is the gradient (up to O(alpha): examples run in turn).
     step_X = (X32.astype(np.float64) - X) / -alpha
+    # residual: the matrices see the CMOW half alone (no CBOW vectors, its part of O)
+    E_X, O_X = (None, O[:, D - k * k:]) if residual else (E, O)
     for w in sorted(set(sentence)):
         for e in range(k * k):
-            numeric = _central_difference(lambda M: _reference_loss(sentence, M, E, O, k, window, noise), X, w, e)
+            numeric = _central_difference(lambda M: _reference_loss(sentence, M, E_X, O_X, k, window, noise), X, w, e)
             assert step_X[w, e] == pytest.approx(numeric, rel=2e-2, abs=2e-3)
     if E is not None:
         step_E = (E32.astype(np.float64) - E) / -alpha
@@ -215,9 +219,11 @@ def test_bad_parameters(tmp_path):
     CMOW(encoder="cbow", dim=10, epochs=1, progress=False).fit(enc, tmp_path / "d")   # no square needed
 
 
-def test_resume_equals_uninterrupted(tmp_path):
+@pytest.mark.parametrize("objective", ["residual", "joint"])     # joint: across the warm-up's end
+def test_resume_equals_uninterrupted(tmp_path, objective):
     enc = wordlab.Corpus(_planted_order(n=400)).encode(min_count=1, progress=False)
-    kw = dict(encoder="hybrid", dim=9, cbow_dim=4, window=1, epochs=3, workers=1, seed=5, progress=False)
+    kw = dict(encoder="hybrid", dim=9, cbow_dim=4, window=1, epochs=3, workers=1, seed=5, progress=False,
+              hybrid_objective=objective)
     full = CMOW(**kw).fit(enc, tmp_path / "full")
     resumed = interrupt_then_resume(lambda **cb: CMOW(**kw, **cb), enc, tmp_path / "r")
     np.testing.assert_array_equal(np.asarray(resumed.vectors), np.asarray(full.vectors))
@@ -301,7 +307,7 @@ def test_hybrid_warmup_trains_the_cmow_half_alone(tmp_path):
     # The same starting matrices for a CMOW and for the hybrid's CMOW half.
     cmow = CMOW(encoder="cmow", epochs=1, **kw).fit(enc, tmp_path / "cmow", init_vectors=start)
     seen = []
-    hybrid = CMOW(encoder="hybrid", cbow_dim=4, epochs=2, cmow_warmup_epochs=1, **kw,
+    hybrid = CMOW(encoder="hybrid", cbow_dim=4, epochs=2, hybrid_objective="joint", cmow_warmup_epochs=1, **kw,
                   callbacks=[lambda r: seen.append((np.array(r.embeddings().vectors),
                                                     np.array(r.embeddings().context_vectors)))])
     out = hybrid.fit(enc, tmp_path / "hybrid", init_vectors=start)
@@ -318,8 +324,31 @@ def test_hybrid_warmup_trains_the_cmow_half_alone(tmp_path):
     assert [h["phase"] for h in out.meta["history"]] == ["cmow warm-up", "joint"]
 
 
+def test_residual_hybrid_trains_its_cmow_half_as_cmow_alone(tmp_path):
+    """The residual objective: the CMOW half learns from its own score, exactly as CMOW
+    alone, and the CBOW half learns on top of it, from the whole score."""
+    enc = wordlab.Corpus(_planted_suffix(n=600)).encode(min_count=1, progress=False)
+    kw = dict(dim=9, window=2, negative=3, alpha=0.01, epochs=2, workers=1, seed=4, progress=False)
+    start = CMOW(encoder="cmow", **kw).fit(enc, tmp_path / "start")
+    cmow = CMOW(encoder="cmow", **kw).fit(enc, tmp_path / "cmow", init_vectors=start)
+    hybrid = CMOW(encoder="hybrid", cbow_dim=4, **kw).fit(enc, tmp_path / "hybrid", init_vectors=start)
+    assert hybrid.meta["params"]["hybrid_objective"] == "residual"
+    assert [h["phase"] for h in hybrid.meta["history"]] == ["joint", "joint"]
+    np.testing.assert_array_equal(np.asarray(hybrid.vectors)[:, 4:], np.asarray(cmow.vectors))
+    np.testing.assert_array_equal(np.asarray(hybrid.context_vectors)[:, 4:], np.asarray(cmow.context_vectors))
+    # The CBOW half learned, and it lowers the loss beyond the CMOW half's alone.
+    assert np.abs(np.asarray(hybrid.context_vectors)[:, :4]).max() > 1e-2
+    assert hybrid.meta["loss_history"][-1] < cmow.meta["loss_history"][-1]
+    # The joint objective couples the halves: its CMOW half is not CMOW alone.
+    with pytest.warns(UserWarning, match="no CMOW warm-up"):
+        joint = CMOW(encoder="hybrid", cbow_dim=4, hybrid_objective="joint", cmow_warmup_epochs=0, **kw).fit(
+            enc, tmp_path / "joint", init_vectors=start)
+    assert np.abs(np.asarray(joint.vectors)[:, 4:] - np.asarray(cmow.vectors)).max() > 1e-3
+
+
 def test_hybrid_default_warmup_and_its_limits(tmp_path):
-    assert CMOW(encoder="hybrid", epochs=5).warmup_epochs == 2
+    assert CMOW(encoder="hybrid", hybrid_objective="joint", epochs=5).warmup_epochs == 2
+    assert CMOW(encoder="hybrid", epochs=5).warmup_epochs == 0       # residual: no warm-up needed
     assert CMOW(encoder="cmow", epochs=5).warmup_epochs == 0
     enc = wordlab.Corpus(_planted_order(n=50)).encode(min_count=1, progress=False)
     with pytest.raises(WordlabError, match="hybrid encoder only"):
@@ -327,8 +356,11 @@ def test_hybrid_default_warmup_and_its_limits(tmp_path):
     with pytest.raises(WordlabError, match="no epoch for the joint"):
         CMOW(encoder="hybrid", dim=9, cbow_dim=4, epochs=2, cmow_warmup_epochs=2, progress=False).fit(
             enc, tmp_path / "b")
+    with pytest.raises(WordlabError, match="hybrid_objective must be one of"):
+        CMOW(encoder="hybrid", dim=9, cbow_dim=4, hybrid_objective="both", progress=False).fit(enc, tmp_path / "d")
     with pytest.warns(UserWarning, match="CMOW half unused"):
-        CMOW(encoder="hybrid", dim=9, cbow_dim=4, epochs=1, progress=False).fit(enc, tmp_path / "c")
+        CMOW(encoder="hybrid", dim=9, cbow_dim=4, epochs=1, hybrid_objective="joint", progress=False).fit(
+            enc, tmp_path / "c")
 
 
 def test_init_vectors_take_a_hybrid_store_whole(tmp_path):

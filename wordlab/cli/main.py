@@ -138,8 +138,11 @@ def corpus_encode(paths, min_count, max_size, out, **kw) -> None:
               help="glove, pu: store W + W~ (sum), W (word) or both side by side (concat) [sum].")
 @click.option("--bits", type=click.IntRange(min=1), default=None, help="bitcipher: cipher width [32].")
 @click.option("--cbow-dim", type=click.IntRange(min=1), default=None, help="hybrid: size of the CBOW part [400].")
+@click.option("--hybrid-objective", type=click.Choice(["residual", "joint"]), default=None,
+              help="hybrid: the CMOW half learns from its own score and the CBOW half from the whole "
+                   "(residual), or both from the whole (joint, the paper's) [residual].")
 @click.option("--cmow-warmup-epochs", type=click.IntRange(min=0), default=None,
-              help="hybrid: first epochs that train the CMOW half alone [epochs // 2].")
+              help="hybrid: first epochs that train the CMOW half alone [joint: epochs // 2, residual: 0].")
 @click.option("--mode", type=click.Choice(["sum", "concat"]), default=None,
               help="bitcipher: sum the context ciphers or concatenate them by position [sum].")
 @click.option("--min-count", type=int, default=5, show_default=True, help="Drop rarer words.")
@@ -153,7 +156,7 @@ def corpus_encode(paths, min_count, max_size, out, **kw) -> None:
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when interactive).")
 @corpus_options
 def train(paths, method, dim, window, epochs, negative, sample, alpha, learning_rate, x_max, rho, lam, output,
-          bits, cbow_dim, cmow_warmup_epochs, mode, min_count, max_size, workers, seed, out, resume, overwrite, progress, **kw) -> None:
+          bits, cbow_dim, hybrid_objective, cmow_warmup_epochs, mode, min_count, max_size, workers, seed, out, resume, overwrite, progress, **kw) -> None:
     """Train embeddings on PATHS (default: the embedded English Wikipedia sample).
 
     Options in brackets apply to the methods named before them; giving one to
@@ -168,9 +171,11 @@ def train(paths, method, dim, window, epochs, negative, sample, alpha, learning_
     chosen = {"dim": dim, "window": window, "epochs": epochs, "negative": negative, "sample": sample,
               "alpha": alpha, "learning_rate": learning_rate, "x_max": x_max, "rho": rho, "lam": lam,
               "output": output, "bits": bits, "mode": mode, "cbow_dim": cbow_dim,
-              "cmow_warmup_epochs": cmow_warmup_epochs}
+              "hybrid_objective": hybrid_objective, "cmow_warmup_epochs": cmow_warmup_epochs}
     chosen = {k: v for k, v in chosen.items() if v is not None}
     accepted = set(TRAINERS[method][0]._param_names())
+    if method != "hybrid":
+        accepted.discard("hybrid_objective")
     for name in chosen:
         if name not in accepted:
             raise click.UsageError(f"--{name.replace('_', '-')} does not apply to --method {method}")

@@ -11,6 +11,11 @@ and the target is scored against K noise words through output vectors o (rows of
 
     L = -log s(o_t . h) - (1/K) sum_neg log s(-o_n . h)
 
+A hybrid's score splits into its halves' scores, o . h = z_cbow + z_cmow. With
+``residual`` the CMOW half (its matrices and its part of o) learns from the loss of its
+own score z_cmow, as CMOW alone would, and the CBOW half from the loss of the whole score,
+where z_cmow is a given offset: the sum learns what the product leaves over.
+
 Backward pass through the product P = A_{i-1} X_{w_i} S_{i+1} (A: prefix product of the
 factors before i, S: suffix product of those after): dL/dX_{w_i} = A_{i-1}^T G S_{i+1}^T with
 G = dL/dP. Prefixes and suffixes are computed once per example, so an example costs
@@ -105,7 +110,7 @@ def encode_product(X, ids, k, out, tmp):
 
 @njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy")
 def train_windows(tokens, offsets, first, last, X, E, O, locks, keep, accept, alias, k, window, negative,
-                  centre_target, alpha_start, alpha_end, state, update_output, train_cbow, AX, AE, AO):
+                  centre_target, alpha_start, alpha_end, state, update_output, train_cbow, residual, AX, AE, AO):
     """Train on sentences ``first:last``; return (loss sum, examples, random state).
 
     tokens   int32 ids; offsets int64 sentence bounds into ``tokens``
@@ -119,6 +124,8 @@ def train_windows(tokens, offsets, first, last, X, E, O, locks, keep, accept, al
     update_output  False freezes O
     train_cbow     False leaves the CBOW half out: its part of h is zero and E does not
                    move, so a hybrid trains as CMOW alone (its warm-up epochs)
+    residual       the CMOW half learns from its own score, the CBOW half from the
+                   whole (see above); False: both from the whole score (the paper)
     AX, AE, AO  Adam's state for X, E and O, one row per word: [m | v | step count];
                 (0, 0) arrays mean plain SGD.
     """
@@ -134,7 +141,9 @@ def train_windows(tokens, offsets, first, last, X, E, O, locks, keep, accept, al
     suf = np.empty((n_max + 2, k, k), dtype=np.float32)     # suf[i] = X_i ... X_n
     T = np.empty((k, k), dtype=np.float32)
     h = np.empty(D, dtype=np.float32)
-    grad = np.empty(D, dtype=np.float32)
+    grad = np.empty(D, dtype=np.float32)    # dL/dh
+    gout = np.empty(D, dtype=np.float32)    # dL/do for the current output word
+    own_cmow = residual and use_cbow and has_cmow
     ctx = np.empty(n_max, dtype=np.int32)
     sent = np.empty(0, dtype=np.int32)
     base = offsets[first]
@@ -209,23 +218,31 @@ def train_windows(tokens, offsets, first, last, X, E, O, locks, keep, accept, al
                     label = 0.0
                     weight = inv_neg
                 o = O[word]
-                z = 0.0
-                for j in range(D):
-                    z += o[j] * h[j]
+                z_cbow = 0.0
+                for j in range(d):
+                    z_cbow += o[j] * h[j]
+                z_cmow = 0.0
+                for j in range(d, D):
+                    z_cmow += o[j] * h[j]
+                z = z_cbow + z_cmow
                 if label > 0:
                     loss -= _log_sigmoid(z)
                 else:
                     loss -= weight * _log_sigmoid(-z)
                 g = np.float32(weight * (_sigmoid(z) - label))      # dL/dz
-                for j in range(D):
+                g_cmow = np.float32(weight * (_sigmoid(z_cmow) - label)) if own_cmow else g
+                for j in range(d):
                     grad[j] += g * o[j]
+                    gout[j] = g * h[j]
+                for j in range(d, D):
+                    grad[j] += g_cmow * o[j]
+                    gout[j] = g_cmow * h[j]
                 if update_output:
                     if adam:
-                        _adam_step(o, AO[word], h, g, alpha)
+                        _adam_step(o, AO[word], gout, np.float32(1.0), alpha)
                     else:
-                        step = alpha * g
                         for j in range(D):
-                            o[j] -= step * h[j]
+                            o[j] -= alpha * gout[j]
             examples += 1
             # -- backward into the encoder
             for q in range(n):

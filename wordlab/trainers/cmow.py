@@ -27,9 +27,14 @@ sample             0           word2vec's subsampling of frequent words, before 
 init               "identity"  CMOW matrices: identity + N(0, init_noise^2) per entry
                                (the paper), or "glorot" (uniform +-sqrt(6 / 2k))
 init_noise         0.1
-cmow_warmup_epochs epochs // 2 hybrid only: the first epochs train its CMOW half alone
+hybrid_objective   "residual"  hybrid only: "residual" (the CMOW half learns from its own
+                               score, the CBOW half from the whole score, learning what
+                               the CMOW half leaves over) or "joint" (both halves from
+                               the whole score, the paper's); see below
+cmow_warmup_epochs see below   hybrid only: the first epochs train its CMOW half alone
                                (CBOW half held at zero), the rest train both; each
-                               phase decays alpha to min_alpha (see below)
+                               phase decays alpha to min_alpha. Default: epochs // 2
+                               for the joint objective, 0 for the residual one
 epochs             1
 =================  ==========  =========================================================
 
@@ -100,6 +105,7 @@ ENCODERS = ("cmow", "hybrid", "cbow")
 TARGETS = ("random", "centre")
 INITS = ("identity", "glorot")
 OPTIMIZERS = ("adam", "sgd")
+HYBRID_OBJECTIVES = ("residual", "joint")
 _METHOD_NAMES = {"cmow": "cmow", "hybrid": "hybrid", "cbow": "cmow-cbow"}
 
 
@@ -109,7 +115,8 @@ class CMOW(StreamTrainer):
     def __init__(self, *, encoder: str = "cmow", dim: int = 400, cbow_dim: int = 400, window: int = 5,
                  target: str = "random", negative: int = 20, alpha: float = 0.003, min_alpha: float | None = None,
                  sample: float = 0.0, ns_exponent: float = 0.75, optimizer: str = "adam",
-                 init: str = "identity", init_noise: float = 0.1, cmow_warmup_epochs: int | None = None,
+                 init: str = "identity", init_noise: float = 0.1, hybrid_objective: str = "residual",
+                 cmow_warmup_epochs: int | None = None,
                  epochs: int = 1, min_count: int = 5, max_size: int | None = None, workers: int | None = None,
                  seed: int = 1, progress: bool | None = None, callbacks: Sequence[Callback] = ()):
         super().__init__(dim=dim, epochs=epochs, min_count=min_count, max_size=max_size, workers=workers,
@@ -126,6 +133,7 @@ class CMOW(StreamTrainer):
         self.optimizer = optimizer
         self.init = init
         self.init_noise = init_noise
+        self.hybrid_objective = hybrid_objective
         self.cmow_warmup_epochs = cmow_warmup_epochs
 
     @property
@@ -152,7 +160,7 @@ class CMOW(StreamTrainer):
         if self.encoder != "hybrid":
             return 0
         if self.cmow_warmup_epochs is None:
-            return int(self.epochs) // 2
+            return int(self.epochs) // 2 if self.hybrid_objective == "joint" else 0
         return int(self.cmow_warmup_epochs)
 
     def _validate(self) -> None:
@@ -181,6 +189,8 @@ class CMOW(StreamTrainer):
             raise WordlabError(f"init must be one of {INITS}, not {self.init!r}")
         if self.init_noise < 0:
             raise WordlabError(f"init_noise must be >= 0, not {self.init_noise!r}")
+        if self.hybrid_objective not in HYBRID_OBJECTIVES:
+            raise WordlabError(f"hybrid_objective must be one of {HYBRID_OBJECTIVES}, not {self.hybrid_objective!r}")
         w = self.cmow_warmup_epochs
         if w is not None:
             if not isinstance(w, (int, np.integer)) or w < 0:
@@ -260,7 +270,7 @@ class CMOW(StreamTrainer):
         self._accept, self._alias = alias_table(noise_distribution(counts, self.ns_exponent))
         self._prepare_stream(encoded)
         self._train_cbow = True
-        if self.encoder == "hybrid" and self.warmup_epochs == 0:
+        if self.encoder == "hybrid" and self.hybrid_objective == "joint" and self.warmup_epochs == 0:
             warnings.warn("a hybrid trained with no CMOW warm-up epoch (epochs=1, or cmow_warmup_epochs=0) "
                           "leaves its CMOW half unused: the CBOW half learns faster and carries the objective. "
                           "Train for 2 or more epochs; see wordlab.trainers.cmow.", stacklevel=3)
@@ -304,7 +314,8 @@ class CMOW(StreamTrainer):
         return train_windows(tokens, offsets, 0, n_sentences, X, E, O, locks, self._keep, self._accept, self._alias,
                              max(self.k, 1), int(self.window), int(self.negative), self.target == "centre",
                              np.float32(alpha_start), np.float32(alpha_end), np.uint64(state),
-                             not self._freeze_context, bool(self._train_cbow), AX, AE, AO)
+                             not self._freeze_context, bool(self._train_cbow), self.hybrid_objective == "residual",
+                             AX, AE, AO)
 
     def _load_kernels(self) -> None:
         self._train_cbow = True
