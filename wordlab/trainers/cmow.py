@@ -3,7 +3,8 @@
 "CBOW Is Not All You Need": CBOW's sum cannot see word order (the sum of XYZ equals
 that of ZYX). CMOW gives every word a k x k matrix and encodes a sequence as the
 ordered product of its words' matrices; the hybrid concatenates a CBOW encoder (a sum
-of vectors) and a CMOW encoder, trained jointly. The kernels are in
+of vectors) and a CMOW encoder, trained together on one score (see below for how
+the halves share it). The kernels are in
 :mod:`wordlab.trainers._cmow_kernels`.
 
 =================  ==========  =========================================================
@@ -56,21 +57,26 @@ training collapses. With 28M tokens, 3e-3 reaches 56.8 % after one epoch and 62.
 two (``evals/bench_cmow.py --study curve``). A PyTorch re-expression of the paper's
 recipe (mini-batches of 1,024, dense Adam) learned no faster per example than this.
 
-The hybrid warms its CMOW half up first because, trained jointly from the start, it
-ignores that half. The CBOW sum learns faster and carries the objective alone: after one
-joint epoch on UNGDC 2005-2014, the CMOW half moved the logits of frequent words by a
-standard deviation of 0.03 against the CBOW half's 3.7, and reversing the context changed
-the loss by 0.0002 (:func:`wordlab.evals.probing.order_sensitivity`). Neither a smaller
-initial noise (0.01) nor the paper's initial scales changed that. So by default half of
-the hybrid's epochs (rounded down) train the CMOW half alone; with ``epochs=1`` there is
-no warm-up and the hybrid is, in effect, a CBOW encoder. Adam's state starts afresh with
-the joint phase. The warm-up helps but does not settle it: on UNGDC 1946-2014 (28M
-tokens), one warm-up and one joint epoch leave the CMOW half in use (logit spread 0.57
-against 5.2; reversal costs 0.014, not 0.0002; the objective prefers sentences to their
-bigram-shifted copies 58.6 % of the time, against 52.8 % for a one-epoch hybrid with no
-warm-up), but the joint epoch wears down
-what the warm-up learned, and BigramShift stays at 50.4 % where CMOW alone reaches
-61.3 % (``evals/bench_cmow.py``, ``evals/README.md``).
+The hybrid's score is the sum of its halves' scores, z = z_cbow + z_cmow, and by default
+(``hybrid_objective="residual"``) the halves learn from different losses. The CMOW half
+(its matrices and its part of the output vectors) learns from the loss of z_cmow alone,
+exactly as CMOW alone would (tested bit for bit); the CBOW half learns from the loss of z,
+with z_cmow as a given offset, so the sum learns what the product leaves over. The paper's
+objective, ``"joint"``, trains both halves from the loss of z. Trained that way from the
+start, the hybrid ignores its CMOW half: the CBOW sum learns faster and carries the
+objective alone. After one joint epoch on UNGDC 2005-2014 the CMOW half moved the logits
+of frequent words by a standard deviation of 0.03 against the CBOW half's 3.7, and
+reversing the context changed the loss by 0.0002
+(:func:`wordlab.evals.probing.order_sensitivity`); neither a smaller initial noise (0.01)
+nor the paper's initial scales changed that. The joint objective therefore first trains
+the CMOW half alone (``cmow_warmup_epochs``, default half the epochs, rounded down; Adam's
+state starts afresh with the joint phase), but the joint epochs wear down the order the
+warm-up learned: on UNGDC 1946-2014 (28M tokens), one warm-up and one joint epoch left
+BigramShift at 50.4 % where CMOW alone reached 61.3 %. Two epochs on UNGDC 2005-2014,
+residual against joint (one warm-up epoch): training loss 0.788 against 0.945, reversal
+cost 0.082 against 0.028, the CMOW half's logit spread 3.28 against 0.55 (the CBOW half's
+2.88 against 3.08), WordContent 37.5 % against 27.7 % (``evals/bench_cmow.py``,
+``evals/README.md``).
 
 Subsampling is off by default. With word2vec's 1e-3 the windows are formed after
 frequent words are dropped, so a window's order is not the sentence's. Measured with
