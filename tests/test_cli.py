@@ -257,7 +257,7 @@ def test_train_hybrid_from_the_command_line(runner, tmp_path):
     assert emb.dim == 14 and emb.meta["encoder"] == {"type": "hybrid", "cbow_dim": 5, "cmow_k": 3}
     assert emb.meta["params"]["cmow_warmup_epochs"] == 1
     assert emb.meta["params"]["hybrid_objective"] == "joint"
-    assert [h["phase"] for h in emb.meta["history"]] == ["cmow warm-up", "joint"]
+    assert [h["phase"] for h in emb.meta["history"]] == ["cmow warm-up", "both halves"]
     result = runner.invoke(cli, ["train", "--method", "cmow", "--dim", "9", "--epochs", "2", "--cmow-warmup-epochs", "1",
                                  "-o", str(tmp_path / "warm")])
     assert result.exit_code != 0 and "hybrid encoder only" in result.output

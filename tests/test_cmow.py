@@ -321,7 +321,7 @@ def test_hybrid_warmup_trains_the_cmow_half_alone(tmp_path):
     # The joint epoch trains both halves.
     assert np.abs(o2[:, :4]).max() > 1e-3 and np.abs(v2[:, :4] - v1[:, :4]).max() > 1e-3
     assert np.abs(v2[:, 4:] - v1[:, 4:]).max() > 1e-3
-    assert [h["phase"] for h in out.meta["history"]] == ["cmow warm-up", "joint"]
+    assert [h["phase"] for h in out.meta["history"]] == ["cmow warm-up", "both halves"]
 
 
 def test_residual_hybrid_trains_its_cmow_half_as_cmow_alone(tmp_path):
@@ -333,7 +333,7 @@ def test_residual_hybrid_trains_its_cmow_half_as_cmow_alone(tmp_path):
     cmow = CMOW(encoder="cmow", **kw).fit(enc, tmp_path / "cmow", init_vectors=start)
     hybrid = CMOW(encoder="hybrid", cbow_dim=4, **kw).fit(enc, tmp_path / "hybrid", init_vectors=start)
     assert hybrid.meta["params"]["hybrid_objective"] == "residual"
-    assert [h["phase"] for h in hybrid.meta["history"]] == ["joint", "joint"]
+    assert [h["phase"] for h in hybrid.meta["history"]] == ["both halves", "both halves"]
     np.testing.assert_array_equal(np.asarray(hybrid.vectors)[:, 4:], np.asarray(cmow.vectors))
     np.testing.assert_array_equal(np.asarray(hybrid.context_vectors)[:, 4:], np.asarray(cmow.context_vectors))
     # The CBOW half learned, and it lowers the loss beyond the CMOW half's alone.

@@ -310,7 +310,7 @@ class CMOW(StreamTrainer):
     def _epoch_extra(self) -> dict:
         if self.encoder != "hybrid":
             return {}
-        return {"phase": "joint" if self._train_cbow else "cmow warm-up"}
+        return {"phase": "both halves" if self._train_cbow else "cmow warm-up"}
 
     def _kernel(self, tokens, local_offsets, n_sentences, alpha_start, alpha_end, state):
         return self._run(tokens, local_offsets, n_sentences, *self._arrays(), self._locks, alpha_start, alpha_end,
