@@ -292,7 +292,7 @@ class CMOW(StreamTrainer):
 
     # -- the hybrid's CMOW warm-up ---------------------------------------------------------------
     def _alpha_at(self, epoch: int, fraction: float) -> float:
-        # Each phase (warm-up, joint) decays from alpha to min_alpha over its own epochs.
+        # Each phase (CMOW warm-up, both halves) decays from alpha to min_alpha over its own epochs.
         w = self.warmup_epochs
         first, length = (0, w) if epoch < w else (w, self.epochs - w)
         progress = (epoch - first + fraction) / length
@@ -301,7 +301,7 @@ class CMOW(StreamTrainer):
     def _train_epoch(self, epoch: int, report):
         self._train_cbow = epoch >= self.warmup_epochs
         if epoch == self.warmup_epochs > 0:
-            # The joint phase starts Adam afresh: rows of the output vectors whose step
+            # The both-halves phase starts Adam afresh: rows of the output vectors whose step
             # counts ran during the warm-up would otherwise take uncorrected first steps
             # for their CBOW part, where m and v are still zero.
             for name in ("matrices_adam", "vectors_adam", "context_vectors_adam"):
