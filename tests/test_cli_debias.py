@@ -34,7 +34,7 @@ def files(tmp_path):
 
 def assert_one_error_line(result, *fragments):
     assert result.exit_code == 1, result.output
-    lines = [l for l in result.output.strip().splitlines() if not l.startswith("warning:")]
+    lines = [l for l in result.output.strip().splitlines() if not l.startswith("Warning:")]
     assert len(lines) == 1 and lines[0].startswith("Error:"), result.output
     for f in fragments:
         assert f in lines[0], (f, lines[0])
@@ -45,7 +45,7 @@ def test_debias_hard_then_measure(runner, files):
             "--specific", files["specific"])
     assert r.exit_code == 0, r.output
     assert re.search(r"^equalised:\s+3 pairs \(3 of 4 given pairs found\)", r.output, re.M)
-    assert "warning: equalize pairs: 3 of 4 found; missing 1: colt/filly" in r.output
+    assert "Warning: equalize pairs: 3 of 4 found; missing 1: colt/filly" in r.output
     out = wordlab.load(files["out"])
     g = np.asarray(out.meta["debias"]["direction"]["vector"])
     kept = set(SPECIFIC) | {w for p in out.meta["debias"]["equalized"] for w in p}

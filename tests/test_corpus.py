@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 import wordlab.corpus.encode as encode_mod
+import wordlab.errors
 from wordlab.corpus import Corpus, EncodedCorpus, MAX_SENTENCE_LENGTH, Tokenizer, Vocabulary, tokenize
 from wordlab.corpus.embedded import default_corpus_path
 from wordlab.corpus.readers import read_text
@@ -688,11 +689,18 @@ def test_encode_cache_misses_when_inputs_or_settings_change(tmp_path):
     new_path(Corpus(f, max_sentence_length=3).encode(min_count=2))
     new_path(Corpus(f).encode(min_count=1))
     new_path(Corpus(f).encode(min_count=2, max_size=3))
-    # touching the file (new mtime, same content)
+    # touching the file (new mtime, same content): the key is the content, a cache hit
     st = f.stat()
     os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
-    touched = new_path(Corpus(f).encode(min_count=2))
-    assert np.array_equal(touched.tokens, base.tokens)
+    assert Corpus(f).encode(min_count=2).path == base.path
+    # edited in place with the same size, the mtime put back: a miss, and the new content
+    text = f.read_bytes()
+    st = f.stat()
+    f.write_bytes(text.replace(b"plain", b"plaxn"))
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert f.stat().st_size == st.st_size and f.stat().st_mtime_ns == st.st_mtime_ns
+    edited = new_path(Corpus(f).encode(min_count=2))
+    assert "plaxn" in edited.vocab and "plain" not in edited.vocab and "plain" in base.vocab
     # modifying the file
     with open(f, "a", encoding="utf-8") as fh:
         fh.write("\nnew words new words\n")
@@ -729,9 +737,19 @@ def test_failed_encoding_leaves_nothing_at_out(tmp_path):
     good = Corpus([["a", "b"], ["b"]]).encode(min_count=1, out=out)
     tokens = good.tokens.tolist()
     with pytest.raises(RuntimeError):
-        Corpus(_failing_sentences(100)).encode(min_count=1, out=out)
+        Corpus(_failing_sentences(100)).encode(min_count=1, out=out, overwrite=True)
     assert EncodedCorpus(out).tokens.tolist() == tokens
     assert sorted(p.name for p in parent.iterdir()) == ["enc"]
+    # without overwrite the existing encoding is refused before any work
+    with pytest.raises(wordlab.errors.OutputExistsError, match="overwrite"):
+        Corpus([["c"]]).encode(min_count=1, out=out)
+    # and overwrite never replaces a directory that is not an encoded corpus
+    other = tmp_path / "mine"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep me")
+    with pytest.raises(wordlab.errors.OutputExistsError, match="not a wordlab output"):
+        Corpus([["c"]]).encode(min_count=1, out=other, overwrite=True)
+    assert (other / "notes.txt").read_text() == "keep me"
 
 
 def test_iterable_of_strings_is_rejected(tmp_path):
@@ -808,3 +826,144 @@ def test_english_text8style_streams(data_dir):
     assert all(n == MAX_SENTENCE_LENGTH for n in lengths[:-1]) and 0 < lengths[-1] <= MAX_SENTENCE_LENGTH
     with gzip.open(path, "rb") as fh:
         assert first == fh.read(200).decode().split()[:5]
+
+
+# -- damaged compressed input, byte-order marks, streams ----------------------------------
+
+def _damaged(packed: bytes, how: str) -> bytes:
+    half = len(packed) // 2
+    if how == "truncated":
+        return packed[:half]
+    if how == "garbled":
+        return packed[:half] + bytes(b ^ 0x5A for b in packed[half:half + 32]) + packed[half + 32:]
+    return packed[:half] + b"inserted bytes" + packed[half:]
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+@pytest.mark.parametrize("how", ["truncated", "garbled", "inserted"])
+def test_damaged_compressed_corpus_names_file_and_offset(tmp_path, suffix, how):
+    text = "\n".join(MIXED_LINES * 200) + "\n" + text8_like(300_000, seed=5)
+    f = tmp_path / f"damaged.txt{suffix}"
+    f.write_bytes(_damaged(COMPRESSORS[suffix](text.encode()), how))
+    for read in (lambda: list(Corpus(f)), lambda: Corpus(f).build_vocab(),
+                 lambda: Corpus(f).encode(min_count=1, cache=False), lambda: read_all(f, chunk_bytes=4096)):
+        with pytest.raises(InputFormatError) as info:
+            read()
+        msg = str(info.value)
+        # (garbled xz data may come out as bad UTF-8 before its block's check fails)
+        assert "damaged.txt" + suffix in msg and re.search(r"byte offset \d+", msg), msg
+        if how == "truncated":
+            assert re.search(r"truncated .*decompressed byte offset \d+", msg), msg
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_empty_or_foreign_compressed_file(tmp_path, suffix):
+    f = tmp_path / f"x.txt{suffix}"
+    f.write_bytes(b"this was never compressed\n")
+    with pytest.raises(InputFormatError, match=rf"x\.txt\{suffix}: .* at|x\.txt\{suffix}: .*offset"):
+        Corpus(f).build_vocab()
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbled"])
+def test_sniffing_a_damaged_file_is_not_an_error(tmp_path, how):
+    # the reader reports the damage; sniffing for a MediaWiki dump just says "no"
+    f = tmp_path / "d.txt.gz"
+    f.write_bytes(_damaged(gzip.compress(text8_like(200_000).encode()), how)[:40])
+    assert not is_mediawiki(f)
+    with pytest.raises(InputFormatError, match=r"d\.txt\.gz"):
+        list(Corpus(f))
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbled"])
+def test_damaged_mediawiki_dump_names_the_file(tmp_path, how):
+    dump = STANDARD_DUMP.replace("</mediawiki>", "".join(_page(f"P{i}", 0, ARTICLE) for i in range(50))
+                                 + "</mediawiki>")
+    f = tmp_path / "dump.xml.bz2"
+    f.write_bytes(_damaged(bz2.compress(dump.encode()), how))
+    with pytest.raises(InputFormatError, match=r"dump\.xml\.bz2: .*(offset|line)"):
+        list(Corpus(f))
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+@pytest.mark.parametrize("chunk", [1 << 20, 2, 1])
+def test_byte_order_mark_is_not_a_token(tmp_path, suffix, chunk):
+    f = write(tmp_path / f"bom.txt{suffix}", "\ufeffFirst line\nsecond\n")
+    expected = [["first", "line"], ["second"]]
+    assert read_all(f, chunk_bytes=chunk) == expected
+    assert read_all(f, Tokenizer(lowercase=False, function=str.split), chunk_bytes=chunk) == \
+        [["First", "line"], ["second"]]
+    assert list(Corpus(f, tokenizer=str.split, lowercase=False)) == [["First", "line"], ["second"]]
+    # offsets and lines of a decoding error still count the mark's bytes
+    bad = write(tmp_path / f"bad.txt{suffix}", b"\xef\xbb\xbfok\n\xff\n")
+    assert re.search(r"byte offset 6 \(line 2\)", _decode_error(bad, chunk_bytes=chunk))
+
+
+def test_mediawiki_dump_with_byte_order_mark(tmp_path):
+    f = write(tmp_path / "pages.txt", "\ufeff" + STANDARD_DUMP)
+    assert is_mediawiki(f)
+    assert list(Corpus(f)) == ARTICLE_SENTENCES
+
+
+def _feed_fifo(path: Path, data: bytes):
+    import threading
+
+    def feed():
+        with open(path, "wb") as fh:   # blocks until the reader opens the FIFO
+            fh.write(data)
+
+    thread = threading.Thread(target=feed, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+@pytest.mark.parametrize("name, pack", [("stream", bytes), ("stream.gz", gzip.compress),
+                                        ("dump.xml", bytes), ("text.txt", bytes)])
+def test_fifo_is_a_corpus_input(tmp_path, name, pack):
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    assert resolve_inputs(fifo) == [fifo]
+    data = STANDARD_DUMP if name == "dump.xml" else "Hello world\nsecond LINE\n"
+    expected = ARTICLE_SENTENCES if name == "dump.xml" else [["hello", "world"], ["second", "line"]]
+    thread = _feed_fifo(fifo, pack(data.encode()))
+    corpus = Corpus(fifo)
+    assert is_mediawiki(fifo) == (name == "dump.xml")   # by name: the stream is not touched
+    assert list(corpus) == expected
+    thread.join(5)
+    assert not thread.is_alive()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_fifo_among_files_and_vocabulary(tmp_path):
+    fifo = tmp_path / "piped"
+    os.mkfifo(fifo)
+    plain = write(tmp_path / "a.txt", "alpha beta\n")
+    thread = _feed_fifo(fifo, ("beta gamma\n" * 1000).encode())
+    vocab = Corpus([plain, fifo]).build_vocab()
+    assert vocab.words == ["beta", "gamma", "alpha"] and vocab.counts.tolist() == [1001, 1000, 1]
+    thread.join(5)
+
+
+def test_directory_and_missing_path_are_still_refused(tmp_path):
+    with pytest.raises(WordlabError, match="does not exist"):
+        resolve_inputs(tmp_path / "nope")
+    if os.path.exists("/dev/null"):   # a character device is a (empty) stream
+        assert resolve_inputs("/dev/null") == [Path("/dev/null")]
+        assert list(Corpus("/dev/null")) == []
+
+
+def test_text_lines_of_small_files(tmp_path):
+    from wordlab.corpus.sources import text_lines
+    f = write(tmp_path / "t.txt", b"\xef\xbb\xbfone\r\ntwo\rthree\n\nfour")
+    assert list(text_lines(f)) == [(1, "one"), (2, "two"), (3, "three"), (4, ""), (5, "four")]
+    assert list(text_lines(f, universal=False)) == [(1, "one"), (2, "two\rthree"), (3, ""), (4, "four")]
+    # an invalid byte beyond the first block of lines: the line and the byte offset of the file
+    lines = [f"line {i} with some words" for i in range(60_000)]
+    data = ("\n".join(lines) + "\n").encode()
+    bad = write(tmp_path / "bad.txt", data + b"caf\xe9\n")
+    assert len(data) > 1 << 20
+    where = rf"bad\.txt, line 60001: not valid utf-8 .*byte offset {len(data) + 3}\b"
+    with pytest.raises(InputFormatError, match=where):
+        list(text_lines(bad))
+    with pytest.raises(InputFormatError, match=r"bad\.txt:60001: "):
+        list(text_lines(bad, where=lambda n: f"{bad}:{n}"))

@@ -777,3 +777,52 @@ def test_cli_list_datasets():
     assert result.exit_code == 0, result.output
     for name in REGISTRY:
         assert re.search(rf"^\s*{re.escape(name)}\s", result.output, re.M), name
+
+
+# -- damaged dataset files -------------------------------------------------------------------
+@pytest.mark.parametrize("reader, text", [
+    (read_pairs, "tiger\tcat\t7.35\nbook\tpaper\t7.46\n"),
+    (read_google_analogies, ": capital\nAthens Greece Baghdad Iraq\n"),
+    (read_bats, "cat\tcats\ndog\tdogs\n"),
+])
+def test_dataset_byte_order_mark_and_crlf(tmp_path, reader, text):
+    plain, bom, crlf = tmp_path / "plain.txt", tmp_path / "bom.txt", tmp_path / "crlf.txt"
+    plain.write_bytes(text.encode())
+    bom.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    crlf.write_bytes(text.replace("\n", "\r\n").encode())
+    expected = reader(plain)
+    for other in (bom, crlf):
+        got = reader(other)
+        assert getattr(got, "pairs", None) == getattr(expected, "pairs", None)
+        assert [q for _, q in getattr(got, "sections", [])] == [q for _, q in getattr(expected, "sections", [])]
+    assert load_dataset(bom).task == expected.task   # format sniffed past the mark
+
+
+def test_dataset_invalid_utf8_names_line_and_offset(tmp_path):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(b"tiger\tcat\t7.35\ncaf\xe9\tcoffee\t5\n")
+    with pytest.raises(InputFormatError, match=r"latin1\.txt, line 2: not valid utf-8 .*byte offset 18"):
+        read_pairs(path)
+
+
+@pytest.mark.parametrize("score", ["nan", "inf", "-inf"])
+def test_dataset_score_must_be_finite(tmp_path, score):
+    path = tmp_path / "ws.txt"
+    path.write_text(f"tiger\tcat\t7.35\nbook\tpaper\t{score}\n", encoding="utf-8")
+    with pytest.raises(InputFormatError, match=r"ws\.txt, line 2: score .* not a finite number"):
+        read_pairs(path)
+
+
+@pytest.mark.parametrize("reader, fragment", [(read_pairs, "no word pairs found in its 3 lines"),
+                                              (read_google_analogies, "no analogy questions found in its 3 lines"),
+                                              (read_bats, "no BATS relation pairs found in its 3 lines")])
+def test_dataset_without_entries_says_how_many_lines(tmp_path, reader, fragment):
+    path = tmp_path / "empty.txt"
+    path.write_text("# only\n\n# comments\n", encoding="utf-8")
+    with pytest.raises(InputFormatError, match=re.escape(fragment)):
+        reader(path)
+
+
+def test_dataset_missing_file_is_a_wordlab_error(tmp_path):
+    with pytest.raises(WordlabError, match="missing.txt"):
+        read_pairs(tmp_path / "missing.txt")

@@ -3,7 +3,9 @@ with gensim's reader and writer, and the errors malformed files raise."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import re
 import struct
 import warnings
 from pathlib import Path
@@ -14,6 +16,7 @@ import pytest
 import wordlab
 from wordlab import Embeddings
 from wordlab.errors import InputFormatError, StoreError
+from wordlab.store import formats
 
 
 @pytest.fixture(autouse=True)
@@ -122,7 +125,7 @@ def test_load_uses_cache_but_sees_changes(tmp_path):
     first = wordlab.load(path)
     again = wordlab.load(path)
     assert again.path == first.path  # converted once, reopened from the cache
-    Embeddings(["x", "y", "z"], [[1, 2], [3, 4], [5, 6]]).save(path, format="word2vec")
+    Embeddings(["x", "y", "z"], [[1, 2], [3, 4], [5, 6]]).save(path, format="word2vec", overwrite=True)
     changed = wordlab.load(path)
     assert changed.words == ["x", "y", "z"]
     np.testing.assert_array_equal(changed["z"], [5, 6])
@@ -473,3 +476,232 @@ def test_store_vocab_duplicate_word(store):
     assert e.words == ["a", "b", "a"]
     with pytest.raises(StoreError, match="duplicate word 'a'"):
         e.index_of("b")
+
+
+# -- damaged, truncated and lying files ---------------------------------------------------
+def _load_error(path, **kwargs) -> str:
+    with pytest.raises(InputFormatError) as info:
+        wordlab.load(path, **kwargs)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("name", ["e.txt", "e.vec", "g.txt", "e.txt.gz"])
+def test_text_file_cut_inside_its_last_number_warns(tmp_path, name):
+    # "0.123456789" cut to "0.1234" still parses: only the missing newline tells
+    fmt = "glove" if name.startswith("g") else "word2vec"
+    v = np.full((3, 2), 0.123456789, dtype=np.float32)
+    data = Embeddings(["a", "b", "c"], v).save(tmp_path / "full", format=fmt).read_bytes()[:-6]
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    last = 3 if fmt == "glove" else 4
+    with pytest.warns(wordlab.errors.WordlabWarning,
+                      match=rf"{re.escape(name)}, line {last}: .*does not end with a newline.*truncated"):
+        e = wordlab.load(path)
+    assert e.words == ["a", "b", "c"]
+
+
+def test_text_file_ending_in_blank_space_does_not_warn(tmp_path):
+    path = tmp_path / "e.txt"
+    path.write_bytes(b"2 2\na 1 2\nb 3 4\n  ")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert wordlab.load(path).words == ["a", "b"]
+
+
+@pytest.mark.parametrize("name, fmt", [("e.txt", "word2vec"), ("e.vec", "word2vec"), ("g.txt", "glove"),
+                                       ("e.bin", "word2vec-bin"), ("e.txt.gz", "word2vec")])
+def test_byte_order_mark_is_skipped(tmp_path, name, fmt):
+    words = ascii_words(20) + UNICODE_WORDS
+    v = hard_vectors(len(words), 5, seed=12)
+    data = b"\xef\xbb\xbf" + Embeddings(words, v).save(tmp_path / "plain", format=fmt).read_bytes()
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    back = wordlab.load(path)
+    assert back.words == words
+    np.testing.assert_array_equal(_bits(back.vectors), _bits(v))
+
+
+@pytest.mark.parametrize("header, fragment", [
+    ("100000000000000000000 2", "absurd"),
+    ("3 1000000000000", r"dimension 1,000,000,000,000 is above"),
+    ("3 1000001", "is above the 1,000,000"),
+    ("3 0", "dimension 0"),
+])
+@pytest.mark.parametrize("binary", [False, True])
+def test_absurd_headers_are_refused_before_reading(tmp_path, header, fragment, binary):
+    path = tmp_path / ("e.bin" if binary else "e.txt")
+    rows = (b"a " + np.ones(2, "<f4").tobytes() + b"\n") if binary else b"a 1 2\n"
+    path.write_bytes(header.encode() + b"\n" + rows * 3)
+    msg = _load_error(path)
+    assert re.search(rf"{re.escape(path.name)}, line 1: .*{fragment}", msg), msg
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_a_lying_row_count_costs_no_memory(tmp_path, binary):
+    # 10^17 rows of 1,000 dims would be 400 PB: the rows found decide, nothing is allocated
+    path = tmp_path / ("e.bin" if binary else "e.txt")
+    rows = (b"a " + np.ones(1000, "<f4").tobytes()) if binary else b"a " + b" ".join([b"1"] * 1000) + b"\n"
+    path.write_bytes(b"100000000000000000 1000\n" + rows)
+    msg = _load_error(path)
+    assert path.name in msg and re.search(r"row 2 of 100000000000000000|declares 100000000000000000 vectors"
+                                          r" but the file ends after 1", msg), msg
+
+
+@pytest.mark.parametrize("value", ["1e39", "-1e39", "3.5e38"])
+def test_values_beyond_float32_warn(tmp_path, value):
+    path = write_lines(tmp_path / "e.txt", ["3 2", "a 1 2", f"b 3 {value}", "c 5 6"])
+    with pytest.warns(wordlab.errors.WordlabWarning, match=r"e\.txt, line 3: 1 value.*NaN or infinite"):
+        e = wordlab.load(path)
+    assert np.isinf(e["b"][1])
+
+
+def test_nan_and_infinity_literals_warn(tmp_path):
+    path = write_lines(tmp_path / "g.txt", ["a 1 2", "b nan 4", "c inf -inf"])
+    with pytest.warns(wordlab.errors.WordlabWarning, match=r"g\.txt, line 2: 3 value"):
+        e = wordlab.load(path)
+    assert np.isnan(e["b"][0]) and np.isinf(e["c"]).all()
+    binary = Embeddings(["a", "b"], [[1, np.nan], [2, 3]]).save(tmp_path / "n.bin", format="word2vec-bin",
+                                                                 allow_nonfinite=True)
+    with pytest.warns(wordlab.errors.WordlabWarning, match=r"n\.bin: row 1 \(byte offset 4\): 1 value"):
+        wordlab.load(binary)
+
+
+@pytest.mark.parametrize("data, fragment", [
+    (b"2 2\na 1 2\n 3 4\n", r"line 3: empty word"),
+    (b"2 2\na 1 2\nb\tc 3 4\n", r"line 3: word 'b\\tc' holds a tab"),
+])
+def test_words_a_store_cannot_hold_are_refused(tmp_path, data, fragment):
+    path = tmp_path / "e.txt"
+    path.write_bytes(data)
+    assert re.search(fragment, _load_error(path))
+
+
+@pytest.mark.parametrize("word", [b"", b"a\tb", b"a\rb"])
+def test_binary_words_a_store_cannot_hold_are_refused(tmp_path, word):
+    path = tmp_path / "e.bin"
+    path.write_bytes(b"2 2\nok " + np.ones(2, "<f4").tobytes() + b"\n" + word + b" " + np.ones(2, "<f4").tobytes())
+    msg = _load_error(path)
+    assert re.search(r"e\.bin: row 2 \(byte offset 15\): (empty word|word .* holds a tab or line break)", msg), msg
+
+
+def test_binary_without_word_separator(tmp_path):
+    path = tmp_path / "e.bin"
+    path.write_bytes(b"1 2\n" + b"x" * 70_000)
+    assert re.search(r"e\.bin: row 1 of 1 declared \(byte offset 4\): no space", _load_error(path))
+
+
+COMPRESSORS = {".gz": gzip.compress, ".bz2": __import__("bz2").compress, ".xz": __import__("lzma").compress}
+
+
+@pytest.mark.parametrize("suffix", list(COMPRESSORS))
+@pytest.mark.parametrize("name, fmt", [("e.txt", "word2vec"), ("e.bin", "word2vec-bin")])
+@pytest.mark.parametrize("damage", ["truncated", "garbled"])
+def test_damaged_compressed_vector_file_names_file_and_offset(tmp_path, suffix, name, fmt, damage):
+    words = ascii_words(2000)
+    data = Embeddings(words, hard_vectors(2000, 8, seed=13)).save(tmp_path / "plain", format=fmt).read_bytes()
+    packed = COMPRESSORS[suffix](data)
+    packed = packed[: len(packed) // 2] if damage == "truncated" else \
+        packed[:len(packed) // 2] + bytes(64) + packed[len(packed) // 2 + 64:]
+    path = tmp_path / (name + suffix)
+    path.write_bytes(packed)
+    msg = _load_error(path)
+    assert path.name in msg and re.search(r"decompressed byte offset \d+", msg), msg
+    if damage == "truncated":
+        assert "truncated" in msg
+
+
+def test_invalid_unicode_errors_handler_is_a_parameter_error(tmp_path):
+    path = write_lines(tmp_path / "e.txt", ["1 2", "a 1 2"])
+    with pytest.raises(wordlab.errors.ParameterError):
+        formats.read_text_vectors(path, tmp_path / "v.npy", unicode_errors="bogus")
+
+
+# -- more broken stores ---------------------------------------------------------------------
+def _store_error(store, touch=lambda e: None) -> str:
+    with pytest.raises(StoreError) as info:
+        touch(wordlab.load(store))
+    return str(info.value)
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (b"[1, 2]", "expected a JSON object, found list"),
+    (b'"store"', "expected a JSON object, found str"),
+    (b"", "not valid JSON"),
+    (b'{"dim": 2', "not valid JSON"),
+    (b'{"dim": "\xff"}', "not valid UTF-8"),
+    (b"[" * 100_000, "not valid JSON"),
+])
+def test_store_meta_json_must_be_an_object(store, content, fragment):
+    (store / "meta.json").write_bytes(content)
+    msg = _store_error(store)
+    assert "meta.json" in msg and fragment in msg, msg
+
+
+def test_store_meta_json_with_byte_order_mark(store):
+    meta = (store / "meta.json").read_bytes()
+    (store / "meta.json").write_bytes(b"\xef\xbb\xbf" + meta)
+    assert wordlab.load(store).words == ["a", "b", "c"]
+
+
+def _npy_bytes(array) -> bytes:
+    fh = io.BytesIO()
+    np.save(fh, array)
+    return fh.getvalue()
+
+
+@pytest.mark.parametrize("make, fragment", [
+    (lambda good: b"", "an empty file"),
+    (lambda good: good[:5], "not a valid .npy file"),
+    (lambda good: good[:100], "not a valid .npy file"),
+    (lambda good: good[:-4], "truncated"),
+    (lambda good: good[:128], "truncated"),
+    (lambda good: good.replace(b"(3, 2)", b"(9, 2)"), r"declares shape \(9, 2\).*truncated"),
+    (lambda good: good.replace(b"(3, 2)", b"(3, 2, 1)"), "2-D float32"),
+    (lambda good: good.replace(b"(3, 2)", b"(6,)  "), "2-D float32"),
+    (lambda good: good.replace(b"'<f4'", b"'>f4'"), "2-D float32"),
+    (lambda good: good.replace(b"'<f4'", b"'|O' "), "2-D float32"),
+    (lambda good: good.replace(b"False", b"True "), "Fortran order"),
+    (lambda good: good.replace(b"'shape'", b"'shapo'"), "not a valid .npy file"),
+    (lambda good: good.replace(b"{", b"[", 1), "not a valid .npy file"),
+    (lambda good: b"PK\x03\x04" + good[4:], "not a valid .npy file"),
+    (lambda good: _npy_bytes(np.zeros(6, np.float32)), "2-D float32"),
+    (lambda good: _npy_bytes(np.zeros((3, 0), np.float32)), "invalid shape"),
+])
+def test_store_vectors_npy_is_checked_against_its_size(store, make, fragment):
+    npy = store / "vectors.npy"
+    npy.write_bytes(make(npy.read_bytes()))
+    msg = _store_error(store)
+    assert "vectors.npy" in msg and re.search(fragment, msg), msg
+
+
+def test_store_vectors_npy_with_bytes_after_the_array_warns(store):
+    with open(store / "vectors.npy", "ab") as fh:
+        fh.write(b"\0" * 8)
+    with pytest.warns(wordlab.errors.WordlabWarning, match=r"vectors\.npy: 8 bytes after"):
+        e = wordlab.load(store)
+    np.testing.assert_array_equal(e.vectors, np.arange(6).reshape(3, 2))
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (b"a\t3\nb\t2\n", r"2 lines for 3 vectors"),
+    (b"a\t3\nb\t2\nc\t1\nd\t0\n", r"4 lines for 3 vectors"),
+    (b"a\t3\n\nb\t2\n", r"line 2: expected 'word<TAB>count'"),
+    (b"a\t3\t9\n3\nc\t1\n", r"line 1: expected 'word<TAB>count'"),     # would shift every word after
+    (b"a\t3\nb\t2\n\t1\n", r"line 3: empty word"),
+    (b"a\t3\nb\t99999999999999999999\nc\t1\n", r"line 2: count '99999999999999999999' is not a non-negative"),
+    (b"a\t3\nb\t-2\nc\t1\n", r"line 2: count '-2'"),
+    (b"a\t3\nb\t2.5\nc\t1\n", r"line 2: count '2.5'"),
+    (b"a\t3\nb\xff\t2\nc\t1\n", r"line 2: not valid UTF-8 .*byte offset 5"),
+])
+def test_store_vocab_tsv_is_checked(store, content, fragment):
+    (store / "vocab.tsv").write_bytes(content)
+    msg = _store_error(store, lambda e: e.words)
+    assert "vocab.tsv" in msg and re.search(fragment, msg), msg
+
+
+@pytest.mark.parametrize("content", [b"\xef\xbb\xbfa\t3\nb\t2\nc\t1\n", b"a\t3\r\nb\t2\r\nc\t1\r\n",
+                                     b"a\t3\nb\t2\nc\t1"])
+def test_store_vocab_tsv_byte_order_mark_crlf_and_no_final_newline(store, content):
+    (store / "vocab.tsv").write_bytes(content)
+    e = wordlab.load(store)
+    assert e.words == ["a", "b", "c"] and e.counts.tolist() == [3, 2, 1]

@@ -459,17 +459,23 @@ def test_opened_store_does_not_read_vocab_until_needed(tmp_path):
         e.words
 
 
-def test_unit_vectors_file_created_and_reused(tmp_path, monkeypatch):
+def _tree(path: Path) -> dict:
+    """Every file under ``path`` with its bytes and mtime: to show a store was not touched."""
+    return {str(p.relative_to(path)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def test_unit_vectors_go_to_the_cache_and_are_reused(tmp_path, monkeypatch):
     path = small().save(tmp_path / "s")
+    before = _tree(path)
     e = wordlab.load(path)
-    assert not (path / "unit_vectors.npy").exists()
     u = e.unit_vectors
-    assert (path / "unit_vectors.npy").is_file()
-    assert isinstance(u, np.memmap)
+    assert _tree(path) == before                      # reading a store never writes into it
+    cached = list((cache_root() / "unit").glob("*.npy"))
+    assert len(cached) == 1 and isinstance(u, np.memmap)
     np.testing.assert_allclose(u, unit_rows(np.array(e.vectors)), atol=0)
     np.testing.assert_array_equal(u[2], 0)
-    mtime = (path / "unit_vectors.npy").stat().st_mtime_ns
-    assert not _partials(path)
+    assert not _partials(path) and not _partials(cache_root() / "unit")
 
     def boom(*a, **k):
         raise AssertionError("unit vectors recomputed instead of reused")
@@ -477,48 +483,57 @@ def test_unit_vectors_file_created_and_reused(tmp_path, monkeypatch):
     monkeypatch.setattr(emb_mod, "unit_rows", boom)
     e2 = wordlab.load(path)
     np.testing.assert_array_equal(e2.unit_vectors, u)
-    assert (path / "unit_vectors.npy").stat().st_mtime_ns == mtime
     assert e2.similarity("king", "queen") == pytest.approx(2 ** -0.5, abs=1e-6)
+    assert len(list((cache_root() / "unit").glob("*.npy"))) == 1
 
 
-def test_unit_vectors_of_read_only_store_go_to_cache(tmp_path):
+def test_unit_vectors_of_read_only_store(tmp_path):
     path = small().save(tmp_path / "s")
     os.chmod(path, 0o555)
     try:
-        if os.access(path, os.W_OK):
-            pytest.skip("chmod does not stop this user (root) from writing")
-        e = wordlab.load(path)
-        u = e.unit_vectors
-        assert not (path / "unit_vectors.npy").exists()
-        cached = list((cache_root() / "unit").glob("*.npy"))
-        assert len(cached) == 1
-        np.testing.assert_array_equal(np.load(cached[0]), u)
-        # a second open reuses the cached file
+        u = wordlab.load(path).unit_vectors
+        assert sorted(p.name for p in path.iterdir()) == ["meta.json", "vectors.npy", "vocab.tsv"]
         np.testing.assert_array_equal(wordlab.load(path).unit_vectors, u)
         assert len(list((cache_root() / "unit").glob("*.npy"))) == 1
     finally:
         os.chmod(path, 0o755)
 
 
-def test_unit_vectors_of_unwritable_store_go_to_cache_simulated(tmp_path, monkeypatch):
-    """The same, simulated so that it also runs as root: the store dir reports not writable."""
+def test_unit_vectors_follow_the_content_of_vectors_npy(tmp_path):
+    """vectors.npy edited in place, its size and mtime put back: the unit vectors of the
+    old content must not be served (they are keyed by content)."""
     path = small().save(tmp_path / "s")
-    real_access = os.access
+    old = wordlab.load(path).unit_vectors.copy()
+    npy = path / "vectors.npy"
+    st = npy.stat()
+    arr = np.load(npy, mmap_mode="r+")
+    arr[0] = [0, 0, 9]       # king now points along the third axis
+    arr.flush()
+    del arr
+    os.utime(npy, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert npy.stat().st_size == st.st_size and npy.stat().st_mtime_ns == st.st_mtime_ns
+    new = wordlab.load(path).unit_vectors
+    np.testing.assert_array_equal(new[0], [0, 0, 1])
+    assert not np.array_equal(new[0], old[0])
 
-    def access(p, mode, *a, **k):
-        if Path(p) == path and mode & os.W_OK:
-            return False
-        return real_access(p, mode, *a, **k)
 
-    monkeypatch.setattr(emb_mod.os, "access", access)
-    u = wordlab.load(path).unit_vectors
-    assert not (path / "unit_vectors.npy").exists()
-    cached = list((cache_root() / "unit").glob("*.npy"))
-    assert len(cached) == 1
-    np.testing.assert_array_equal(np.load(cached[0]), u)
-    np.testing.assert_allclose(np.linalg.norm(u[[0, 1, 3]], axis=1), 1.0, atol=1e-6)
-    monkeypatch.setattr(emb_mod, "unit_rows", lambda *a, **k: pytest.fail("recomputed"))
-    np.testing.assert_array_equal(wordlab.load(path).unit_vectors, u)
+def test_nonfinite_rows_never_become_neighbours(tmp_path):
+    words = ["a", "b", "c", "bad", "worse"]
+    v = np.array([[1, 0, 0], [0.9, 0.1, 0], [0, 1, 0], [np.nan, 1, 0], [np.inf, 0, 0]], dtype=np.float32)
+    for emb in (Embeddings(words, v), wordlab.load(Embeddings(words, v).save(tmp_path / "s", allow_nonfinite=True))):
+        with pytest.warns(wordlab.errors.WordlabWarning, match="2 vector.*NaN or infinity"):
+            emb.unit_vectors
+        assert emb.nonfinite_rows.tolist() == [3, 4]
+        near = emb.most_similar("a", topn=10)
+        assert [w for w, _ in near] == ["b", "c"]                # never 'bad' or 'worse'
+        assert set(emb.neighbors(["a", "c"], topn=10)["word"]) == {"a", "b", "c"}
+        assert [w for w, _ in emb.similar_by_vector(np.array([1, 0, 0]), topn=10)] == ["a", "b", "c"]
+        with pytest.raises(WordlabError, match="'bad'.*NaN or infinity"):
+            emb.most_similar("bad")
+        with pytest.raises(WordlabError, match="NaN or infinity"):
+            emb.similarity("a", "worse")
+        with pytest.raises(WordlabError, match="NaN or infinity"):
+            emb.similar_by_vector(np.array([np.nan, 0, 0]))
 
 
 def test_save_over_existing_store_replaces_it_completely(tmp_path):
@@ -526,7 +541,10 @@ def test_save_over_existing_store_replaces_it_completely(tmp_path):
     wordlab.load(path).unit_vectors  # creates unit_vectors.npy
     (path / "stray.txt").write_text("x")
     new = Embeddings(["x", "y"], [[5, 6], [7, 8]], counts=[2, 1])
-    new.save(path)
+    with pytest.raises(wordlab.errors.OutputExistsError, match="overwrite"):
+        new.save(path)
+    assert wordlab.load(path).words == ["king", "queen", "zero", "apple"]
+    new.save(path, overwrite=True)
     assert sorted(p.name for p in path.iterdir()) == ["meta.json", "vectors.npy", "vocab.tsv"]
     e = wordlab.load(path)
     assert e.words == ["x", "y"]
@@ -538,7 +556,7 @@ def test_save_over_existing_store_replaces_it_completely(tmp_path):
 def test_save_opened_store_onto_itself(tmp_path):
     path = small().save(tmp_path / "s")
     e = wordlab.load(path)
-    e.save(path)
+    e.save(path, overwrite=True)
     e2 = wordlab.load(path)
     assert e2.words == ["king", "queen", "zero", "apple"]
     np.testing.assert_array_equal(e2.vectors, small().vectors)
@@ -560,7 +578,7 @@ def _interrupt_vocab_save(monkeypatch):
     """Interrupt a store save after vectors.npy is written, while writing vocab.tsv."""
     from wordlab.corpus.vocab import Vocabulary
 
-    def interrupted(self, path):
+    def interrupted(self, path, *a, **k):
         Path(path).write_text("half a vocab", encoding="utf-8")
         raise Interrupt()
 
@@ -581,7 +599,7 @@ def test_interrupted_store_save_keeps_old_store(tmp_path, monkeypatch):
     before = {p.name: p.read_bytes() for p in path.iterdir()}
     _interrupt_vocab_save(monkeypatch)
     with pytest.raises(Interrupt):
-        Embeddings(["x"], [[1, 2, 3]]).save(path)
+        Embeddings(["x"], [[1, 2, 3]]).save(path, overwrite=True)
     monkeypatch.undo()
     assert {p.name: p.read_bytes() for p in path.iterdir()} == before
     e = wordlab.load(path)
@@ -589,18 +607,29 @@ def test_interrupted_store_save_keeps_old_store(tmp_path, monkeypatch):
     assert not _partials(tmp_path)
 
 
-def test_failing_np_save_leaves_nothing(tmp_path, monkeypatch):
-    real_save = np.save
+def test_failing_array_write_leaves_nothing(tmp_path, monkeypatch):
+    """A disk that fills while vectors.npy is written: one DiskFullError naming the
+    store, and no partial file or folder left (the write reserves its space first)."""
+    real = emb_mod.save_npy
 
-    def half_save(file, arr, *a, **k):
-        real_save(file, arr[: len(arr) // 2])
+    def half_save(path, arr, *a, **k):
+        real(path, arr[: len(arr) // 2])
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(np, "save", half_save)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(emb_mod, "save_npy", half_save)
+    with pytest.raises(wordlab.errors.DiskFullError, match=r"s: no space left on device"):
         small().save(tmp_path / "s")
     assert not (tmp_path / "s").exists()
     assert not _partials(tmp_path)
+    monkeypatch.undo()
+
+    def full(fd, offset, length):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "posix_fallocate", full)
+    with pytest.raises(wordlab.errors.DiskFullError, match=r"vectors\.npy: no space left on device \(\d+ B needed\)"):
+        small().save(tmp_path / "s")
+    assert not (tmp_path / "s").exists() and not _partials(tmp_path)
 
 
 @pytest.mark.parametrize("fmt, writer, name", [
@@ -624,7 +653,7 @@ def test_interrupted_file_save(tmp_path, monkeypatch, fmt, writer, name):
 
         monkeypatch.setattr(emb_mod, writer, half)
         with pytest.raises(Interrupt):
-            Embeddings(["p", "q", "r"], np.ones((3, 2))).save(target, format=fmt)
+            Embeddings(["p", "q", "r"], np.ones((3, 2))).save(target, format=fmt, overwrite=True)
         monkeypatch.setattr(emb_mod, writer, real)
         assert not _partials(tmp_path)
         if existing:
@@ -635,10 +664,11 @@ def test_interrupted_file_save(tmp_path, monkeypatch, fmt, writer, name):
 
 
 def test_interrupt_between_renames_keeps_old_store(tmp_path, monkeypatch):
-    """atomic_directory moves the old store aside, then renames the new one in. An
-    interruption between the two renames must not lose the old store (the docstring:
-    'On an exception ... path is untouched')."""
+    """Without renameat2's exchange, atomic_directory moves the old store aside, then
+    renames the new one in. An interruption between the two renames must not lose the
+    old store."""
     path = small().save(tmp_path / "s")
+    monkeypatch.setattr(wordlab.atomic, "_rename2", lambda src, dst, flags: False)
     real_replace = os.replace
     calls = []
 
@@ -652,10 +682,32 @@ def test_interrupt_between_renames_keeps_old_store(tmp_path, monkeypatch):
 
     monkeypatch.setattr(wordlab.atomic.os, "replace", replace)
     with pytest.raises(Interrupt):
-        Embeddings(["x"], [[1, 2, 3]]).save(path)
+        Embeddings(["x"], [[1, 2, 3]]).save(path, overwrite=True)
     monkeypatch.undo()
     assert any(src == path for src, _ in calls), "the old store was not moved aside first"
     assert wordlab.load(path).words == ["king", "queen", "zero", "apple"]
+    assert not _partials(tmp_path)
+
+
+def test_store_is_replaced_in_one_exchange(tmp_path, monkeypatch):
+    """With renameat2's exchange the path is never absent: the old store is swapped out
+    in one step; an interruption right after it leaves the new store in place (the old
+    one, at the temporary name, is removed; a kill there is in tests/test_faults.py)."""
+    path = small().save(tmp_path / "s")
+    seen = []
+
+    def at(name):
+        if name == "atomic.exchanged":
+            seen.append(wordlab.load(path).words)
+            raise Interrupt()
+
+    monkeypatch.setattr(wordlab.atomic, "fault_point", at)
+    with pytest.raises(Interrupt):
+        Embeddings(["x"], [[1, 2, 3]]).save(path, overwrite=True)
+    monkeypatch.undo()
+    if not seen:
+        pytest.skip("renameat2(RENAME_EXCHANGE) is not available here")
+    assert seen == [["x"]] and wordlab.load(path).words == ["x"]
     assert not _partials(tmp_path)
 
 
@@ -681,6 +733,10 @@ def test_nonfinite_rows_allowed(tmp_path, fmt, name):
     v[3, 2] = -np.inf
     e = Embeddings(["a", "b", "c", "d"], v)
     path = e.save(tmp_path / name, format=fmt, allow_nonfinite=True)
-    back = wordlab.load(path)
+    if fmt == "store":
+        back = wordlab.load(path)
+    else:  # a file's reader reports NaN and infinity where it first finds them
+        with pytest.warns(wordlab.errors.WordlabWarning, match=r"(line 3|row 2 \(byte offset \d+\)): 3 value"):
+            back = wordlab.load(path)
     assert back.words == ["a", "b", "c", "d"]
     np.testing.assert_array_equal(np.asarray(back.vectors), v)  # NaN positions compare equal here

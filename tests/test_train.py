@@ -305,9 +305,10 @@ def test_resume_equals_an_uninterrupted_run(planted, tmp_path):
     assert not out.exists()
     work = tmp_path / ".B.training"
     assert work.is_dir()
-    state = json.loads((work / "state.json").read_text())
+    assert [p.name for p in (work / "checkpoints").iterdir()] == ["epoch-0001"]
+    state = json.loads((work / "checkpoints" / "epoch-0001" / "state.json").read_text())
     assert state["epochs_done"] == 1 and len(state["history"]) == 1
-    assert (work / "checkpoint").is_dir()
+    assert set(state["weights"]) == {"vectors", "context_vectors"}
 
     # resuming with other parameters is refused, and leaves the run intact
     with pytest.raises(WordlabError, match="differ"):
@@ -317,7 +318,7 @@ def test_resume_equals_an_uninterrupted_run(planted, tmp_path):
     # starting again over an interrupted run without resume is refused
     with pytest.raises(WordlabError, match="resume"):
         Word2Vec(method="sgns", **params).fit(encoded, out)
-    assert json.loads((work / "state.json").read_text())["epochs_done"] == 1
+    assert [p.name for p in (work / "checkpoints").iterdir()] == ["epoch-0001"]
 
     # a crash in the middle of epoch 2 leaves half-trained live weights: resume must
     # start from the checkpoint of epoch 1, not from them

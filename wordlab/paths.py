@@ -34,12 +34,16 @@ def shared_data_dir() -> Path | None:
 
 def temporary_dir(prefix: str, name: str) -> Path:
     """``$WORDLAB_CACHE/tmp/<prefix>XXXX/<name>``: a place for an uncached result, removed
-    when the interpreter exits (``name`` itself is not created)."""
+    when the interpreter exits (``name`` itself is not created). The folder's lock is held
+    for the life of the process, so ``wordlab cache clean`` removes the folders of
+    processes that were killed, and only those."""
     import atexit
     import shutil
     import tempfile
+    from .atomic import hold_for_process
     root = cache_root() / "tmp"
     root.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=root))
+    hold_for_process(tmp)
     atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     return tmp / name

@@ -32,9 +32,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..atomic import atomic_file
+from ..atomic import exclusive, write_json
 from ..corpus import Corpus, Vocabulary
-from ..errors import WordlabError
+from ..errors import InputFormatError, OutputExistsError, UnknownWordError, WordlabError
 from ..store import Embeddings
 
 _NAME = re.compile(r"^[\w.\-]+$")
@@ -137,15 +137,28 @@ class Compass:
     def fit(self, out: str | os.PathLike) -> "Compass":
         """Train the compass, then every slice against its frozen output matrix; write all to ``out``."""
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with exclusive(out, what="CADE directory"):
+            return self._fit(out)
+
+    def _fit(self, out: Path) -> "Compass":
         manifest = {"format": "wordlab-cade", "params": self.get_params(), "slices": self.slices}
         manifest_path = out / "cade.json"
+        if os.path.lexists(out) and not manifest_path.is_file():
+            if not out.is_dir() or any(out.iterdir()):
+                raise OutputExistsError(f"{out} exists and is not a CADE directory (no cade.json); choose a new "
+                                        "or empty directory")
         if manifest_path.is_file():
-            old = json.loads(manifest_path.read_text(encoding="utf-8"))
-            if old.get("params") != manifest["params"]:
-                raise WordlabError(f"{out} holds a CADE run with other parameters; choose another directory")
-        with atomic_file(manifest_path, "w", encoding="utf-8") as fh:
-            json.dump(manifest, fh, indent=2)
+            try:
+                old = json.loads(manifest_path.read_text(encoding="utf-8"))
+            except ValueError as e:
+                raise InputFormatError(f"{manifest_path} is not valid JSON ({e})") from None
+            if not isinstance(old, dict) or old.get("params") != json.loads(json.dumps(manifest["params"])) \
+                    or old.get("slices") != json.loads(json.dumps(manifest["slices"])):
+                raise WordlabError(f"{out} holds a CADE run with other parameters or slices; choose another "
+                                   "directory")
+        out.mkdir(exist_ok=True)
+        write_json(manifest_path, manifest)
 
         all_files = [f for files in self.slices.values() for f in files]
         compass = self._fit_or_reuse(self._trainer(self.compass_epochs, self.min_count), self._corpus(all_files),
@@ -190,7 +203,7 @@ class Compass:
         if not hasattr(self, "slices_"):
             raise WordlabError("the compass is not trained; call fit(out) or Compass.load(out)")
         if name not in self.slices_:
-            raise KeyError(f"no slice {name!r}; the slices are {', '.join(self.slices_)}")
+            raise UnknownWordError(name, f"the slices ({', '.join(self.slices_)})")
         return self.slices_[name]
 
     def __repr__(self) -> str:

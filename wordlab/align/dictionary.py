@@ -2,7 +2,9 @@
 
 The file format is MUSE's: one ``source target`` pair per line, separated by a tab or
 spaces; a polysemous source word takes several lines. Empty lines are skipped;
-anything else that is not exactly two fields is an error naming the file and line.
+anything else that is not exactly two fields is an
+:class:`~wordlab.errors.InputFormatError` naming the file and line (``path:line:``),
+as is a byte invalid in the file's encoding. A UTF-8 byte-order mark is skipped.
 """
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ from typing import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from ..errors import WordlabError
+from ..corpus.sources import text_lines
+from ..errors import InputFormatError, WordlabError
 
 
 class Dictionary:
@@ -47,25 +50,21 @@ class Dictionary:
         if not path.is_file():
             raise WordlabError(f"dictionary file not found: {path}")
         pairs = []
-        with open(path, "rb") as fh:
-            for number, raw in enumerate(fh, 1):
-                try:
-                    line = raw.decode(encoding)
-                except UnicodeDecodeError as exc:
-                    raise WordlabError(f"{path}:{number}: not valid {encoding} ({exc.reason} at byte {exc.start})") \
-                        from None
-                fields = line.split()
-                if not fields:
-                    continue
-                if len(fields) != 2:
-                    shown = line.strip()
-                    shown = shown if len(shown) <= 80 else shown[:77] + "..."
-                    raise WordlabError(f"{path}:{number}: expected 'source target' separated by a tab or spaces, "
+        number = 0
+        # Only \n ends a line (a stray \r is whitespace between the two words).
+        for number, line in text_lines(path, encoding, universal=False, where=lambda n: f"{path}:{n}"):
+            fields = line.split()
+            if not fields:
+                continue
+            if len(fields) != 2:
+                shown = line.strip()
+                shown = shown if len(shown) <= 80 else shown[:77] + "..."
+                raise InputFormatError(f"{path}:{number}: expected 'source target' separated by a tab or spaces, "
                                        f"found {len(fields)} field{'s' if len(fields) != 1 else ''}: {shown!r}")
-                src, tgt = fields
-                pairs.append((src.lower(), tgt.lower()) if lowercase else (src, tgt))
+            src, tgt = fields
+            pairs.append((src.lower(), tgt.lower()) if lowercase else (src, tgt))
         if not pairs:
-            raise WordlabError(f"{path}: no word pairs found")
+            raise InputFormatError(f"{path}: no word pairs found in its {number} line{'' if number == 1 else 's'}")
         return cls(pairs, name=str(path))
 
     @classmethod

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..atomic import atomic_directory
 from ..errors import WordlabError
+from ..npyio import create_npy, save_npy
 from ..store import Embeddings, load
 from ..store.search import unit_rows as _unit
 from .dictionary import Dictionary
@@ -209,25 +210,26 @@ class Procrustes:
         return self.source_normalizer_.transform(block) @ self.W_.astype(np.float32)
 
     def transform(self, source=None, out: str | os.PathLike | None = None,
-                  block_rows: int = BLOCK_ROWS) -> Embeddings:
+                  block_rows: int = BLOCK_ROWS, overwrite: bool = False) -> Embeddings:
         """The mapped source store (the fitted source by default).
 
         With ``out``, the mapping runs in row blocks into a memory-mapped
         ``vectors.npy`` of a new store (written under a temporary name, renamed when
-        complete) with ``mapping.npy`` (W, float64) beside it; otherwise in memory.
+        complete) with ``mapping.npy`` (W, float64) beside it; otherwise in memory. An
+        existing ``out`` is replaced only with ``overwrite`` and only when it is a store.
         """
         return self._write(_as_store(source) if source is not None else self._source, out,
-                           self.map_vectors, "source", block_rows)
+                           self.map_vectors, "source", block_rows, overwrite)
 
     def transform_target(self, target=None, out: str | os.PathLike | None = None,
-                         block_rows: int = BLOCK_ROWS) -> Embeddings:
+                         block_rows: int = BLOCK_ROWS, overwrite: bool = False) -> Embeddings:
         """The target store with the target's normalisation applied: the space that
         :meth:`transform` maps into (cosines against it are what BLI measures)."""
         self._check_fitted()
         return self._write(_as_store(target) if target is not None else self._target, out,
-                           self.target_normalizer_.transform, "target", block_rows)
+                           self.target_normalizer_.transform, "target", block_rows, overwrite)
 
-    def _write(self, emb: Embeddings, out, fn, side: str, block_rows: int) -> Embeddings:
+    def _write(self, emb: Embeddings, out, fn, side: str, block_rows: int, overwrite: bool = False) -> Embeddings:
         self._check_fitted()
         meta = {k: v for k, v in emb.meta.items() if k not in ("format", "format_version", "n_words", "created")}
         meta["alignment"] = {"method": "procrustes", "side": side, "normalize": list(self.source_normalizer_.steps),
@@ -239,12 +241,14 @@ class Procrustes:
             for a in range(0, n, block_rows):
                 vectors[a:a + block_rows] = fn(emb.vectors[a:a + block_rows])
             return Embeddings(emb.words, vectors, emb.counts, meta)
-        with atomic_directory(Path(out)) as tmp:
-            vectors = np.lib.format.open_memmap(tmp / "vectors.npy", mode="w+", dtype=np.float32, shape=(n, d))
+        if emb.path is not None and Path(out).absolute() == Path(emb.path).absolute():
+            raise WordlabError(f"{out}: the output would replace the input store; choose another directory")
+        with atomic_directory(Path(out), overwrite) as tmp:
+            vectors = create_npy(tmp / "vectors.npy", np.float32, (n, d))
             for a in range(0, n, block_rows):
                 vectors[a:a + block_rows] = fn(emb.vectors[a:a + block_rows])
             vectors.flush()
-            np.save(tmp / "mapping.npy", self.W_ if side == "source" else np.eye(d))
+            save_npy(tmp / "mapping.npy", self.W_ if side == "source" else np.eye(d))
             Embeddings(emb.words, vectors, emb.counts, meta)._write_sidecars(tmp)
             del vectors
         return Embeddings.open(out)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ParameterError
 from ._topk_kernels import push_block, sort_heaps
 
 QUERY_BLOCK = 2048
@@ -78,9 +79,9 @@ def retrieve(queries: np.ndarray, keys: np.ndarray, k: int = 10, method: str = "
         makes the returned scores true CSLS values.
     """
     if method not in ("nn", "csls"):
-        raise ValueError(f"method must be 'nn' or 'csls', not {method!r}")
+        raise ParameterError(f"method must be 'nn' or 'csls', not {method!r}")
     if method == "csls" and (query_penalty is None or key_penalty is None):
-        raise ValueError("CSLS needs query_penalty (r_T) and key_penalty (r_S); see knn_mean_similarity")
+        raise ParameterError("CSLS needs query_penalty (r_T) and key_penalty (r_S); see knn_mean_similarity")
     n_q = queries.shape[0]
     k = min(k, keys.shape[0])
     ids = np.empty((n_q, k), dtype=np.int64)

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import click
 
+from .common import check_output_file, overwrite_option, save_figure, write_text_file
+
 
 def _parse_slice(value: str) -> tuple[str, str]:
     if "=" not in value:
@@ -43,22 +45,29 @@ def register(cli: click.Group) -> None:
                   help="Dictionary for model selection across iterations (never the test set).")
     @click.option("--test", "test_dictionary", type=click.Path(exists=True, dir_okay=False), default=None,
                   help="Report BLI (NN and CSLS) on this dictionary after fitting.")
+    @overwrite_option("existing stores at --out and --target-out")
     def procrustes(source, target, dictionary, identical, out, target_out, normalize, refine, refine_vocab,
-                   keep_seed, validation, test_dictionary) -> None:
+                   keep_seed, validation, test_dictionary, overwrite) -> None:
         """Map SOURCE onto TARGET with orthogonal Procrustes; write the mapped store to --out."""
         from ..align import Procrustes
+        from ..atomic import check_target
         from ..store import load
         if bool(dictionary) == identical:
             raise click.UsageError("give exactly one of --dictionary FILE and --identical")
+        for path in (out, target_out):
+            if path:
+                check_target(Path(path), overwrite, directory=True)
+        if target_out and Path(target_out).absolute() == Path(out).absolute():
+            raise click.UsageError("--out and --target-out must be different directories")
         src, tgt = load(source), load(target)
         aligner = Procrustes(normalize=normalize, refine=refine, refine_vocab=refine_vocab, keep_seed=keep_seed)
         aligner.fit(src, tgt, dictionary or "identical", validation=validation)
         click.echo(f"seed pairs in both vocabularies: {aligner.seed_pairs_:,}")
         click.echo(aligner.history_.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
-        mapped = aligner.transform(out=out)
+        mapped = aligner.transform(out=out, overwrite=overwrite)
         click.echo(f"mapped store: {mapped.path} ({len(mapped):,} x {mapped.dim}; mapping.npy beside it)")
         if target_out:
-            t = aligner.transform_target(out=target_out)
+            t = aligner.transform_target(out=target_out, overwrite=overwrite)
             click.echo(f"normalised target store: {t.path}")
         if test_dictionary:
             for method in ("nn", "csls"):
@@ -130,12 +139,15 @@ def register(cli: click.Group) -> None:
                   help="Write every shared word's measures to this CSV.")
     @click.option("--plot", "plot_word", default=None, help="Plot this word's trajectory (needs --plot-out).")
     @click.option("--plot-out", type=click.Path(dir_okay=False), default=None)
-    def shift(a, b, measure, top, min_count, knn_k, csv_path, plot_word, plot_out) -> None:
+    @overwrite_option("the --csv and --plot-out files")
+    def shift(a, b, measure, top, min_count, knn_k, csv_path, plot_word, plot_out, overwrite) -> None:
         """Words that moved most and least from slice A to slice B (aligned stores, e.g. CADE slices)."""
         from ..align.shift import jumpers, shift_table, stables
         from ..store import load
         if bool(plot_word) != bool(plot_out):
             raise click.UsageError("--plot WORD and --plot-out PNG go together")
+        check_output_file(csv_path, overwrite)
+        check_output_file(plot_out, overwrite)
         ea, eb = load(a), load(b)
         table = shift_table(ea, eb, min_count=min_count, knn_k=knn_k)
         fmt = lambda v: f"{v:.3f}"  # noqa: E731
@@ -145,10 +157,10 @@ def register(cli: click.Group) -> None:
         click.echo("stables:")
         click.echo(stables(table, measure, top).to_string(float_format=fmt))
         if csv_path:
-            table.to_csv(csv_path)
+            write_text_file(csv_path, table.to_csv(), overwrite)
             click.echo(f"table: {csv_path}", err=True)
         if plot_word:
             from ..align.plots import trajectory
             fig = trajectory({Path(a).name: ea, Path(b).name: eb}, plot_word)
-            fig.savefig(plot_out, dpi=120)
+            save_figure(fig, plot_out, overwrite)
             click.echo(f"plot: {plot_out}", err=True)

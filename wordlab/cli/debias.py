@@ -15,6 +15,8 @@ from pathlib import Path
 
 import click
 
+from .common import check_output_file, echo_warning, overwrite_option, save_figure
+
 _DIRECTION_METHODS = ("pca", "sum", "pair")
 
 
@@ -29,7 +31,7 @@ def _report_warnings(f):
                 return f(*args, **kwargs)
             finally:
                 for message in dict.fromkeys(str(w.message) for w in caught):   # each once
-                    click.echo(f"warning: {message}", err=True)
+                    echo_warning(message)
     return wrapper
 
 
@@ -274,10 +276,12 @@ def bias_residual(original, debiased, per_side, k, restrict_vocab, seed) -> None
               help="Write a PNG of the professions projected on the direction, before and after.")
 @click.option("--max-missing", type=click.FloatRange(0, 1), default=0.5, show_default=True)
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None)
+@overwrite_option("the --plot file")
 @_report_warnings
 def bias_report_cmd(original, debiased, professions, tests, sets_file, per_side, no_quality, seed, fmt, plot,
-                    max_missing, data_dir) -> None:
+                    max_missing, data_dir, overwrite) -> None:
     """Bias and quality of ORIGINAL and DEBIASED side by side."""
+    check_output_file(plot, overwrite)
     from ..debias import bias_report, format_report, professions_plot
     from ..debias.report import DEFAULT_WEAT_TESTS, format_value, report_direction
     from ..debias.weat import load_weat_sets
@@ -303,7 +307,7 @@ def bias_report_cmd(original, debiased, professions, tests, sets_file, per_side,
     else:
         click.echo(json.dumps(table.to_dict(orient="records"), indent=2))
     if plot:
-        professions_plot(before, after, d, words, max_missing=max_missing).savefig(plot, dpi=120)
+        save_figure(professions_plot(before, after, d, words, max_missing=max_missing), plot, overwrite)
         click.echo(f"plot: {plot}", err=True)
 
 
@@ -321,7 +325,7 @@ def debias() -> None:
 @click.option("--specific", default="gender_specific_full", show_default=True,
               help="Gender-specific words left alone: a file or a debiaswe list name.")
 @direction_options
-@click.option("--overwrite", is_flag=True, help="Replace an existing --out.")
+@overwrite_option("an existing store at --out")
 @_report_warnings
 def debias_hard(store, out, equalize, specific, data_dir, pairs_file, method, pair, max_missing, overwrite) -> None:
     """Hard-debias STORE into --out: neutralise and equalise (Bolukbasi et al. 2016)."""

@@ -1,7 +1,8 @@
 """``wordlab``: the command-line face of the lab (click).
 
-User mistakes (a missing file, a malformed line, an unknown word) print one line
-``Error: ...`` and exit with status 1; ``--debug`` shows the traceback instead.
+Every failure prints one line and exits non-zero (see :mod:`wordlab.cli.common`):
+``Error: ...`` (status 1) for user mistakes, bad input and the environment,
+``Internal error ...`` (status 70) for a bug of ours; ``--debug`` shows the traceback.
 """
 from __future__ import annotations
 
@@ -11,26 +12,8 @@ from pathlib import Path
 import click
 
 from .._version import __version__
-from ..errors import WordlabError
-
-_USER_ERRORS = (WordlabError, OSError, ValueError, KeyError)
-
-
-class _Group(click.Group):
-    """A click group that turns user errors into one clear line."""
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except _USER_ERRORS as e:
-            if ctx.find_root().params.get("debug"):
-                raise
-            message = str(e) if not isinstance(e, KeyError) or isinstance(e, WordlabError) else \
-                f"unknown key {e.args[0]!r}"
-            if isinstance(e, OSError) and e.filename and str(e.filename) not in message:
-                message = f"{e.filename}: {message}"
-            raise click.ClickException(message) from None
-
+from .common import Group as _Group
+from .common import check_output_file, overwrite_option, save_figure
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wordlab")
@@ -106,11 +89,15 @@ def corpus_stats(paths, min_counts, **kw) -> None:
 @click.option("--max-size", type=click.IntRange(min=1), default=None, help="Keep at most this many words.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Write here instead of the cache.")
+@overwrite_option("an existing encoded corpus at --out")
 @corpus_options
-def corpus_encode(paths, min_count, max_size, out, **kw) -> None:
+def corpus_encode(paths, min_count, max_size, out, overwrite, **kw) -> None:
     """Encode PATHS (default: the embedded corpus) to memory-mapped token ids."""
+    if out:
+        from ..atomic import check_target
+        check_target(Path(out), overwrite, directory=True, kinds=("wordlab-encoded-corpus",))
     c = make_corpus(paths, **kw)
-    enc = c.encode(min_count=min_count, max_size=max_size, out=out, progress=None)
+    enc = c.encode(min_count=min_count, max_size=max_size, out=out, progress=None, overwrite=overwrite)
     click.echo(repr(enc))
 
 
@@ -152,7 +139,7 @@ def corpus_encode(paths, min_count, max_size, out, **kw) -> None:
 @click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
               help="Store directory to create (default: runs/METHOD-TIMESTAMP).")
 @click.option("--resume", is_flag=True, help="Continue the interrupted run of --out.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing --out.")
+@overwrite_option("an existing store at --out (when the run completes)")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: when interactive).")
 @corpus_options
 def train(paths, method, dim, window, epochs, negative, sample, alpha, learning_rate, x_max, rho, lam, output,
@@ -162,12 +149,12 @@ def train(paths, method, dim, window, epochs, negative, sample, alpha, learning_
     Options in brackets apply to the methods named before them; giving one to
     another method is an error.
     """
-    import datetime as dt
     from ..trainers import TRAINERS, make_trainer
     if out is None:
         if resume:
             raise click.UsageError("--resume needs the --out of the interrupted run")
-        out = Path("runs") / f"{method}-{dt.datetime.now():%Y%m%d-%H%M%S}"
+        from ..trainers.base import unique_run_path
+        out = unique_run_path(Path("runs"), method)
     chosen = {"dim": dim, "window": window, "epochs": epochs, "negative": negative, "sample": sample,
               "alpha": alpha, "learning_rate": learning_rate, "x_max": x_max, "rho": rho, "lam": lam,
               "output": output, "bits": bits, "mode": mode, "cbow_dim": cbow_dim,
@@ -182,6 +169,9 @@ def train(paths, method, dim, window, epochs, negative, sample, alpha, learning_
     trainer = make_trainer(method, min_count=min_count, max_size=max_size, workers=workers, seed=seed,
                            progress=progress, **chosen)
     trainer._validate()
+    if not resume:                    # refuse an existing output before encoding anything
+        from ..atomic import check_target
+        check_target(Path(out), overwrite, directory=True)
     c = make_corpus(paths, **kw)
     click.echo(f"corpus:  {c!r}", err=True)
     encoded = c.encode(min_count=min_count, max_size=max_size, progress=progress)
@@ -256,11 +246,14 @@ def neighbors(store, words, topn, restrict_vocab) -> None:
               default=None, help="Input format (default: from the name).")
 @click.option("--unicode-errors", type=click.Choice(["strict", "replace", "ignore"]), default="strict",
               show_default=True, help="What invalid UTF-8 in words does when reading.")
-def convert(source, target, to_format, from_format, unicode_errors) -> None:
+@overwrite_option("TARGET")
+def convert(source, target, to_format, from_format, unicode_errors, overwrite) -> None:
     """Convert SOURCE to TARGET (formats: store, word2vec, word2vec-bin, glove)."""
+    from ..atomic import check_target
     from ..store import load
+    check_target(Path(target), overwrite, directory=to_format == "store")
     emb = load(source, format=from_format, unicode_errors=unicode_errors)
-    emb.save(Path(target), format=to_format)
+    emb.save(Path(target), format=to_format, overwrite=overwrite)
     click.echo(f"wrote {len(emb):,} x {emb.dim} to {target} ({to_format})")
 
 
@@ -281,8 +274,9 @@ def convert(source, target, to_format, from_format, unicode_errors) -> None:
               help="Write a PNG: analogy sections by store, or a similarity scatter.")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Shared data directory.")
 @click.option("--list-datasets", is_flag=True, help="List the registered datasets and exit.")
+@overwrite_option("the --plot file")
 def eval_command(stores, datasets, evalrank_sets, analogy_method, restrict_vocab, oov, fmt, plot, data_dir,
-                 list_datasets) -> None:
+                 list_datasets, overwrite) -> None:
     """Evaluate STORES on similarity, analogy and EvalRank datasets."""
     from .. import evals
     if list_datasets:
@@ -290,6 +284,7 @@ def eval_command(stores, datasets, evalrank_sets, analogy_method, restrict_vocab
         return
     if not stores:
         raise click.UsageError("give at least one STORE (or --list-datasets)")
+    check_output_file(plot, overwrite)
     from ..store import load
     loaded = [load(s) for s in stores]
     table = evals.evaluate(loaded, datasets or evals.DEFAULT_DATASETS, analogy_method=analogy_method,
@@ -311,10 +306,10 @@ def eval_command(stores, datasets, evalrank_sets, analogy_method, restrict_vocab
         click.echo(evals.to_json(table))
     if plot:
         _write_plot(plot, loaded, stores, table, datasets or evals.DEFAULT_DATASETS, analogy_method,
-                    restrict_vocab, oov, data_dir)
+                    restrict_vocab, oov, data_dir, overwrite)
 
 
-def _write_plot(path, loaded, names, table, datasets, method, restrict_vocab, oov, data_dir) -> None:
+def _write_plot(path, loaded, names, table, datasets, method, restrict_vocab, oov, data_dir, overwrite) -> None:
     from .. import evals
     from ..evals import plots
     data = [evals.load_dataset(d, data_dir) for d in datasets]
@@ -327,7 +322,7 @@ def _write_plot(path, loaded, names, table, datasets, method, restrict_vocab, oo
     else:
         sim = next(d for d in data if d.task == "similarity")
         fig = plots.similarity_scatter(evals.evaluate_word_pairs(loaded[0], sim, oov=oov, restrict_vocab=restrict_vocab))
-    fig.savefig(path, dpi=120)
+    save_figure(fig, path, overwrite)
     click.echo(f"plot: {path}", err=True)
 
 
@@ -337,6 +332,8 @@ from .debias import register as _register_debias  # noqa: E402
 _register_debias(cli)
 from .plot import register as _register_plot  # noqa: E402
 _register_plot(cli)
+from .cache import register as _register_cache  # noqa: E402
+_register_cache(cli)
 
 
 def main() -> None:

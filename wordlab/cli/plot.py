@@ -6,10 +6,19 @@ from pathlib import Path
 
 import click
 
+from .common import check_output_file, overwrite_option, save_figure
 
-def _save(fig, out: str) -> None:
-    fig.savefig(out, dpi=120)
+
+def _save(fig, out: str, overwrite: bool) -> None:
+    save_figure(fig, out, overwrite)
     click.echo(f"plot: {out}", err=True)
+
+
+def _out_option(f):
+    """``-o/--out`` and ``--overwrite`` (the commands refuse an existing file before any work)."""
+    f = overwrite_option("the image file")(f)
+    return click.option("-o", "--out", type=click.Path(dir_okay=False), required=True,
+                        help="Image file to write (PNG; the extension picks the format).")(f)
 
 
 def register(cli: click.Group) -> None:
@@ -19,8 +28,7 @@ def register(cli: click.Group) -> None:
     def plot() -> None:
         """Figures of runs and stores: loss curves, 2-D projections, neighbour graphs, evaluation bars."""
 
-    out_option = click.option("-o", "--out", type=click.Path(dir_okay=False), required=True,
-                              help="Image file to write (PNG; the extension picks the format).")
+    out_option = _out_option
 
     @plot.command("loss")
     @click.argument("stores", nargs=-1, required=True)
@@ -28,8 +36,9 @@ def register(cli: click.Group) -> None:
     @click.option("--separate", is_flag=True, help="One panel per run, each with its own y-axis.")
     @click.option("--label", "labels", multiple=True, help="A name per STORE, in order (default: the method).")
     @out_option
-    def loss(stores, relative, separate, labels, out) -> None:
+    def loss(stores, relative, separate, labels, out, overwrite) -> None:
         """Loss per epoch of one or more trained STORES."""
+        check_output_file(out, overwrite)
         from ..evals.figures import loss_curves
         from ..store import load
         runs = [load(s) for s in stores]
@@ -37,7 +46,7 @@ def register(cli: click.Group) -> None:
             raise click.UsageError(f"{len(labels)} --label for {len(runs)} stores")
         names = list(labels) if labels else [Path(s).name if len(runs) > 1 else r.meta.get("method", Path(s).name)
                                              for s, r in zip(stores, runs)]
-        _save(loss_curves(runs, names, relative=relative, separate=separate), out)
+        _save(loss_curves(runs, names, relative=relative, separate=separate), out, overwrite)
 
     @plot.command("projection")
     @click.argument("store")
@@ -45,11 +54,12 @@ def register(cli: click.Group) -> None:
     @click.option("--method", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True)
     @click.option("--seed", type=int, default=0, show_default=True, help="t-SNE's random state.")
     @out_option
-    def projection(store, words, method, seed, out) -> None:
+    def projection(store, words, method, seed, out, overwrite) -> None:
         """WORDS of STORE in 2-D (PCA or t-SNE), labelled."""
+        check_output_file(out, overwrite)
         from ..evals.figures import projection as draw
         from ..store import load
-        _save(draw(load(store), list(words), method=method, seed=seed), out)
+        _save(draw(load(store), list(words), method=method, seed=seed), out, overwrite)
 
     @plot.command("neighbours")
     @click.argument("store")
@@ -59,11 +69,12 @@ def register(cli: click.Group) -> None:
     @click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
                   help="Search only the N most frequent words.")
     @out_option
-    def neighbours(store, word, topn, depth, restrict_vocab, out) -> None:
+    def neighbours(store, word, topn, depth, restrict_vocab, out, overwrite) -> None:
         """The nearest-neighbour graph of WORD in STORE."""
+        check_output_file(out, overwrite)
         from ..evals.figures import neighbour_graph
         from ..store import load
-        _save(neighbour_graph(load(store), word, topn=topn, depth=depth, restrict_vocab=restrict_vocab), out)
+        _save(neighbour_graph(load(store), word, topn=topn, depth=depth, restrict_vocab=restrict_vocab), out, overwrite)
 
     @plot.command("eval")
     @click.argument("stores", nargs=-1, required=True)
@@ -72,12 +83,13 @@ def register(cli: click.Group) -> None:
     @click.option("--metric", default=None, help="Show this metric for every dataset (default: per task).")
     @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Shared data directory.")
     @out_option
-    def eval_bars(stores, datasets, metric, data_dir, out) -> None:
+    def eval_bars(stores, datasets, metric, data_dir, out, overwrite) -> None:
         """Bars of every STORE on every dataset."""
+        check_output_file(out, overwrite)
         from .. import evals
         from ..evals.figures import evaluation_bars
         from ..store import load
         loaded = [load(s) for s in stores]
         table = evals.evaluate(loaded, datasets or evals.DEFAULT_DATASETS, data_dir=data_dir)
         labels = dict(zip([str(e.path) for e in loaded], stores))
-        _save(evaluation_bars(table, metric, labels=labels), out)
+        _save(evaluation_bars(table, metric, labels=labels), out, overwrite)

@@ -35,9 +35,11 @@ import numpy as np
 from .._memory import trim_heap
 from .._threads import default_workers, run_threads
 from ..atomic import atomic_directory
+from ..cache import get_or_build
 from ..corpus import Corpus, EncodedCorpus
-from ..errors import WordlabError
-from ..npyio import NpyAppender, read_range
+from ..errors import StoreError
+from ..npyio import NpyAppender, read_range, save_npy
+from ..params import Boolean, Integer, Options, Real, validate
 from ..paths import cache_root, temporary_dir
 from . import _kernels as K
 from .matrix import FORMAT, FORMAT_VERSION, CooccurrenceMatrix
@@ -55,7 +57,7 @@ def count_cooccurrences(corpus, *, window: int = 10, weighting: str = "harmonic"
                         min_count: int = 5, max_size: int | None = None,
                         memory_limit: int = DEFAULT_MEMORY_LIMIT, workers: int | None = None,
                         cache: bool = True, out: str | Path | None = None,
-                        progress: bool | None = None) -> CooccurrenceMatrix:
+                        progress: bool | None = None, overwrite: bool = False) -> CooccurrenceMatrix:
     """Count co-occurrences in ``corpus`` (see module docstring); return the matrix.
 
     Parameters
@@ -79,13 +81,16 @@ def count_cooccurrences(corpus, *, window: int = 10, weighting: str = "harmonic"
         Reuse (and store) the matrix under ``$WORDLAB_CACHE/cooccur`` keyed by the
         corpus and the counting settings, so several trainers share one count.
     out : path, optional
-        Write to this directory instead (no cache lookup).
+        Write to this directory instead (no cache lookup). An existing ``out`` is
+        replaced only with ``overwrite`` and when it is a co-occurrence matrix.
 
     Returns
     -------
     CooccurrenceMatrix of shape (n_words, n_words), float32 weights.
     """
-    _validate(window, weighting, direction, subsample, memory_limit, workers)
+    _validate(window=window, weighting=weighting, direction=direction, dynamic_window=dynamic_window,
+              subsample=subsample, seed=seed, memory_limit=memory_limit, workers=workers, min_count=min_count,
+              max_size=max_size)
     if not isinstance(corpus, EncodedCorpus):
         if not isinstance(corpus, Corpus):
             corpus = Corpus(corpus)
@@ -95,20 +100,32 @@ def count_cooccurrences(corpus, *, window: int = 10, weighting: str = "harmonic"
                 "dynamic_window": bool(dynamic_window), "subsample": float(subsample),
                 "seed": int(seed) if subsample > 0 else None}
     fingerprint = corpus_fingerprint(encoded)
-    if out is None:
-        if cache and fingerprint.get("source") is not None:
-            key = hashlib.sha256(json.dumps([fingerprint, settings], sort_keys=True).encode()).hexdigest()[:20]
-            out = cache_root() / "cooccur" / key
-            if (out / "meta.json").is_file():
-                return CooccurrenceMatrix(out)
-        else:
-            out = temporary_dir("cooccur-", "matrix")
-    out = Path(out)
     n_workers = int(workers) if workers else default_workers()
+    args = (encoded, settings, seed, memory_limit, n_workers, progress, fingerprint)
+    if out is not None:
+        return _count_to(Path(out), *args, overwrite=overwrite, kinds=(FORMAT,))
+    if not cache or fingerprint.get("source") is None:
+        return _count_to(temporary_dir("cooccur-", "matrix"), *args, kinds=None)
+    key = hashlib.sha256(json.dumps([fingerprint, settings], sort_keys=True).encode()).hexdigest()[:20]
+    entry = cache_root() / "cooccur" / key
+    return get_or_build(entry, _cached, lambda path: _count_to(path, *args, kinds=None))
+
+
+def _cached(entry: Path) -> CooccurrenceMatrix | None:
+    if not (entry / "meta.json").is_file():
+        return None
+    try:
+        return CooccurrenceMatrix(entry)
+    except (StoreError, OSError, ValueError):
+        return None       # damaged: counted again
+
+
+def _count_to(out: Path, encoded: EncodedCorpus, settings: dict, seed: int, memory_limit: int, n_workers: int,
+              progress: bool | None, fingerprint: dict, overwrite: bool = False, kinds=None) -> CooccurrenceMatrix:
     started = time.time()
-    with atomic_directory(out) as tmp:
+    with atomic_directory(out, overwrite, kinds=kinds) as tmp:
         stats = _count_into(tmp, encoded, settings, seed, memory_limit, n_workers, progress)
-        encoded.vocab.save(tmp / "vocab.tsv")
+        encoded.vocab.save(tmp / "vocab.tsv", private=True)
         meta = {"format": FORMAT, "version": FORMAT_VERSION, **settings, "corpus": fingerprint,
                 "n_words": len(encoded.vocab), "n_tokens": encoded.n_tokens, **stats,
                 "memory_limit": int(memory_limit), "workers": n_workers,
@@ -124,19 +141,14 @@ def corpus_fingerprint(encoded: EncodedCorpus) -> dict:
             "n_tokens": encoded.n_tokens, "vocab_size": len(encoded.vocab)}
 
 
-def _validate(window, weighting, direction, subsample, memory_limit, workers) -> None:
-    if not isinstance(window, (int, np.integer)) or window < 1:
-        raise WordlabError(f"window must be a positive integer, not {window!r}")
-    if weighting not in WEIGHTINGS:
-        raise WordlabError(f"weighting must be one of {WEIGHTINGS}, not {weighting!r}")
-    if direction not in DIRECTIONS:
-        raise WordlabError(f"direction must be one of {DIRECTIONS}, not {direction!r}")
-    if not subsample >= 0:
-        raise WordlabError(f"subsample must be >= 0, not {subsample!r}")
-    if memory_limit < 1 << 16:
-        raise WordlabError(f"memory_limit must be at least 64 KiB, not {memory_limit!r} bytes")
-    if workers is not None and workers < 1:
-        raise WordlabError(f"workers must be at least 1, not {workers!r}")
+_CONSTRAINTS = {"window": Integer(1, 100_000), "weighting": Options(WEIGHTINGS), "direction": Options(DIRECTIONS),
+                "dynamic_window": Boolean(), "subsample": Real(0, 1), "seed": Integer(0, 2 ** 63 - 1),
+                "memory_limit": Integer(1 << 16, 1 << 50), "workers": Integer(1, 4096, optional=True),
+                "min_count": Integer(1), "max_size": Integer(1, optional=True)}
+
+
+def _validate(**params) -> None:
+    validate(params, _CONSTRAINTS, "count_cooccurrences")
 
 
 # -- the counting pass ------------------------------------------------------------------------
@@ -246,7 +258,7 @@ def _blockwise(bounds: np.ndarray, block_entries: int, process, target: Path, n_
             val_file.append(out_val[:n])
             indptr[a + 1:b + 1] = indptr[a] + np.cumsum(row_nnz)
             a = b
-    np.save(target / "indptr.npy", indptr)
+    save_npy(target / "indptr.npy", indptr)
 
 
 def _merge_parts(parts: list[Path], tmp: Path, n_words: int, block_entries: int, scratch, progress) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..atomic import Snapshot
 from ..corpus import Vocabulary
 from ..errors import StoreError, UnknownWordError
 
@@ -45,18 +46,43 @@ class CooccurrenceMatrix:
         meta_path = self.path / "meta.json"
         if not meta_path.is_file():
             raise StoreError(f"{self.path} is not a co-occurrence matrix (no meta.json)")
-        self.meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        if self.meta.get("format") != FORMAT:
-            raise StoreError(f"{self.path} is not a co-occurrence matrix (format {self.meta.get('format')!r})")
-        self.indptr = np.load(self.path / "indptr.npy", mmap_mode="r")
-        self.indices = np.load(self.path / "indices.npy", mmap_mode="r")
-        self.data = np.load(self.path / "data.npy", mmap_mode="r")
-        self._vocab: Vocabulary | None = None
+        try:
+            snap = Snapshot(self.path, ["meta.json", "indptr.npy", "indices.npy", "data.npy"])
+            self.meta = json.loads(snap.read_text("meta.json"))
+            if not isinstance(self.meta, dict) or self.meta.get("format") != FORMAT:
+                raise ValueError(f"format {self.meta.get('format') if isinstance(self.meta, dict) else None!r}")
+            self.indptr = np.load(snap.path("indptr.npy"), mmap_mode="r")
+            self.indices = np.load(snap.path("indices.npy"), mmap_mode="r")
+            self.data = np.load(snap.path("data.npy"), mmap_mode="r")
+            snap.close()
+            self._vocab = Vocabulary.load(self.path / "vocab.tsv")
+            self._verify()
+        except (OSError, ValueError, EOFError, KeyError, TypeError) as e:
+            raise StoreError(f"{self.path} is not a complete co-occurrence matrix ({e})") from None
+
+    def _verify(self) -> None:
+        """Refuse a damaged matrix: the trainers index weight rows by these columns."""
+        ip, ix, d = self.indptr, self.indices, self.data
+        if ip.ndim != 1 or ix.ndim != 1 or d.ndim != 1 or ip.shape[0] < 1 or ix.shape != d.shape:
+            raise ValueError("the CSR arrays have inconsistent shapes")
+        if ip.dtype != np.int64 or ix.dtype != np.int32 or d.dtype != np.float32:
+            raise ValueError("the CSR arrays have unexpected dtypes")
+        n = ip.shape[0] - 1
+        if n != len(self._vocab) or int(ip[0]) != 0 or int(ip[-1]) != ix.shape[0]:
+            raise ValueError("indptr does not match the vocabulary and the entries")
+        step = 1 << 22
+        for a in range(0, ip.shape[0], step):
+            if (np.diff(np.asarray(ip[max(a - 1, 0):a + step])) < 0).any():
+                raise ValueError("indptr is not increasing")
+        for a in range(0, ix.shape[0], step):
+            block = np.asarray(ix[a:a + step])
+            if block.size and (int(block.min()) < 0 or int(block.max()) >= n):
+                raise ValueError("a column index is outside the vocabulary")
+            if not np.isfinite(np.asarray(d[a:a + step])).all():
+                raise ValueError("a weight is not finite")
 
     @property
     def vocab(self) -> Vocabulary:
-        if self._vocab is None:
-            self._vocab = Vocabulary.load(self.path / "vocab.tsv")
         return self._vocab
 
     @property

@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 if TYPE_CHECKING:  # pandas is imported on use: training never needs it
     import pandas as pd
 
+from ..cache import get_or_build
+from ..errors import ArgumentTypeError, ParameterError, StoreError
+from ..params import Integer
 from ..paths import cache_root, temporary_dir
 from .embedded import default_corpus_path
 from .encode import FORMAT_VERSION, EncodedCorpus, write_encoded
@@ -63,9 +66,9 @@ class Corpus:
                  sentence_split: bool = False, paragraphs: bool = False,
                  max_sentence_length: int = MAX_SENTENCE_LENGTH, errors: str = "strict", encoding: str = "utf-8"):
         if errors not in _ERRORS:
-            raise ValueError(f"errors must be one of {_ERRORS}, not {errors!r}")
+            raise ParameterError(f"errors must be one of {_ERRORS}, not {errors!r}")
         if max_sentence_length < 1:
-            raise ValueError(f"max_sentence_length must be positive, not {max_sentence_length}")
+            raise ParameterError(f"max_sentence_length must be positive, not {max_sentence_length}")
         self.tokenizer = as_tokenizer(tokenizer, lowercase=lowercase, sentence_split=sentence_split)
         self.max_sentence_length = int(max_sentence_length)
         self.paragraphs = bool(paragraphs)
@@ -77,7 +80,7 @@ class Corpus:
             self.files = resolve_inputs(source)
         else:
             if not isinstance(source, Iterable):
-                raise TypeError(f"a corpus source must be paths or an iterable of token lists, "
+                raise ArgumentTypeError(f"a corpus source must be paths or an iterable of token lists, "
                                 f"not {type(source).__name__}")
             self.files = None
             self._iterable = source
@@ -109,7 +112,7 @@ class Corpus:
         batch: Batch = []
         for i, sentence in enumerate(self._iterable):
             if isinstance(sentence, str):
-                raise TypeError(f"sentence {i} of the iterable is a string, not a list of tokens; "
+                raise ArgumentTypeError(f"sentence {i} of the iterable is a string, not a list of tokens; "
                                 "tokenise it first (wordlab.tokenize) or pass file paths")
             tokens = list(sentence)
             batch.extend(tokens[j:j + m] for j in range(0, len(tokens), m)) if len(tokens) > m \
@@ -144,54 +147,71 @@ class Corpus:
         return self.build_vocab().coverage(min_counts)
 
     def fingerprint(self) -> dict | None:
-        """What identifies this corpus for caching: files with size and mtime, and
-        every setting that changes the tokens. None for iterables (not cacheable)."""
+        """What identifies this corpus for caching: each file's path, size and content
+        digest (:func:`wordlab.cache.content_digest`), and every setting that changes the
+        tokens. None for iterables and for streams that can be read only once (FIFOs):
+        those are not cacheable."""
+        from ..cache import content_digest, is_regular_file
         tok = self.tokenizer.settings()
-        if self.files is None or tok is None:
+        if self.files is None or tok is None or not all(is_regular_file(f) for f in self.files):
             return None
-        files = []
-        for f in self.files:
-            st = f.stat()
-            files.append([str(f.resolve()), st.st_size, st.st_mtime_ns])
+        files = [[str(f.resolve()), f.stat().st_size, content_digest(f)] for f in self.files]
         return {"files": files, "tokenizer": tok, "max_sentence_length": self.max_sentence_length,
                 **({"paragraphs": True} if self.paragraphs else {}),
                 "errors": self.errors, "encoding": self.encoding, "format_version": FORMAT_VERSION}
 
     def encode(self, min_count: int = 5, max_size: int | None = None, vocab: Vocabulary | None = None,
                cache: bool = True, cache_dir: str | os.PathLike | None = None,
-               out: str | os.PathLike | None = None, progress: bool | None = None) -> EncodedCorpus:
+               out: str | os.PathLike | None = None, progress: bool | None = None,
+               overwrite: bool = False) -> EncodedCorpus:
         """Encode to memory-mapped token ids (see :mod:`wordlab.corpus.encode`).
 
         The result is cached under ``cache_dir`` (default ``$WORDLAB_CACHE/corpora``)
-        by a key derived from the input files (paths, sizes, modification times), the
-        tokenizer settings and the vocabulary settings, and reused when they match.
-        ``out`` writes to a chosen directory instead (no cache lookup). Iterables are
-        never cached: give ``out`` to keep their encoding.
+        by a key derived from the contents of the input files, the tokenizer settings
+        and the vocabulary settings, and reused when they match; a second process
+        encoding the same corpus waits for the first and reuses its result. ``out``
+        writes to a chosen directory instead (no cache lookup; an existing ``out`` is
+        replaced only with ``overwrite`` and only when it is an encoded corpus).
+        Iterables and FIFOs are never cached: give ``out`` to keep their encoding.
         """
-        if vocab is None and min_count < 1:
-            raise ValueError(f"min_count must be at least 1, not {min_count}")
+        if vocab is None:
+            Integer(1).check("min_count", min_count)
+        Integer(1, optional=True).check("max_size", max_size)
         fp = self.fingerprint()
         vocab_key = (None if vocab is None else hashlib.sha256(
             "\n".join(f"{w}\t{c}" for w, c in zip(vocab.words, vocab.counts.tolist())).encode("utf-8")).hexdigest())
         settings = {"min_count": min_count, "max_size": max_size, "vocab": vocab_key}
-        if out is None:
-            if fp is not None and cache:
-                key = hashlib.sha256(json.dumps([fp, settings], sort_keys=True).encode()).hexdigest()[:20]
-                out = Path(cache_dir) if cache_dir is not None else cache_root() / "corpora"
-                out = out / key
-                if (out / "meta.json").is_file():
-                    return EncodedCorpus(out)
-            else:
-                out = temporary_dir("encoded-", "encoded")
         meta = {"source": fp, "settings": settings}
-        with _progress_bar(self, progress, "encoding") as update:
-            return write_encoded(self.batches(update), Path(out), min_count, max_size, vocab, meta)
+        if out is not None:
+            with _progress_bar(self, progress, "encoding") as update:
+                return write_encoded(self.batches(update), Path(out), min_count, max_size, vocab, meta,
+                                     overwrite=overwrite)
+        if fp is None or not cache:
+            with _progress_bar(self, progress, "encoding") as update:
+                return write_encoded(self.batches(update), temporary_dir("encoded-", "encoded"), min_count,
+                                     max_size, vocab, meta, owned=True)
+        key = hashlib.sha256(json.dumps([fp, settings], sort_keys=True).encode()).hexdigest()[:20]
+        entry = (Path(cache_dir) if cache_dir is not None else cache_root() / "corpora") / key
+        def build(path: Path) -> EncodedCorpus:
+            with _progress_bar(self, progress, "encoding") as update:
+                return write_encoded(self.batches(update), path, min_count, max_size, vocab, meta, owned=True)
+        return get_or_build(entry, _cached, build)
 
     def __repr__(self) -> str:
         if self.files is None:
             return f"<Corpus from {type(self._iterable).__name__}, {self.tokenizer!r}>"
         head = ", ".join(str(f) for f in self.files[:3]) + (", ..." if len(self.files) > 3 else "")
         return f"<Corpus {len(self.files)} file(s) [{head}], {self.tokenizer!r}>"
+
+
+def _cached(entry: Path) -> EncodedCorpus | None:
+    """The complete cache entry at ``entry``, or None (absent, or damaged: made again)."""
+    if not (entry / "meta.json").is_file():
+        return None
+    try:
+        return EncodedCorpus(entry)
+    except StoreError:
+        return None
 
 
 def _is_path_list(source) -> bool:

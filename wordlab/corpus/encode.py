@@ -27,8 +27,9 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from .._memory import trim_heap
-from ..atomic import atomic_directory
+from ..atomic import Snapshot, atomic_directory
 from ..errors import StoreError
+from ..npyio import save_npy
 from .vocab import Vocabulary
 
 FORMAT_VERSION = 1
@@ -59,16 +60,46 @@ class EncodedCorpus:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
+        self._fd: int | None = None
+        self._data_offset = 0
         meta_path = self.path / "meta.json"
         if not meta_path.is_file():
             raise StoreError(f"{self.path} is not an encoded corpus (no meta.json)")
-        self.meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        self.tokens = np.load(self.path / "tokens.npy", mmap_mode="r")
-        self.offsets = np.load(self.path / "offsets.npy", mmap_mode="r")
-        self.vocab = Vocabulary.load(self.path / "vocab.tsv")
-        self.vocab.total_tokens = int(self.meta["total_tokens"])
-        self._fd: int | None = None
-        self._data_offset = 0
+        try:
+            # One snapshot of the directory: a corpus re-encoded into the same path meanwhile
+            # must never pair these offsets with another version's tokens.
+            snap = Snapshot(self.path, ["meta.json", "tokens.npy", "offsets.npy"])
+            self.meta = json.loads(snap.read_text("meta.json"))
+            if not isinstance(self.meta, dict) or self.meta.get("format") != "wordlab-encoded-corpus":
+                raise ValueError("not an encoded corpus's meta.json")
+            self.tokens = np.load(snap.path("tokens.npy"), mmap_mode="r")
+            self.offsets = np.load(snap.path("offsets.npy"), mmap_mode="r")
+            self.vocab = Vocabulary.load(self.path / "vocab.tsv")
+            self.vocab.total_tokens = int(self.meta["total_tokens"])
+            self._open_fd(snap.dup("tokens.npy"))
+            snap.close()
+            self._verify()
+        except (OSError, ValueError, EOFError, KeyError, TypeError) as e:
+            raise StoreError(f"{self.path} is not a complete encoded corpus ({e})") from None
+
+    def _verify(self) -> None:
+        """Refuse a damaged encoding: trainers index weight rows by these ids, so an id
+        outside the vocabulary must never reach them."""
+        t, o, n_words = self.tokens, self.offsets, len(self.vocab)
+        if t.ndim != 1 or t.dtype != np.int32 or o.ndim != 1 or o.dtype != np.int64 or o.shape[0] < 1:
+            raise ValueError("tokens.npy must be 1-D int32 and offsets.npy 1-D int64")
+        if t.shape[0] != self.meta.get("n_tokens") or o.shape[0] - 1 != self.meta.get("n_sentences") \
+                or n_words != self.meta.get("vocab_size"):
+            raise ValueError("the array sizes differ from meta.json")
+        if int(o[0]) != 0 or int(o[-1]) != t.shape[0]:
+            raise ValueError("offsets.npy does not span tokens.npy")
+        for a in range(0, o.shape[0], _CHUNK):
+            if (np.diff(np.asarray(o[max(a - 1, 0):a + _CHUNK])) < 0).any():
+                raise ValueError("offsets.npy is not increasing")
+        for a in range(0, t.shape[0], _CHUNK):
+            chunk = self.read_tokens(a, min(a + _CHUNK, t.shape[0]))
+            if chunk.size and (int(chunk.min()) < 0 or int(chunk.max()) >= n_words):
+                raise ValueError("tokens.npy holds ids outside the vocabulary")
 
     def read_tokens(self, start: int, stop: int, out: np.ndarray | None = None) -> np.ndarray:
         """Token ids ``start:stop`` copied into a private buffer by ``pread``.
@@ -82,12 +113,7 @@ class EncodedCorpus:
         if n == 0:
             return out
         if self._fd is None:
-            with open(self.path / "tokens.npy", "rb") as fh:
-                version = np.lib.format.read_magic(fh)
-                (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                 else np.lib.format.read_array_header_2_0)(fh)
-                self._data_offset = fh.tell()
-            self._fd = os.open(self.path / "tokens.npy", os.O_RDONLY)
+            self._open_fd()
         view = memoryview(out).cast("B")
         got = os.preadv(self._fd, [view], self._data_offset + 4 * int(start))
         while got < view.nbytes:  # short reads are legal
@@ -96,6 +122,15 @@ class EncodedCorpus:
                 raise OSError(f"{self.path / 'tokens.npy'}: unexpected end of file")
             got += more
         return out
+
+    def _open_fd(self, fd: int | None = None) -> None:
+        fd = os.open(self.path / "tokens.npy", os.O_RDONLY) if fd is None else fd
+        with os.fdopen(os.dup(fd), "rb") as fh:
+            version = np.lib.format.read_magic(fh)
+            (np.lib.format.read_array_header_1_0 if version == (1, 0)
+             else np.lib.format.read_array_header_2_0)(fh)
+            self._data_offset = fh.tell()
+        self._fd = fd
 
     def __del__(self):
         if getattr(self, "_fd", None) is not None:
@@ -148,14 +183,16 @@ def _read_chunks(path: Path) -> Iterator[np.ndarray]:
 
 def write_encoded(batches: Iterable[list[list[str]]], out: Path, min_count: int = 5,
                   max_size: int | None = None, vocab: Vocabulary | None = None,
-                  meta: dict | None = None) -> EncodedCorpus:
+                  meta: dict | None = None, *, overwrite: bool = False, owned: bool = False) -> EncodedCorpus:
     """Encode batches of token lists into the directory ``out`` (written atomically).
 
     With ``vocab`` given, ids refer to it and tokens outside it are dropped;
     ``min_count``/``max_size`` then do not apply. Otherwise the vocabulary is built
-    from this corpus.
+    from this corpus. An existing ``out`` is replaced only with ``overwrite`` and when
+    it is an encoded corpus; ``owned``: ``out`` is wordlab's own (a cache entry).
     """
-    _write_encoded(batches, out, min_count, max_size, vocab, meta)
+    _write_encoded(batches, out, min_count, max_size, vocab, meta,
+                   dict(overwrite=overwrite, kinds=None if owned else ("wordlab-encoded-corpus",)))
     # Every string and table of the encoding pass is garbage now; give it back before
     # the caller (typically a trainer) allocates its own.
     trim_heap()
@@ -163,13 +200,13 @@ def write_encoded(batches: Iterable[list[list[str]]], out: Path, min_count: int 
 
 
 def _write_encoded(batches: Iterable[list[list[str]]], out: Path, min_count: int, max_size: int | None,
-                   vocab: Vocabulary | None, meta: dict | None) -> None:
+                   vocab: Vocabulary | None, meta: dict | None, policy: dict) -> None:
     started = time.time()
     fixed_vocab = vocab is not None
     ids = _FirstOccurrenceIds()
     lookup = ids.__getitem__
     lengths = array("q")
-    with atomic_directory(out) as tmp:
+    with atomic_directory(out, **policy) as tmp:
         scratch = tmp / _SCRATCH
         n_raw = 0
         with open(scratch, "wb") as fh:
@@ -216,8 +253,8 @@ def _write_encoded(batches: Iterable[list[list[str]]], out: Path, min_count: int
         sentence_lengths = np.diff(new_offsets)
         offsets = np.zeros(int(np.count_nonzero(sentence_lengths)) + 1, dtype=np.int64)
         np.cumsum(sentence_lengths[sentence_lengths > 0], out=offsets[1:])
-        np.save(tmp / "offsets.npy", offsets)
-        vocab.save(tmp / "vocab.tsv")
+        save_npy(tmp / "offsets.npy", offsets)
+        vocab.save(tmp / "vocab.tsv", private=True)
         info = dict(meta or {})
         info.update({
             "format": "wordlab-encoded-corpus", "format_version": FORMAT_VERSION,

@@ -72,7 +72,9 @@ def read_text(path: Path, tokenizer: Tokenizer, max_sentence_length: int = MAX_S
 
     Invalid bytes raise :class:`CorpusDecodeError` naming the file, the byte offset
     (in the decompressed stream) and the line, unless ``errors="replace"`` (or
-    ``"ignore"``) was chosen.
+    ``"ignore"``) was chosen. A byte-order mark at the start of the file is skipped;
+    damaged compressed data is an :class:`~wordlab.errors.InputFormatError` naming the
+    file and offset (see :func:`~wordlab.corpus.sources.open_binary`).
     """
     decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
     sentences = _SentenceAssembler(max_sentence_length)
@@ -82,6 +84,7 @@ def read_text(path: Path, tokenizer: Tokenizer, max_sentence_length: int = MAX_S
     stream, counter = open_binary(path)
     reported = 0
     line_has_text = False   # paragraph mode: the current line (maybe begun in an earlier chunk) is not blank
+    at_start = True         # no character decoded yet: a byte-order mark is dropped, not read as text
     with stream:
         while True:
             raw = stream.read(chunk_bytes)
@@ -96,6 +99,10 @@ def read_text(path: Path, tokenizer: Tokenizer, max_sentence_length: int = MAX_S
                     f"{path}: invalid {encoding} at byte offset {offset} (line {line}): "
                     f"{e.reason}; pass errors='replace' to substitute U+FFFD") from None
             byte_pos += len(raw)
+            if at_start and text:
+                at_start = False
+                if text[0] == "\ufeff":
+                    text = text[1:]
             line_no += text.count("\n")
             text = carry + text
             if final:

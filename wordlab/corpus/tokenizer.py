@@ -16,13 +16,15 @@ the same word, and lowercased by default.
 from __future__ import annotations
 
 import functools
-import inspect
 import hashlib
+import inspect
 import re
 import string
 import sys
 import unicodedata
 from typing import Callable
+
+from ..errors import ArgumentTypeError, ParameterError
 
 _APOSTROPHES = "'\u2019\u02bc"
 _JOINERS = "\u200c\u200d"
@@ -86,9 +88,9 @@ class Tokenizer:
                  function: Callable[[str], list[str]] | None = None,
                  sentence_split: bool = False):
         if pattern is not None and function is not None:
-            raise ValueError("give either pattern or function, not both")
+            raise ParameterError("give either pattern or function, not both")
         if normalize not in (None, "NFC", "NFKC", "NFD", "NFKD"):
-            raise ValueError(f"normalize must be NFC, NFKC, NFD, NFKD or None, not {normalize!r}")
+            raise ParameterError(f"normalize must be NFC, NFKC, NFD, NFKD or None, not {normalize!r}")
         self.lowercase = lowercase
         self.normalize = normalize
         self.pattern = re.compile(pattern) if isinstance(pattern, str) else pattern
@@ -170,5 +172,5 @@ def as_tokenizer(tokenizer: "Tokenizer | Callable[[str], list[str]] | str | None
         return Tokenizer(lowercase=lowercase, pattern=tokenizer, sentence_split=sentence_split)
     if callable(tokenizer):
         return Tokenizer(lowercase=lowercase, function=tokenizer, sentence_split=sentence_split)
-    raise TypeError(f"tokenizer must be a Tokenizer, a callable or a regex, not {type(tokenizer).__name__}")
+    raise ArgumentTypeError(f"tokenizer must be a Tokenizer, a callable or a regex, not {type(tokenizer).__name__}")
 

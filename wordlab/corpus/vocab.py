@@ -143,37 +143,51 @@ class Vocabulary:
         return pd.DataFrame(rows)
 
     # -- persistence ----------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> None:
-        """Write ``word<TAB>count`` lines atomically."""
+    def save(self, path: str | os.PathLike, overwrite: bool = False, *, private: bool = False) -> None:
+        """Write ``word<TAB>count`` lines atomically (an existing file only with
+        ``overwrite``; ``private``: a path inside a directory wordlab is writing)."""
         for w in self.words:
             if not w or "\t" in w or "\n" in w or "\r" in w:
-                raise ValueError(f"word {w!r} cannot be written to a TSV vocabulary "
-                                 "(empty, or contains a tab or newline)")
-        with atomic_file(path, "w", encoding="utf-8", newline="\n") as fh:
+                raise InputFormatError(f"word {w!r} cannot be written to a TSV vocabulary "
+                                       "(empty, or contains a tab or newline)")
+        with atomic_file(path, "w", encoding="utf-8", newline="\n", overwrite=overwrite, private=private) as fh:
             fh.write("".join(f"{w}\t{c}\n" for w, c in zip(self.words, self.counts.tolist())))
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "Vocabulary":
-        """Read a ``word<TAB>count`` (or bare ``word``) TSV file."""
+        """Read a ``word<TAB>count`` (or bare ``word``) TSV file.
+
+        UTF-8, a byte-order mark skipped. A malformed line (empty word, a count that is
+        not a non-negative 64-bit integer, invalid UTF-8) or a repeated word is an
+        :class:`InputFormatError` naming the file and line.
+        """
+        from ..errors import WordlabError
+        from .sources import text_lines
+        max_count = 2 ** 63 - 1   # int64
         path = Path(path)
+        if not path.is_file():
+            raise WordlabError(f"vocabulary file {path} not found")
         words: list[str] = []
         counts: list[int] = []
-        with open(path, encoding="utf-8") as fh:
-            for line_no, line in enumerate(fh, 1):
-                line = line.rstrip("\n").rstrip("\r")
-                if not line:
-                    continue
-                word, tab, count = line.partition("\t")
-                if not word:
-                    raise InputFormatError(f"{path}, line {line_no}: empty word")
-                try:
-                    counts.append(int(count) if tab else 0)
-                except ValueError:
-                    raise InputFormatError(f"{path}, line {line_no}: count {count!r} is not an integer") from None
-                words.append(word)
+        index: dict[str, int] = {}   # becomes the vocabulary's index: duplicates refused here
+        for line_no, line in text_lines(path):
+            if not line:
+                continue
+            word, tab, count = line.partition("\t")
+            if not word:
+                raise InputFormatError(f"{path}, line {line_no}: empty word")
+            row = len(words)
+            if index.setdefault(word, row) != row:
+                raise InputFormatError(f"{path}, line {line_no}: duplicate word {word!r} (also row "
+                                       f"{index[word] + 1})")
+            try:
+                value = int(count) if tab else 0
+            except ValueError:
+                raise InputFormatError(f"{path}, line {line_no}: count {count[:40]!r} is not an integer") from None
+            if value < 0 or value > max_count:
+                raise InputFormatError(f"{path}, line {line_no}: count {count[:40]!r} is out of range")
+            counts.append(value)
+            words.append(word)
         vocab = cls(words, counts)
-        try:
-            vocab.index  # builds the lookup, refusing duplicates
-        except ValueError as e:
-            raise InputFormatError(f"{path}: {e}") from None
+        vocab._index = index
         return vocab

@@ -4,6 +4,11 @@ The dump is parsed incrementally (``iterparse``; each page is freed once read), 
 a multi-gigabyte dump streams in bounded memory. Only articles are kept: namespace
 0, not redirects. Their wikitext is reduced to plain prose by
 :func:`strip_wikitext`; each remaining line (paragraph) is a sentence.
+
+Malformed XML is an :class:`~wordlab.errors.InputFormatError` naming the file, line
+and column; a damaged or truncated ``.bz2`` (``.gz``, ``.xz``) one naming the file and
+the decompressed byte offset (raised by the stream of
+:func:`~wordlab.corpus.sources.open_binary`).
 """
 from __future__ import annotations
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 import numpy as np
 
 from .wordlists import DEFINITIONAL_PAIRS, MAX_MISSING, Coverage, as_pairs, find_pairs
+from ..errors import DataError, ParameterError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -70,7 +71,7 @@ class BiasDirection:
         v = np.asarray(self.vector, dtype=np.float64).reshape(-1)
         norm = np.linalg.norm(v)
         if not np.isfinite(norm) or norm == 0:
-            raise ValueError("the bias direction must be a finite non-zero vector")
+            raise DataError("the bias direction must be a finite non-zero vector")
         self.vector = v / norm
 
     @property
@@ -97,7 +98,7 @@ class BiasDirection:
         """
         import pandas as pd
         if store.dim != self.dim:
-            raise ValueError(f"the direction has dimension {self.dim}, the store {store.dim}")
+            raise ParameterError(f"the direction has dimension {self.dim}, the store {store.dim}")
         if words is None:
             values = np.concatenate([unit_rows64(store.vectors[a:a + 65536]) @ self.vector
                                      for a in range(0, len(store), 65536)]) if len(store) else np.zeros(0)
@@ -164,10 +165,10 @@ def bias_direction(store: "Embeddings", pairs: str | Iterable[Sequence[str]] = D
         is issued when its first entry is below 0.5.
     """
     if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        raise ParameterError(f"method must be one of {METHODS}, not {method!r}")
     pairs = as_pairs(pairs)
     if method == "pair" and len(pairs) != 1:
-        raise ValueError(f"method 'pair' needs exactly one pair, got {len(pairs)}")
+        raise ParameterError(f"method 'pair' needs exactly one pair, got {len(pairs)}")
     cov = find_pairs(store, pairs, name="definitional pairs", fold_case=fold_case, max_missing=max_missing)
     found = cov.found
     a = unit_rows64(store.vectors[[store.index_of(x) for x, _ in found]])
@@ -181,13 +182,13 @@ def bias_direction(store: "Embeddings", pairs: str | Iterable[Sequence[str]] = D
         k = max(1, min(n_components, len(s)))
         total = float(np.sum(s ** 2))
         if total == 0:
-            raise ValueError("the definitional pairs have identical vectors: no direction")
+            raise DataError("the definitional pairs have identical vectors: no direction")
         ratio = s[:k] ** 2 / total
         g = vt[0]
     else:
         g = (a - b).sum(axis=0)
         if np.linalg.norm(g) == 0:
-            raise ValueError("the pair differences sum to zero: no direction")
+            raise DataError("the pair differences sum to zero: no direction")
     if float(np.mean((a - b) @ g)) < 0:  # PCA's sign is arbitrary: first words on the + side
         g = -g
     direction = BiasDirection(g, method, list(found), ratio, cov)

@@ -37,7 +37,6 @@ woman is to homemaker? Debiasing word embeddings. NeurIPS, section 5 (hard debia
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
 import warnings
 from pathlib import Path
@@ -46,12 +45,20 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .._version import __version__
-from ..atomic import atomic_directory
-from ..errors import WordlabError
+from ..atomic import atomic_directory, check_target, write_json
+from ..errors import ParameterError, WordlabError
+from ..npyio import create_npy
 from ..store import Embeddings, load
 from .direction import BiasDirection, bias_direction, unit_rows64
-from .wordlists import (DEFINITIONAL_PAIRS, MAX_MISSING, Coverage, MissingWordsWarning, as_pairs, as_words,
-                        find_words)
+from .wordlists import (
+    DEFINITIONAL_PAIRS,
+    MAX_MISSING,
+    Coverage,
+    MissingWordsWarning,
+    as_pairs,
+    as_words,
+    find_words,
+)
 
 _BLOCK_ROWS = 65536
 
@@ -177,14 +184,13 @@ def hard_debias(store: Embeddings | str | os.PathLike, out: str | os.PathLike, *
     out = Path(out)
     if store.path is not None and out.exists() and out.resolve() == Path(store.path).resolve():
         raise WordlabError(f"{out}: the output would replace the input store; choose another directory")
-    if out.exists() and not overwrite:
-        raise WordlabError(f"{out} already exists (pass overwrite=True, CLI --overwrite, to replace it)")
+    check_target(out, overwrite, directory=True)
     if direction is None:
         direction = bias_direction(store, definitional, method=method, max_missing=max_missing)
     elif not isinstance(direction, BiasDirection):
         direction = BiasDirection(np.asarray(direction, dtype=np.float64))
     if direction.dim != store.dim:
-        raise ValueError(f"the direction has dimension {direction.dim}, the store {store.dim}")
+        raise ParameterError(f"the direction has dimension {direction.dim}, the store {store.dim}")
     g = direction.vector
     specific = find_words(store, as_words(gender_specific), name="gender-specific words", fold_case=False,
                           max_missing=None, warn=False)
@@ -207,9 +213,8 @@ def hard_debias(store: Embeddings | str | os.PathLike, out: str | os.PathLike, *
     meta.update({"format": "wordlab-store", "format_version": 1, "dim": store.dim, "n_words": n,
                  "wordlab_version": __version__,
                  "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")})
-    with atomic_directory(out, overwrite=True) as tmp:
-        target = np.lib.format.open_memmap(tmp / "vectors.npy", mode="w+", dtype=np.float32,
-                                           shape=(n, store.dim))
+    with atomic_directory(out, overwrite) as tmp:
+        target = create_npy(tmp / "vectors.npy", np.float32, (n, store.dim))
         for a in range(0, n, _BLOCK_ROWS):
             b = min(a + _BLOCK_ROWS, n)
             x = unit_rows64(store.vectors[a:b])
@@ -224,17 +229,8 @@ def hard_debias(store: Embeddings | str | os.PathLike, out: str | os.PathLike, *
         del target
         from ..corpus.vocab import Vocabulary
         counts = store.counts if store.counts is not None else np.zeros(n, dtype=np.int64)
-        Vocabulary(list(store.words), counts).save(tmp / "vocab.tsv")
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=_json_default),
-                                       encoding="utf-8")
+        Vocabulary(list(store.words), counts).save(tmp / "vocab.tsv", private=True)
+        write_json(tmp / "meta.json", meta)
     return Embeddings.open(out)
 
 
-def _json_default(obj):
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
+from ..errors import DataError, ParameterError
 from .direction import BiasDirection, unit_rows64
 from .wordlists import MAX_MISSING, Coverage, as_words, find_words
 
@@ -56,10 +57,10 @@ def _direction_vector(direction: BiasDirection | np.ndarray, dim: int) -> np.nda
     g = direction.vector if isinstance(direction, BiasDirection) else np.asarray(direction, dtype=np.float64)
     g = g.reshape(-1)
     if g.shape[0] != dim:
-        raise ValueError(f"the direction has dimension {g.shape[0]}, the store {dim}")
+        raise ParameterError(f"the direction has dimension {g.shape[0]}, the store {dim}")
     norm = np.linalg.norm(g)
     if norm == 0:
-        raise ValueError("the bias direction is the zero vector")
+        raise DataError("the bias direction is the zero vector")
     return g / norm
 
 
@@ -90,14 +91,14 @@ def direct_bias(store: "Embeddings", direction: BiasDirection | np.ndarray,
     DirectBiasResult
     """
     if c < 0:
-        raise ValueError(f"c must be non-negative, not {c}")
+        raise ParameterError(f"c must be non-negative, not {c}")
     g = _direction_vector(direction, store.dim)
     exclude = set(exclude)
     kept = [w for w in as_words(words) if w not in exclude]
     cov = find_words(store, kept, name="neutral words", fold_case=fold_case, max_missing=max_missing)
     cov.found = [w for w in cov.found if w not in exclude]
     if not cov.found:
-        raise ValueError("no neutral word left after the exclusions")
+        raise DataError("no neutral word left after the exclusions")
     proj = unit_rows64(store.vectors[[store.index_of(w) for w in cov.found]]) @ g
     a = np.abs(proj)
     value = float(np.mean((a > 0).astype(np.float64) if c == 0 else a ** c))

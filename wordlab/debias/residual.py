@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
+from ..errors import DataError
 from .direction import BiasDirection, unit_rows64
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def most_biased(original: "Embeddings", direction: BiasDirection | np.ndarray, n
     d = direction if isinstance(direction, BiasDirection) else BiasDirection(direction)
     words = candidate_words(original, restrict_vocab, exclude)
     if len(words) < 2 * n:
-        raise ValueError(f"{len(words)} candidate words, fewer than the 2 x {n} asked for")
+        raise DataError(f"{len(words)} candidate words, fewer than the 2 x {n} asked for")
     proj = d.project(original, words)
     order = np.argsort(proj.to_numpy(), kind="stable")
     negative = [words[i] for i in order[:n]]
@@ -145,7 +146,7 @@ def neighbor_share(store: "Embeddings", words: list[str], projections: "pd.Serie
     import pandas as pd
     pool = list(projections.index)
     if len(pool) <= k:
-        raise ValueError(f"{len(pool)} candidate words: need more than k = {k}")
+        raise DataError(f"{len(pool)} candidate words: need more than k = {k}")
     pool_vectors = unit_rows64(store.vectors[[store.index_of(w) for w in pool]])
     positive = projections.to_numpy() > 0
     position = {w: i for i, w in enumerate(pool)}

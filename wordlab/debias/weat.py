@@ -35,7 +35,6 @@ corpora contain human-like biases. Science 356(6334), 183-186 (and its supplemen
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import os
 from dataclasses import dataclass, field
@@ -46,7 +45,7 @@ import numpy as np
 
 from ..errors import InputFormatError, WordlabError
 from .direction import unit_rows64
-from .wordlists import MAX_MISSING, Coverage, find_words
+from .wordlists import MAX_MISSING, Coverage, _parse_json, _read_text, find_words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -134,10 +133,7 @@ def load_weat_sets(path: str | os.PathLike | None = None,
     Default: ``WEAT.json`` of the shared data. Errors name the file and the set.
     """
     path = Path(path) if path is not None else weat_path(data_dir)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise InputFormatError(f"{path}, line {e.lineno} column {e.colno}: invalid JSON ({e.msg})") from None
+    data = _parse_json(path, _read_text(path))
     if not isinstance(data, dict):
         raise InputFormatError(f"{path}: expected a JSON object of word lists, found {type(data).__name__}")
     for name, words in data.items():

@@ -10,8 +10,9 @@ Formats
 - Text: one word per line (word lists) or two words per line separated by whitespace or
   a comma (pair lists); ``#`` comments and blank lines are ignored.
 
-A malformed file is an :class:`~wordlab.errors.InputFormatError` naming the file and
-the line (text) or item (JSON). Repeated entries are kept once, in first-seen order.
+Files are UTF-8 (a byte-order mark is skipped). A malformed file is an
+:class:`~wordlab.errors.InputFormatError` naming the file and the line (text) or item
+(JSON). Repeated entries are kept once, in first-seen order.
 
 Missing words
 -------------
@@ -34,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from ..corpus.sources import UTF8_BOM
 from ..errors import InputFormatError, WordlabError
 from ..paths import shared_data_dir
 
@@ -128,27 +130,58 @@ def _is_json(path: Path, text: str) -> bool:
 
 
 def _read_text(path: Path) -> str:
+    """The whole (small) file as text: UTF-8, a byte-order mark skipped."""
+    if not path.is_file():
+        raise WordlabError(f"word list file {path} not found")
+    data = path.read_bytes()
+    bom = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
     try:
-        return path.read_text(encoding="utf-8")
+        return data[bom:].decode("utf-8")
     except UnicodeDecodeError as e:
-        line = path.read_bytes()[:e.start].count(b"\n") + 1
-        raise InputFormatError(f"{path}, line {line}: not valid UTF-8 ({e.reason})") from None
+        line = data.count(b"\n", 0, bom + e.start) + 1
+        raise InputFormatError(f"{path}, line {line}: not valid UTF-8 ({e.reason} at byte offset "
+                               f"{bom + e.start})") from None
+
+
+def _parse_json(path: Path, text: str):
+    """JSON data, or an :class:`InputFormatError` naming the file and line."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputFormatError(f"{path}, line {e.lineno} column {e.colno}: invalid JSON ({e.msg})") from None
+    except (ValueError, RecursionError) as e:   # a number of 5,000 digits; nesting too deep
+        raise InputFormatError(f"{path}, line 1: unreadable JSON ({e})") from None
+
+
+def _first_line(text: str) -> int:
+    """Line of the first character that is not whitespace (where a JSON value starts)."""
+    return text[:len(text) - len(text.lstrip())].count("\n") + 1
 
 
 def _load_json(path: Path, text: str) -> list:
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise InputFormatError(f"{path}, line {e.lineno} column {e.colno}: invalid JSON ({e.msg})") from None
+    data = _parse_json(path, text)
     if not isinstance(data, list):
-        raise InputFormatError(f"{path}: expected a JSON list, found {type(data).__name__}")
+        raise InputFormatError(f"{path}, line {_first_line(text)}: expected a JSON list, found {type(data).__name__}")
     return data
+
+
+def _nothing_found(path: Path, what: str, text: str, is_json: bool) -> InputFormatError:
+    if is_json:
+        return InputFormatError(f"{path}, line {_first_line(text)}: no {what}: the JSON list is empty")
+    n = len(text.splitlines())
+    return InputFormatError(f"{path}: no {what} in its {n} line{'' if n == 1 else 's'} (blank or comments)")
 
 
 def _check_word(word, path: Path, where: str) -> str:
     if not isinstance(word, str) or not word.strip() or word != word.strip() or any(c.isspace() for c in word):
         raise InputFormatError(f"{path}, {where}: {word!r} is not a word (a non-empty string without spaces)")
     return word
+
+
+def _check_pair(a: str, b: str, path: Path, where: str) -> tuple[str, str]:
+    if a == b:
+        raise InputFormatError(f"{path}, {where}: the pair has the same word twice: {a!r}")
+    return a, b
 
 
 def _text_lines(text: str):
@@ -179,7 +212,8 @@ def read_words(path: str | os.PathLike) -> list[str]:
     path = Path(path)
     text = _read_text(path)
     words: list[str] = []
-    if _is_json(path, text):
+    is_json = _is_json(path, text)
+    if is_json:
         for i, item in enumerate(_load_json(path, text), 1):
             where = f"item {i}"
             if isinstance(item, list):  # professions.json: [word, definitional, stereotypical]
@@ -195,7 +229,7 @@ def read_words(path: str | os.PathLike) -> list[str]:
                                        f"found {len(fields)}: {content!r}")
             words.append(fields[0])
     if not words:
-        raise InputFormatError(f"{path}: no words")
+        raise _nothing_found(path, "words", text, is_json)
     return _unique(words)
 
 
@@ -216,24 +250,23 @@ def read_pairs(path: str | os.PathLike) -> list[tuple[str, str]]:
     path = Path(path)
     text = _read_text(path)
     pairs: list[tuple[str, str]] = []
-    if _is_json(path, text):
+    is_json = _is_json(path, text)
+    if is_json:
         for i, item in enumerate(_load_json(path, text), 1):
             where = f"item {i}"
             if not isinstance(item, list) or len(item) != 2:
                 raise InputFormatError(f"{path}, {where}: expected a pair [word, word], found {item!r}")
-            pairs.append((_check_word(item[0], path, where), _check_word(item[1], path, where)))
+            pairs.append(_check_pair(_check_word(item[0], path, where), _check_word(item[1], path, where),
+                                     path, where))
     else:
         for number, content in _text_lines(text):
             fields = content.replace(",", " ").split()
             if len(fields) != 2:
                 raise InputFormatError(f"{path}, line {number}: expected two words separated by whitespace "
                                        f"or a comma, found {len(fields)}: {content!r}")
-            pairs.append((fields[0], fields[1]))
-    for n, (a, b) in enumerate(pairs, 1):
-        if a == b:
-            raise InputFormatError(f"{path}: pair {n} has the same word twice: {a!r}")
+            pairs.append(_check_pair(fields[0], fields[1], path, f"line {number}"))
     if not pairs:
-        raise InputFormatError(f"{path}: no pairs")
+        raise _nothing_found(path, "pairs", text, is_json)
     return _unique(pairs)
 
 

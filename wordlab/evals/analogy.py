@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..errors import ParameterError
 from ..store import Embeddings
 from ..store.search import blocked_topk
 from ._lookup import key, vocabulary_lookup
@@ -105,9 +106,9 @@ def evaluate_analogies(store: Embeddings, dataset: str | AnalogyDataset = "googl
     """Evaluate analogies (see module docstring); returns per-section and total scores."""
     method = method.lower()
     if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+        raise ParameterError(f"method must be one of {METHODS}, not {method!r}")
     if k < 1:
-        raise ValueError(f"k must be at least 1, not {k}")
+        raise ParameterError(f"k must be at least 1, not {k}")
     data = dataset if isinstance(dataset, AnalogyDataset) else load_dataset(dataset)
     lookup = vocabulary_lookup(store, restrict_vocab, case_insensitive)
     limit = len(store) if restrict_vocab is None else min(int(restrict_vocab), len(store))

@@ -12,6 +12,9 @@ Formats
   of a relation becomes the question a : b :: c : ? with any alternative of d correct
   (b is the first alternative of its pair). A directory holds one file per relation.
 
+Files are UTF-8 (a byte-order mark is skipped); an invalid byte is an error naming the
+file, the line and the byte offset. A score must be a finite number.
+
 Registry
 --------
 Always available (gensim's installed test data): ``google-analogy``, ``ws353``,
@@ -22,11 +25,13 @@ works too (format detected: ``:`` section lines mean Google analogies, otherwise
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
+from ..corpus.sources import text_lines
 from ..errors import InputFormatError, WordlabError
 from ..paths import shared_data_dir
 
@@ -60,12 +65,16 @@ class AnalogyDataset:
 
 # -- parsers --------------------------------------------------------------------------------
 def _lines(path: Path):
-    try:
-        with open(path, encoding="utf-8") as fh:
-            for line_no, line in enumerate(fh, 1):
-                yield line_no, line.rstrip("\n").rstrip("\r")
-    except UnicodeDecodeError as e:
-        raise InputFormatError(f"{path}: not valid UTF-8 ({e.reason} at byte {e.start})") from None
+    """(line number, line) of a dataset file: UTF-8 (a byte-order mark skipped), an
+    invalid byte an error naming the file, line and byte offset."""
+    if not path.is_file():
+        raise WordlabError(f"dataset file {path} not found")
+    yield from text_lines(path)
+
+
+def _nothing_found(path: Path, what: str, n_lines: int) -> InputFormatError:
+    return InputFormatError(f"{path}: no {what} found in its {n_lines} line{'' if n_lines == 1 else 's'} "
+                            "(blank, comments or a header)")
 
 
 def read_pairs(path: str | os.PathLike, name: str | None = None) -> PairDataset:
@@ -73,6 +82,7 @@ def read_pairs(path: str | os.PathLike, name: str | None = None) -> PairDataset:
     path = Path(path)
     pairs: list[tuple[str, str, float]] = []
     first = True
+    line_no = 0
     for line_no, line in _lines(path):
         text = line.strip()
         if not text or text.startswith("#"):
@@ -89,10 +99,12 @@ def read_pairs(path: str | os.PathLike, name: str | None = None) -> PairDataset:
                 first = False
                 continue
             raise InputFormatError(f"{path}, line {line_no}: score {fields[2]!r} is not a number") from None
+        if not math.isfinite(score):
+            raise InputFormatError(f"{path}, line {line_no}: score {fields[2]!r} is not a finite number")
         first = False
         pairs.append((fields[0], fields[1], score))
     if not pairs:
-        raise InputFormatError(f"{path}: no word pairs found")
+        raise _nothing_found(path, "word pairs", line_no)
     return PairDataset(name or path.stem, pairs, str(path))
 
 
@@ -100,6 +112,7 @@ def read_google_analogies(path: str | os.PathLike, name: str | None = None) -> A
     """Read a Google-format analogy file (``: section`` lines, then ``a b c d``)."""
     path = Path(path)
     sections: list[tuple[str, list]] = []
+    line_no = 0
     for line_no, line in _lines(path):
         text = line.strip()
         if not text or text.startswith("#"):
@@ -114,7 +127,7 @@ def read_google_analogies(path: str | os.PathLike, name: str | None = None) -> A
             sections.append(("default", []))
         sections[-1][1].append((words[0], words[1], words[2], (words[3],)))
     if not any(q for _, q in sections):
-        raise InputFormatError(f"{path}: no analogy questions found")
+        raise _nothing_found(path, "analogy questions", line_no)
     return AnalogyDataset(name or path.stem, sections, str(path))
 
 
@@ -124,8 +137,10 @@ def read_bats(path: str | os.PathLike, name: str | None = None) -> AnalogyDatase
     files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")) \
         if path.is_dir() else [path]
     sections = []
+    n_lines = 0
     for f in files:
         pairs: list[tuple[str, tuple[str, ...]]] = []
+        line_no = 0
         for line_no, line in _lines(f):
             text = line.strip()
             if not text or text.startswith("#"):
@@ -137,12 +152,13 @@ def read_bats(path: str | os.PathLike, name: str | None = None) -> AnalogyDatase
             if not answers:
                 raise InputFormatError(f"{f}, line {line_no}: no answer")
             pairs.append((fields[0].strip(), answers))
+        n_lines += line_no
         questions = [(a, b[0], c, d) for i, (a, b) in enumerate(pairs)
                      for j, (c, d) in enumerate(pairs) if i != j and a != c]
         if questions:
             sections.append((f.stem, questions))
-    if not sections:
-        raise InputFormatError(f"{path}: no BATS relation pairs found")
+    if not sections:   # (a relation needs two pairs to make a question)
+        raise _nothing_found(path, "BATS relation pairs", n_lines)
     return AnalogyDataset(name or path.stem, sections, str(path))
 
 
@@ -226,7 +242,8 @@ def sniff_format(path: Path) -> str:
     or two-column files, else ``similarity``."""
     if path.is_dir():
         return "bats"
-    for _, line in _lines(path):
+    line_no = 0
+    for line_no, line in _lines(path):
         text = line.strip()
         if not text or text.startswith("#"):
             continue
@@ -234,7 +251,7 @@ def sniff_format(path: Path) -> str:
             return "analogy"
         fields = line.split("\t") if "\t" in line else text.split()
         return "bats" if len(fields) == 2 else "similarity"
-    raise InputFormatError(f"{path}: empty dataset file")
+    raise InputFormatError(f"{path}: empty dataset file ({line_no} lines, all blank or comments)")
 
 
 def load_dataset(name_or_path: str | os.PathLike, data_dir: str | os.PathLike | None = None,

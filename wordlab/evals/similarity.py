@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+from ..errors import ParameterError
 from ..store import Embeddings
 from ._lookup import key, vocabulary_lookup
 from .datasets import PairDataset, load_dataset
@@ -65,7 +66,7 @@ def evaluate_word_pairs(store: Embeddings, dataset: str | PairDataset, oov: str 
         default is 300,000; None uses the whole vocabulary.
     """
     if oov not in OOV_POLICIES:
-        raise ValueError(f"oov must be one of {OOV_POLICIES}, not {oov!r}")
+        raise ParameterError(f"oov must be one of {OOV_POLICIES}, not {oov!r}")
     data = dataset if isinstance(dataset, PairDataset) else load_dataset(dataset)
     lookup = vocabulary_lookup(store, restrict_vocab, case_insensitive)
     unit = store.unit_vectors

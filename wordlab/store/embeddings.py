@@ -15,7 +15,6 @@ The API follows gensim's ``KeyedVectors`` where that costs nothing.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -27,9 +26,11 @@ if TYPE_CHECKING:  # pandas is imported on use: training never needs it
     import pandas as pd
 
 from .._version import __version__
-from ..atomic import atomic_directory, atomic_file
-from ..errors import StoreError, UnknownWordError, WordlabError
-from ..paths import cache_root
+from ..atomic import STORE_KINDS, Snapshot, atomic_directory, atomic_file, write_json
+from ..errors import (ArgumentTypeError, DiskFullError, ParameterError, StoreError, UnknownWordError, WordlabError,
+                      WordlabWarning)
+from ..npyio import create_npy, save_npy
+from ..paths import cache_root, temporary_dir
 from .formats import (FORMATS, guess_format, read_binary_vectors, read_text_vectors,
                       write_binary_vectors, write_text_vectors)
 from .search import cosine_topk, blocked_topk, nonfinite_rows, unit_rows
@@ -77,17 +78,17 @@ class Embeddings:
     def __init__(self, words: Iterable[str], vectors, counts=None, meta: dict | None = None):
         vectors = np.asarray(vectors)
         if vectors.ndim != 2:
-            raise ValueError(f"vectors must be a 2-D array (n_words, dim), got shape {vectors.shape}")
+            raise ParameterError(f"vectors must be a 2-D array (n_words, dim), got shape {vectors.shape}")
         self._vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self._words: list[str] | None = list(words)
         if len(self._words) != self._vectors.shape[0]:
-            raise ValueError(f"{len(self._words)} words but {self._vectors.shape[0]} vectors")
+            raise ParameterError(f"{len(self._words)} words but {self._vectors.shape[0]} vectors")
         for w in self._words:
             if not isinstance(w, str):
-                raise TypeError(f"words must be strings, found {type(w).__name__}: {w!r}")
+                raise ArgumentTypeError(f"words must be strings, found {type(w).__name__}: {w!r}")
         self._counts = None if counts is None else np.asarray(counts, dtype=np.int64).reshape(-1)
         if self._counts is not None and self._counts.shape[0] != len(self._words):
-            raise ValueError(f"{len(self._words)} words but {self._counts.shape[0]} counts")
+            raise ParameterError(f"{len(self._words)} words but {self._counts.shape[0]} counts")
         self._index: dict[str, int] | None = None
         self.path: Path | None = None
         self.index  # refuse duplicates now
@@ -99,26 +100,29 @@ class Embeddings:
     # -- opening ------------------------------------------------------------------------
     @classmethod
     def open(cls, path: str | os.PathLike) -> "Embeddings":
-        """Open a store directory (memory-mapped, read-only)."""
+        """Open a store directory (memory-mapped, read-only).
+
+        ``meta.json`` must be a JSON object and ``vectors.npy`` a complete 2-D,
+        C-ordered float32 array; otherwise a :class:`StoreError` names the file.
+        """
+        from .formats import map_vectors_npy, read_store_meta
         path = Path(path)
         if not path.is_dir():
             raise StoreError(f"{path} is not a store directory")
         missing = [f for f in ("vectors.npy", "vocab.tsv", "meta.json") if not (path / f).is_file()]
         if missing:
             raise StoreError(f"{path} is not a complete store: missing {', '.join(missing)}")
+        # One snapshot of the directory: a store replaced (--overwrite) while this one is
+        # open must never pair these vectors with the new store's vocabulary.
         try:
-            meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-        except json.JSONDecodeError as e:
-            raise StoreError(f"{path / 'meta.json'} is not valid JSON: {e}") from None
-        try:
-            vectors = np.load(path / "vectors.npy", mmap_mode="r")
-        except ValueError as e:
-            raise StoreError(f"{path / 'vectors.npy'} is not a valid .npy file: {e}") from None
-        if vectors.ndim != 2 or vectors.dtype != np.float32:
-            raise StoreError(f"{path / 'vectors.npy'} must be a 2-D float32 array, "
-                             f"found {vectors.dtype} {vectors.shape}")
+            snap = Snapshot(path, ["meta.json", "vectors.npy", "vocab.tsv"], optional=["context_vectors.npy"])
+        except FileNotFoundError:
+            raise StoreError(f"{path} changed while being opened (is it being replaced?); open it again") from None
+        meta = read_store_meta(path / "meta.json", snap.read_bytes("meta.json"))
+        snap.release("meta.json")
+        vectors = map_vectors_npy(path / "vectors.npy", snap.path("vectors.npy"))
         if "dim" in meta and meta["dim"] != vectors.shape[1]:
-            raise StoreError(f"{path}: meta.json says dim {meta['dim']} but vectors.npy has {vectors.shape[1]}")
+            raise StoreError(f"{path}: meta.json says dim {meta['dim']!r} but vectors.npy has {vectors.shape[1]}")
         self = cls.__new__(cls)
         self._vectors = vectors
         self._words = None  # read lazily from vocab.tsv
@@ -127,26 +131,18 @@ class Embeddings:
         self.meta = meta
         self.path = path
         self._unit = None
+        self._snapshot = snap          # vocab.tsv, vectors.npy (for its digest) and context_vectors.npy
         return self
 
     def _load_vocab(self) -> None:
-        path = self.path / "vocab.tsv"
-        text = path.read_text(encoding="utf-8")
-        if not text:
-            parts: list[str] = []
-        else:  # str.split is several times faster than re.split on a million lines
-            parts = (text[:-1] if text.endswith("\n") else text).replace("\t", "\n").split("\n")
-        words, counts = parts[0::2], parts[1::2]
-        if len(words) != len(counts) or len(words) != self._vectors.shape[0]:
-            lines = text.count("\n") + (not text.endswith("\n"))
-            raise StoreError(f"{path}: {lines} lines for {self._vectors.shape[0]} vectors, "
-                             "or a line without a count")
-        self._words = words
-        try:
-            self._counts = np.array(counts, dtype=np.int64)
-        except ValueError:
-            bad = next(i for i, c in enumerate(counts) if not c.strip().lstrip("-").isdigit())
-            raise StoreError(f"{path}, line {bad + 1}: count {counts[bad]!r} is not an integer") from None
+        """Read ``vocab.tsv``: one ``word<TAB>count`` line per row (checked by
+        :func:`~wordlab.store.formats.read_vocab_tsv`; a repeated word is refused when
+        the index is built)."""
+        from .formats import read_vocab_tsv
+        snap = self._snapshot
+        self._words, self._counts = read_vocab_tsv(self.path / "vocab.tsv", int(self._vectors.shape[0]),
+                                                   snap.read_bytes("vocab.tsv"))
+        snap.release("vocab.tsv")
 
     # -- basic properties --------------------------------------------------------------
     @property
@@ -218,50 +214,102 @@ class Embeddings:
     @property
     def context_vectors(self) -> np.ndarray | None:
         """The trainer's output (context) matrix, (n_words, dim), when the store keeps one."""
-        if getattr(self, "_context", None) is None and self.path is not None:
-            path = self.path / "context_vectors.npy"
-            if path.is_file():
-                self._context = np.load(path, mmap_mode="r")
+        snap = getattr(self, "_snapshot", None)
+        if getattr(self, "_context", None) is None and snap is not None and snap.has("context_vectors.npy"):
+            self._context = np.load(snap.path("context_vectors.npy"), mmap_mode="r")
+            snap.release("context_vectors.npy")
         return getattr(self, "_context", None)
 
     @property
     def unit_vectors(self) -> np.ndarray:
-        """Rows scaled to unit length (zero rows stay zero), computed once.
+        """Rows scaled to unit length, computed once. Zero rows, and rows holding NaN or
+        infinity, are zero here; the latter are never returned as neighbours (see
+        :attr:`nonfinite_rows`).
 
-        For a store, kept as ``unit_vectors.npy`` beside ``vectors.npy`` (or, when the
-        store is read-only, in the cache) and memory-mapped.
+        For a store, kept in the cache (``$WORDLAB_CACHE/unit``) under the digest of its
+        ``vectors.npy`` and memory-mapped, so a store is never written to by reading it,
+        and a changed ``vectors.npy`` never meets the unit vectors of its old content.
         """
         if self._unit is None:
             if self.path is None:
                 self._unit = unit_rows(self._vectors)
+                self._nonfinite = nonfinite_rows(self._vectors)
             else:
-                self._unit = self._unit_file()
+                self._unit, self._nonfinite = self._unit_file()
+            if self._nonfinite.size:
+                import warnings
+                first = self.words[int(self._nonfinite[0])]
+                warnings.warn(f"{self._where_short()}: {self._nonfinite.size:,} vector(s) hold NaN or infinity "
+                              f"(the first of word {first!r}); they have no neighbours and are never returned as one",
+                              WordlabWarning, stacklevel=3)
         return self._unit
 
-    def _unit_file(self) -> np.ndarray:
-        target = self.path / "unit_vectors.npy"
-        if not os.access(self.path, os.W_OK):
-            st = (self.path / "vectors.npy").stat()
-            key = hashlib.sha256(f"{self.path.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode()).hexdigest()[:20]
-            target = cache_root() / "unit" / f"{key}.npy"
-        if target.is_file():
+    @property
+    def nonfinite_rows(self) -> np.ndarray:
+        """Rows whose vector holds NaN or infinity (int64), found with the unit vectors."""
+        self.unit_vectors
+        return self._nonfinite
+
+    def _where_short(self) -> str:
+        return str(self.path) if self.path else "the embeddings"
+
+    def _unit_file(self) -> tuple[np.ndarray, np.ndarray]:
+        from ..atomic import temporary_sibling
+        from ..cache import content_digest, file_identity, get_or_build
+        source = self.path / "vectors.npy"
+        mapped = self._snapshot.path("vectors.npy")          # the file mapped, not what the path holds now
+        digest = content_digest(mapped, name=source)
+        target = cache_root() / "unit" / f"{digest[:32]}.npy"
+        record = target.with_suffix(".json")
+
+        def build(target: Path) -> tuple[np.ndarray, np.ndarray]:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = temporary_sibling(target)
+            try:
+                out = create_npy(tmp, np.float32, self._vectors.shape)
+                unit_rows(self._vectors, out)
+                out.flush()
+                del out
+                bad = nonfinite_rows(self._vectors)
+                os.replace(tmp, target)
+            except DiskFullError as e:
+                tmp.unlink(missing_ok=True)
+                raise DiskFullError(target, e.needed, e.reason) from None
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+            write_json(record, {"source": str(source.resolve()), "identity": file_identity(mapped),
+                                "digest": digest, "shape": list(self._vectors.shape), "nonfinite": bad.tolist()})
+            return np.load(target, mmap_mode="r"), bad
+
+        return get_or_build(target, lambda t: self._cached_unit(t, record, digest), build)
+
+    def _cached_unit(self, target: Path, record: Path, digest: str) -> tuple[np.ndarray, np.ndarray] | None:
+        try:
+            info = json.loads(record.read_text(encoding="utf-8"))
             unit = np.load(target, mmap_mode="r")
-            if unit.shape == self._vectors.shape:
-                return unit
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.partial")
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=self._vectors.shape)
-        unit_rows(self._vectors, out)
-        out.flush()
-        del out
-        os.replace(tmp, target)
-        return np.load(target, mmap_mode="r")
+        except (OSError, ValueError, EOFError):
+            return None
+        if not isinstance(info, dict) or info.get("digest") != digest or unit.shape != self._vectors.shape:
+            return None
+        return unit, np.asarray(info.get("nonfinite", []), dtype=np.int64)
+
+    def _query_row(self, word: str) -> int:
+        """The row of a query word, refusing one whose vector is not finite."""
+        i = self.index_of(word)
+        if self.nonfinite_rows.size and i in set(self.nonfinite_rows.tolist()):
+            raise WordlabError(f"the vector of {word!r} in {self._where_short()} holds NaN or infinity; "
+                               "it has no neighbours")
+        return i
+
+    def _excluded(self, rows: Sequence[int]) -> list[int]:
+        return list(rows) + self.nonfinite_rows.tolist()
 
     # -- similarity queries ------------------------------------------------------------
     def similarity(self, word1: str, word2: str) -> float:
         """Cosine similarity of two words."""
         u = self.unit_vectors
-        return float(np.dot(u[self.index_of(word1)], u[self.index_of(word2)]))
+        return float(np.dot(u[self._query_row(word1)], u[self._query_row(word2)]))
 
     def _limit(self, restrict_vocab: int | None) -> int:
         return len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
@@ -278,29 +326,29 @@ class Embeddings:
         positive = [positive] if isinstance(positive, (str, np.ndarray)) else list(positive or [])
         negative = [negative] if isinstance(negative, (str, np.ndarray)) else list(negative or [])
         if not positive and not negative:
-            raise ValueError("most_similar needs at least one positive or negative word")
+            raise ParameterError("most_similar needs at least one positive or negative word")
         unit = self.unit_vectors
         parts, exclude = [], []
         for sign, items in ((1.0, positive), (-1.0, negative)):
             for item in items:
                 if isinstance(item, str):
-                    i = self.index_of(item)
+                    i = self._query_row(item)
                     exclude.append(i)
                     parts.append(sign * np.asarray(unit[i], dtype=np.float32))
                 else:
-                    v = np.asarray(item, dtype=np.float32).reshape(-1)
-                    self._check_dim(v)
+                    v = self._query_vector(item)
                     parts.append(sign * v / (np.linalg.norm(v) or 1.0))
         query = np.mean(parts, axis=0)
-        ids, scores = cosine_topk(unit, query, topn, self._limit(restrict_vocab), [exclude])
+        ids, scores = cosine_topk(unit, query, self._topn(topn), self._limit(restrict_vocab),
+                                  [self._excluded(exclude)])
         return self._pairs(ids[0], scores[0])
 
     def similar_by_vector(self, vector: np.ndarray, topn: int = 10,
                           restrict_vocab: int | None = None) -> Neighbors:
         """The ``topn`` words closest by cosine to ``vector`` (nothing excluded)."""
-        v = np.asarray(vector, dtype=np.float32).reshape(-1)
-        self._check_dim(v)
-        ids, scores = cosine_topk(self.unit_vectors, v, topn, self._limit(restrict_vocab))
+        v = self._query_vector(vector)
+        unit = self.unit_vectors
+        ids, scores = cosine_topk(unit, v, self._topn(topn), self._limit(restrict_vocab), [self._excluded([])])
         return self._pairs(ids[0], scores[0])
 
     def similar_by_word(self, word: str, topn: int = 10, restrict_vocab: int | None = None) -> Neighbors:
@@ -313,10 +361,11 @@ class Embeddings:
         ``similarity``.
         """
         words = [words] if isinstance(words, str) else list(words)
-        rows = [self.index_of(w) for w in words]
         unit = self.unit_vectors
-        ids, scores = cosine_topk(unit, np.asarray(unit[rows]), topn, self._limit(restrict_vocab),
-                                  [[r] for r in rows])
+        rows = [self._query_row(w) for w in words]
+        bad = self.nonfinite_rows.tolist()
+        ids, scores = cosine_topk(unit, np.asarray(unit[rows]), self._topn(topn), self._limit(restrict_vocab),
+                                  [[r] + bad for r in rows])
         vocab = self.words
         records = [(q, rank + 1, vocab[i], float(s))
                    for q, row_ids, row_scores in zip(words, ids.tolist(), scores.tolist())
@@ -336,13 +385,14 @@ class Embeddings:
         """
         method = method.lower()
         if method not in _ANALOGY_METHODS:
-            raise ValueError(f"method must be one of {_ANALOGY_METHODS}, not {method!r}")
-        ia, ib, ic = (self.index_of(w) for w in (a, b, c))
+            raise ParameterError(f"method must be one of {_ANALOGY_METHODS}, not {method!r}")
         unit = self.unit_vectors
+        ia, ib, ic = (self._query_row(w) for w in (a, b, c))
+        topn = self._topn(topn)
         limit = self._limit(restrict_vocab)
         if method == "3cosadd":
             query = unit[ib] - unit[ia] + unit[ic]
-            ids, scores = cosine_topk(unit, query, topn, limit, [[ia, ib, ic]])
+            ids, scores = cosine_topk(unit, query, topn, limit, [self._excluded([ia, ib, ic])])
         else:
             abc = np.stack([unit[ia], unit[ib], unit[ic]])
 
@@ -350,7 +400,7 @@ class Embeddings:
                 s = (abc @ unit[start:stop].T + 1.0) / 2.0
                 return (s[1] * s[2] / (s[0] + epsilon))[None, :]
 
-            ids, scores = blocked_topk(limit, cosmul, topn, [[ia, ib, ic]])
+            ids, scores = blocked_topk(limit, cosmul, topn, [self._excluded([ia, ib, ic])])
         return self._pairs(ids[0], scores[0])
 
     def _pairs(self, ids: np.ndarray, scores: np.ndarray) -> Neighbors:
@@ -359,7 +409,20 @@ class Embeddings:
 
     def _check_dim(self, v: np.ndarray) -> None:
         if v.shape[0] != self.dim:
-            raise ValueError(f"vector has dimension {v.shape[0]}, the store has {self.dim}")
+            raise ParameterError(f"vector has dimension {v.shape[0]}, the store has {self.dim}")
+
+    def _query_vector(self, vector) -> np.ndarray:
+        v = np.asarray(vector, dtype=np.float32).reshape(-1)
+        self._check_dim(v)
+        if not np.isfinite(v).all():
+            raise ParameterError("the query vector holds NaN or infinity")
+        return v
+
+    @staticmethod
+    def _topn(topn) -> int:
+        if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)) or topn < 1:
+            raise ParameterError(f"topn must be a positive integer, not {topn!r}")
+        return int(topn)
 
     # -- saving -------------------------------------------------------------------------
     def encode(self, sentences: Iterable[Sequence[str] | str], batch_size: int = 4096) -> np.ndarray:
@@ -374,18 +437,21 @@ class Embeddings:
         """
         from .encoders import encode_sentences
         if isinstance(sentences, str):
-            raise TypeError("encode() takes a list of sentences; wrap a single sentence in a list")
+            raise ArgumentTypeError("encode() takes a list of sentences; wrap a single sentence in a list")
         return encode_sentences(self.vectors, self.index, self.meta, sentences, batch_size)
 
-    def save(self, path: str | os.PathLike, format: str = "store", allow_nonfinite: bool = False) -> Path:
+    def save(self, path: str | os.PathLike, format: str = "store", allow_nonfinite: bool = False,
+             overwrite: bool = False) -> Path:
         """Write the embeddings atomically (temporary name, renamed when complete).
 
         ``format``: ``store`` (a directory; the default), ``word2vec`` (text),
         ``word2vec-bin`` (binary) or ``glove`` (text without header). Rows with NaN or
-        infinity are refused unless ``allow_nonfinite``.
+        infinity are refused unless ``allow_nonfinite``. An existing ``path`` is refused
+        unless ``overwrite``; then a store replaces only a store, and a file only a file
+        (see :mod:`wordlab.atomic`).
         """
         if format not in FORMATS:
-            raise ValueError(f"format must be one of {FORMATS}, not {format!r}")
+            raise ParameterError(f"format must be one of {FORMATS}, not {format!r}")
         if not allow_nonfinite:
             bad = nonfinite_rows(self._vectors)
             if bad.size:
@@ -393,10 +459,10 @@ class Embeddings:
                                    f"{self.words[bad[0]]!r}; pass allow_nonfinite=True to save anyway")
         path = Path(path)
         if format == "store":
-            with atomic_directory(path) as tmp:
+            with atomic_directory(path, overwrite, kinds=STORE_KINDS) as tmp:
                 self._write_store(tmp)
             return path
-        with atomic_file(path, "wb") as fh:
+        with atomic_file(path, "wb", overwrite=overwrite) as fh:
             if format == "word2vec-bin":
                 write_binary_vectors(fh, self.words, self._vectors)
             else:
@@ -404,23 +470,22 @@ class Embeddings:
         return path
 
     def _write_store(self, directory: Path) -> None:
-        np.save(directory / "vectors.npy", self._vectors)
+        save_npy(directory / "vectors.npy", self._vectors)
         self._write_sidecars(directory)
 
     def _write_sidecars(self, directory: Path) -> None:
         """Everything of a store but ``vectors.npy`` (for writers that fill it block by block)."""
         if self.context_vectors is not None:
-            np.save(directory / "context_vectors.npy", self.context_vectors)
+            save_npy(directory / "context_vectors.npy", self.context_vectors)
         from ..corpus.vocab import Vocabulary
         counts = self.counts if self.counts is not None else np.zeros(len(self), dtype=np.int64)
-        Vocabulary(self.words, counts).save(directory / "vocab.tsv")
+        Vocabulary(self.words, counts).save(directory / "vocab.tsv", private=True)
         meta = dict(self.meta)
         meta.update({"format": STORE_FORMAT, "format_version": STORE_FORMAT_VERSION,
                      "dim": self.dim, "n_words": len(self),
                      "wordlab_version": meta.get("wordlab_version", __version__)})
         meta.setdefault("created", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
-        (directory / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False, default=_json_default),
-                                             encoding="utf-8")
+        write_json(directory / "meta.json", meta)
 
     # -- gensim interoperability ------------------------------------------------------------
     @classmethod
@@ -449,61 +514,74 @@ class Embeddings:
         return f"<Embeddings {len(self):,} words x {self.dim} dims, method={method}{where}>"
 
 
-def _json_default(obj):
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating,)):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
-
-
 # -- loading any format ---------------------------------------------------------------------
+#: Bumped when a reader changes what it produces, so cached imports are made again.
+READER_VERSION = 2
+
+
 def load(path: str | os.PathLike, format: str | None = None, unicode_errors: str = "strict",
          cache: bool = True) -> Embeddings:
     """Open a store directory, or read a word2vec text/binary, GloVe or fastText ``.vec`` file.
 
     ``format`` is ``store``, ``word2vec`` (text; also ``.vec``), ``word2vec-bin`` or
     ``glove``; by default it is taken from the name (``.bin`` binary, ``.vec``/``.w2v``
-    text, ``.txt`` text with or without header) . Text and binary files are streamed
+    text, ``.txt`` text with or without header). Text and binary files are streamed
     into a memory-mapped store under the cache (``$WORDLAB_CACHE/stores``), keyed by
-    path, size and modification time, so opening the same file again is instant.
+    the file's content digest (:mod:`wordlab.cache`), so opening the same file again is
+    instant and an edited file is read again. ``cache=False`` reads it again anyway.
+    A stream that can be read only once (a FIFO, ``<(zcat ...)``) goes to a temporary
+    store, removed when the process exits.
     """
+    from ..cache import content_digest, entry_path, get_or_build, is_regular_file
     path = Path(path).expanduser()
-    if not path.exists():
+    if not os.path.exists(path):
         raise StoreError(f"{path} does not exist")
+    if unicode_errors not in ("strict", "replace", "ignore"):
+        raise ParameterError(f"unicode_errors must be 'strict', 'replace' or 'ignore', not {unicode_errors!r}")
     fmt = format or guess_format(path)
     if fmt not in FORMATS + ("text", "fasttext"):
-        raise ValueError(f"format must be one of {FORMATS}, not {format!r}")
+        raise ParameterError(f"format must be one of {FORMATS}, not {format!r}")
     if fmt == "store" or path.is_dir():
+        if not path.is_dir():
+            raise StoreError(f"{path} is not a store directory")
         return Embeddings.open(path)
     if fmt == "fasttext":
         fmt = "word2vec"
-    st = path.stat()
-    key = hashlib.sha256(f"{path.resolve()}|{st.st_size}|{st.st_mtime_ns}|{fmt}|{unicode_errors}"
-                         .encode()).hexdigest()[:20]
-    target = cache_root() / "stores" / key
-    if cache and (target / "meta.json").is_file():
+    if not is_regular_file(path):
+        target = temporary_dir("stream-", "store")
+        _import_vectors(path, fmt, unicode_errors, target)
         return Embeddings.open(target)
-    with atomic_directory(target) as tmp:
+    target = entry_path("stores", {"digest": content_digest(path), "format": fmt, "unicode_errors": unicode_errors,
+                                   "reader": READER_VERSION})
+    def opened(entry: Path) -> Embeddings | None:
+        try:
+            return Embeddings.open(entry) if cache and (entry / "meta.json").is_file() else None
+        except StoreError:
+            return None      # damaged: read again
+
+    def build(entry: Path) -> Embeddings:
+        _import_vectors(path, fmt, unicode_errors, entry)
+        return Embeddings.open(entry)
+    return get_or_build(target, opened, build)
+
+
+def _import_vectors(path: Path, fmt: str, unicode_errors: str, target: Path) -> None:
+    """Read a vector file into a new store at ``target`` (a path of wordlab's own)."""
+    with atomic_directory(target, kinds=None) as tmp:
         if fmt == "word2vec-bin":
             words = read_binary_vectors(path, tmp / "vectors.npy", unicode_errors)
         else:
             words = read_text_vectors(path, tmp / "vectors.npy", fmt, unicode_errors)
         words, duplicates = _drop_duplicates(words, tmp / "vectors.npy", path)
         from ..corpus.vocab import Vocabulary
-        Vocabulary(words, np.zeros(len(words), dtype=np.int64)).save(tmp / "vocab.tsv")
+        Vocabulary(words, np.zeros(len(words), dtype=np.int64)).save(tmp / "vocab.tsv", private=True)
         vectors = np.load(tmp / "vectors.npy", mmap_mode="r")
         meta = {"format": STORE_FORMAT, "format_version": STORE_FORMAT_VERSION, "dim": int(vectors.shape[1]),
                 "n_words": len(words), "method": "imported", "source_file": str(path.resolve()),
                 "source_format": fmt, "duplicates_dropped": duplicates, "wordlab_version": __version__,
                 "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
         del vectors
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
-    return Embeddings.open(target)
+        write_json(tmp / "meta.json", meta)
 
 
 def _drop_duplicates(words: list[str], npy: Path, source: Path) -> tuple[list[str], int]:
@@ -522,10 +600,10 @@ def _drop_duplicates(words: list[str], npy: Path, source: Path) -> tuple[list[st
     n_dup = len(words) - len(keep)
     first = next(w for i, w in enumerate(words) if seen[w] != i)
     warnings.warn(f"{source}: {n_dup} repeated word(s) (first {first!r}); keeping the first vector of each",
-                  stacklevel=3)
+                  WordlabWarning, stacklevel=3)
     old = np.load(npy, mmap_mode="r")
     tmp = npy.with_name("vectors.dedup.npy")
-    new = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(len(keep), old.shape[1]))
+    new = create_npy(tmp, np.float32, (len(keep), old.shape[1]))
     keep_arr = np.asarray(keep)
     for a in range(0, len(keep), 65536):
         new[a:a + 65536] = old[keep_arr[a:a + 65536]]

@@ -15,6 +15,8 @@ from typing import Iterable, Sequence
 import numpy as np
 from numba import njit
 
+from ..errors import StoreError
+
 _FAST = {"reassoc", "contract"}
 
 
@@ -23,7 +25,7 @@ def encoder_layout(meta: dict, dim: int) -> tuple[int, int]:
     enc = meta.get("encoder") or {}
     cbow, k = int(enc.get("cbow_dim", dim)), int(enc.get("cmow_k", 0))
     if cbow + k * k != dim:
-        raise ValueError(f"meta.json's encoder layout ({cbow} + {k}x{k}) does not match the vectors' width {dim}")
+        raise StoreError(f"meta.json's encoder layout ({cbow} + {k}x{k}) does not match the vectors' width {dim}")
     return cbow, k
 
 

@@ -115,14 +115,26 @@ def cosine_topk(unit: np.ndarray, queries: np.ndarray, k: int, n_rows: int | Non
 
 def unit_rows(matrix: np.ndarray, out: np.ndarray | None = None,
               block_rows: int = BLOCK_ROWS) -> np.ndarray:
-    """Rows scaled to unit L2 norm (zero rows stay zero), block by block into ``out``."""
+    """Rows scaled to unit L2 norm, block by block into ``out``. Zero rows, and rows
+    holding NaN or infinity, are zero (a cosine is not defined for them). Norms are
+    taken in float64, so rows of huge finite values (1e30) do not overflow to zero."""
     if out is None:
         out = np.empty(matrix.shape, dtype=np.float32)
     for a in range(0, matrix.shape[0], block_rows):
         block = np.asarray(matrix[a:a + block_rows], dtype=np.float32)
-        norms = np.linalg.norm(block, axis=1, keepdims=True)
-        np.divide(block, norms, out=out[a:a + block_rows], where=norms > 0)
-        out[a:a + block_rows][(norms == 0)[:, 0]] = 0.0
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            norms = np.linalg.norm(block, axis=1, keepdims=True)     # float32, as gensim
+        dest = out[a:a + block_rows]
+        good = np.isfinite(norms) & (norms > 0)
+        # ``out`` may be ``matrix`` itself: rows that are not good still hold their input here
+        np.divide(block, norms, out=dest, where=good)
+        odd = np.flatnonzero(~good[:, 0])
+        if odd.size:   # zero, non-finite, or overflowed/underflowed in float32: redo in float64
+            rows = block[odd].astype(np.float64)
+            with np.errstate(invalid="ignore", over="ignore"):
+                n64 = np.sqrt(np.einsum("ij,ij->i", rows, rows))[:, None]
+                fixed = np.where(np.isfinite(n64) & (n64 > 0), rows / np.where(n64 > 0, n64, 1.0), 0.0)
+            dest[odd] = np.where(np.isfinite(fixed), fixed, 0.0)
     return out
 
 

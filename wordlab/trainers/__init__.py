@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+from ..errors import ParameterError
 from ..store import Embeddings
 from .base import EpochReport, Trainer
 from .bitcipher import BitCipher
@@ -28,7 +29,7 @@ def make_trainer(method: str = "sgns", **params) -> Trainer:
     try:
         cls, fixed = TRAINERS[method]
     except KeyError:
-        raise ValueError(f"unknown method {method!r}; choose one of {', '.join(TRAINERS)}") from None
+        raise ParameterError(f"unknown method {method!r}; choose one of {', '.join(TRAINERS)}") from None
     return cls(**fixed, **params)
 
 

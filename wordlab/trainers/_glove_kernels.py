@@ -12,7 +12,6 @@ import math
 import numpy as np
 from numba import njit
 
-
 # Reassociation lets LLVM vectorise the dot product; no "nnan"/"ninf", so the
 # finiteness guard below keeps its meaning.
 _FAST = {"reassoc", "contract", "arcp"}

@@ -23,7 +23,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-
 # Reassociation lets LLVM vectorise the sums over a row's entries (same order for any
 # number of threads, so results stay independent of ``workers``).
 _FAST = {"reassoc", "contract"}

@@ -14,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from ..errors import DataError
+
 _TWO32 = float(1 << 32)
 
 
@@ -41,7 +43,7 @@ def noise_distribution(counts: np.ndarray, power: float = 0.75) -> np.ndarray:
     weights = np.asarray(counts, dtype=np.float64) ** power
     total = weights.sum()
     if total <= 0:
-        raise ValueError("the noise distribution needs at least one word with a positive count")
+        raise DataError("the noise distribution needs at least one word with a positive count")
     return weights / total
 
 

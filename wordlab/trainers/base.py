@@ -1,18 +1,33 @@
 """The shape every trainer shares: ``Trainer(**params).fit(corpus, out) -> Embeddings``.
 
-A run lives in a working directory beside its output, ``.OUT.training/``:
+A run lives in a working directory beside its output, ``.OUT.training/``::
 
+    run.json                     run id, method, parameters, corpus fingerprint, options
     vocab.tsv                    the encoded corpus's vocabulary
     <weight>.npy                 each weight matrix, memory-mapped (r+) while training
-    checkpoint/<weight>.npy      copies as they were after the last finished epoch
-    state.json                   epochs done, loss history, parameters, corpus fingerprint
+    checkpoints/epoch-NNNN/      the weights after epoch NNNN and state.json: epochs
+                                 done, loss history, and each weight's shape and CRC-32
 
-After every epoch the live weights are flushed, copied to ``checkpoint/`` (by
-temporary name and rename), and ``state.json`` is rewritten atomically. A
-resumed run restores the checkpoint and continues with the next epoch; random
-states are derived from (seed, epoch, thread), so with one worker it reproduces an
-uninterrupted run bit for bit. When the last epoch is done the working directory
-gets ``meta.json`` and is renamed to ``OUT``: a complete store, never a partial one.
+**Checkpoints are one unit.** After every epoch the live weights are flushed and
+copied into a new ``.epoch-NNNN.*.partial`` folder with ``state.json``, fsynced, and
+the folder is renamed to ``epoch-NNNN``; only then is the previous checkpoint removed.
+A kill at any moment leaves the last complete checkpoint intact. ``resume`` takes the
+newest checkpoint, verifies it (run id, epoch, shapes, checksums) and refuses a
+damaged one with :class:`~wordlab.errors.CheckpointError`. Random states are derived
+from (seed, epoch, thread), so with one worker a resumed run reproduces an
+uninterrupted one bit for bit.
+
+**The end is crash-safe.** The store is assembled from the final checkpoint in
+``.OUT.training/store.partial`` and put in place in one step (a rename, or an
+exchange with the old store under ``overwrite``), so ``OUT`` is at every instant the
+old complete store or the new one; only then is the working directory removed. A
+run killed at any point completes with ``resume=True``.
+
+**One writer, finite results.** The whole run holds the lock of ``OUT``
+(:func:`wordlab.atomic.exclusive`): a second writer gets a clear error. Parameters are
+checked against their declared ranges before any work; an epoch whose loss or
+weights are not finite stops the run with :class:`~wordlab.errors.TrainingDivergedError`,
+keeping the last good checkpoint.
 
 Subclasses declare their weights and implement one epoch; see :class:`Word2Vec`.
 """
@@ -21,25 +36,55 @@ from __future__ import annotations
 import datetime as _dt
 import inspect
 import json
+import math
 import os
+import re
 import shutil
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, ClassVar, Iterable, Sequence
 
 import numpy as np
 
+from .._faults import fault_point
 from .._memory import release_compiler_pages
 from .._threads import default_workers
 from .._version import __version__
-from ..atomic import atomic_file
+from ..atomic import (
+    STORE_KINDS,
+    check_target,
+    discard_directory,
+    exclusive,
+    fsync_tree,
+    publish_directory,
+    remove_partials_of,
+    remove_stale_partials,
+    temporary_sibling,
+    write_json,
+)
 from ..cooccur import corpus_fingerprint
 from ..corpus import Corpus, EncodedCorpus, Vocabulary
-from ..errors import WordlabError
+from ..errors import (
+    CheckpointError,
+    DiskFullError,
+    OutputExistsError,
+    ParameterError,
+    TrainingDivergedError,
+    WordlabError,
+    is_disk_full,
+)
+from ..npyio import copy_with_checksum, create_npy
+from ..params import Boolean, Constraint, Integer, merged_constraints, validate
 from ..paths import cache_root
 from ..store import Embeddings
+
+_RUN_FILE = "run.json"
+_CHECKPOINTS = "checkpoints"
+_STAGING = "store.partial"
+_EPOCH_DIR = re.compile(r"^epoch-(\d{4,})$")
 
 
 @dataclass
@@ -77,6 +122,12 @@ class Trainer:
     method: str = "?"
     #: name of the weight file that becomes the store's vectors.npy
     output_weight: str = "vectors"
+    #: parameter -> constraint, merged with those of the subclasses (see wordlab.params)
+    _parameter_constraints: ClassVar[dict[str, Constraint]] = {
+        "dim": Integer(1, 100_000), "epochs": Integer(1, 100_000), "min_count": Integer(1),
+        "max_size": Integer(1, optional=True), "workers": Integer(1, 4096, optional=True),
+        "seed": Integer(0, 2 ** 63 - 1), "progress": Boolean(optional=True),
+    }
 
     def __init__(self, *, dim: int = 100, epochs: int = 5, min_count: int = 5, max_size: int | None = None,
                  workers: int | None = None, seed: int = 1, progress: bool | None = None,
@@ -108,14 +159,10 @@ class Trainer:
         return {n: getattr(self, n) for n in self._param_names() if n not in ("progress", "callbacks")}
 
     def _validate(self) -> None:
-        if not isinstance(self.dim, (int, np.integer)) or self.dim < 1:
-            raise WordlabError(f"dim must be a positive integer, not {self.dim!r}")
-        if not isinstance(self.epochs, (int, np.integer)) or self.epochs < 1:
-            raise WordlabError(f"epochs must be a positive integer, not {self.epochs!r}")
-        if self.min_count < 1:
-            raise WordlabError(f"min_count must be at least 1, not {self.min_count!r}")
-        if self.workers is not None and self.workers < 1:
-            raise WordlabError(f"workers must be at least 1, not {self.workers!r}")
+        """Check every declared constraint (subclasses add checks that relate parameters)."""
+        validate(self.get_params() | {"progress": self.progress}, merged_constraints(type(self)), type(self).__name__)
+        if not all(callable(c) for c in self.callbacks):
+            raise ParameterError(f"{type(self).__name__}: callbacks must be callables taking an EpochReport")
 
     @property
     def n_workers(self) -> int:
@@ -176,19 +223,37 @@ class Trainer:
             already an :class:`EncodedCorpus`.
         out : path, optional
             The store directory to create. Default: a new directory under
-            ``$WORDLAB_CACHE/runs``. An existing ``out`` is refused unless ``overwrite``.
+            ``$WORDLAB_CACHE/runs``. An existing ``out`` is refused unless ``overwrite``,
+            and ``overwrite`` replaces only a wordlab store, never another directory.
         resume : bool
-            Continue the interrupted run of ``out`` from its last finished epoch.
+            Continue the interrupted run of ``out`` from its last complete checkpoint
+            (or finish its final write). With nothing to resume, a new run starts.
+        overwrite : bool
+            Replace an existing store at ``out`` (when the run completes, in one step),
+            and discard an interrupted run of ``out`` instead of refusing to start.
         init_vectors, init_context : Embeddings or array (n_words, dim), optional
             Starting input / output matrices. A store is matched by word (rows of
             words it lacks keep the default initialisation); an array must have the
-            vocabulary's shape.
+            vocabulary's shape. Both must be finite.
         freeze_context : bool
             Keep the output matrix fixed (train input vectors only), as CADE needs.
         frozen_words : iterable of str, optional
             Words whose input vectors stay fixed.
+
+        Raises
+        ------
+        ParameterError
+            A parameter outside its range (before any work).
+        OutputExistsError, LockedError
+            ``out`` exists and may not be replaced; another process is writing it.
+        CheckpointError
+            ``resume`` found a damaged checkpoint or one of another run.
+        TrainingDivergedError
+            The loss or the weights stopped being finite; the last good checkpoint is kept.
         """
         self._validate()
+        for name, init in (("init_vectors", init_vectors), ("init_context", init_context)):
+            _check_init(init, name)
         encoded = self._encode(corpus)
         vocab = encoded.vocab
         if len(vocab) == 0:
@@ -198,20 +263,63 @@ class Trainer:
             raise WordlabError("the corpus has no tokens to train on")
         self._vocab = vocab
         out = Path(out) if out is not None else self._default_out()
-        work = out.parent / f".{out.name}.training"
+        if not resume:
+            check_target(out, overwrite, directory=True)      # refuse early, before the lock
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with exclusive(out, what="output directory"):
+            return self._fit_locked(encoded, out, resume, overwrite, init_vectors, init_context, freeze_context,
+                                    frozen_words)
+
+    def _fit_locked(self, encoded: EncodedCorpus, out: Path, resume: bool, overwrite: bool, init_vectors,
+                    init_context, freeze_context: bool, frozen_words) -> Embeddings:
+        vocab = encoded.vocab
+        work = work_dir(out)
+        remove_partials_of(out)                       # we hold its lock: these are debris
+        remove_stale_partials(out.parent, work.name)
         fingerprint = corpus_fingerprint(encoded)
         options = {"freeze_context": bool(freeze_context),
                    "frozen_words": sorted(set(map(str, frozen_words))) if frozen_words is not None else [],
                    "init_vectors": _describe_init(init_vectors), "init_context": _describe_init(init_context)}
         params = self.get_params()
+        expected = json.loads(json.dumps({"params": params, "corpus": fingerprint, "options": options},
+                                         default=_json_default))
 
-        if out.exists() and not overwrite:
-            raise WordlabError(f"output {out} already exists; choose another path or pass overwrite=True")
-        if work.exists() and not resume:
-            if not overwrite:
-                raise WordlabError(f"an interrupted run exists at {work}; pass resume=True to continue it "
-                                   "or overwrite=True to start again")
-            shutil.rmtree(work)
+        run = _read_run(work)
+        if run is not None and _store_run_id(out) == run.get("run_id"):
+            # The run finished and put its store in place; only removing its work was cut short.
+            if resume:
+                _check_same_run(work, run, expected)
+            discard_directory(work)
+            if resume:
+                return Embeddings.open(out)
+            run = None
+        checkpoint = None
+        if not (resume and not os.path.lexists(work) and _store_matches(out, expected)):
+            check_target(out, overwrite, directory=True)
+        if os.path.lexists(work):
+            if run is None and not _is_run_dir(work):
+                raise OutputExistsError(f"{work} exists and is not a wordlab training directory; move it away")
+            if resume:
+                if run is None and _is_legacy_run(work):
+                    raise CheckpointError(f"cannot resume {work}: it was written by an earlier version of wordlab "
+                                          "(or its run.json is damaged); pass overwrite=True (--overwrite) to start again")
+                if run is not None:      # None: killed before its run.json was written, nothing to keep
+                    _check_same_run(work, run, expected)
+                    checkpoint = latest_checkpoint(work)
+                if checkpoint is None:
+                    print(f"wordlab: {work} holds no finished checkpoint; starting the run again", file=sys.stderr)
+                    discard_directory(work)
+            elif overwrite:
+                discard_directory(work)
+            else:
+                raise WordlabError(f"an interrupted run exists at {work}; pass resume=True (--resume) to continue it "
+                                   "or overwrite=True (--overwrite) to start again")
+        elif resume:
+            if _store_matches(out, expected):
+                print(f"wordlab: {out} is already complete; nothing to resume", file=sys.stderr)
+                return Embeddings.open(out)
+            print(f"wordlab: nothing to resume at {work}; starting a new run", file=sys.stderr)
+
         self._freeze_context = bool(freeze_context)
         self._locks = np.ones(len(vocab), dtype=np.float32)
         for w in options["frozen_words"]:
@@ -224,38 +332,41 @@ class Trainer:
         self._encoded = encoded
         self._load_kernels()
         release_compiler_pages()
-
-        if resume and work.exists():
-            state = self._load_state(work)
-            for key, expected, found in (("parameters", params, state["params"]),
-                                         ("corpus", fingerprint, state["corpus"]),
-                                         ("options", options, state["options"])):
-                if json.loads(json.dumps(expected)) != found:
-                    raise WordlabError(f"cannot resume {work}: the {key} differ from the interrupted run's")
-            self._open_weights(work, create=False)
-            self._restore_checkpoint(work)
-        else:
-            if resume:
-                print(f"wordlab: nothing to resume at {work}; starting a new run", file=sys.stderr)
-            work.mkdir(parents=True)
-            vocab.save(work / "vocab.tsv")
-            self._open_weights(work, create=True)
-            self._initialise(init_vectors, init_context)
-            state = {"format": "wordlab-training-state", "method": self.method, "params": params,
-                     "corpus": fingerprint, "options": options, "epochs_done": 0, "history": [],
-                     "started": _now()}
-            self._checkpoint(work, state)
-
         self._work = work
-        self._train_epochs(work, state)
+
+        try:
+            if checkpoint is not None:
+                state = self._restore(work, checkpoint, run["run_id"])
+            else:
+                run = {"format": "wordlab-training-run", "run_id": uuid.uuid4().hex, "method": self.method,
+                       **expected, "wordlab_version": __version__, "started": _now()}
+                work.mkdir(parents=True)
+                write_json(work / _RUN_FILE, run)
+                vocab.save(work / "vocab.tsv", private=True)
+                self._open_weights(work, create=True)
+                self._initialise(init_vectors, init_context)
+                state = {"format": "wordlab-checkpoint", "run_id": run["run_id"], "epochs_done": 0, "history": []}
+                self._checkpoint(work, state)
+            self._train_epochs(work, state)
+        except OSError as e:
+            if not is_disk_full(e):
+                raise
+            self._weights = {}
+            kept = latest_checkpoint(work)
+            if kept is None:       # nothing worth resuming: leave nothing behind
+                discard_directory(work)
+                raise (e if isinstance(e, DiskFullError) else DiskFullError(out)) from None
+            raise DiskFullError(getattr(e, "path", out), getattr(e, "needed", None),
+                                f"no space left on device; the last complete checkpoint ({kept.name}) is kept "
+                                f"in {work}: free some space and resume") from None
 
         meta = {"method": self.method, "dim": self.dim, "params": params, "corpus": fingerprint,
                 "options": options, "vocab_size": len(vocab), "n_tokens": encoded.n_tokens,
                 "dropped_tokens": encoded.dropped_tokens, "loss_history": [h["loss"] for h in state["history"]],
                 "history": state["history"], "training_seconds": round(sum(h["seconds"] for h in state["history"]), 3),
                 "words_per_second": _words_per_second(state["history"]),
-                "wordlab_version": __version__, "started": state["started"], "created": _now(),
-                **self._meta_extra()}
+                "wordlab_version": __version__, "started": run["started"], "created": _now(),
+                "run_id": run["run_id"], **self._meta_extra()}
         self._close_weights()
         return self._finish(work, out, meta, overwrite)
 
@@ -268,24 +379,24 @@ class Trainer:
         return corpus.encode(min_count=self.min_count, max_size=self.max_size, progress=self.progress)
 
     def _default_out(self) -> Path:
-        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        base = cache_root() / "runs" / f"{self.method}-{stamp}"
-        out, i = base, 1
-        while out.exists() or (out.parent / f".{out.name}.training").exists():
-            i += 1
-            out = base.with_name(f"{base.name}-{i}")
-        return out
+        return unique_run_path(cache_root() / "runs", self.method)
 
     def _open_weights(self, work: Path, create: bool) -> None:
+        """Map every weight file (r+); ``create`` makes them anew (space reserved first)."""
         self._weights = {}
         for name, (shape, _init) in self._weight_specs(len(self._vocab)).items():
             path = work / f"{name}.npy"
-            if create:
-                arr = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=shape)
-            else:
-                arr = np.load(path, mmap_mode="r+")
-                if arr.shape != shape:
-                    raise WordlabError(f"{path} has shape {arr.shape}, expected {shape}")
+            arr = None
+            if not create:
+                try:
+                    arr = np.load(path, mmap_mode="r+")
+                    if arr.shape != tuple(shape) or arr.dtype != np.float32:
+                        arr = None
+                except (OSError, ValueError, EOFError):
+                    arr = None      # the live copy is rebuilt from the checkpoint anyway
+            if arr is None:
+                path.unlink(missing_ok=True)
+                arr = create_npy(path, np.float32, shape)
             self._weights[name] = arr
 
     def _initialise(self, init_vectors, init_context) -> None:
@@ -325,34 +436,82 @@ class Trainer:
             if rows:
                 dst, src = np.array(rows).T
                 for a in range(0, dst.shape[0], 65536):
-                    target[dst[a:a + 65536]] = matrix[src[a:a + 65536]][:, columns]
+                    block = matrix[src[a:a + 65536]][:, columns]
+                    if not np.isfinite(block).all():
+                        raise ParameterError(f"the initial {name.replace('_', ' ')} from {source.path} hold NaN "
+                                             "or infinity")
+                    target[dst[a:a + 65536]] = block
         else:
             target[:] = np.asarray(source, dtype=np.float32)[:, columns]
 
+    # -- checkpoints ------------------------------------------------------------------------------
     def _checkpoint(self, work: Path, state: dict) -> None:
-        ckpt = work / "checkpoint"
-        ckpt.mkdir(exist_ok=True)
-        for name, arr in self._weights.items():
-            arr.flush()
-            tmp = ckpt / f".{name}.npy.partial"
-            shutil.copyfile(work / f"{name}.npy", tmp)
-            os.replace(tmp, ckpt / f"{name}.npy")
-        with atomic_file(work / "state.json", "w", encoding="utf-8") as fh:
-            json.dump(state, fh, indent=2)
+        """Write the weights and ``state`` as one checkpoint folder (see module docstring)."""
+        folder = work / _CHECKPOINTS
+        folder.mkdir(exist_ok=True)
+        final = folder / f"epoch-{state['epochs_done']:04d}"
+        tmp = temporary_sibling(final)
+        tmp.mkdir()
+        files = {}
+        try:
+            for name, arr in self._weights.items():
+                arr.flush()
+                size, crc = copy_with_checksum(work / f"{name}.npy", tmp / f"{name}.npy")
+                files[name] = {"shape": list(arr.shape), "dtype": str(arr.dtype), "bytes": size, "crc32": crc}
+                fault_point("checkpoint.weight-copied")
+            write_json(tmp / "state.json", {**state, "weights": files})
+            fsync_tree(tmp)
+        except OSError:
+            discard_directory(tmp)
+            raise
+        fault_point("checkpoint.before-rename")
+        if os.path.lexists(final):       # pragma: no cover - a checkpoint is never rewritten
+            discard_directory(final)
+        os.rename(tmp, final)
+        fsync_tree(folder)
+        fault_point("checkpoint.renamed")
+        for old in folder.iterdir():
+            if old != final:
+                (discard_directory if old.is_dir() else Path.unlink)(old)
 
-    def _restore_checkpoint(self, work: Path) -> None:
+    def _restore(self, work: Path, checkpoint: Path, run_id: str) -> dict:
+        """Load ``checkpoint`` into the live weights, verifying it as it is read."""
+        state = _read_checkpoint_state(checkpoint, run_id, self.epochs)
+        specs = self._weight_specs(len(self._vocab))
+        recorded = state.get("weights") or {}
+        if set(recorded) != set(specs):
+            raise CheckpointError(f"{checkpoint} holds the weights {sorted(recorded)}, the trainer needs "
+                                  f"{sorted(specs)}; pass overwrite=True (--overwrite) to start again")
+        self._open_weights(work, create=False)
         for name, arr in self._weights.items():
-            saved = np.load(work / "checkpoint" / f"{name}.npy", mmap_mode="r")
+            info = recorded[name]
+            path = checkpoint / f"{name}.npy"
+            if list(info.get("shape", [])) != list(specs[name][0]) or info.get("dtype") != "float32":
+                raise CheckpointError(f"{path}: shape {info.get('shape')} {info.get('dtype')} in the checkpoint, "
+                                      f"expected {list(specs[name][0])} float32")
+            try:
+                size, crc = _checksum(path)
+                saved = np.load(path, mmap_mode="r")
+            except (OSError, ValueError, EOFError) as e:
+                raise CheckpointError(f"{path} is unreadable ({e}); the run cannot be resumed") from None
+            if (size, crc) != (info.get("bytes"), info.get("crc32")) or saved.shape != arr.shape:
+                raise CheckpointError(f"{path} is damaged (its checksum differs from the one recorded); the run "
+                                      "cannot be resumed; pass overwrite=True (--overwrite) to start again")
             for a in range(0, arr.shape[0], 4096):
                 arr[a:a + 4096] = saved[a:a + 4096]
             arr.flush()
+            del saved
+        state.pop("weights", None)
+        return state
 
-    @staticmethod
-    def _load_state(work: Path) -> dict:
-        try:
-            return json.loads((work / "state.json").read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as e:
-            raise WordlabError(f"cannot resume {work}: state.json is missing or unreadable ({e})") from None
+    def _weights_finite(self) -> str | None:
+        """The name of a weight holding NaN or infinity, or None."""
+        for name, arr in self._weights.items():
+            flat = np.asarray(arr).reshape(-1)
+            for a in range(0, flat.shape[0], 1 << 22):
+                if not np.isfinite(flat[a:a + (1 << 22)]).all():
+                    return name
+        return None
 
     def _train_epochs(self, work: Path, state: dict) -> None:
         n_tokens = self._encoded.n_tokens
@@ -364,11 +523,19 @@ class Trainer:
                 started = time.time()
                 loss_sum, examples = self._train_epoch(epoch, bar.reporter(epoch, self.epochs))
                 seconds = time.time() - started
+                bad = None if math.isfinite(loss_sum) else "loss"
+                bad = bad or self._weights_finite()
+                if bad is not None:
+                    raise TrainingDivergedError(
+                        f"training diverged in epoch {epoch + 1} of {self.epochs}: the {bad} became NaN or "
+                        f"infinite; the last good checkpoint (after epoch {epoch}) is kept in {work}. Lower the "
+                        f"learning rate and start again (overwrite=True, --overwrite)")
                 record = {"epoch": epoch + 1, "loss": loss_sum / max(examples, 1), "loss_sum": loss_sum,
                           "examples": int(examples), "words": int(n_tokens), "seconds": round(seconds, 3),
                           **self._epoch_extra()}
                 state["history"].append(record)
                 state["epochs_done"] = epoch + 1
+                fault_point("train.epoch-done")
                 self._checkpoint(work, state)
                 bar.epoch_done(epoch + 1, record)
                 report = EpochReport(epoch + 1, self.epochs, record["loss"], loss_sum, int(examples),
@@ -398,23 +565,155 @@ class Trainer:
         self._weights = {}
 
     def _finish(self, work: Path, out: Path, meta: dict, overwrite: bool) -> Embeddings:
-        shutil.rmtree(work / "checkpoint", ignore_errors=True)
-        (work / "state.json").unlink(missing_ok=True)
-        self._write_output(work)
-        meta["dim"] = int(np.load(work / "vectors.npy", mmap_mode="r").shape[1])
-        meta = json.loads(json.dumps(meta, default=_json_default))
-        (work / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False), encoding="utf-8")
-        if out.exists():
-            if not overwrite:  # pragma: no cover - checked at the start
-                raise WordlabError(f"output {out} already exists")
-            old = out.parent / f".{out.name}.replaced"
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(out, old)
-            os.replace(work, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(work, out)
+        """Assemble the store from the final checkpoint and put it at ``out`` in one step."""
+        checkpoint = latest_checkpoint(work)
+        staging = work / _STAGING
+        if os.path.lexists(staging):
+            discard_directory(staging)
+        staging.mkdir()
+        try:
+            for f in checkpoint.iterdir():
+                if f.suffix == ".npy":
+                    _link_or_copy(f, staging / f.name)
+            self._write_output(staging)
+            fault_point("train.output-written")
+            shutil.copyfile(work / "vocab.tsv", staging / "vocab.tsv")
+            meta["dim"] = int(np.load(staging / "vectors.npy", mmap_mode="r").shape[1])
+            meta.update({"format": STORE_KINDS[0], "format_version": 1, "n_words": len(self._vocab)})
+            write_json(staging / "meta.json", meta)
+            fsync_tree(staging)
+        except OSError as e:
+            discard_directory(staging)
+            if is_disk_full(e) and not isinstance(e, DiskFullError):
+                raise DiskFullError(out, None) from None
+            raise
+        fault_point("train.before-publish")
+        publish_directory(staging, out, overwrite)
+        fault_point("train.published")
+        discard_directory(work)
         return Embeddings.open(out)
+
+
+# -- the working directory ---------------------------------------------------------------------------
+def work_dir(out: str | os.PathLike) -> Path:
+    """The working directory of a run writing ``out``: ``.OUT.training`` beside it."""
+    out = Path(out)
+    return out.parent / f".{out.name}.training"
+
+
+def unique_run_path(parent: Path, method: str) -> Path:
+    """``parent/METHOD-TIMESTAMP`` (``-2``, ``-3``... when taken): a new output path."""
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(parent) / f"{method}-{stamp}"
+    out, i = base, 1
+    while os.path.lexists(out) or os.path.lexists(work_dir(out)):
+        i += 1
+        out = base.with_name(f"{base.name}-{i}")
+    return out
+
+
+def _read_run(work: Path) -> dict | None:
+    try:
+        run = json.loads((work / _RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return run if isinstance(run, dict) and run.get("format") == "wordlab-training-run" else None
+
+
+def _is_run_dir(work: Path) -> bool:
+    """A training directory of any wordlab version (this one's, an earlier one's, or one
+    killed before its run.json was written)."""
+    if not work.is_dir() or work.is_symlink():
+        return False
+    names = {p.name for p in work.iterdir()}
+    return not names or bool(names & {_RUN_FILE, _CHECKPOINTS, "state.json", "checkpoint", "vocab.tsv"})
+
+
+def _is_legacy_run(work: Path) -> bool:
+    """A working directory of wordlab before checkpoints became folders, or one whose
+    run.json is damaged while checkpoints exist."""
+    return (work / "state.json").exists() or (work / "checkpoint").exists() or latest_checkpoint(work) is not None
+
+
+def _store_matches(out: Path, expected: dict) -> bool:
+    """True when ``out`` is a complete store trained with the same parameters, corpus and
+    options (a run that finished: resuming it again returns it)."""
+    try:
+        meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(meta, dict) or not meta.get("run_id"):
+        return False
+    return all(json.loads(json.dumps(meta.get(k), default=_json_default)) == expected[k]
+               for k in ("params", "corpus", "options"))
+
+
+def _store_run_id(out: Path) -> str | None:
+    try:
+        meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta.get("run_id") if isinstance(meta, dict) else None
+
+
+def latest_checkpoint(work: Path) -> Path | None:
+    """The newest complete checkpoint folder of ``work`` (not yet verified), or None."""
+    folder = work / _CHECKPOINTS
+    try:
+        found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _EPOCH_DIR.match(p.name)) and p.is_dir()]
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return max(found)[1] if found else None
+
+
+def _read_checkpoint_state(checkpoint: Path, run_id: str, epochs: int) -> dict:
+    path = checkpoint / "state.json"
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise CheckpointError(f"{path} is missing or damaged ({e}); the run cannot be resumed; pass "
+                              "overwrite=True (--overwrite) to start again") from None
+    epoch = int(_EPOCH_DIR.match(checkpoint.name).group(1))
+    if not isinstance(state, dict) or state.get("format") != "wordlab-checkpoint":
+        raise CheckpointError(f"{path} is not a wordlab checkpoint")
+    if state.get("run_id") != run_id:
+        raise CheckpointError(f"{path} belongs to another run ({state.get('run_id')}, not {run_id})")
+    history = state.get("history")
+    if state.get("epochs_done") != epoch or not isinstance(history, list) or len(history) != epoch \
+            or not 0 <= epoch <= epochs:
+        raise CheckpointError(f"{path}: its epoch count ({state.get('epochs_done')}) does not match the folder "
+                              f"{checkpoint.name} and its history; the run cannot be resumed")
+    return state
+
+
+def _check_same_run(work: Path, run: dict, expected: dict) -> None:
+    for key in ("params", "corpus", "options"):
+        if expected[key] != run.get(key):
+            raise WordlabError(f"cannot resume {work}: the {'parameters' if key == 'params' else key} "
+                               "differ from the interrupted run's")
+
+
+def _checksum(path: Path) -> tuple[int, int]:
+    from ..npyio import checksum
+    return checksum(path)
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    """A hard link (the store's files are never written in place), else a copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        copy_with_checksum(src, dst)
+
+
+def _check_init(init, name: str) -> None:
+    if init is None or isinstance(init, Embeddings):
+        return
+    arr = np.asarray(init)
+    if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.number):
+        raise ParameterError(f"{name} must be a store or a 2-D array of numbers, not {arr.dtype} {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ParameterError(f"{name} holds NaN or infinity")
 
 
 def _describe_init(init) -> Any:
@@ -444,14 +743,7 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _json_default(obj):
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    if isinstance(obj, (Path,)):
-        return str(obj)
-    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+from ..atomic import json_default as _json_default  # noqa: E402
 
 
 class _ProgressBar:

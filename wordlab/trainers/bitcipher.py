@@ -36,7 +36,9 @@ import numpy as np
 from .._threads import run_threads
 from ..cooccur import _kernels as cooccur_kernels
 from ..corpus import EncodedCorpus
-from ..errors import WordlabError
+from ..errors import ParameterError, WordlabError
+from ..npyio import create_npy
+from ..params import Integer, Options, Real, merged_constraints, validate
 from ._bitcipher_kernels import aggregate_rows
 from .base import Callback, Trainer
 
@@ -121,18 +123,18 @@ class BitCipher(Trainer):
             return 0
         return int(self.bits) * (2 * int(self.window) if self.mode == "concat" else 1)
 
+    _parameter_constraints = {
+        "bits": Integer(1, 4096), "window": Integer(1, 10_000), "mode": Options(MODES),
+        "smoothing": Real(0, None, closed="neither"),     # > 0 keeps the logarithm finite
+    }
+
     def _validate(self) -> None:
+        validate(self.get_params(), merged_constraints(type(self)), type(self).__name__)
         self.dim = self._output_dim()
-        if not isinstance(self.bits, (int, np.integer)) or self.bits < 1:
-            raise WordlabError(f"bits must be a positive integer, not {self.bits!r}")
-        if not isinstance(self.window, (int, np.integer)) or self.window < 1:
-            raise WordlabError(f"window must be a positive integer, not {self.window!r}")
-        if self.mode not in MODES:
-            raise WordlabError(f"mode must be one of {MODES}, not {self.mode!r}")
-        if not self.smoothing > 0:
-            raise WordlabError(f"smoothing must be positive (it keeps the logarithm finite), not {self.smoothing!r}")
+        if self.dim > 1_000_000:
+            raise ParameterError(f"BitCipher: bits * 2 * window = {self.dim:,} dimensions is too many")
         if self.epochs != 1:
-            raise WordlabError(f"Bit-cipher makes a single pass over the corpus: epochs must be 1, not {self.epochs!r}")
+            raise ParameterError(f"Bit-cipher makes a single pass over the corpus: epochs must be 1, not {self.epochs!r}")
         super()._validate()
 
     def _weight_specs(self, n_words: int):
@@ -191,7 +193,7 @@ class BitCipher(Trainer):
         sums = np.load(work / "context_sums.npy", mmap_mode="r")
         n, dim = sums.shape
         tmp = work / ".vectors.npy.partial"
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n, dim))
+        out = create_npy(tmp, np.float32, (n, dim))
         for a in range(0, n, 4096):
             out[a:a + 4096] = self._to_vectors(sums[a:a + 4096])
         out.flush()

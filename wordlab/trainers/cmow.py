@@ -102,7 +102,9 @@ from typing import Sequence
 import numpy as np
 
 from ..corpus import EncodedCorpus
-from ..errors import WordlabError
+from ..errors import ParameterError, WordlabError
+from ..npyio import create_npy
+from ..params import Integer, Options, Real
 from ..store import Embeddings
 from ._cmow_kernels import train_windows
 from ._sampling import alias_table, keep_thresholds, noise_distribution
@@ -120,6 +122,14 @@ _METHOD_NAMES = {"cmow": "cmow", "hybrid": "hybrid", "cbow": "cmow-cbow"}
 class CMOW(StreamTrainer):
     """CMOW, hybrid CBOW-CMOW, or the CBOW baseline with the same objective; see the module docstring."""
 
+    _parameter_constraints = {
+        "encoder": Options(ENCODERS), "cbow_dim": Integer(1, 100_000), "window": Integer(1, 10_000),
+        "target": Options(TARGETS), "negative": Integer(1, 1_000), "alpha": Real(0, 1, closed="right"),
+        "min_alpha": Real(0, 1), "sample": Real(0, 1), "ns_exponent": Real(-10, 10),
+        "optimizer": Options(OPTIMIZERS), "init": Options(INITS), "init_noise": Real(0, 100),
+        "hybrid_objective": Options(HYBRID_OBJECTIVES), "cmow_warmup_epochs": Integer(0, optional=True),
+    }
+
     def __init__(self, *, encoder: str = "cmow", dim: int = 400, cbow_dim: int = 400, window: int = 5,
                  target: str = "random", negative: int = 20, alpha: float = 0.003, min_alpha: float | None = None,
                  sample: float = 0.0, ns_exponent: float = 0.75, optimizer: str = "adam",
@@ -135,7 +145,7 @@ class CMOW(StreamTrainer):
         self.target = target
         self.negative = negative
         self.alpha = alpha
-        self.min_alpha = alpha / 10 if min_alpha is None else min_alpha
+        self.min_alpha = alpha / 10 if min_alpha is None and isinstance(alpha, (int, float)) else min_alpha
         self.sample = sample
         self.ns_exponent = ns_exponent
         self.optimizer = optimizer
@@ -173,36 +183,14 @@ class CMOW(StreamTrainer):
 
     def _validate(self) -> None:
         super()._validate()
-        if self.encoder not in ENCODERS:
-            raise WordlabError(f"encoder must be one of {ENCODERS}, not {self.encoder!r}")
         if self.encoder in ("cmow", "hybrid") and math.isqrt(int(self.dim)) ** 2 != int(self.dim):
             r = math.isqrt(int(self.dim))
             raise WordlabError(f"a CMOW dim must be a perfect square k * k (the matrices are k x k), not "
                                f"{self.dim}; e.g. {r * r} or {(r + 1) ** 2}")
-        if self.encoder == "hybrid" and (not isinstance(self.cbow_dim, (int, np.integer)) or self.cbow_dim < 1):
-            raise WordlabError(f"cbow_dim must be a positive integer, not {self.cbow_dim!r}")
-        if not isinstance(self.window, (int, np.integer)) or self.window < 1:
-            raise WordlabError(f"window must be a positive integer, not {self.window!r}")
-        if self.target not in TARGETS:
-            raise WordlabError(f"target must be one of {TARGETS}, not {self.target!r}")
-        if self.negative < 1:
-            raise WordlabError(f"negative must be at least 1, not {self.negative!r}")
-        if not self.alpha > 0 or not 0 <= self.min_alpha <= self.alpha:
-            raise WordlabError(f"need alpha > 0 and 0 <= min_alpha <= alpha, not {self.alpha!r}, {self.min_alpha!r}")
-        if self.sample < 0:
-            raise WordlabError(f"sample must be >= 0, not {self.sample!r}")
-        if self.optimizer not in OPTIMIZERS:
-            raise WordlabError(f"optimizer must be one of {OPTIMIZERS}, not {self.optimizer!r}")
-        if self.init not in INITS:
-            raise WordlabError(f"init must be one of {INITS}, not {self.init!r}")
-        if self.init_noise < 0:
-            raise WordlabError(f"init_noise must be >= 0, not {self.init_noise!r}")
-        if self.hybrid_objective not in HYBRID_OBJECTIVES:
-            raise WordlabError(f"hybrid_objective must be one of {HYBRID_OBJECTIVES}, not {self.hybrid_objective!r}")
+        if not self.min_alpha <= self.alpha:
+            raise ParameterError(f"min_alpha must be in [0, alpha={self.alpha}], not {self.min_alpha!r}")
         w = self.cmow_warmup_epochs
         if w is not None:
-            if not isinstance(w, (int, np.integer)) or w < 0:
-                raise WordlabError(f"cmow_warmup_epochs must be a non-negative integer, not {w!r}")
             if w and self.encoder != "hybrid":
                 raise WordlabError(f"cmow_warmup_epochs applies to the hybrid encoder only, not {self.encoder!r}")
             if w and w >= self.epochs:
@@ -356,7 +344,7 @@ class CMOW(StreamTrainer):
         E = np.load(work / "vectors.npy", mmap_mode="r")
         X = np.load(work / "matrices.npy", mmap_mode="r")
         tmp = work / ".vectors.npy.partial"
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(E.shape[0], self.output_dim))
+        out = create_npy(tmp, np.float32, (E.shape[0], self.output_dim))
         d = self.cbow_width
         for a in range(0, E.shape[0], 4096):
             out[a:a + 4096, :d] = E[a:a + 4096]

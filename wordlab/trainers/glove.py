@@ -43,11 +43,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .._faults import fault_point
 from .._threads import run_threads
 from ..cooccur import CooccurrenceMatrix, count_cooccurrences
 from ..corpus import EncodedCorpus
 from ..errors import WordlabError
-from ..npyio import NpyAppender, read_range
+from ..npyio import NpyAppender, create_npy, read_range, save_npy
+from ..params import Integer, Options, Real
 from ._glove_kernels import gather_records, glove_updates
 from .base import Callback, Trainer
 
@@ -61,6 +63,11 @@ class GloVe(Trainer):
     """GloVe on a cached co-occurrence matrix; see the module docstring."""
 
     method = "glove"
+    _parameter_constraints = {
+        "window": Integer(1, 10_000), "x_max": Real(0, None, closed="neither"), "weight_exponent": Real(0, 10),
+        "learning_rate": Real(0, 1, closed="right"), "grad_clip": Real(0, None, closed="neither"),
+        "output": Options(OUTPUTS), "memory_limit": Integer(1 << 16, 1 << 50),
+    }
 
     def __init__(self, *, dim: int = 100, window: int = 10, x_max: float = 100.0, weight_exponent: float = 0.75,
                  learning_rate: float = 0.05, grad_clip: float = 100.0, output: str = "sum", epochs: int = 15,
@@ -78,18 +85,6 @@ class GloVe(Trainer):
 
     def _validate(self) -> None:
         super()._validate()
-        if not isinstance(self.window, (int, np.integer)) or self.window < 1:
-            raise WordlabError(f"window must be a positive integer, not {self.window!r}")
-        if not self.x_max > 0:
-            raise WordlabError(f"x_max must be positive, not {self.x_max!r}")
-        if not self.weight_exponent >= 0:
-            raise WordlabError(f"weight_exponent must be >= 0, not {self.weight_exponent!r}")
-        if not self.learning_rate > 0:
-            raise WordlabError(f"learning_rate must be positive, not {self.learning_rate!r}")
-        if not self.grad_clip > 0:
-            raise WordlabError(f"grad_clip must be positive, not {self.grad_clip!r}")
-        if self.output not in OUTPUTS:
-            raise WordlabError(f"output must be one of {OUTPUTS}, not {self.output!r}")
 
     # -- weights ------------------------------------------------------------------------------
     # One row per word: [vector (dim) | AdaGrad sums (dim) | bias | bias sum], so that an
@@ -192,6 +187,7 @@ class GloVe(Trainer):
                                                 context_params, locks)
                 loss[t] += l
                 status[t] += (b - a, used, skipped)
+                fault_point("train.subchunk")
                 if t == 0:
                     report(int(status[:, 0].sum()), float(loss.sum()), int(status[:, 1].sum()))
 
@@ -219,10 +215,10 @@ class GloVe(Trainer):
         dim = self.dim
         P = np.load(work / "word_params.npy", mmap_mode="r")
         Q = np.load(work / "context_params.npy", mmap_mode="r")
-        np.save(work / "word_vectors.npy", np.ascontiguousarray(P[:, :dim]))
-        np.save(work / "context_vectors.npy", np.ascontiguousarray(Q[:, :dim]))
-        np.save(work / "bias.npy", np.ascontiguousarray(P[:, 2 * dim]))
-        np.save(work / "context_bias.npy", np.ascontiguousarray(Q[:, 2 * dim]))
+        save_npy(work / "word_vectors.npy", np.ascontiguousarray(P[:, :dim]))
+        save_npy(work / "context_vectors.npy", np.ascontiguousarray(Q[:, :dim]))
+        save_npy(work / "bias.npy", np.ascontiguousarray(P[:, 2 * dim]))
+        save_npy(work / "context_bias.npy", np.ascontiguousarray(Q[:, 2 * dim]))
         del P, Q
         (work / "word_params.npy").unlink()
         (work / "context_params.npy").unlink()
@@ -234,7 +230,7 @@ class GloVe(Trainer):
         n = W.shape[0]
         width = dim if self.output == "sum" else 2 * dim
         tmp = work / ".vectors.npy.partial"
-        out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float32, shape=(n, width))
+        out = create_npy(tmp, np.float32, (n, width))
         for a in range(0, n, 4096):
             if self.output == "sum":
                 out[a:a + 4096] = W[a:a + 4096] + C[a:a + 4096]

@@ -42,12 +42,15 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .._faults import fault_point
 from .._threads import run_threads
 from ..cooccur import CooccurrenceMatrix, count_cooccurrences
 from ..cooccur import _kernels as cooccur_kernels
 from ..cooccur.matrix import ppmi
 from ..corpus import EncodedCorpus
 from ..errors import WordlabError
+from ..npyio import save_npy
+from ..params import Integer, Options, Real
 from ._pu_kernels import gather, observed_terms, residuals, scatter, update_rows
 from .base import Callback, Trainer
 
@@ -58,6 +61,12 @@ class PULearning(Trainer):
     """PU-learning matrix factorisation; see the module docstring."""
 
     method = "pu"
+    _parameter_constraints = {
+        "window": Integer(1, 10_000), "rho": Real(0, None, closed="neither"),
+        "lam": Real(0, None, closed="neither"), "x_max": Real(0, None, closed="neither"),
+        "context_smoothing": Real(0, 1, closed="right"), "output": Options(OUTPUTS),
+        "memory_limit": Integer(1 << 16, 1 << 50),
+    }
 
     def __init__(self, *, dim: int = 300, window: int = 10, rho: float = 2.0 ** -4, lam: float = 2.0 ** -11,
                  x_max: float = 10.0, context_smoothing: float = 0.75, output: str = "sum", epochs: int = 15,
@@ -74,19 +83,7 @@ class PULearning(Trainer):
         self.memory_limit = memory_limit
 
     def _validate(self) -> None:
-        super()._validate()
-        if not isinstance(self.window, (int, np.integer)) or self.window < 1:
-            raise WordlabError(f"window must be a positive integer, not {self.window!r}")
-        if not self.rho > 0:
-            raise WordlabError(f"rho must be positive, not {self.rho!r}")
-        if not self.lam > 0:
-            raise WordlabError(f"lam must be positive (it keeps every coordinate update defined), not {self.lam!r}")
-        if not self.x_max > 0:
-            raise WordlabError(f"x_max must be positive, not {self.x_max!r}")
-        if not 0 < self.context_smoothing <= 1:
-            raise WordlabError(f"context_smoothing must be in (0, 1], not {self.context_smoothing!r}")
-        if self.output not in OUTPUTS:
-            raise WordlabError(f"output must be one of {OUTPUTS}, not {self.output!r}")
+        super()._validate()   # lam > 0 keeps every coordinate update defined
 
     # -- weights: augmented factors U = [W, b, 1] and V = [H, 1, c] --------------------------------
     def _weight_specs(self, n_words: int):
@@ -103,8 +100,14 @@ class PULearning(Trainer):
                     arr[a:a + block.shape[0]] = block
             return init
 
+        def zeros(arr: np.ndarray, rng: np.random.Generator) -> None:
+            arr[:] = 0.0
+
+        # The residuals are state too: updated in place by every coordinate step, they are
+        # checkpointed with the factors (recomputing them on resume differs in the last bits).
         return {"factors": ((n_words, k + 2), factors(k, k + 1)),
-                "context_factors": ((n_words, k + 2), factors(k + 1, k))}
+                "context_factors": ((n_words, k + 2), factors(k + 1, k)),
+                "residuals": ((self.matrix.nnz,), zeros)}
 
     def _prepare(self, encoded: EncodedCorpus) -> None:
         self.matrix: CooccurrenceMatrix = count_cooccurrences(
@@ -135,7 +138,7 @@ class PULearning(Trainer):
         else:
             self._t_C = np.empty_like(self._C)
             gather(self._C, self._t_pos, self._t_C)
-        self._R = None                # residuals: computed from the weights at the first epoch
+        self._t_R = None              # the residuals in transposed order (scratch)
 
     def _epoch_size(self) -> tuple[int, str]:
         return 2 * self.matrix.nnz, "entries"
@@ -173,20 +176,21 @@ class PULearning(Trainer):
         U = np.asarray(self._weights["factors"])
         V = np.asarray(self._weights["context_factors"])
         nnz = self.matrix.nnz
-        if self._R is None:
-            self._R = np.empty(nnz, dtype=np.float32)
-            residuals(self._indptr, self._indices, self._A, U, V, self._R)
+        R = np.asarray(self._weights["residuals"])
+        if epoch == 0:     # from the initial factors; later epochs continue from the checkpointed ones
+            residuals(self._indptr, self._indices, self._A, U, V, R)
+        if self._t_R is None:
             self._t_R = np.empty(nnz, dtype=np.float32)
         word_features = np.append(np.arange(k), k).astype(np.int64)       # W and b
         context_features = np.append(np.arange(k), k + 1).astype(np.int64)  # H and c
-        self._update_side(U, V, self._indptr, self._indices, self._A, self._C, self._R, word_features,
-                          self._locks)
+        self._update_side(U, V, self._indptr, self._indices, self._A, self._C, R, word_features, self._locks)
         report(nnz, 0.0, 0)
-        gather(self._R, self._t_pos, self._t_R)
+        fault_point("train.subchunk")      # between the two halves of an iteration
+        gather(R, self._t_pos, self._t_R)
         if not self._freeze_context:
             self._update_side(V, U, self._t_indptr, self._t_indices, self._t_A, self._t_C, self._t_R,
                               context_features, np.ones(V.shape[0], dtype=np.float32))
-            scatter(self._t_R, self._t_pos, self._R)
+            scatter(self._t_R, self._t_pos, R)
         objective = self.objective()
         self._objective = objective
         report(2 * nnz, objective, nnz)
@@ -198,7 +202,8 @@ class PULearning(Trainer):
         k = self.dim
         U = np.asarray(self._weights["factors"], dtype=np.float64)
         V = np.asarray(self._weights["context_factors"], dtype=np.float64)
-        observed = observed_terms(self._indptr, self._A, self._C, self._R, float(self.rho))
+        observed = observed_terms(self._indptr, self._A, self._C, np.asarray(self._weights["residuals"]),
+                                  float(self.rho))
         everything = float(np.sum((U.T @ U) * (V.T @ V)))       # sum over all pairs of p^2
         reg = float((U[:, :k + 1] ** 2).sum() + (V[:, :k] ** 2).sum() + (V[:, k + 1] ** 2).sum())
         return observed + self.rho * everything + self.lam * reg
@@ -217,17 +222,18 @@ class PULearning(Trainer):
         k = self.dim
         U = np.load(work / "factors.npy", mmap_mode="r")
         V = np.load(work / "context_factors.npy", mmap_mode="r")
-        np.save(work / "word_vectors.npy", np.ascontiguousarray(U[:, :k]))
-        np.save(work / "context_vectors.npy", np.ascontiguousarray(V[:, :k]))
-        np.save(work / "bias.npy", np.ascontiguousarray(U[:, k]))
-        np.save(work / "context_bias.npy", np.ascontiguousarray(V[:, k + 1]))
+        save_npy(work / "word_vectors.npy", np.ascontiguousarray(U[:, :k]))
+        save_npy(work / "context_vectors.npy", np.ascontiguousarray(V[:, :k]))
+        save_npy(work / "bias.npy", np.ascontiguousarray(U[:, k]))
+        save_npy(work / "context_bias.npy", np.ascontiguousarray(V[:, k + 1]))
         if self.output == "word":
             vectors = U[:, :k]
         elif self.output == "sum":
             vectors = U[:, :k] + V[:, :k]
         else:
             vectors = np.hstack([U[:, :k], V[:, :k]])
-        np.save(work / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
+        save_npy(work / "vectors.npy", np.ascontiguousarray(vectors, dtype=np.float32))
         del U, V
         (work / "factors.npy").unlink()
         (work / "context_factors.npy").unlink()
+        (work / "residuals.npy").unlink()

@@ -20,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 
+from .._faults import fault_point
 from ..corpus import EncodedCorpus
 from ._sampling import thread_seeds
 from .base import Trainer
@@ -68,6 +69,7 @@ class StreamTrainer(Trainer):
             status[thread, 0] += n
             status[thread, 1] += n_examples
             s = e
+            fault_point("train.subchunk")
 
     def _train_epoch(self, epoch: int, report: Callable) -> tuple[float, int]:
         seeds = thread_seeds(self.seed, epoch, len(self._ranges))

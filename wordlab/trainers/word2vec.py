@@ -38,7 +38,8 @@ from typing import Sequence
 import numpy as np
 
 from ..corpus import EncodedCorpus
-from ..errors import WordlabError
+from ..errors import ParameterError
+from ..params import Boolean, Integer, Options, Real
 from ._sampling import alias_table, keep_thresholds, noise_distribution
 from ._word2vec_kernels import sigmoid_tables, train_sentences
 from .base import Callback
@@ -60,6 +61,11 @@ class Word2Vec(StreamTrainer):
     """
 
     output_weight = "vectors"
+    _parameter_constraints = {
+        "method": Options(METHODS), "window": Integer(1, 10_000), "negative": Integer(1, 1_000),
+        "sample": Real(0, 1), "ns_exponent": Real(-10, 10), "alpha": Real(0, 1, closed="right"),
+        "min_alpha": Real(0, 1), "cbow_mean": Boolean(),
+    }
 
     def __init__(self, *, method: str = "sgns", dim: int = 100, window: int = 5, negative: int = 5,
                  sample: float = 1e-3, ns_exponent: float = 0.75, alpha: float = 0.025,
@@ -79,19 +85,8 @@ class Word2Vec(StreamTrainer):
 
     def _validate(self) -> None:
         super()._validate()
-        if self.method not in METHODS:
-            raise WordlabError(f"method must be one of {METHODS}, not {self.method!r}")
-        if not isinstance(self.window, (int, np.integer)) or self.window < 1:
-            raise WordlabError(f"window must be a positive integer, not {self.window!r}")
-        if self.negative < 1:
-            raise WordlabError(f"negative must be at least 1 (hierarchical softmax is not implemented), "
-                               f"not {self.negative!r}")
-        if self.sample < 0:
-            raise WordlabError(f"sample must be >= 0, not {self.sample!r}")
-        if not 0 < self.alpha:
-            raise WordlabError(f"alpha must be positive, not {self.alpha!r}")
-        if not 0 <= self.min_alpha <= self.alpha:
-            raise WordlabError(f"min_alpha must be in [0, alpha], not {self.min_alpha!r}")
+        if not self.min_alpha <= self.alpha:
+            raise ParameterError(f"min_alpha must be in [0, alpha={self.alpha}], not {self.min_alpha!r}")
 
     # -- weights ------------------------------------------------------------------------------
     def _weight_specs(self, n_words: int):

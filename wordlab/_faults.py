@@ -1,0 +1,29 @@
+"""Fault points: named places where a test can make the process die on purpose.
+
+``WORDLAB_FAULT=NAME[:N][,NAME[:N]...]`` makes the process kill itself with SIGKILL
+the N-th time (default: the first) it reaches ``fault_point(NAME)``: a kill at an exact
+moment (inside a checkpoint, between two renames of the final write) that a timer
+could only hit by luck. Unset, a fault point costs one dictionary lookup. The fault
+suite (``evals/faults.py``) and the kill tests use them; the names are listed where
+they are placed (``grep -rn fault_point wordlab``).
+"""
+from __future__ import annotations
+
+import os
+import signal
+
+_hits: dict[str, int] = {}
+
+
+def fault_point(name: str) -> None:
+    """Die here (SIGKILL) when ``WORDLAB_FAULT`` names this point (see module docstring)."""
+    spec = os.environ.get("WORDLAB_FAULT")
+    if not spec:
+        return
+    for item in spec.split(","):
+        point, _, nth = item.strip().partition(":")
+        if point != name:
+            continue
+        _hits[name] = _hits.get(name, 0) + 1
+        if _hits[name] == (int(nth) if nth.isdigit() else 1):
+            os.kill(os.getpid(), signal.SIGKILL)
