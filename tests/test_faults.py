@@ -565,3 +565,26 @@ def test_a_store_opened_before_it_is_replaced_stays_one_store(tmp_path):
     assert wordlab.load(path).words == ["b1", "b2", "b3"]
     np.testing.assert_allclose(wordlab.load(path).unit_vectors[0], b.vectors[0] / np.linalg.norm(b.vectors[0]),
                                rtol=1e-6)
+
+
+# -- 11. the Python API: only wordlab's errors -----------------------------------------------------------
+_E = Embeddings([f"w{i}" for i in range(20)], np.random.default_rng(0).normal(size=(20, 5)))
+_API_MISUSE = {
+    "most_similar(123)": lambda: _E.most_similar(123),
+    "most_similar([1.5])": lambda: _E.most_similar([1.5]),
+    "most_similar topn=0": lambda: _E.most_similar("w1", topn=0),
+    "most_similar restrict_vocab=-1": lambda: _E.most_similar("w1", restrict_vocab=-1),
+    "analogy method": lambda: _E.analogy("w1", "w2", "w3", method="x"),
+    "vector of another dim": lambda: _E.similar_by_vector(np.ones(3)),
+    "duplicate words": lambda: Embeddings(["a", "a"], np.ones((2, 2))),
+    "vectors of strings": lambda: Embeddings(["a"], [["x", "y"]]),
+    "unknown trainer parameter": lambda: wordlab.trainers.make_trainer("sgns", foo=1),
+    "dim of the wrong type": lambda: Word2Vec(dim="x").fit([["a", "b"]] * 10),
+    "save format": lambda: _E.save("/nonexistent/x", format="hdf5"),
+}
+
+
+@pytest.mark.parametrize("case", list(_API_MISUSE))
+def test_python_api_misuse_raises_wordlab_errors(case):
+    with pytest.raises(wordlab.WordlabError):
+        _API_MISUSE[case]()

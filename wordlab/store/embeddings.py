@@ -27,8 +27,8 @@ if TYPE_CHECKING:  # pandas is imported on use: training never needs it
 
 from .._version import __version__
 from ..atomic import STORE_KINDS, Snapshot, atomic_directory, atomic_file, write_json
-from ..errors import (ArgumentTypeError, DiskFullError, ParameterError, StoreError, UnknownWordError, WordlabError,
-                      WordlabWarning)
+from ..errors import (ArgumentTypeError, DataError, DiskFullError, ParameterError, StoreError, UnknownWordError,
+                      WordlabError, WordlabWarning)
 from ..npyio import create_npy, save_npy
 from ..paths import cache_root, temporary_dir
 from .formats import (FORMATS, guess_format, read_binary_vectors, read_text_vectors,
@@ -77,6 +77,8 @@ class Embeddings:
 
     def __init__(self, words: Iterable[str], vectors, counts=None, meta: dict | None = None):
         vectors = np.asarray(vectors)
+        if not (np.issubdtype(vectors.dtype, np.number) or vectors.dtype == bool):
+            raise ArgumentTypeError(f"vectors must be numbers, not {vectors.dtype}")
         if vectors.ndim != 2:
             raise ParameterError(f"vectors must be a 2-D array (n_words, dim), got shape {vectors.shape}")
         self._vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -172,7 +174,7 @@ class Embeddings:
             if len(index) != len(self.words):
                 dup = next(w for i, w in enumerate(self.words) if index[w] != i)
                 where = f" in {self.path / 'vocab.tsv'}" if self.path else ""
-                raise (StoreError if self.path else ValueError)(f"duplicate word {dup!r}{where}")
+                raise (StoreError if self.path else DataError)(f"duplicate word {dup!r}{where}")
             self._index = index
         return self._index
 
@@ -312,7 +314,11 @@ class Embeddings:
         return float(np.dot(u[self._query_row(word1)], u[self._query_row(word2)]))
 
     def _limit(self, restrict_vocab: int | None) -> int:
-        return len(self) if restrict_vocab is None else min(int(restrict_vocab), len(self))
+        if restrict_vocab is None:
+            return len(self)
+        if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)) or restrict_vocab < 1:
+            raise ParameterError(f"restrict_vocab must be a positive integer or None, not {restrict_vocab!r}")
+        return min(int(restrict_vocab), len(self))
 
     def most_similar(self, positive: str | Sequence[str] | np.ndarray | None = None,
                      negative: str | Sequence[str] | None = None, topn: int = 10,
@@ -323,8 +329,7 @@ class Embeddings:
 
         Returns a list of ``(word, similarity)``, best first.
         """
-        positive = [positive] if isinstance(positive, (str, np.ndarray)) else list(positive or [])
-        negative = [negative] if isinstance(negative, (str, np.ndarray)) else list(negative or [])
+        positive, negative = _query_items(positive, "positive"), _query_items(negative, "negative")
         if not positive and not negative:
             raise ParameterError("most_similar needs at least one positive or negative word")
         unit = self.unit_vectors
@@ -512,6 +517,21 @@ class Embeddings:
         where = f" at {self.path}" if self.path else ""
         method = self.meta.get("method", "?")
         return f"<Embeddings {len(self):,} words x {self.dim} dims, method={method}{where}>"
+
+
+def _query_items(items, name: str) -> list:
+    """``positive``/``negative`` of most_similar as a list of words or vectors."""
+    if items is None:
+        return []
+    if isinstance(items, (str, np.ndarray)):
+        return [items]
+    if not isinstance(items, Iterable):
+        raise ArgumentTypeError(f"{name} must be a word, a vector or a list of them, not {type(items).__name__}")
+    out = list(items)
+    for item in out:
+        if not isinstance(item, (str, np.ndarray, list, tuple)):
+            raise ArgumentTypeError(f"{name} must hold words or vectors, not {type(item).__name__} ({item!r})")
+    return out
 
 
 # -- loading any format ---------------------------------------------------------------------

@@ -30,6 +30,11 @@ def make_trainer(method: str = "sgns", **params) -> Trainer:
         cls, fixed = TRAINERS[method]
     except KeyError:
         raise ParameterError(f"unknown method {method!r}; choose one of {', '.join(TRAINERS)}") from None
+    known = set(cls._param_names()) - set(fixed)
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for method {method!r}; it takes "
+                             f"{', '.join(sorted(known))}")
     return cls(**fixed, **params)
 
 
