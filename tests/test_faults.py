@@ -588,3 +588,12 @@ _API_MISUSE = {
 def test_python_api_misuse_raises_wordlab_errors(case):
     with pytest.raises(wordlab.WordlabError):
         _API_MISUSE[case]()
+
+
+@pytest.mark.parametrize("args", [["train", "--dim", "x"], ["train", "--dimm", "3"], ["nosuch"],
+                                  ["align", "procrustes", "a", "b"]])
+def test_usage_errors_are_one_line_with_status_2(args):
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "--help" in lines[0], r.output

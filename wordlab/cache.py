@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, TypeVar
 
-from .atomic import atomic_file, exclusive, is_locked, partial_target, remove_stale_partials
+from .atomic import atomic_file, exclusive, is_locked, partial_target, remove_partials_of, remove_stale_partials
 from .paths import cache_root
 
 KINDS = ("corpora", "cooccur", "stores", "unit", "digests", "tmp", "runs", "crash")
@@ -64,9 +64,13 @@ def get_or_build(entry: Path, open_entry: Callable[[Path], T | None], build: Cal
     found = open_entry(entry)
     if found is not None:
         return found
-    with exclusive(entry, wait=True, what="cache entry"):
+    with exclusive(entry, wait=True, what="cache entry") as first:
         found = open_entry(entry)
-        return found if found is not None else build(entry)
+        if found is not None:
+            return found
+        if first:
+            remove_partials_of(entry)          # unfinished builds of killed processes
+        return build(entry)
 
 
 # -- content digests ------------------------------------------------------------------------------

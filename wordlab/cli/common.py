@@ -8,7 +8,7 @@ what went wrong                        status  the line
 a user mistake, bad input, a full      1       ``Error: ...`` naming the file, line or word
 disk, a locked output (WordlabError),
 or the system refused (OSError)
-a bad option (click's usage errors)    2       ``Error: ...`` after the usage line
+a bad option (click's usage errors)    2       ``Error: ... (see 'wordlab CMD --help')``
 Ctrl-C                                 130     ``Interrupted ...``
 a bug in wordlab (any other exception) 70      ``Internal error (a bug in wordlab): ...``
                                                with the file the traceback was written to
@@ -98,6 +98,12 @@ class Group(click.Group):
                 warnings.showwarning = _show_warning
             try:
                 return super().invoke(ctx)
+            except click.exceptions.UsageError as e:
+                if debug:
+                    raise
+                where = e.ctx.command_path if e.ctx is not None else ctx.command_path
+                click.echo(f"Error: {_one_line(e.format_message())} (see '{where} --help')", err=True)
+                ctx.exit(e.exit_code)
             except (click.exceptions.ClickException, click.exceptions.Abort, click.exceptions.Exit):
                 raise
             except KeyboardInterrupt:
