@@ -377,11 +377,12 @@ def test_a_diverging_run_stops_and_keeps_the_last_good_checkpoint(corpus, tmp_pa
 
 @pytest.mark.parametrize("args, message", [
     (["--alpha", "1e6"], "alpha must be a finite number in (0, 1]"),
-    (["--alpha", "inf"], "alpha must be a finite number"),
-    (["--alpha", "nan"], "alpha must be a finite number"),
-    (["--sample", "nan"], "sample must be a finite number"),
+    (["--alpha", "inf"], "'inf' is not a finite number"),
+    (["--alpha", "nan"], "'nan' is not a finite number"),
+    (["--sample", "nan"], "'nan' is not a finite number"),
     (["--sample", "-1"], "sample must be"),
-    (["--method", "glove", "--x-max", "inf"], "x_max must be a finite number > 0"),
+    (["--method", "glove", "--x-max", "inf"], "'inf' is not a finite number"),
+    (["--method", "glove", "--x-max", "0"], "x_max must be a finite number > 0"),
     (["--method", "glove", "--learning-rate", "1e30"], "learning_rate must be a finite number in (0, 1]"),
     (["--method", "pu", "--rho", "-1"], "rho must be"),
     (["--min-count", "0"], "min_count must be an integer >= 1"),
@@ -397,6 +398,22 @@ def test_absurd_parameters_are_refused_before_any_work(corpus, tmp_path, args, m
     assert r.exit_code in (1, 2), r.output
     assert message in r.output, r.output
     assert not out.exists() and not (tmp_path / ".out.training").exists()
+
+
+@pytest.mark.parametrize("args", [["bias", "direct", "S", "-c", "nan"], ["bias", "direct", "S", "-c", "inf"],
+                                  ["debias", "hard", "S", "-o", "O", "--max-missing", "nan"]])
+def test_nan_and_infinity_are_refused_by_every_float_option(args):
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 2 and "is not a finite number" in r.output, r.output
+
+
+def test_library_refuses_nan_parameters_too():
+    from wordlab.debias.measures import direct_bias
+    from wordlab.debias.wordlists import Coverage
+    with pytest.raises(ParameterError, match="c must be"):
+        direct_bias(_E, np.ones(5), [f"w{i}" for i in range(10)], c=float("nan"))
+    with pytest.raises(ParameterError, match="max_missing must be"):
+        Coverage("words", [f"w{i}" for i in range(9)], ["zz"]).check(float("nan"))
 
 
 def test_nonfinite_initial_vectors_are_refused(corpus, tmp_path):

@@ -39,6 +39,7 @@ import shutil
 import socket
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -89,10 +90,16 @@ def _holder_description() -> dict:
 
 
 def _describe_holder(fd: int) -> str:
-    try:
-        info = json.loads(os.pread(fd, 4096, 0).decode("utf-8", "replace") or "{}")
-    except (OSError, ValueError):
-        info = {}
+    # The holder writes its description just after taking the lock: give it a moment.
+    info: object = {}
+    for _ in range(20):
+        try:
+            info = json.loads(os.pread(fd, 4096, 0).decode("utf-8", "replace") or "{}")
+        except (OSError, ValueError):
+            info = {}
+        if isinstance(info, dict) and "pid" in info:
+            break
+        time.sleep(0.01)
     if not isinstance(info, dict) or "pid" not in info:
         return "another process"
     return (f"process {info['pid']} on {info.get('host', '?')} ({info.get('command', '?')}, "

@@ -112,7 +112,7 @@ def content_digest(path: str | os.PathLike, name: str | os.PathLike | None = Non
     digest = h.hexdigest()
     if file_identity(path) == identity:       # unchanged while hashing: safe to remember
         try:
-            with atomic_file(memo, "w", encoding="utf-8", private=True) as fh:
+            with atomic_file(memo, "w", encoding="utf-8", overwrite=True, wait=True) as fh:
                 fh.write(f"{os.path.abspath(name if name is not None else path)}\n{identity}\n{digest}\n")
         except OSError:
             pass                               # a read-only cache only costs a rehash

@@ -6,6 +6,8 @@ from collections import defaultdict
 
 import click
 
+from .common import FiniteFloat
+
 
 def register(cli: click.Group) -> None:
     """Add the ``cache`` group to the root command."""
@@ -59,7 +61,7 @@ def register(cli: click.Group) -> None:
     @click.option("--all", "everything", is_flag=True,
                   help="Every entry of every disposable kind (not 'runs', which holds training results: "
                        "name it with --kind runs).")
-    @click.option("--older-than", type=click.FloatRange(min=0), default=None, metavar="DAYS",
+    @click.option("--older-than", type=FiniteFloat(0), default=None, metavar="DAYS",
                   help="Only entries not changed for this many days.")
     @click.option("--partials", "partial_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
                   help="Also remove stale .partial files of killed wordlab processes in this directory "

@@ -137,6 +137,32 @@ class Group(click.Group):
                 ctx.exit(EXIT_INTERNAL)
 
 
+class FiniteFloat(click.ParamType):
+    """A float option that must be finite (click's FloatRange lets NaN through), within
+    optional bounds."""
+
+    name = "number"
+
+    def __init__(self, low: float | None = None, high: float | None = None):
+        self.low, self.high = low, high
+
+    def convert(self, value, param, ctx):
+        import math
+        if isinstance(value, float) and math.isfinite(value):
+            number = value
+        else:
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                self.fail(f"{value!r} is not a number", param, ctx)
+            if not math.isfinite(number):
+                self.fail(f"{value!r} is not a finite number", param, ctx)
+        if (self.low is not None and number < self.low) or (self.high is not None and number > self.high):
+            bounds = f"[{self.low if self.low is not None else '-inf'}, {self.high if self.high is not None else 'inf'}]"
+            self.fail(f"{value!r} is not in {bounds}", param, ctx)
+        return number
+
+
 def overwrite_option(what: str = "the output"):
     """``--overwrite``: replace an existing output (a wordlab store, or the single file written)."""
     return click.option("--overwrite", is_flag=True,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .common import check_output_file, echo_warning, overwrite_option, save_figure
+from .common import FiniteFloat, check_output_file, echo_warning, overwrite_option, save_figure
 
 _DIRECTION_METHODS = ("pca", "sum", "pair")
 
@@ -47,7 +47,7 @@ def _list_source(value: str, data_dir: str | None):
 
 
 def direction_options(f):
-    f = click.option("--max-missing", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+    f = click.option("--max-missing", type=FiniteFloat(0, 1), default=0.5, show_default=True,
                      help="Refuse when a larger share of a word list is missing from the store.")(f)
     f = click.option("--pair", default=None, metavar="A,B",
                      help="Use one pair's difference A - B as the direction (implies --method pair).")(f)
@@ -136,7 +136,7 @@ def bias_direction_cmd(store, data_dir, pairs_file, method, pair, max_missing, t
 @click.argument("store")
 @click.option("--words", default="professions", show_default=True,
               help="Neutral words: a file or a debiaswe list name.")
-@click.option("-c", "c", type=click.FloatRange(min=0), default=1.0, show_default=True, help="Strictness c.")
+@click.option("-c", "c", type=FiniteFloat(0, 1e6), default=1.0, show_default=True, help="Strictness c.")
 @click.option("--exclude", default=None,
               help="Words to leave out (a file or a debiaswe list name, e.g. gender_specific_full). Default: "
                    "on a debiased store, the words it kept on the direction; otherwise none.")
@@ -194,7 +194,7 @@ def _split_two(value: str, option: str) -> tuple[str, str]:
 @click.option("--ddof", type=click.IntRange(min=0), default=1, show_default=True,
               help="Delta degrees of freedom of the effect size's standard deviation.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--max-missing", type=click.FloatRange(0, 1), default=0.5, show_default=True)
+@click.option("--max-missing", type=FiniteFloat(0, 1), default=0.5, show_default=True)
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None)
 @click.option("--list", "list_tests", is_flag=True, help="List the tests and word sets and exit.")
 @_report_warnings
@@ -274,7 +274,7 @@ def bias_residual(original, debiased, per_side, k, restrict_vocab, seed) -> None
               show_default=True)
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
               help="Write a PNG of the professions projected on the direction, before and after.")
-@click.option("--max-missing", type=click.FloatRange(0, 1), default=0.5, show_default=True)
+@click.option("--max-missing", type=FiniteFloat(0, 1), default=0.5, show_default=True)
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None)
 @overwrite_option("the --plot file")
 @_report_warnings

@@ -13,7 +13,7 @@ import click
 
 from .._version import __version__
 from .common import Group as _Group
-from .common import check_output_file, overwrite_option, save_figure
+from .common import FiniteFloat, check_output_file, overwrite_option, save_figure
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wordlab")
@@ -115,12 +115,12 @@ def corpus_encode(paths, min_count, max_size, out, overwrite, **kw) -> None:
 @click.option("--epochs", type=click.IntRange(min=1), default=None,
               help="Passes / iterations (default: sgns, cbow 5; glove, pu 15; bitcipher 1).")
 @click.option("--negative", type=click.IntRange(min=1), default=None, help="sgns/cbow [5], cmow/hybrid [20]: noise words per example.")
-@click.option("--sample", type=float, default=None, help="sgns/cbow [1e-3], cmow/hybrid [0]: subsampling threshold t, 0 is off.")
-@click.option("--alpha", type=float, default=None, help="sgns/cbow [0.025], cmow/hybrid [0.003]: initial learning rate.")
-@click.option("--learning-rate", type=float, default=None, help="glove: AdaGrad's eta [0.05].")
-@click.option("--x-max", type=float, default=None, help="glove, pu: weighting cut-off x_max [glove 100, pu 10].")
-@click.option("--rho", type=float, default=None, help="pu: weight of unobserved pairs [2^-4].")
-@click.option("--lam", type=float, default=None, help="pu: L2 regularisation [2^-11].")
+@click.option("--sample", type=FiniteFloat(), default=None, help="sgns/cbow [1e-3], cmow/hybrid [0]: subsampling threshold t, 0 is off.")
+@click.option("--alpha", type=FiniteFloat(), default=None, help="sgns/cbow [0.025], cmow/hybrid [0.003]: initial learning rate.")
+@click.option("--learning-rate", type=FiniteFloat(), default=None, help="glove: AdaGrad's eta [0.05].")
+@click.option("--x-max", type=FiniteFloat(), default=None, help="glove, pu: weighting cut-off x_max [glove 100, pu 10].")
+@click.option("--rho", type=FiniteFloat(), default=None, help="pu: weight of unobserved pairs [2^-4].")
+@click.option("--lam", type=FiniteFloat(), default=None, help="pu: L2 regularisation [2^-11].")
 @click.option("--output", type=click.Choice(["sum", "word", "concat"]), default=None,
               help="glove, pu: store W + W~ (sum), W (word) or both side by side (concat) [sum].")
 @click.option("--bits", type=click.IntRange(min=1), default=None, help="bitcipher: cipher width [32].")

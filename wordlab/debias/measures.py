@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 
 from ..errors import DataError, ParameterError
+from ..params import Real
 from .direction import BiasDirection, unit_rows64
 from .wordlists import MAX_MISSING, Coverage, as_words, find_words
 
@@ -90,8 +91,7 @@ def direct_bias(store: "Embeddings", direction: BiasDirection | np.ndarray,
     -------
     DirectBiasResult
     """
-    if c < 0:
-        raise ParameterError(f"c must be non-negative, not {c}")
+    Real(0, 1e6).check("c", c, "direct_bias")
     g = _direction_vector(direction, store.dim)
     exclude = set(exclude)
     kept = [w for w in as_words(words) if w not in exclude]

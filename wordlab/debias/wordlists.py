@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..corpus.sources import UTF8_BOM
 from ..errors import InputFormatError, WordlabError
+from ..params import Real
 from ..paths import shared_data_dir
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ class Coverage:
         if not self.found:
             raise MissingWordsError(f"{self.name}: none of the {self.total} entries is in the store "
                                     f"(first: {_show(self.missing[0])})")
+        Real(0, 1, optional=True).check("max_missing", max_missing)
         if max_missing is not None and self.missing_share > max_missing:
             raise MissingWordsError(
                 f"{self.summary()}; {100 * self.missing_share:.0f}% missing is above the limit of "

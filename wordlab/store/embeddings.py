@@ -281,7 +281,8 @@ class Embeddings:
                 tmp.unlink(missing_ok=True)
                 raise
             write_json(record, {"source": str(source.resolve()), "identity": file_identity(mapped),
-                                "digest": digest, "shape": list(self._vectors.shape), "nonfinite": bad.tolist()})
+                                "digest": digest, "shape": list(self._vectors.shape), "nonfinite": bad.tolist()},
+                       private=False)
             return np.load(target, mmap_mode="r"), bad
 
         return get_or_build(target, lambda t: self._cached_unit(t, record, digest), build)
