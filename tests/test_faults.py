@@ -614,3 +614,17 @@ def test_usage_errors_are_one_line_with_status_2(args):
     assert r.exit_code == 2
     lines = r.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "--help" in lines[0], r.output
+
+
+def test_a_run_killed_while_writing_its_first_file_is_resumable(corpus, tmp_path):
+    """Found by the random-moment kills: a working directory that holds only the
+    .partial of its run.json is a (young) wordlab run, not a stranger's directory."""
+    out = tmp_path / "out"
+    work = tmp_path / ".out.training"
+    work.mkdir()
+    (work / ".run.json.4242-deadbeef.partial").write_text('{"format": "wordlab-tr')
+    params = dict(dim=8, epochs=1, window=3, min_count=1, workers=1, seed=3, progress=False)
+    with pytest.raises(wordlab.WordlabError, match="an interrupted run exists"):
+        Word2Vec(**params).fit(wordlab.Corpus(corpus), out)
+    emb = Word2Vec(**params).fit(wordlab.Corpus(corpus), out, resume=True)
+    assert len(emb.meta["history"]) == 1 and not work.exists()

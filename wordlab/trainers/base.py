@@ -59,6 +59,7 @@ from ..atomic import (
     discard_directory,
     exclusive,
     fsync_tree,
+    partial_target,
     publish_directory,
     remove_partials_of,
     remove_stale_partials,
@@ -625,8 +626,9 @@ def _is_run_dir(work: Path) -> bool:
     killed before its run.json was written)."""
     if not work.is_dir() or work.is_symlink():
         return False
-    names = {p.name for p in work.iterdir()}
-    return not names or bool(names & {_RUN_FILE, _CHECKPOINTS, "state.json", "checkpoint", "vocab.tsv"})
+    # A run killed while writing its first files leaves only their .partial siblings.
+    names = {(partial_target(p) or p).name for p in work.iterdir()}
+    return not names or bool(names & {_RUN_FILE, _CHECKPOINTS, _STAGING, "state.json", "checkpoint", "vocab.tsv"})
 
 
 def _is_legacy_run(work: Path) -> bool:
