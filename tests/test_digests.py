@@ -1,0 +1,51 @@
+"""The vectors every method produces stay the same, bit for bit, while the code moves.
+
+``tests/_digest_run.py`` trains each method on a small fixed corpus with one worker and
+a fixed seed, in a subprocess whose Numba compiles for a generic x86-64 CPU
+(``NUMBA_CPU_NAME=generic``): kernels compiled with ``fastmath`` for the host vectorise
+differently on different CPUs (AVX2, AVX-512), and their last bits with them, so the
+digests below would otherwise hold on one machine only. The digests are of each array's
+values, dtype and shape, recorded before the refactoring of issue 19 (and equal to those
+of the code before issue 18). A change that alters a method's results on purpose must
+say so and record new digests here.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+RECORDED = {
+    "bitcipher": {"vectors.npy": "b589a9d14fb7f8e9"},
+    "cbow": {"context_vectors.npy": "d5620c38b523fab0", "vectors.npy": "5c4cd1835ebf9791"},
+    "cmow": {"context_vectors.npy": "87df30d6a739dbe8", "vectors.npy": "d1b6dcc61918099b"},
+    "glove": {"bias.npy": "ff7b4ca2fff1df57", "context_bias.npy": "71d60439d485dc13", "context_vectors.npy": "572fe988a05b2146", "vectors.npy": "0a95944775ea2c59", "word_vectors.npy": "0348d4dbb74b5dad"},
+    "hybrid": {"context_vectors.npy": "f235de6982a7990a", "vectors.npy": "d74c7c5f17938fa0"},
+    "pu": {"bias.npy": "08af211731e5afa9", "context_bias.npy": "43a6ffffb6666801", "context_vectors.npy": "60e980cff95996ab", "vectors.npy": "669387a555345b24", "word_vectors.npy": "f62d6ada8a1758af"},
+    "sgns": {"context_vectors.npy": "08447160ac376d6e", "vectors.npy": "3ef5a69a3cde2bc1"},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"),
+                    reason="the digests were recorded with Numba's generic x86-64 target")
+def test_every_method_gives_the_recorded_vectors(tmp_path):
+    # A persistent Numba cache for the generic target, so only the first run compiles (~30 s).
+    numba_cache = Path(tempfile.gettempdir()) / f"wordlab-numba-generic-{os.getuid()}"
+    env = dict(os.environ, NUMBA_CPU_NAME="generic", NUMBA_CPU_FEATURES="", NUMBA_CACHE_DIR=str(numba_cache),
+               WORDLAB_CACHE=str(tmp_path / "cache"))
+    env.pop("WORDLAB_FAULT", None)
+    script = Path(__file__).with_name("_digest_run.py")
+    r = subprocess.run([sys.executable, str(script), str(tmp_path / "out")], env=env, capture_output=True,
+                       text=True, timeout=900)
+    assert r.returncode == 0, r.stderr
+    found = json.loads(r.stdout)
+    assert found.keys() == RECORDED.keys()
+    for method in RECORDED:
+        assert found[method] == RECORDED[method], method
