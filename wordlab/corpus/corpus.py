@@ -15,6 +15,7 @@ from ..cache import get_or_build
 from ..errors import ArgumentTypeError, ParameterError, StoreError
 from ..params import Integer
 from ..paths import cache_root, temporary_dir
+from ..progress import progress
 from .embedded import default_corpus_path
 from .encode import FORMAT_VERSION, EncodedCorpus, write_encoded
 from .readers import MAX_SENTENCE_LENGTH, Batch, read_text
@@ -220,7 +221,8 @@ def _is_path_list(source) -> bool:
 
 
 class _progress_bar:
-    """tqdm over bytes read (files) or a silent no-op; progress=None means 'when interactive'."""
+    """A bar over the input's bytes read (files), or nothing (iterables, or disabled);
+    yields the update callable for the readers, or None."""
 
     def __init__(self, corpus: Corpus, enabled: bool | None, desc: str):
         self.corpus, self.enabled, self.desc = corpus, enabled, desc
@@ -228,15 +230,10 @@ class _progress_bar:
 
     def __enter__(self):
         total = self.corpus.total_bytes()
-        enabled = self.enabled
-        if enabled is None:
-            import sys
-            enabled = sys.stderr.isatty()
-        if not enabled or total is None:
+        if total is None:
             return None
-        from tqdm.auto import tqdm
-        self.bar = tqdm(total=total, unit="B", unit_scale=True, desc=self.desc, leave=False)
-        return self.bar.update
+        self.bar = progress(self.enabled, total=total, desc=self.desc, unit="B", leave=False)
+        return self.bar.update if self.bar.shown else None
 
     def __exit__(self, *exc):
         if self.bar is not None:

@@ -24,6 +24,10 @@ TRAINERS: dict[str, tuple[type[Trainer], dict]] = {
 }
 
 
+#: the method names, in the registry's order
+METHODS: tuple[str, ...] = tuple(TRAINERS)
+
+
 def make_trainer(method: str = "sgns", **params) -> Trainer:
     """The trainer for ``method`` with ``params``."""
     try:
@@ -52,4 +56,4 @@ def train(corpus, method: str = "sgns", out: str | os.PathLike | None = None, *,
                        init_context=init_context, freeze_context=freeze_context, frozen_words=frozen_words)
 
 
-__all__ = ["BitCipher", "CMOW", "EpochReport", "GloVe", "PULearning", "TRAINERS", "Trainer", "Word2Vec", "make_trainer", "train"]
+__all__ = ["BitCipher", "CMOW", "EpochReport", "GloVe", "METHODS", "PULearning", "TRAINERS", "Trainer", "Word2Vec", "make_trainer", "train"]

@@ -80,6 +80,7 @@ from ..errors import (
 from ..npyio import copy_with_checksum, create_npy
 from ..params import Boolean, Constraint, Integer, merged_constraints, validate
 from ..paths import cache_root
+from ..progress import progress
 from ..store import Embeddings
 
 _RUN_FILE = "run.json"
@@ -749,37 +750,30 @@ from ..atomic import json_default as _json_default  # noqa: E402
 
 
 class _ProgressBar:
-    """tqdm bar over corpus tokens with words/s, learning rate and running loss."""
+    """The run's bar (:func:`wordlab.progress.progress`) over the epochs' units, with
+    words/s, learning rate and running loss."""
 
     def __init__(self, enabled: bool | None, total: int, initial: int, desc: str, unit: str = "w"):
-        if enabled is None:
-            enabled = sys.stderr.isatty()
-        self.bar = None
-        if enabled:
-            from tqdm.auto import tqdm
-            self.bar = tqdm(total=total, initial=initial, unit=unit, unit_scale=True, desc=desc,
-                            smoothing=0.1, dynamic_ncols=True)
+        self.bar = progress(enabled, total=total, initial=initial, desc=desc, unit=unit)
 
     def reporter(self, epoch: int, epochs: int) -> Callable[[int, float, int], None]:
         """For the trainer: report (words done this epoch, loss so far, examples so far)."""
         last = [0]
 
         def report(words: int, loss_sum: float, examples: int, alpha: float | None = None) -> None:
-            if self.bar is None:
+            if not self.bar.shown:
                 return
             self.bar.update(words - last[0])
             last[0] = words
             postfix = {"epoch": f"{epoch + 1}/{epochs}", "loss": f"{loss_sum / max(examples, 1):.4f}"}
             if alpha is not None:
                 postfix["lr"] = f"{alpha:.5f}"
-            self.bar.set_postfix(postfix, refresh=False)
+            self.bar.set_postfix(postfix)
         return report
 
     def epoch_done(self, epoch: int, record: dict) -> None:
-        if self.bar is not None:
-            self.bar.write(f"epoch {epoch}: loss {record['loss']:.4f}, "
-                           f"{record['words'] / max(record['seconds'], 1e-9):,.0f} words/s")
+        self.bar.write(f"epoch {epoch}: loss {record['loss']:.4f}, "
+                       f"{record['words'] / max(record['seconds'], 1e-9):,.0f} words/s")
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        self.bar.close()
