@@ -27,11 +27,14 @@ def find_shared_data(*required: str) -> Path | None:
     """The shared data directory when it holds every ``required`` path, else None.
 
     ``$WORDLAB_DATA`` when set, otherwise ``../../shared/data`` relative to this
-    notebook (the repository's ``../shared/data``)."""
+    notebook (the repository's ``../shared/data``). When it returns None, it prints
+    what it looked for and which of the required paths were missing."""
     env = os.environ.get("WORDLAB_DATA")
     root = Path(env).expanduser() if env else Path("..", "..", "shared", "data")
-    if root.is_dir() and all((root / r).exists() for r in required):
+    missing = [r for r in required if not (root / r).exists()]
+    if root.is_dir() and not missing:
         return root.resolve()
+    print(f"shared data not found: {root} " + (f"lacks {', '.join(missing)}" if root.is_dir() else "is not a directory"))
     return None
 '''.strip()
 
