@@ -187,6 +187,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from wordlab.trainers.registry import REGISTRY, cli_args
+
 CATEGORIES = ("kills", "disk", "concurrency", "damaged", "arguments")
 EXE = [sys.executable, "-m", "wordlab.cli.main"]
 INFO_PREFIXES = ("Warning:", "corpus:", "wordlab:", "plot:")
@@ -194,16 +196,10 @@ TIMEOUT = 600.0
 BOM = b"\xef\xbb\xbf"
 
 # the sizes of tests/test_faults.py
-COMMON = ["--min-count", "1", "--workers", "1", "--seed", "3", "--no-progress"]
-METHODS = {
-    "sgns": ["--dim", "12", "--epochs", "3", "--window", "3"],
-    "cbow": ["--dim", "12", "--epochs", "3", "--window", "3"],
-    "glove": ["--dim", "12", "--epochs", "3", "--window", "3"],
-    "pu": ["--dim", "8", "--epochs", "3", "--window", "3"],
-    "bitcipher": ["--bits", "16", "--window", "3"],
-    "cmow": ["--dim", "16", "--epochs", "3", "--window", "3"],
-    "hybrid": ["--dim", "16", "--cbow-dim", "8", "--epochs", "3", "--window", "3"],
-}
+COMMON = ["--min-count", "1", "--workers", "1", "--no-progress"]
+# each method's small settings, and seed 3 where there is a seed (Bit-cipher has none)
+METHODS = {name: cli_args({**m.small, **({"seed": 3} if "seed" in m.parameters() else {})})
+           for name, m in REGISTRY.items()}
 FAULTS = ["train.subchunk:1", "train.subchunk:3", "checkpoint.weight-copied:1", "checkpoint.weight-copied:3",
           "checkpoint.before-rename:2", "checkpoint.renamed:2", "train.epoch-done:2", "train.output-written",
           "train.before-publish", "atomic.exchanged", "train.published", "atomic.discarding",
@@ -2009,22 +2005,19 @@ def content_difference(kind: Kind, verdict: Verdict, run: Run, d: Path) -> str |
 
 
 # == 5. arguments ===========================================================================================
-TRAIN_BASE = {
-    "sgns": {"--dim": "8", "--epochs": "1", "--window": "2"},
-    "cbow": {"--dim": "8", "--epochs": "1", "--window": "2"},
-    "glove": {"--dim": "8", "--epochs": "1", "--window": "2"},
-    "pu": {"--dim": "4", "--epochs": "1", "--window": "2"},
-    "bitcipher": {"--bits": "16", "--window": "2"},
-    "cmow": {"--dim": "9", "--epochs": "1", "--window": "2"},
-    "hybrid": {"--dim": "9", "--cbow-dim": "4", "--epochs": "1", "--window": "2"},
-}
-TRAIN_COMMON = {"--min-count": "1", "--workers": "1", "--seed": "3"}
+# the registry's small settings, one epoch, window 2: an argument case is about the argument
+TRAIN_BASE = {name: dict(zip(*[iter(cli_args({**m.small, **({"epochs": 1} if "epochs" in m.small else {}),
+                                              "window": 2,
+                                              **({"seed": 3} if "seed" in m.parameters() else {})}))] * 2))
+              for name, m in REGISTRY.items()}
+TRAIN_COMMON = {"--min-count": "1", "--workers": "1"}
 TRAIN_OPTIONS = ["--dim", "--window", "--epochs", "--min-count", "--max-size", "--workers", "--seed",
                  "--max-sentence-length"]
 METHOD_OPTIONS = {"sgns": ["--negative", "--sample", "--alpha"], "cbow": ["--negative", "--sample", "--alpha"],
                   "glove": ["--x-max", "--learning-rate"], "pu": ["--rho", "--lam", "--x-max"], "bitcipher": ["--bits"],
                   "cmow": ["--negative", "--sample", "--alpha"],
                   "hybrid": ["--negative", "--sample", "--alpha", "--cbow-dim", "--cmow-warmup-epochs"]}
+assert set(METHOD_OPTIONS) == set(REGISTRY), "METHOD_OPTIONS must name every method of the registry"
 FLOAT_OPTIONS = {"--sample", "--alpha", "--x-max", "--learning-rate", "--rho", "--lam"}
 VALUES = ["-1", "0", "nan", "inf", "1e30", str(10 ** 12), str(2 ** 64)]
 
@@ -2076,8 +2069,7 @@ def arguments(ws: Workspace, jobs: int) -> list[Case]:
     values = ["0", "nan", str(2 ** 64)] if ws.quick else VALUES
     for method in methods:
         plan.append(lambda d, m=method: _train_case(corpus, m, None, None, d))      # the base itself: must work
-        for option in ([o for o in TRAIN_OPTIONS if not (method == "bitcipher" and o == "--dim")]
-                       + METHOD_OPTIONS[method]):
+        for option in ([o for o in TRAIN_OPTIONS if _applies(o, method)] + METHOD_OPTIONS[method]):
             for value in values:
                 plan.append(lambda d, m=method, o=option, v=value: _train_case(corpus, m, o, v, d))
     if ws.quick:
@@ -2086,6 +2078,17 @@ def arguments(ws: Workspace, jobs: int) -> list[Case]:
     plan += others[::2] if ws.quick else others
     tasks = [(lambda make=make, i=i: argument_case(ws, make, i)) for i, make in enumerate(plan)]
     return run_parallel(jobs, tasks, "arguments")
+
+
+def _applies(option: str, method: str) -> bool:
+    """Whether ``wordlab train --method METHOD`` takes ``option`` (corpus options: always)."""
+    name = option[2:].replace("-", "_")
+    return name not in registry_parameters() or name in REGISTRY[method].parameters()
+
+
+def registry_parameters() -> set[str]:
+    from wordlab.trainers.registry import all_parameters
+    return set(all_parameters())
 
 
 def _train_case(corpus: Path, method: str, option: str | None, value: str | None, d: Path) -> ArgCase:

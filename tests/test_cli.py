@@ -260,7 +260,7 @@ def test_train_hybrid_from_the_command_line(runner, tmp_path):
     assert [h["phase"] for h in emb.meta["history"]] == ["cmow warm-up", "both halves"]
     result = runner.invoke(cli, ["train", "--method", "cmow", "--dim", "9", "--epochs", "2", "--cmow-warmup-epochs", "1",
                                  "-o", str(tmp_path / "warm")])
-    assert result.exit_code != 0 and "hybrid encoder only" in result.output
+    assert result.exit_code == 2 and "--cmow-warmup-epochs does not apply to --method cmow" in result.output
     result = runner.invoke(cli, ["train", "--method", "hybrid", "--hybrid-objective", "both", "-o", str(tmp_path / "x")])
     assert result.exit_code != 0 and "residual" in result.output
     result = runner.invoke(cli, ["train", "--method", "cmow", "--hybrid-objective", "joint", "-o", str(tmp_path / "y")])

@@ -270,12 +270,17 @@ def test_bitcipher_embedding_by_hand(tmp_path):
                                rtol=1e-6)
 
 
-def test_bitcipher_rejects_epochs_and_small_bits(groups_encoded, tmp_path):
-    with pytest.raises(WordlabError, match="single pass"):
-        BitCipher(bits=8, epochs=3, progress=False).fit(groups_encoded, tmp_path / "a")
+def test_bitcipher_rejects_epochs_seed_and_small_bits(groups_encoded, tmp_path):
+    for extra in ({"epochs": 3}, {"seed": 1}):          # one pass, nothing random: neither is a parameter
+        with pytest.raises(TypeError, match=next(iter(extra))):
+            BitCipher(bits=8, progress=False, **extra)
+        with pytest.raises(WordlabError, match=f"{next(iter(extra))} does not apply to method 'bitcipher'"):
+            wordlab.train(groups_encoded, "bitcipher", tmp_path / "a", bits=8, **extra)
     with pytest.raises(WordlabError, match="bits >= 5"):
         BitCipher(bits=4, progress=False).fit(groups_encoded, tmp_path / "b")
-    assert "dim" not in BitCipher().get_params()
+    params = BitCipher().get_params()
+    assert not {"dim", "epochs", "seed"} & set(params)
+    assert BitCipher(bits=8).dim == 8 and BitCipher(bits=8, window=3, mode="concat").dim == 48
 
 
 # -- shared --------------------------------------------------------------------------------------------

@@ -49,3 +49,8 @@ def test_every_method_gives_the_recorded_vectors(tmp_path):
     assert found.keys() == RECORDED.keys()
     for method in RECORDED:
         assert found[method] == RECORDED[method], method
+
+
+def test_the_digests_cover_every_method_of_the_registry():
+    from wordlab.trainers.registry import REGISTRY
+    assert set(RECORDED) == set(REGISTRY), "a new method needs its digests recorded here and a case in _digest_run.py"

@@ -27,17 +27,12 @@ from wordlab.cli.main import cli
 from wordlab.errors import (CheckpointError, DiskFullError, LockedError, OutputExistsError, ParameterError,
                             TrainingDivergedError)
 from wordlab.trainers import Word2Vec
+from wordlab.trainers.registry import REGISTRY, cli_args
 
-COMMON = ["--min-count", "1", "--workers", "1", "--seed", "3", "--no-progress"]
-METHODS = {
-    "sgns": ["--dim", "12", "--epochs", "3", "--window", "3"],
-    "cbow": ["--dim", "12", "--epochs", "3", "--window", "3"],
-    "glove": ["--dim", "12", "--epochs", "3", "--window", "3"],
-    "pu": ["--dim", "8", "--epochs", "3", "--window", "3"],
-    "bitcipher": ["--bits", "16", "--window", "3"],
-    "cmow": ["--dim", "16", "--epochs", "3", "--window", "3"],
-    "hybrid": ["--dim", "16", "--cbow-dim", "8", "--epochs", "3", "--window", "3"],
-}
+COMMON = ["--min-count", "1", "--workers", "1", "--no-progress"]
+# each method's small settings, and seed 3 where there is a seed (Bit-cipher has none)
+METHODS = {name: cli_args({**m.small, **({"seed": 3} if "seed" in m.parameters() else {})})
+           for name, m in REGISTRY.items()}
 # Fault points in the order a run reaches them; each step resumes what the last one left.
 CHAIN = ["train.subchunk:1", "checkpoint.weight-copied:1", "checkpoint.before-rename:1", "checkpoint.renamed:1",
          "train.epoch-done:1", "train.output-written", "train.before-publish", "atomic.exchanged",

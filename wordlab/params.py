@@ -1,10 +1,10 @@
 """Declared parameter constraints, checked before any work starts.
 
-A class lists its parameters' constraints once (``_parameter_constraints``, merged
-along the class hierarchy) and :func:`validate` checks them, so that every range has
-one statement and one message shape::
+Each parameter's rule is stated once (a trainer's in :mod:`wordlab.trainers.parameters`)
+and :func:`validate` checks them, so that every range has one statement and one message
+shape::
 
-    _parameter_constraints = {"alpha": Real(0, 1, closed="right"), "window": Integer(1, 10_000)}
+    validate(params, {"alpha": Real(0, 1, closed="right"), "window": Integer(1, 10_000)}, "Word2Vec")
 
 Numbers must be finite (NaN and infinity are never a valid hyperparameter), integers
 must be integers (``True`` and ``2.5`` are not), and the message names the parameter,
@@ -132,14 +132,6 @@ class Boolean(Constraint):
 
     def accepts(self, value) -> bool:
         return isinstance(value, (bool, np.bool_))
-
-
-def merged_constraints(cls: type) -> dict[str, Constraint]:
-    """``_parameter_constraints`` of ``cls`` and its bases (subclasses win)."""
-    out: dict[str, Constraint] = {}
-    for klass in reversed(cls.__mro__):
-        out.update(vars(klass).get("_parameter_constraints", {}))
-    return out
 
 
 def validate(params: Mapping[str, Any], constraints: Mapping[str, Constraint], owner: str = "",

@@ -1,6 +1,6 @@
 """``wordlab bias ...`` and ``wordlab debias ...``: bias measures and hard debiasing.
 
-Registered on the main group by :func:`register`. Word lists are files (debiaswe JSON
+Word lists are files (debiaswe JSON
 or plain text, see :mod:`wordlab.debias.wordlists`) or the names of debiaswe's lists
 in the shared data (``professions``, ``equalize_pairs``, ``gender_specific_full``, ...).
 Missing words are reported on stderr as ``warning:`` lines; errors (a malformed list,
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from .common import FiniteFloat, check_output_file, echo_warning, overwrite_option, save_figure
+from .common import FiniteFloat, Group, check_output_file, echo_warning, overwrite_option, save_figure
 
 _DIRECTION_METHODS = ("pca", "sum", "pair")
 
@@ -100,7 +100,7 @@ def _describe_direction(d) -> str:
 
 
 # -- wordlab bias ------------------------------------------------------------------------------
-@click.group()
+@click.group(cls=Group)
 def bias() -> None:
     """Measure bias: direction, DirectBias, indirect bias, WEAT, residual bias, report.
 
@@ -312,7 +312,7 @@ def bias_report_cmd(original, debiased, professions, tests, sets_file, per_side,
 
 
 # -- wordlab debias ------------------------------------------------------------------------------
-@click.group()
+@click.group(cls=Group)
 def debias() -> None:
     """Remove bias from a store, writing a new store (soft debiasing is not implemented)."""
 
@@ -347,7 +347,3 @@ def debias_hard(store, out, equalize, specific, data_dir, pairs_file, method, pa
                "gender-specific words found (left on the direction)")
 
 
-def register(cli: click.Group) -> None:
-    """Add the ``bias`` and ``debias`` groups to the ``wordlab`` command."""
-    cli.add_command(bias)
-    cli.add_command(debias)

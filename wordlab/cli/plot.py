@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import check_output_file, overwrite_option, save_figure
+from .common import Group, check_output_file, overwrite_option, save_figure
 
 
 def _save(fig, out: str, overwrite: bool) -> None:
@@ -21,75 +21,72 @@ def _out_option(f):
                         help="Image file to write (PNG; the extension picks the format).")(f)
 
 
-def register(cli: click.Group) -> None:
-    """Add the ``plot`` group to the root command."""
+@click.group(cls=Group)
+def plot() -> None:
+    """Figures of runs and stores: loss curves, 2-D projections, neighbour graphs, evaluation bars."""
 
-    @cli.group(cls=type(cli))
-    def plot() -> None:
-        """Figures of runs and stores: loss curves, 2-D projections, neighbour graphs, evaluation bars."""
+out_option = _out_option
 
-    out_option = _out_option
+@plot.command("loss")
+@click.argument("stores", nargs=-1, required=True)
+@click.option("--relative", is_flag=True, help="Divide each curve by its first epoch's loss.")
+@click.option("--separate", is_flag=True, help="One panel per run, each with its own y-axis.")
+@click.option("--label", "labels", multiple=True, help="A name per STORE, in order (default: the method).")
+@out_option
+def loss(stores, relative, separate, labels, out, overwrite) -> None:
+    """Loss per epoch of one or more trained STORES."""
+    check_output_file(out, overwrite)
+    from ..evals.figures import loss_curves
+    from ..store import load
+    runs = [load(s) for s in stores]
+    if labels and len(labels) != len(runs):
+        raise click.UsageError(f"{len(labels)} --label for {len(runs)} stores")
+    names = list(labels) if labels else [Path(s).name if len(runs) > 1 else r.meta.get("method", Path(s).name)
+                                         for s, r in zip(stores, runs)]
+    _save(loss_curves(runs, names, relative=relative, separate=separate), out, overwrite)
 
-    @plot.command("loss")
-    @click.argument("stores", nargs=-1, required=True)
-    @click.option("--relative", is_flag=True, help="Divide each curve by its first epoch's loss.")
-    @click.option("--separate", is_flag=True, help="One panel per run, each with its own y-axis.")
-    @click.option("--label", "labels", multiple=True, help="A name per STORE, in order (default: the method).")
-    @out_option
-    def loss(stores, relative, separate, labels, out, overwrite) -> None:
-        """Loss per epoch of one or more trained STORES."""
-        check_output_file(out, overwrite)
-        from ..evals.figures import loss_curves
-        from ..store import load
-        runs = [load(s) for s in stores]
-        if labels and len(labels) != len(runs):
-            raise click.UsageError(f"{len(labels)} --label for {len(runs)} stores")
-        names = list(labels) if labels else [Path(s).name if len(runs) > 1 else r.meta.get("method", Path(s).name)
-                                             for s, r in zip(stores, runs)]
-        _save(loss_curves(runs, names, relative=relative, separate=separate), out, overwrite)
+@plot.command("projection")
+@click.argument("store")
+@click.argument("words", nargs=-1, required=True)
+@click.option("--method", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="t-SNE's random state.")
+@out_option
+def projection(store, words, method, seed, out, overwrite) -> None:
+    """WORDS of STORE in 2-D (PCA or t-SNE), labelled."""
+    check_output_file(out, overwrite)
+    from ..evals.figures import projection as draw
+    from ..store import load
+    _save(draw(load(store), list(words), method=method, seed=seed), out, overwrite)
 
-    @plot.command("projection")
-    @click.argument("store")
-    @click.argument("words", nargs=-1, required=True)
-    @click.option("--method", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True)
-    @click.option("--seed", type=int, default=0, show_default=True, help="t-SNE's random state.")
-    @out_option
-    def projection(store, words, method, seed, out, overwrite) -> None:
-        """WORDS of STORE in 2-D (PCA or t-SNE), labelled."""
-        check_output_file(out, overwrite)
-        from ..evals.figures import projection as draw
-        from ..store import load
-        _save(draw(load(store), list(words), method=method, seed=seed), out, overwrite)
+@plot.command("neighbours")
+@click.argument("store")
+@click.argument("word")
+@click.option("--topn", type=click.IntRange(min=1), default=5, show_default=True)
+@click.option("--depth", type=click.IntRange(min=1, max=3), default=2, show_default=True)
+@click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
+              help="Search only the N most frequent words.")
+@out_option
+def neighbours(store, word, topn, depth, restrict_vocab, out, overwrite) -> None:
+    """The nearest-neighbour graph of WORD in STORE."""
+    check_output_file(out, overwrite)
+    from ..evals.figures import neighbour_graph
+    from ..store import load
+    _save(neighbour_graph(load(store), word, topn=topn, depth=depth, restrict_vocab=restrict_vocab), out, overwrite)
 
-    @plot.command("neighbours")
-    @click.argument("store")
-    @click.argument("word")
-    @click.option("--topn", type=click.IntRange(min=1), default=5, show_default=True)
-    @click.option("--depth", type=click.IntRange(min=1, max=3), default=2, show_default=True)
-    @click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
-                  help="Search only the N most frequent words.")
-    @out_option
-    def neighbours(store, word, topn, depth, restrict_vocab, out, overwrite) -> None:
-        """The nearest-neighbour graph of WORD in STORE."""
-        check_output_file(out, overwrite)
-        from ..evals.figures import neighbour_graph
-        from ..store import load
-        _save(neighbour_graph(load(store), word, topn=topn, depth=depth, restrict_vocab=restrict_vocab), out, overwrite)
-
-    @plot.command("eval")
-    @click.argument("stores", nargs=-1, required=True)
-    @click.option("-d", "--dataset", "datasets", multiple=True,
-                  help="Dataset name or path (repeatable; default: google-analogy, ws353, simlex999).")
-    @click.option("--metric", default=None, help="Show this metric for every dataset (default: per task).")
-    @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Shared data directory.")
-    @out_option
-    def eval_bars(stores, datasets, metric, data_dir, out, overwrite) -> None:
-        """Bars of every STORE on every dataset."""
-        check_output_file(out, overwrite)
-        from .. import evals
-        from ..evals.figures import evaluation_bars
-        from ..store import load
-        loaded = [load(s) for s in stores]
-        table = evals.evaluate(loaded, datasets or evals.DEFAULT_DATASETS, data_dir=data_dir)
-        labels = dict(zip([str(e.path) for e in loaded], stores))
-        _save(evaluation_bars(table, metric, labels=labels), out, overwrite)
+@plot.command("eval")
+@click.argument("stores", nargs=-1, required=True)
+@click.option("-d", "--dataset", "datasets", multiple=True,
+              help="Dataset name or path (repeatable; default: google-analogy, ws353, simlex999).")
+@click.option("--metric", default=None, help="Show this metric for every dataset (default: per task).")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Shared data directory.")
+@out_option
+def eval_bars(stores, datasets, metric, data_dir, out, overwrite) -> None:
+    """Bars of every STORE on every dataset."""
+    check_output_file(out, overwrite)
+    from .. import evals
+    from ..evals.figures import evaluation_bars
+    from ..store import load
+    loaded = [load(s) for s in stores]
+    table = evals.evaluate(loaded, datasets or evals.DEFAULT_DATASETS, data_dir=data_dir)
+    labels = dict(zip([str(e.path) for e in loaded], stores))
+    _save(evaluation_bars(table, metric, labels=labels), out, overwrite)

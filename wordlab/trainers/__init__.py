@@ -3,43 +3,25 @@ from __future__ import annotations
 
 import os
 
-from ..errors import ParameterError
 from ..store import Embeddings
 from .base import EpochReport, Trainer
 from .bitcipher import BitCipher
 from .cmow import CMOW
 from .glove import GloVe
+from . import registry
 from .pu import PULearning
 from .word2vec import Word2Vec
 
-#: method name -> trainer class and the fixed parameters it needs
-TRAINERS: dict[str, tuple[type[Trainer], dict]] = {
-    "sgns": (Word2Vec, {"method": "sgns"}),
-    "cbow": (Word2Vec, {"method": "cbow"}),
-    "glove": (GloVe, {}),
-    "pu": (PULearning, {}),
-    "bitcipher": (BitCipher, {}),
-    "cmow": (CMOW, {"encoder": "cmow"}),
-    "hybrid": (CMOW, {"encoder": "hybrid"}),
-}
-
+from .registry import REGISTRY, Method
 
 #: the method names, in the registry's order
-METHODS: tuple[str, ...] = tuple(TRAINERS)
+METHODS: tuple[str, ...] = tuple(REGISTRY)
 
 
 def make_trainer(method: str = "sgns", **params) -> Trainer:
-    """The trainer for ``method`` with ``params``."""
-    try:
-        cls, fixed = TRAINERS[method]
-    except KeyError:
-        raise ParameterError(f"unknown method {method!r}; choose one of {', '.join(TRAINERS)}") from None
-    known = set(cls._param_names()) - set(fixed)
-    unknown = sorted(set(params) - known)
-    if unknown:
-        raise ParameterError(f"unknown parameter(s) {', '.join(unknown)} for method {method!r}; it takes "
-                             f"{', '.join(sorted(known))}")
-    return cls(**fixed, **params)
+    """The trainer for ``method`` (a name of :data:`~wordlab.trainers.registry.REGISTRY`)
+    with ``params``; a parameter that does not apply to the method is refused."""
+    return registry.get(method).make(**params)
 
 
 def train(corpus, method: str = "sgns", out: str | os.PathLike | None = None, *, resume: bool = False,
@@ -56,4 +38,4 @@ def train(corpus, method: str = "sgns", out: str | os.PathLike | None = None, *,
                        init_context=init_context, freeze_context=freeze_context, frozen_words=frozen_words)
 
 
-__all__ = ["BitCipher", "CMOW", "EpochReport", "GloVe", "METHODS", "PULearning", "TRAINERS", "Trainer", "Word2Vec", "make_trainer", "train"]
+__all__ = ["BitCipher", "CMOW", "EpochReport", "GloVe", "METHODS", "Method", "PULearning", "REGISTRY", "Trainer", "Word2Vec", "make_trainer", "train"]

@@ -52,6 +52,7 @@ import numpy as np
 from .._faults import fault_point
 from .._memory import release_compiler_pages
 from .._threads import default_workers
+from . import parameters as P
 from .._version import __version__
 from ..atomic import (
     STORE_KINDS,
@@ -78,7 +79,7 @@ from ..errors import (
     is_disk_full,
 )
 from ..npyio import copy_with_checksum, create_npy
-from ..params import Boolean, Constraint, Integer, merged_constraints, validate
+from ..params import Constraint, validate
 from ..paths import cache_root
 from ..progress import progress
 from ..store import Embeddings
@@ -124,11 +125,10 @@ class Trainer:
     method: str = "?"
     #: name of the weight file that becomes the store's vectors.npy
     output_weight: str = "vectors"
-    #: parameter -> constraint, merged with those of the subclasses (see wordlab.params)
-    _parameter_constraints: ClassVar[dict[str, Constraint]] = {
-        "dim": Integer(1, 100_000), "epochs": Integer(1, 100_000), "min_count": Integer(1),
-        "max_size": Integer(1, optional=True), "workers": Integer(1, 4096, optional=True),
-        "seed": Integer(0, 2 ** 63 - 1), "progress": Boolean(optional=True),
+    #: the parameters this class takes, merged with those of subclasses (see parameters.declared)
+    parameters: ClassVar[dict[str, P.Param]] = {
+        "dim": P.DIM, "epochs": P.EPOCHS, "min_count": P.MIN_COUNT, "max_size": P.MAX_SIZE,
+        "workers": P.WORKERS, "seed": P.SEED, "progress": P.PROGRESS,
     }
 
     def __init__(self, *, dim: int = 100, epochs: int = 5, min_count: int = 5, max_size: int | None = None,
@@ -160,9 +160,20 @@ class Trainer:
         """Hyperparameters (JSON-able; without progress and callbacks)."""
         return {n: getattr(self, n) for n in self._param_names() if n not in ("progress", "callbacks")}
 
+    def validate(self) -> "Trainer":
+        """Check every parameter against its declared rule (:mod:`wordlab.trainers.parameters`)
+        and the rules that relate parameters; raise :class:`~wordlab.errors.ParameterError`.
+        ``fit`` calls it before any work; returns the trainer."""
+        self._validate()
+        return self
+
+    @classmethod
+    def _constraints(cls) -> dict[str, Constraint]:
+        return {name: p.constraint for name, p in P.declared(cls).items()}
+
     def _validate(self) -> None:
-        """Check every declared constraint (subclasses add checks that relate parameters)."""
-        validate(self.get_params() | {"progress": self.progress}, merged_constraints(type(self)), type(self).__name__)
+        """The checks (subclasses extend it with rules that relate parameters)."""
+        validate(self.get_params() | {"progress": self.progress}, self._constraints(), type(self).__name__)
         if not all(callable(c) for c in self.callbacks):
             raise ParameterError(f"{type(self).__name__}: callbacks must be callables taking an EpochReport")
 
@@ -264,7 +275,7 @@ class Trainer:
         if encoded.n_tokens == 0:
             raise WordlabError("the corpus has no tokens to train on")
         self._vocab = vocab
-        out = Path(out) if out is not None else self._default_out()
+        out = Path(out) if out is not None else self.default_out()
         if not resume:
             check_target(out, overwrite, directory=True)      # refuse early, before the lock
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -380,7 +391,7 @@ class Trainer:
             corpus = Corpus(corpus)
         return corpus.encode(min_count=self.min_count, max_size=self.max_size, progress=self.progress)
 
-    def _default_out(self) -> Path:
+    def default_out(self) -> Path:
         return unique_run_path(cache_root() / "runs", self.method)
 
     def _open_weights(self, work: Path, create: bool) -> None:

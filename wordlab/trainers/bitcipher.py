@@ -23,7 +23,7 @@ Where the paper leaves choices open, this implementation takes: the lexicographi
 extension order within a level (above); plain, unweighted sums over the window; the
 additive smoothing constant eps = 0.1 (a tenth of one context observation) applied
 before normalising; blocks normalised separately in concatenation mode. There is a
-single pass over the corpus (``epochs`` must be 1) and nothing is random.
+single pass over the corpus and nothing is random (so it takes no ``epochs`` and no ``seed``).
 """
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ from ..cooccur import _kernels as cooccur_kernels
 from ..corpus import EncodedCorpus
 from ..errors import ParameterError, WordlabError
 from ..npyio import create_npy
-from ..params import Integer, Options, Real, merged_constraints, validate
+from ..params import validate
+from . import parameters as P
 from ._bitcipher_kernels import aggregate_rows
 from .base import Callback, Trainer
 
@@ -105,36 +106,47 @@ class BitCipher(Trainer):
     method = "bitcipher"
 
     def __init__(self, *, bits: int = 32, window: int = 5, mode: str = "sum", smoothing: float = 0.1,
-                 epochs: int = 1, min_count: int = 5, max_size: int | None = None, workers: int | None = None,
-                 seed: int = 1, progress: bool | None = None, callbacks: Sequence[Callback] = ()):
+                 min_count: int = 5, max_size: int | None = None, workers: int | None = None,
+                 progress: bool | None = None, callbacks: Sequence[Callback] = ()):
         self.bits = bits
         self.window = window
         self.mode = mode
         self.smoothing = smoothing
-        super().__init__(dim=self._output_dim(), epochs=epochs, min_count=min_count, max_size=max_size,
-                         workers=workers, seed=seed, progress=progress, callbacks=callbacks)
+        # one pass, nothing drawn at random: no epochs and no seed to choose
+        super().__init__(dim=self._output_dim(), epochs=1, min_count=min_count, max_size=max_size,
+                         workers=workers, seed=0, progress=progress, callbacks=callbacks)
 
     @classmethod
     def _param_names(cls) -> list[str]:
-        return [n for n in super()._param_names() if n != "dim"]     # dim follows from bits and mode
+        # dim follows from bits, window and mode
+        return [n for n in super()._param_names() if n not in ("dim", "epochs", "seed")]
+
+    @property
+    def dim(self) -> int:
+        """The output size: ``bits``, or ``bits * 2 * window`` with ``mode="concat"``."""
+        return self._output_dim()
+
+    @dim.setter
+    def dim(self, value: int) -> None:        # Trainer.__init__ stores the size it is given
+        if value != self._output_dim():
+            raise AttributeError("BitCipher's dim follows from bits, window and mode")
 
     def _output_dim(self) -> int:
         if not isinstance(self.bits, (int, np.integer)) or not isinstance(self.window, (int, np.integer)):
             return 0
         return int(self.bits) * (2 * int(self.window) if self.mode == "concat" else 1)
 
-    _parameter_constraints = {
-        "bits": Integer(1, 4096), "window": Integer(1, 10_000), "mode": Options(MODES),
-        "smoothing": Real(0, None, closed="neither"),     # > 0 keeps the logarithm finite
+    parameters = {
+        "bits": P.Param(P.Integer(1, 4096), "Cipher width b: at least floor(log2 |V|) + 1."),
+        "window": P.WINDOW,
+        "mode": P.Param(P.Options(MODES), "Sum the context ciphers, or concatenate them by relative position."),
+        "smoothing": P.Param(P.Real(0, None, closed="neither"), "Added to every count before the logarithm (> 0)."),
     }
 
     def _validate(self) -> None:
-        validate(self.get_params(), merged_constraints(type(self)), type(self).__name__)
-        self.dim = self._output_dim()
+        validate(self.get_params(), self._constraints(), type(self).__name__)
         if self.dim > 1_000_000:
             raise ParameterError(f"BitCipher: bits * 2 * window = {self.dim:,} dimensions is too many")
-        if self.epochs != 1:
-            raise ParameterError(f"Bit-cipher makes a single pass over the corpus: epochs must be 1, not {self.epochs!r}")
         super()._validate()
 
     def _weight_specs(self, n_words: int):

@@ -104,7 +104,7 @@ import numpy as np
 from ..corpus import EncodedCorpus
 from ..errors import ParameterError, WordlabError
 from ..npyio import create_npy
-from ..params import Integer, Options, Real
+from . import parameters as P
 from ..store import Embeddings
 from ._cmow_kernels import train_windows
 from ._sampling import alias_table, keep_thresholds, noise_distribution
@@ -122,12 +122,21 @@ _METHOD_NAMES = {"cmow": "cmow", "hybrid": "hybrid", "cbow": "cmow-cbow"}
 class CMOW(StreamTrainer):
     """CMOW, hybrid CBOW-CMOW, or the CBOW baseline with the same objective; see the module docstring."""
 
-    _parameter_constraints = {
-        "encoder": Options(ENCODERS), "cbow_dim": Integer(1, 100_000), "window": Integer(1, 10_000),
-        "target": Options(TARGETS), "negative": Integer(1, 1_000), "alpha": Real(0, 1, closed="right"),
-        "min_alpha": Real(0, 1), "sample": Real(0, 1), "ns_exponent": Real(-10, 10),
-        "optimizer": Options(OPTIMIZERS), "init": Options(INITS), "init_noise": Real(0, 100),
-        "hybrid_objective": Options(HYBRID_OBJECTIVES), "cmow_warmup_epochs": Integer(0, optional=True),
+    parameters = {
+        "encoder": P.Param(P.Options(ENCODERS), "cmow, hybrid ([CBOW ; CMOW]) or cbow (the baseline).", cli=False),
+        "window": P.WINDOW, "negative": P.NEGATIVE, "alpha": P.ALPHA, "min_alpha": P.MIN_ALPHA,
+        "sample": P.SAMPLE, "ns_exponent": P.NS_EXPONENT,
+        "cbow_dim": P.Param(P.Integer(1, 100_000), "The hybrid's CBOW part."),
+        "target": P.Param(P.Options(TARGETS), "The word removed from each window: a random one, or the centre."),
+        "optimizer": P.Param(P.Options(OPTIMIZERS), "Per-row lazy Adam (the paper's), or plain SGD."),
+        "init": P.Param(P.Options(INITS), "CMOW matrices start at identity + noise (the paper's), or Glorot."),
+        "init_noise": P.Param(P.Real(0, 100), "Standard deviation of the noise added to the identity."),
+        "hybrid_objective": P.Param(P.Options(HYBRID_OBJECTIVES),
+                                    "The CMOW half learns from its own score and the CBOW half from the whole "
+                                    "(residual), or both from the whole (joint, the paper's)."),
+        "cmow_warmup_epochs": P.Param(P.Integer(0, optional=True),
+                                      "First epochs that train the hybrid's CMOW half alone.",
+                                      auto="joint: epochs // 2, residual: 0"),
     }
 
     def __init__(self, *, encoder: str = "cmow", dim: int = 400, cbow_dim: int = 400, window: int = 5,

@@ -49,7 +49,7 @@ from ..cooccur import CooccurrenceMatrix, count_cooccurrences
 from ..corpus import EncodedCorpus
 from ..errors import WordlabError
 from ..npyio import NpyAppender, create_npy, read_range, save_npy
-from ..params import Integer, Options, Real
+from . import parameters as P
 from ._glove_kernels import gather_records, glove_updates
 from .base import Callback, Trainer
 
@@ -63,10 +63,11 @@ class GloVe(Trainer):
     """GloVe on a cached co-occurrence matrix; see the module docstring."""
 
     method = "glove"
-    _parameter_constraints = {
-        "window": Integer(1, 10_000), "x_max": Real(0, None, closed="neither"), "weight_exponent": Real(0, 10),
-        "learning_rate": Real(0, 1, closed="right"), "grad_clip": Real(0, None, closed="neither"),
-        "output": Options(OUTPUTS), "memory_limit": Integer(1 << 16, 1 << 50),
+    parameters = {
+        "window": P.WINDOW, "x_max": P.X_MAX, "output": P.OUTPUT, "memory_limit": P.MEMORY_LIMIT,
+        "weight_exponent": P.Param(P.Real(0, 10), "The exponent of GloVe's weighting function."),
+        "learning_rate": P.Param(P.Real(0, 1, closed="right"), "AdaGrad's initial learning rate eta."),
+        "grad_clip": P.Param(P.Real(0, None, closed="neither"), "Per-coordinate gradient clipping."),
     }
 
     def __init__(self, *, dim: int = 100, window: int = 10, x_max: float = 100.0, weight_exponent: float = 0.75,

@@ -50,7 +50,7 @@ from ..cooccur.matrix import ppmi
 from ..corpus import EncodedCorpus
 from ..errors import WordlabError
 from ..npyio import save_npy
-from ..params import Integer, Options, Real
+from . import parameters as P
 from ._pu_kernels import gather, observed_terms, residuals, scatter, update_rows
 from .base import Callback, Trainer
 
@@ -61,11 +61,11 @@ class PULearning(Trainer):
     """PU-learning matrix factorisation; see the module docstring."""
 
     method = "pu"
-    _parameter_constraints = {
-        "window": Integer(1, 10_000), "rho": Real(0, None, closed="neither"),
-        "lam": Real(0, None, closed="neither"), "x_max": Real(0, None, closed="neither"),
-        "context_smoothing": Real(0, 1, closed="right"), "output": Options(OUTPUTS),
-        "memory_limit": Integer(1 << 16, 1 << 50),
+    parameters = {
+        "window": P.WINDOW, "x_max": P.X_MAX, "output": P.OUTPUT, "memory_limit": P.MEMORY_LIMIT,
+        "rho": P.Param(P.Real(0, None, closed="neither"), "Weight of the unobserved pairs."),
+        "lam": P.Param(P.Real(0, None, closed="neither"), "L2 regularisation (> 0: every coordinate step is defined)."),
+        "context_smoothing": P.Param(P.Real(0, 1, closed="right"), "PPMI's smoothing of the context distribution."),
     }
 
     def __init__(self, *, dim: int = 300, window: int = 10, rho: float = 2.0 ** -4, lam: float = 2.0 ** -11,

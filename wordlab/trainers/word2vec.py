@@ -39,7 +39,7 @@ import numpy as np
 
 from ..corpus import EncodedCorpus
 from ..errors import ParameterError
-from ..params import Boolean, Integer, Options, Real
+from . import parameters as P
 from ._sampling import alias_table, keep_thresholds, noise_distribution
 from ._word2vec_kernels import sigmoid_tables, train_sentences
 from .base import Callback
@@ -61,10 +61,11 @@ class Word2Vec(StreamTrainer):
     """
 
     output_weight = "vectors"
-    _parameter_constraints = {
-        "method": Options(METHODS), "window": Integer(1, 10_000), "negative": Integer(1, 1_000),
-        "sample": Real(0, 1), "ns_exponent": Real(-10, 10), "alpha": Real(0, 1, closed="right"),
-        "min_alpha": Real(0, 1), "cbow_mean": Boolean(),
+    parameters = {
+        "method": P.Param(P.Options(METHODS), "sgns (skip-gram) or cbow.", cli=False),
+        "window": P.WINDOW, "negative": P.NEGATIVE, "sample": P.SAMPLE, "ns_exponent": P.NS_EXPONENT,
+        "alpha": P.ALPHA, "min_alpha": P.MIN_ALPHA,
+        "cbow_mean": P.Param(P.Boolean(), "CBOW's hidden layer: the mean of the context vectors (else their sum)."),
     }
 
     def __init__(self, *, method: str = "sgns", dim: int = 100, window: int = 5, negative: int = 5,

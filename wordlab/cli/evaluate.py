@@ -1,0 +1,74 @@
+"""``wordlab eval``: similarity, analogy and EvalRank scores of stores, as a table or a file."""
+from __future__ import annotations
+
+import click
+
+from .common import check_output_file, overwrite_option, save_figure
+
+
+@click.command("eval")
+@click.argument("stores", nargs=-1)
+@click.option("-d", "--dataset", "datasets", multiple=True,
+              help="Registry name or file (repeatable; default: google-analogy, ws353, simlex999).")
+@click.option("--evalrank", "evalrank_sets", multiple=True, help="Similarity dataset to run EvalRank on (repeatable).")
+@click.option("--analogy-method", type=click.Choice(["3cosadd", "3cosmul"]), default="3cosadd", show_default=True)
+@click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
+              help="Known/candidate words: the N most frequent (default: all for similarity, 30,000 for analogies).")
+@click.option("--oov", type=click.Choice(["skip", "zero", "mean"]), default="skip", show_default=True,
+              help="Similarity pairs with an unknown word.")
+@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "csv", "json"]), default="table",
+              show_default=True, help="table/markdown: totals; csv/json: every section.")
+@click.option("--plot", type=click.Path(dir_okay=False), default=None,
+              help="Write a PNG: analogy sections by store, or a similarity scatter.")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Shared data directory.")
+@click.option("--list-datasets", is_flag=True, help="List the registered datasets and exit.")
+@overwrite_option("the --plot file")
+def eval_command(stores, datasets, evalrank_sets, analogy_method, restrict_vocab, oov, fmt, plot, data_dir,
+                 list_datasets, overwrite) -> None:
+    """Evaluate STORES on similarity, analogy and EvalRank datasets."""
+    from .. import evals
+    if list_datasets:
+        click.echo(evals.list_datasets().to_string(index=False))
+        return
+    if not stores:
+        raise click.UsageError("give at least one STORE (or --list-datasets)")
+    check_output_file(plot, overwrite)
+    from ..store import load
+    loaded = [load(s) for s in stores]
+    table = evals.evaluate(loaded, datasets or evals.DEFAULT_DATASETS, analogy_method=analogy_method,
+                           restrict_vocab=restrict_vocab, oov=oov, evalrank_datasets=evalrank_sets,
+                           data_dir=data_dir)
+    table["store"] = table["store"].map(dict(zip([str(e.path) for e in loaded], stores)))
+    totals = table[table["section"] == "total"].reset_index(drop=True)
+    if fmt == "table":
+        wide = totals.pivot_table(index=["store", "dataset", "task"], columns="metric", values="value",
+                                  sort=False)
+        cover = totals.groupby(["store", "dataset", "task"], sort=False)["coverage"].first()
+        wide["coverage"] = cover
+        click.echo(wide.to_string(float_format=lambda v: f"{v:.4f}"))
+    elif fmt == "markdown":
+        click.echo(evals.to_markdown(totals))
+    elif fmt == "csv":
+        click.echo(evals.to_csv(table), nl=False)
+    else:
+        click.echo(evals.to_json(table))
+    if plot:
+        _write_plot(plot, loaded, stores, table, datasets or evals.DEFAULT_DATASETS, analogy_method,
+                    restrict_vocab, oov, data_dir, overwrite)
+
+
+def _write_plot(path, loaded, names, table, datasets, method, restrict_vocab, oov, data_dir, overwrite) -> None:
+    from .. import evals
+    from ..evals import plots
+    data = [evals.load_dataset(d, data_dir) for d in datasets]
+    analogy = next((d for d in data if d.task == "analogy"), None)
+    if analogy is not None:
+        results = [evals.evaluate_analogies(e, analogy, method=method,
+                                            restrict_vocab=30_000 if restrict_vocab is None else restrict_vocab)
+                   for e in loaded]
+        fig = plots.analogy_sections(results, labels=list(names))
+    else:
+        sim = next(d for d in data if d.task == "similarity")
+        fig = plots.similarity_scatter(evals.evaluate_word_pairs(loaded[0], sim, oov=oov, restrict_vocab=restrict_vocab))
+    save_figure(fig, path, overwrite)
+    click.echo(f"plot: {path}", err=True)

@@ -1,0 +1,35 @@
+"""Options and helpers shared by several ``wordlab`` commands (one place for each)."""
+from __future__ import annotations
+
+import click
+
+def corpus_options(f):
+    f = click.option("--no-lowercase", is_flag=True, help="Keep the case of the text.")(f)
+    f = click.option("--sentence-split", is_flag=True,
+                     help="Also split lines into sentences at . ! ? (Sinhala news glues sentences).")(f)
+    f = click.option("--paragraphs", is_flag=True,
+                     help="Hard-wrapped text: a blank line ends a sentence, single newlines are spaces.")(f)
+    f = click.option("--errors", type=click.Choice(["strict", "replace", "ignore"]), default="strict",
+                     show_default=True, help="What invalid UTF-8 does.")(f)
+    f = click.option("--max-sentence-length", type=click.IntRange(min=1), default=10_000, show_default=True,
+                     help="Longer sentences are split into pieces of this many tokens.")(f)
+    return f
+
+
+def make_corpus(paths, no_lowercase, sentence_split, paragraphs, errors, max_sentence_length):
+    from ..corpus import Corpus
+    if not paths:
+        return Corpus.default(lowercase=not no_lowercase, sentence_split=sentence_split,
+                              max_sentence_length=max_sentence_length, errors=errors)
+    return Corpus(list(paths), lowercase=not no_lowercase, sentence_split=sentence_split, paragraphs=paragraphs,
+                  max_sentence_length=max_sentence_length, errors=errors)
+
+
+def int_list(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise click.BadParameter(f"expected comma-separated integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise click.BadParameter("values must be positive integers")
+    return values

@@ -1,0 +1,68 @@
+"""``wordlab info``, ``neighbors`` and ``convert``: what a store is, its neighbours, other formats."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import overwrite_option
+
+
+def _open_store(path: str):
+    from ..store import load
+    return load(path)
+
+
+@click.command()
+@click.argument("store")
+def info(store) -> None:
+    """Describe STORE: size, method, hyperparameters, most frequent words."""
+    emb = _open_store(store)
+    meta = emb.meta
+    rows = [("store", emb.path), ("words", f"{len(emb):,}"), ("dim", emb.dim),
+            ("method", meta.get("method", "?"))]
+    rows += [(key, meta[key]) for key in ("source_file", "created", "wordlab_version", "training_seconds")
+             if key in meta]
+    if meta.get("params"):
+        rows.append(("params", ", ".join(f"{k}={v}" for k, v in meta["params"].items())))
+    rows.append(("first words", " ".join(emb.words[:10]) + (" ..." if len(emb) > 10 else "")))
+    width = max(len(k) for k, _ in rows) + 2
+    for key, value in rows:
+        click.echo(f"{key + ':':<{width}}{value}")
+
+
+@click.command()
+@click.argument("store")
+@click.argument("words", nargs=-1, required=True)
+@click.option("--topn", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
+              help="Search only the most frequent N words.")
+def neighbors(store, words, topn, restrict_vocab) -> None:
+    """Nearest neighbours (cosine) of WORDS in STORE."""
+    emb = _open_store(store)
+    words = list(dict.fromkeys(words))  # a word asked twice is answered once
+    table = emb.neighbors(words, topn=topn, restrict_vocab=restrict_vocab)
+    for word in words:
+        click.echo(f"{word}:")
+        for row in table[table["query"] == word].itertuples():
+            click.echo(f"  {row.rank:>3}  {row.similarity:7.4f}  {row.word}")
+
+
+@click.command()
+@click.argument("source")
+@click.argument("target", type=click.Path())
+@click.option("--to", "to_format", type=click.Choice(["store", "word2vec", "word2vec-bin", "glove"]),
+              default="store", show_default=True, help="Output format.")
+@click.option("--from", "from_format", type=click.Choice(["store", "word2vec", "word2vec-bin", "glove"]),
+              default=None, help="Input format (default: from the name).")
+@click.option("--unicode-errors", type=click.Choice(["strict", "replace", "ignore"]), default="strict",
+              show_default=True, help="What invalid UTF-8 in words does when reading.")
+@overwrite_option("TARGET")
+def convert(source, target, to_format, from_format, unicode_errors, overwrite) -> None:
+    """Convert SOURCE to TARGET (formats: store, word2vec, word2vec-bin, glove)."""
+    from ..atomic import check_target
+    from ..store import load
+    check_target(Path(target), overwrite, directory=to_format == "store")
+    emb = load(source, format=from_format, unicode_errors=unicode_errors)
+    emb.save(Path(target), format=to_format, overwrite=overwrite)
+    click.echo(f"wrote {len(emb):,} x {emb.dim} to {target} ({to_format})")
