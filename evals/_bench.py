@@ -226,6 +226,31 @@ def machine_line(load_at_start: float | None = None) -> str:
             + f"{load_average():.2f} at end (other processes share the CPUs when above ~0.5)")
 
 
+RESULTS_DIR = REPO_ROOT / "evals" / "results"
+
+
+def write_results(name: str, text: str, argv: Sequence[str] | None = None) -> Path:
+    """Write a benchmark's table to ``evals/results/NAME.md``, headed by the command, the
+    date, the revision and the machine, and return the path.
+
+    ``evals/README.md`` includes each such file in a generated block
+    (``<!-- generated: results/NAME -->``, filled by ``python -m wordlab.docgen
+    evals/README.md``; a test checks that the README holds the files as they are), so a
+    figure in the docs is always one a script wrote, never one pasted by hand.
+    """
+    import datetime as _dt
+    argv = list(sys.argv if argv is None else argv)
+    command = "python " + " ".join([f"evals/{Path(argv[0]).name}", *argv[1:]]) if argv else name
+    header = (f"`{command}`, {_dt.date.today().isoformat()}, revision {git_revision() or 'unknown'}; "
+              f"{machine_line()}")
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = RESULTS_DIR / f"{name}.md"
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(f"{header}\n\n{text.rstrip()}\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
 def git_revision() -> str | None:
     """Short commit of the checkout the benchmark runs from, '+dirty' when modified."""
     try:

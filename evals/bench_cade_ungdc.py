@@ -64,7 +64,7 @@ def main() -> None:
     from wordlab import Corpus
     from wordlab.align.cade import Compass, align_to_reference
     from wordlab.align.plots import trajectory
-    from wordlab.align.shift import cross_neighbours, jumpers, shift_table, stables, temporal_analogies
+    from wordlab.align.shift import cross_neighbors, jumpers, shift_table, stables, temporal_analogies
     from wordlab.trainers import Word2Vec
 
     spans = args.slices.split(",")
@@ -136,7 +136,7 @@ def main() -> None:
         for m, s in spaces.items():
             for w, _ in pairs_text[:4]:
                 if w in s[first]:
-                    nb = cross_neighbours(s[first], s[last], w, topn=3)
+                    nb = cross_neighbors(s[first], s[last], w, topn=3)
                     examples.append([m, w, ", ".join(nb["word"])])
         print(table(["method", f"word in {first}", f"nearest in {last}"], examples))
         print()

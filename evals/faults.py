@@ -2320,15 +2320,15 @@ def other_argument_cases(ws, corpus, lab, text, sim, muse, pairs, specific) -> l
         lambda d: ArgCase("plot projection --method tsne of two words",
                           ["plot", "projection", lab, "w1", "w2", "--method", "tsne", "-o", d / "p.png"], E,
                           [d / "p.png"], check_output="file"),
-        lambda d: ArgCase("plot neighbours --topn 0", ["plot", "neighbours", lab, "w1", "--topn", "0", "-o",
+        lambda d: ArgCase("plot neighbors --topn 0", ["plot", "neighbors", lab, "w1", "--topn", "0", "-o",
                                                        d / "p.png"], R, [d / "p.png"]),
-        lambda d: ArgCase("plot neighbours --depth 4", ["plot", "neighbours", lab, "w1", "--depth", "4", "-o",
+        lambda d: ArgCase("plot neighbors --depth 4", ["plot", "neighbors", lab, "w1", "--depth", "4", "-o",
                                                         d / "p.png"], R, [d / "p.png"]),
-        lambda d: ArgCase("plot neighbours --depth 0", ["plot", "neighbours", lab, "w1", "--depth", "0", "-o",
+        lambda d: ArgCase("plot neighbors --depth 0", ["plot", "neighbors", lab, "w1", "--depth", "0", "-o",
                                                         d / "p.png"], R, [d / "p.png"]),
-        lambda d: ArgCase("plot neighbours of an unknown word", ["plot", "neighbours", lab, "zzzz", "-o", d / "p.png"],
+        lambda d: ArgCase("plot neighbors of an unknown word", ["plot", "neighbors", lab, "zzzz", "-o", d / "p.png"],
                           R, [d / "p.png"]),
-        lambda d: ArgCase("plot neighbours --topn 2**64 --depth 1", ["plot", "neighbours", lab, "w1", "--topn", huge,
+        lambda d: ArgCase("plot neighbors --topn 2**64 --depth 1", ["plot", "neighbors", lab, "w1", "--topn", huge,
                                                                      "--depth", "1", "-o", d / "p.png"], E,
                           [d / "p.png"], check_output="file"),
         lambda d: ArgCase("plot loss of a store without a loss history", ["plot", "loss", lab, "-o", d / "p.png"], E,
@@ -2462,6 +2462,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--tmp", type=Path, default=None, help="directory for the workspace (default: the system's)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="cases run at once (default: cores)")
     parser.add_argument("--verbose", action="store_true", help="one line per case on stderr")
+    parser.add_argument("--results", action="store_true",
+                        help="also write the table to evals/results/faults[-quick].md (included in evals/README.md)")
     args = parser.parse_args(argv)
     global VERBOSE
     VERBOSE = args.verbose
@@ -2513,9 +2515,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     failing = [c for c in cases if c.outcome in ("lost", "wrong", "traceback")]
     print()
     stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    print(f"{stamp}, {'--quick' if args.quick else 'full run'}, --seed {args.seed}, {os.cpu_count()} cores, "
-          f"{time.monotonic() - started:.0f} s. Not handled in another way (an error reported badly, a valid "
-          f"request refused, debris after an error): {len(other)}.")
+    summary = (f"{stamp}, {'--quick' if args.quick else 'full run'}, --seed {args.seed}, {os.cpu_count()} cores, "
+               f"{time.monotonic() - started:.0f} s. Not handled in another way (an error reported badly, a valid "
+               f"request refused, debris after an error): {len(other)}.")
+    print(summary)
+    if args.results:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from _bench import write_results
+        name = "faults-quick" if args.quick else "faults"
+        log(f"wrote {write_results(name, table(rows, skipped) + chr(10) + chr(10) + summary)}")
     if skipped:
         for category, why in skipped.items():
             print(f"{category}: skipped: {why}")

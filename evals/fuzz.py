@@ -441,6 +441,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--save-failures", type=Path, help="directory for inputs that failed, with their mutations")
     parser.add_argument("--read-bytes", type=int, help="the vector readers' read size (default 4 MB; 1 to 7 "
                         "drives every refill path)")
+    parser.add_argument("--results", action="store_true",
+                        help="also write the table to evals/results/fuzz.md (included in evals/README.md)")
     args = parser.parse_args(argv)
     if args.read_bytes:
         from wordlab.store import formats
@@ -458,6 +460,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{reader}: {t.tried} inputs, {t.foreign} foreign, {t.bad_messages} bad messages",
                   file=sys.stderr, flush=True)
     print(markdown_table(rows))
+    if args.results:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from _bench import write_results
+        print(f"wrote {write_results('fuzz', markdown_table(rows))}", file=sys.stderr)
     return 1 if any(t.foreign or t.bad_messages for t in rows.values()) else 0
 
 

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from wordlab import Embeddings, WordlabError, load
 from wordlab.align import (Dictionary, Normalizer, Procrustes, evaluate_bli, knn_mean_similarity,
-                           mutual_nearest_neighbours, orthogonal_procrustes, parse_steps, retrieve)
+                           mutual_nearest_neighbors, orthogonal_procrustes, parse_steps, retrieve)
 from wordlab.align.cade import Compass, align_to_reference
 from wordlab.align.shift import jumpers, shift_table, stables, temporal_analogies
 from wordlab.align.synthetic import rotated_pair, topic_corpus
@@ -139,14 +139,14 @@ def test_csls_matches_brute_force():
     assert np.array_equal(nn_ids, np.argsort(-cos, axis=1)[:, :3])
 
 
-def test_mutual_nearest_neighbours_brute_force():
+def test_mutual_nearest_neighbors_brute_force():
     rng = np.random.default_rng(6)
     S = _unit(rng.normal(size=(60, 8)).astype(np.float32))
     T = _unit(rng.normal(size=(70, 8)).astype(np.float32))
     cos = S @ T.T
     fwd, bwd = cos.argmax(axis=1), cos.argmax(axis=0)
     expected = [(i, fwd[i]) for i in range(60) if bwd[fwd[i]] == i]
-    got = mutual_nearest_neighbours(S, T, method="nn")
+    got = mutual_nearest_neighbors(S, T, method="nn")
     assert [tuple(p) for p in got] == expected
 
 

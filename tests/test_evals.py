@@ -671,7 +671,7 @@ def test_report_writers(euclid):
 
     lines = to_markdown(table).splitlines()
     assert lines[0] == "| " + " | ".join(COLUMNS) + " |"
-    assert re.fullmatch(r"\|(---\|){7}", lines[1])
+    assert re.fullmatch(r"\|(---:?\|){7}", lines[1])          # numbers aligned right
     assert len(lines) == len(table) + 2
     assert lines[2].startswith("| store-1 | ws353 | similarity | total | spearman |")
 

@@ -150,9 +150,9 @@ def test_projection_tsne_and_errors():
 
 
 # -- neighbour graph ---------------------------------------------------------------------------
-def test_neighbour_edges_breadth_first():
+def test_neighbor_edges_breadth_first():
     emb = _store()
-    edges = figures.neighbour_edges(emb, "a0", topn=3, depth=2)
+    edges = figures.neighbor_edges(emb, "a0", topn=3, depth=2)
     first = edges[edges["depth"] == 1]
     assert first["source"].eq("a0").all()
     assert set(first["target"]) == {"a1", "a2", "a3"}          # its own cluster
@@ -161,19 +161,19 @@ def test_neighbour_edges_breadth_first():
     assert set(second["source"]) == {"a1", "a2", "a3"}
     assert not second["tree"].any()                            # all within the known cluster
     assert np.allclose(first["similarity"], [emb.similarity("a0", w) for w in first["target"]], atol=1e-6)
-    edges = figures.neighbour_edges(emb, "a0", topn=4, depth=2)
+    edges = figures.neighbor_edges(emb, "a0", topn=4, depth=2)
     reached = set(edges.loc[edges["tree"], "target"])
     assert {"a1", "a2", "a3"} <= reached and len(reached) > 3   # the 4th neighbour leaves the cluster
     with pytest.raises(UnknownWordError):
-        figures.neighbour_edges(emb, "zzz")
+        figures.neighbor_edges(emb, "zzz")
     with pytest.raises(WordlabError, match="at least 1"):
-        figures.neighbour_edges(emb, "a0", depth=0)
+        figures.neighbor_edges(emb, "a0", depth=0)
 
 
-def test_neighbour_graph_draws_every_node_and_edge():
+def test_neighbor_graph_draws_every_node_and_edge():
     emb = _store()
-    edges = figures.neighbour_edges(emb, "b1", topn=4, depth=2)
-    fig = figures.neighbour_graph(emb, "b1", topn=4, depth=2)
+    edges = figures.neighbor_edges(emb, "b1", topn=4, depth=2)
+    fig = figures.neighbor_graph(emb, "b1", topn=4, depth=2)
     ax = fig.axes[0]
     nodes = {"b1"} | set(edges["target"])
     labels = _texts(ax)
@@ -231,14 +231,14 @@ def test_cli_plot_commands_write_png(tmp_path):
         "loss1.png": ["plot", "loss", str(a), "--separate"],
         "proj.png": ["plot", "projection", str(a), "a0", "a1", "b0", "b1", "c0"],
         "tsne.png": ["plot", "projection", str(a), *[f"{c}{i}" for c in "abc" for i in range(4)], "--method", "tsne"],
-        "nn.png": ["plot", "neighbours", str(a), "c2", "--topn", "3", "--depth", "2"],
+        "nn.png": ["plot", "neighbors", str(a), "c2", "--topn", "3", "--depth", "2"],
     }
     for name, args in cases.items():
         out = tmp_path / name
         result = runner.invoke(cli, args + ["-o", str(out)])
         assert result.exit_code == 0, (name, result.output)
         assert out.read_bytes()[:8] == PNG_MAGIC, name
-    result = runner.invoke(cli, ["plot", "neighbours", str(a), "zzz", "-o", str(tmp_path / "x.png")])
+    result = runner.invoke(cli, ["plot", "neighbors", str(a), "zzz", "-o", str(tmp_path / "x.png")])
     assert result.exit_code == 1 and "Error:" in result.output
     result = runner.invoke(cli, ["plot", "loss", str(a), "--label", "x", "--label", "y", "-o", str(tmp_path / "x.png")])
     assert result.exit_code != 0 and "2 --label for 1 stores" in result.output
@@ -253,3 +253,19 @@ def test_cli_plot_eval(tmp_path):
     result = CliRunner().invoke(cli, ["plot", "eval", str(a), str(b), "-d", str(pairs), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:8] == PNG_MAGIC
+
+
+def test_the_old_spellings_still_work_and_say_they_are_deprecated(tmp_path):
+    from wordlab.align import cross_neighbours, mutual_nearest_neighbours
+    emb = _store()
+    with pytest.warns(DeprecationWarning, match="use neighbor_edges"):
+        old = figures.neighbour_edges(emb, "a0", topn=3, depth=1)
+    pd.testing.assert_frame_equal(old, figures.neighbor_edges(emb, "a0", topn=3, depth=1))
+    with pytest.warns(DeprecationWarning, match="use cross_neighbors"):
+        cross_neighbours(emb, emb, "a0", topn=2)
+    with pytest.warns(DeprecationWarning, match="use mutual_nearest_neighbors"):
+        mutual_nearest_neighbours(emb.vectors[:5], emb.vectors[:5], method="nn")
+    store = tmp_path / "s"
+    emb.save(store)
+    result = CliRunner().invoke(cli, ["plot", "neighbours", str(store), "a0", "--depth", "1", "-o", str(tmp_path / "n.png")])
+    assert result.exit_code == 0 and "deprecated" in result.output.lower() and (tmp_path / "n.png").stat().st_size > 0

@@ -24,6 +24,26 @@ def test_the_readme_blocks_are_current():
     assert docgen.stale_blocks(text) == [], "run: python -m wordlab.docgen README.md"
 
 
+def test_the_benchmark_tables_in_evals_readme_are_the_files_the_scripts_wrote():
+    readme = REPO / "evals" / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    assert "<!-- generated: results/faults -->" in text
+    assert docgen.stale_blocks(text, readme.parent) == [], "run: python -m wordlab.docgen evals/README.md"
+    for path in (REPO / "evals" / "results").glob("*.md"):
+        header = path.read_text(encoding="utf-8").splitlines()[0]
+        assert header.startswith("`python evals/") and "revision" in header, path
+
+
+def test_a_results_block_is_the_file(tmp_path):
+    (tmp_path / "results").mkdir()
+    (tmp_path / "results" / "bench.md").write_text("`python evals/bench.py`, revision x\n\n| a |\n", encoding="utf-8")
+    text = "<!-- generated: results/bench -->\nold\n<!-- end: results/bench -->\n"
+    assert docgen.stale_blocks(text, tmp_path) == ["results/bench"]
+    assert "| a |" in docgen.render(text, tmp_path)
+    with pytest.raises(KeyError, match="--results"):
+        docgen.render("<!-- generated: results/none -->\n<!-- end: results/none -->", tmp_path)
+
+
 def test_a_stale_block_is_found_and_rewritten():
     text = "intro\n<!-- generated: methods -->\nold table\n<!-- end: methods -->\ntail\n"
     assert docgen.stale_blocks(text) == ["methods"]

@@ -362,6 +362,21 @@ def test_resume_without_an_interrupted_run_starts_afresh(planted, tmp_path, caps
     assert np.array_equal(load_vectors(a.path), load_vectors(b.path))
 
 
+def test_the_command_line_writes_where_the_api_does(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from wordlab.cli.main import cli
+    text = tmp_path / "c.txt"
+    text.write_text("\n".join(" ".join(s) for s in planted_sentences(300)), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(cli, ["train", str(text), "--epochs", "1", "--dim", "8", "--min-count", "1",
+                                 "--workers", "1", "--no-progress"])
+    assert r.exit_code == 0, r.output
+    (made,) = (tmp_path / "cache" / "runs").iterdir()
+    assert made.name.startswith("sgns-") and f"store:   {made}" in r.output
+    assert not (tmp_path / "runs").exists()              # one default location, not the working directory
+
+
 def test_default_output_goes_under_the_cache(planted, tmp_path):
     _, encoded = planted
     emb = train(encoded, "sgns", **dict(FAST, epochs=1, workers=1))

@@ -32,6 +32,21 @@ def shared_data_dir() -> Path | None:
     return None
 
 
+def shared_file(relative: str, what: str, data_dir: str | os.PathLike | None = None) -> Path:
+    """The file ``relative`` of the shared data directory (``data_dir``, else
+    :func:`shared_data_dir`); ``what`` names it in the one-line error raised when the
+    directory or the file is not there."""
+    from .errors import WordlabError
+    base = Path(data_dir) if data_dir is not None else shared_data_dir()
+    if base is None:
+        raise WordlabError(f"{what} lives in the shared data directory ({relative}), which was not found: "
+                           "set WORDLAB_DATA, pass data_dir=, or place it at ../shared/data")
+    path = Path(base) / relative
+    if not path.is_file():
+        raise WordlabError(f"{what}: {path} not found (looked in data directory {base})")
+    return path
+
+
 def temporary_dir(prefix: str, name: str) -> Path:
     """``$WORDLAB_CACHE/tmp/<prefix>XXXX/<name>``: a place for an uncached result, removed
     when the interpreter exits (``name`` itself is not created). The folder's lock is held

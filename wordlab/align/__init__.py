@@ -12,9 +12,9 @@ from .cade import Compass, align_to_reference
 from .dictionary import Dictionary
 from .normalize import Normalizer, parse_steps
 from .procrustes import Procrustes, orthogonal_procrustes
-from .retrieval import knn_mean_similarity, mutual_nearest_neighbours, retrieve
-from .shift import cross_neighbours, jumpers, shift_table, stables, temporal_analogies
+from .retrieval import knn_mean_similarity, mutual_nearest_neighbors, mutual_nearest_neighbours, retrieve
+from .shift import cross_neighbors, cross_neighbours, jumpers, shift_table, stables, temporal_analogies
 
-__all__ = ["BLIResult", "Compass", "Dictionary", "Normalizer", "Procrustes", "align_to_reference", "cross_neighbours",
-           "evaluate_bli", "jumpers", "knn_mean_similarity", "mutual_nearest_neighbours", "orthogonal_procrustes",
+__all__ = ["BLIResult", "Compass", "Dictionary", "Normalizer", "Procrustes", "align_to_reference", "cross_neighbors", "cross_neighbours",
+           "evaluate_bli", "jumpers", "knn_mean_similarity", "mutual_nearest_neighbors", "mutual_nearest_neighbours", "orthogonal_procrustes",
            "parse_steps", "retrieve", "shift_table", "stables", "temporal_analogies", "translate"]

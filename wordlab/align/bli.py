@@ -31,13 +31,23 @@ class BLIResult:
 
     Attributes
     ----------
-    precision : {k: float}, in [0, 1]
-    coverage : float, share of the dictionary's source words that could be evaluated
-    n_sources : int, distinct source words in the dictionary
-    n_evaluated : int, those with a vector and at least one gold translation in the target vocabulary
-    method, oov : the retrieval and the OOV policy
-    words : DataFrame, one row per evaluated source word: its gold translations, the
-        retrieved words, and the rank of the first correct one (0 when not found).
+    precision : dict of int to float
+        Precision@k for each k, in [0, 1].
+    coverage : float
+        Share of the dictionary's source words that could be evaluated.
+    n_sources : int
+        Distinct source words in the dictionary.
+    n_evaluated : int
+        Those with a vector and at least one gold translation in the target vocabulary.
+    method : {"nn", "csls"}
+        The retrieval.
+    oov : {"drop", "wrong"}
+        The policy for source words without a vector: left out, or counted as wrong.
+    dictionary : str or None
+        The gold dictionary's name or path.
+    words : DataFrame
+        One row per evaluated source word: its gold translations, the retrieved words,
+        and the rank of the first correct one (0 when not found).
     """
 
     precision: dict[int, float]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Mapping
 import numpy as np
 
 from ..errors import WordlabError
-from ..evals.plots import _figure
+from ..plotting import new_figure
 from ..store import Embeddings
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def trajectory(slices: Mapping[str, Embeddings], word: str, topn: int = 5,
 
     import matplotlib
     colours = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.85, len(names)))
-    fig = _figure(11, 5.5)
+    fig = new_figure(11, 5.5)
     ax, side = fig.subplots(1, 2, width_ratios=[2.2, 1])
     for (i, is_word), (x, y), label in zip(kinds, xy, labels):
         if is_word:

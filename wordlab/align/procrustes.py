@@ -30,7 +30,7 @@ from ..store import Embeddings, load
 from ..store.search import unit_rows as _unit
 from .dictionary import Dictionary
 from .normalize import Normalizer
-from .retrieval import knn_mean_similarity, mutual_nearest_neighbours, retrieve
+from .retrieval import knn_mean_similarity, mutual_nearest_neighbors, retrieve
 
 #: Rows per block when mapping a store: 16k x 300 float32 is 19 MiB per temporary.
 BLOCK_ROWS = 16_384
@@ -163,7 +163,7 @@ class Procrustes:
         rows, solutions = [], []
         for it in range(self.refine + 1):
             if it > 0:
-                pairs = mutual_nearest_neighbours(_unit(S_top @ W), T_top_unit, self.refine_method, self.csls_k)
+                pairs = mutual_nearest_neighbors(_unit(S_top @ W), T_top_unit, self.refine_method, self.csls_k)
                 if pairs.shape[0] < 2:
                     break
                 if self.keep_seed:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._deprecation import deprecated_alias
 from ..errors import ParameterError
 from ._topk_kernels import push_block, sort_heaps
 
@@ -102,8 +103,8 @@ def retrieve(queries: np.ndarray, keys: np.ndarray, k: int = 10, method: str = "
     return ids, scores
 
 
-def mutual_nearest_neighbours(source: np.ndarray, target: np.ndarray, method: str = "csls", k: int = 10,
-                              query_block: int = QUERY_BLOCK, key_block: int = KEY_BLOCK) -> np.ndarray:
+def mutual_nearest_neighbors(source: np.ndarray, target: np.ndarray, method: str = "csls", k: int = 10,
+                             query_block: int = QUERY_BLOCK, key_block: int = KEY_BLOCK) -> np.ndarray:
     """Pairs (i, j), int64 (n_pairs, 2), where target j is source i's best match and
     source i is target j's best match (by cosine or CSLS): the induced dictionary of
     self-learning (refinement)."""
@@ -118,3 +119,6 @@ def mutual_nearest_neighbours(source: np.ndarray, target: np.ndarray, method: st
     fwd, bwd = fwd[:, 0], bwd[:, 0]
     i = np.flatnonzero(bwd[fwd] == np.arange(source.shape[0]))
     return np.stack([i, fwd[i]], axis=1).astype(np.int64)
+
+
+mutual_nearest_neighbours = deprecated_alias(mutual_nearest_neighbors, "mutual_nearest_neighbours")

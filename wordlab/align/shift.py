@@ -25,6 +25,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .._deprecation import deprecated_alias
 from ..errors import WordlabError
 from ..store import Embeddings
 from ..store.search import unit_rows
@@ -137,8 +138,8 @@ def stables(table: pd.DataFrame, measure: str = "cosine", n: int = 20) -> pd.Dat
     return table.sort_values(measure, ascending=True, kind="stable").head(n)
 
 
-def cross_neighbours(a: Embeddings, b: Embeddings, word: str, topn: int = 10,
-                     restrict_vocab: int | None = None) -> pd.DataFrame:
+def cross_neighbors(a: Embeddings, b: Embeddings, word: str, topn: int = 10,
+                    restrict_vocab: int | None = None) -> pd.DataFrame:
     """Temporal analogy: the words of slice ``b`` nearest to ``word``'s vector in slice ``a``
     ("which word in B plays the role w played in A?"). DataFrame (word, similarity)."""
     if word not in a:
@@ -181,3 +182,6 @@ def temporal_analogies(a: Embeddings, b: Embeddings, pairs, ks: Sequence[int] = 
     for k in ks:
         out[f"MP@{k}"] = float(np.mean(ranks <= k))
     return out
+
+
+cross_neighbours = deprecated_alias(cross_neighbors, "cross_neighbours")

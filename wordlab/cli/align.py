@@ -5,7 +5,13 @@ from pathlib import Path
 
 import click
 
-from .common import Group, check_output_file, overwrite_option, save_figure, write_text_file
+from .common import (
+    Group,
+    check_output_file,
+    overwrite_option,
+    save_figure,
+    write_text_file,
+)
 from .options import corpus_options
 
 
@@ -27,21 +33,35 @@ def align() -> None:
 @click.argument("target")
 @click.option("-d", "--dictionary", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Seed pairs (MUSE format: 'src tgt' per line).")
+
+
 @click.option("--identical", is_flag=True, help="Seed with the identical strings of both vocabularies.")
 @click.option("-o", "--out", type=click.Path(file_okay=False), required=True, help="The mapped source store.")
 @click.option("--target-out", type=click.Path(file_okay=False), default=None,
               help="Also write the normalised target store (the space the source is mapped into).")
+
+
 @click.option("--normalize", default="unit,center,unit", show_default=True,
               help="Ordered steps: unit, center (or 'none').")
+
+
 @click.option("--refine", type=click.IntRange(min=0), default=0, show_default=True,
               help="Self-learning iterations (mutual CSLS neighbours).")
+
+
 @click.option("--refine-vocab", type=click.IntRange(min=2), default=15_000, show_default=True,
               help="Most frequent words per side searched by refinement.")
+
+
 @click.option("--keep-seed", is_flag=True, help="Add the seed pairs to every induced dictionary.")
 @click.option("--validation", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Dictionary for model selection across iterations (never the test set).")
+
+
 @click.option("--test", "test_dictionary", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Report BLI (NN and CSLS) on this dictionary after fitting.")
+
+
 @overwrite_option("existing stores at --out and --target-out")
 def procrustes(source, target, dictionary, identical, out, target_out, normalize, refine, refine_vocab,
                keep_seed, validation, test_dictionary, overwrite) -> None:
@@ -75,11 +95,17 @@ def procrustes(source, target, dictionary, identical, out, target_out, normalize
 @click.argument("target")
 @click.option("-d", "--dictionary", type=click.Path(exists=True, dir_okay=False), required=True,
               help="Gold pairs (MUSE format).")
+
+
 @click.option("--method", type=click.Choice(["nn", "csls", "both"]), default="both", show_default=True)
 @click.option("--oov", type=click.Choice(["drop", "wrong"]), default="drop", show_default=True,
               help="Unanswerable entries: left out (MUSE) or counted wrong (fastText).")
+
+
 @click.option("--restrict-target", type=click.IntRange(min=1), default=None,
               help="Search only the N most frequent target words.")
+
+
 def bli(source, target, dictionary, method, oov, restrict_target) -> None:
     """Bilingual lexicon induction from SOURCE into TARGET (stores in one space)."""
     from ..align import evaluate_bli
@@ -91,6 +117,8 @@ def bli(source, target, dictionary, method, oov, restrict_target) -> None:
 @align.command("cade")
 @click.option("--slice", "slices", multiple=True, required=True, metavar="NAME=PATH",
               help="A slice and one of its files or globs (repeat NAME for more files).")
+
+
 @click.option("-o", "--out", type=click.Path(file_okay=False), required=True)
 @click.option("--method", type=click.Choice(["cbow", "sgns"]), default="cbow", show_default=True)
 @click.option("--dim", type=click.IntRange(min=1), default=100, show_default=True)
@@ -101,6 +129,8 @@ def bli(source, target, dictionary, method, oov, restrict_target) -> None:
 @click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option("--init", type=click.Choice(["hidden", "both"]), default="hidden", show_default=True,
               help="Slices start from fresh input vectors, or from the compass's too.")
+
+
 @click.option("--workers", type=int, default=None)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--progress/--no-progress", default=None)
@@ -128,12 +158,18 @@ def cade(slices, out, method, dim, window, negative, compass_epochs, slice_epoch
 @click.argument("b")
 @click.option("--measure", type=click.Choice(["cosine", "lncs", "knn"]), default="cosine", show_default=True,
               help="Ranks the words by this measure.")
+
+
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--min-count", type=click.IntRange(min=1), default=20, show_default=True,
               help="Only words counted this often in both slices.")
+
+
 @click.option("--knn-k", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None,
               help="Write every shared word's measures to this CSV.")
+
+
 @click.option("--plot", "plot_word", default=None, help="Plot this word's trajectory (needs --plot-out).")
 @click.option("--plot-out", type=click.Path(dir_okay=False), default=None)
 @overwrite_option("the --csv and --plot-out files")

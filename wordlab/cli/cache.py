@@ -58,11 +58,17 @@ def list_entries(kinds, as_json) -> None:
 @click.option("--all", "everything", is_flag=True,
               help="Every entry of every disposable kind (not 'runs', which holds training results: "
                    "name it with --kind runs).")
+
+
 @click.option("--older-than", type=FiniteFloat(0), default=None, metavar="DAYS",
               help="Only entries not changed for this many days.")
+
+
 @click.option("--partials", "partial_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Also remove stale .partial files of killed wordlab processes in this directory "
                    "(and below; repeatable).")
+
+
 @click.option("--dry-run", is_flag=True, help="Show what would go, remove nothing.")
 def clean(kinds, everything, older_than, partial_dirs, dry_run) -> None:
     """Remove stale entries: by default only debris (unfinished writes of killed processes,

@@ -9,13 +9,21 @@ too many missing words) are one ``Error:`` line, as everywhere in the CLI.
 from __future__ import annotations
 
 import functools
-import json
 import warnings
 from pathlib import Path
 
 import click
 
-from .common import FiniteFloat, Group, check_output_file, echo_warning, overwrite_option, save_figure
+from .. import tables
+from .common import (
+    FiniteFloat,
+    Group,
+    check_output_file,
+    echo_warning,
+    overwrite_option,
+    save_figure,
+)
+from .options import format_option
 
 _DIRECTION_METHODS = ("pca", "sum", "pair")
 
@@ -270,8 +278,7 @@ def bias_residual(original, debiased, per_side, k, restrict_vocab, seed) -> None
 @click.option("--per-side", type=click.IntRange(min=1), default=500, show_default=True)
 @click.option("--no-quality", is_flag=True, help="Leave out WS-353, SimLex-999 and Google analogies.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "csv", "json"]), default="table",
-              show_default=True)
+@format_option()
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
               help="Write a PNG of the professions projected on the direction, before and after.")
 @click.option("--max-missing", type=FiniteFloat(0, 1), default=0.5, show_default=True)
@@ -298,14 +305,9 @@ def bias_report_cmd(original, debiased, professions, tests, sets_file, per_side,
         click.echo(f"note: {note}", err=True)
     if fmt == "table":
         click.echo(format_report(table))
-    elif fmt == "markdown":
-        click.echo("| measure | before | after | detail |\n|---|---:|---:|---|")
-        for row in table.itertuples(index=False):
-            click.echo(f"| {row.measure} | {format_value(row.before)} | {format_value(row.after)} | {row.detail} |")
-    elif fmt == "csv":
-        click.echo(table.to_csv(index=False), nl=False)
     else:
-        click.echo(json.dumps(table.to_dict(orient="records"), indent=2))
+        shown = {"before": format_value, "after": format_value}
+        click.echo(tables.render(table, fmt, formatters=shown), nl=fmt != "csv")
     if plot:
         save_figure(professions_plot(before, after, d, words, max_missing=max_missing), plot, overwrite)
         click.echo(f"plot: {plot}", err=True)

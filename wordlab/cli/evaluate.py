@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import click
 
+from .. import tables
 from .common import check_output_file, overwrite_option, save_figure
+from .options import format_option
 
 
 @click.command("eval")
@@ -16,8 +18,7 @@ from .common import check_output_file, overwrite_option, save_figure
               help="Known/candidate words: the N most frequent (default: all for similarity, 30,000 for analogies).")
 @click.option("--oov", type=click.Choice(["skip", "zero", "mean"]), default="skip", show_default=True,
               help="Similarity pairs with an unknown word.")
-@click.option("--format", "fmt", type=click.Choice(["table", "markdown", "csv", "json"]), default="table",
-              show_default=True, help="table/markdown: totals; csv/json: every section.")
+@format_option("table/markdown: totals; csv/json: every section.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
               help="Write a PNG: analogy sections by store, or a similarity scatter.")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Shared data directory.")
@@ -43,15 +44,11 @@ def eval_command(stores, datasets, evalrank_sets, analogy_method, restrict_vocab
     if fmt == "table":
         wide = totals.pivot_table(index=["store", "dataset", "task"], columns="metric", values="value",
                                   sort=False)
-        cover = totals.groupby(["store", "dataset", "task"], sort=False)["coverage"].first()
-        wide["coverage"] = cover
-        click.echo(wide.to_string(float_format=lambda v: f"{v:.4f}"))
-    elif fmt == "markdown":
-        click.echo(evals.to_markdown(totals))
-    elif fmt == "csv":
-        click.echo(evals.to_csv(table), nl=False)
-    else:
-        click.echo(evals.to_json(table))
+        wide["coverage"] = totals.groupby(["store", "dataset", "task"], sort=False)["coverage"].first()
+        wide.columns.name = None
+        click.echo(tables.plain(wide.reset_index()))
+    else:                          # markdown: the totals; csv and json: every section
+        click.echo(tables.render(totals if fmt == "markdown" else table, fmt), nl=fmt != "csv")
     if plot:
         _write_plot(plot, loaded, stores, table, datasets or evals.DEFAULT_DATASETS, analogy_method,
                     restrict_vocab, oov, data_dir, overwrite)

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import click
 
+from ..tables import FORMATS
+
+
 def corpus_options(f):
     f = click.option("--no-lowercase", is_flag=True, help="Keep the case of the text.")(f)
     f = click.option("--sentence-split", is_flag=True,
@@ -33,3 +36,9 @@ def int_list(text: str) -> list[int]:
     if not values or min(values) < 1:
         raise click.BadParameter("values must be positive integers")
     return values
+
+
+def format_option(help: str = "How to print the table."):
+    """``--format table|markdown|csv|json`` (:mod:`wordlab.tables`)."""
+    return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                        help=help)

@@ -58,25 +58,39 @@ def projection(store, words, method, seed, out, overwrite) -> None:
     from ..store import load
     _save(draw(load(store), list(words), method=method, seed=seed), out, overwrite)
 
-@plot.command("neighbours")
+@plot.command("neighbors")
 @click.argument("store")
 @click.argument("word")
 @click.option("--topn", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option("--depth", type=click.IntRange(min=1, max=3), default=2, show_default=True)
 @click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
               help="Search only the N most frequent words.")
+
+
 @out_option
-def neighbours(store, word, topn, depth, restrict_vocab, out, overwrite) -> None:
+def neighbors(store, word, topn, depth, restrict_vocab, out, overwrite) -> None:
     """The nearest-neighbour graph of WORD in STORE."""
     check_output_file(out, overwrite)
-    from ..evals.figures import neighbour_graph
+    from ..evals.figures import neighbor_graph
     from ..store import load
-    _save(neighbour_graph(load(store), word, topn=topn, depth=depth, restrict_vocab=restrict_vocab), out, overwrite)
+    _save(neighbor_graph(load(store), word, topn=topn, depth=depth, restrict_vocab=restrict_vocab), out, overwrite)
+
+
+@plot.command("neighbours", hidden=True, deprecated=True, params=neighbors.params,
+              help="Deprecated spelling of 'plot neighbors'.")
+
+
+@click.pass_context
+def neighbours(ctx: click.Context, **kwargs) -> None:
+    ctx.invoke(neighbors, **kwargs)
+
 
 @plot.command("eval")
 @click.argument("stores", nargs=-1, required=True)
 @click.option("-d", "--dataset", "datasets", multiple=True,
               help="Dataset name or path (repeatable; default: google-analogy, ws353, simlex999).")
+
+
 @click.option("--metric", default=None, help="Show this metric for every dataset (default: per task).")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Shared data directory.")
 @out_option

@@ -27,7 +27,7 @@ class ConstraintType(click.ParamType):
         self.name = {Integer: "integer", Real: "number"}.get(type(constraint), "text")
 
     def convert(self, value, param, ctx):
-        rule = self.constraint
+        rule, given = self.constraint, value
         if isinstance(rule, Integer):
             try:
                 value = int(value)
@@ -39,7 +39,7 @@ class ConstraintType(click.ParamType):
             except (TypeError, ValueError):
                 self.fail(f"{value!r} is not a number", param, ctx)
         if not rule.accepts(value):
-            self.fail(f"{value!r} is not {rule.describe()}", param, ctx)
+            self.fail(f"{given!r} is not {rule.describe()}", param, ctx)
         return value
 
     def get_metavar(self, param, ctx=None):

@@ -30,6 +30,12 @@ FORMAT_VERSION = 1
 class CooccurrenceMatrix:
     """A memory-mapped sparse word-context matrix (see module docstring).
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The directory that :func:`~wordlab.cooccur.count_cooccurrences` wrote; opened
+        read-only, memory-mapped.
+
     Attributes
     ----------
     indptr, indices, data : np.memmap

@@ -48,6 +48,12 @@ class _FirstOccurrenceIds(dict):
 class EncodedCorpus:
     """A corpus encoded as memory-mapped token ids (see module docstring).
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The directory that :meth:`wordlab.Corpus.encode` wrote (``meta.json``,
+        ``tokens.npy``, ``offsets.npy``, ``vocab.tsv``); opened read-only, memory-mapped.
+
     Attributes
     ----------
     tokens : np.memmap, int32, shape (n_tokens,)

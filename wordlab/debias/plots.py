@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
-from ..evals.plots import _figure
+from ..plotting import new_figure
 from .direction import BiasDirection
 from .wordlists import MAX_MISSING, as_words, find_words
 
@@ -42,7 +42,7 @@ def professions_plot(original: "Embeddings", debiased: "Embeddings", direction: 
     before = direction.project(original, found).sort_values()
     shown = list(before.index[:n]) + [w for w in before.index[-n:] if w not in set(before.index[:n])]
     after = direction.project(debiased, shown)
-    fig = _figure(6.5, max(3.0, 0.22 * len(shown) + 1.2))
+    fig = new_figure(6.5, max(3.0, 0.22 * len(shown) + 1.2))
     ax = fig.add_subplot()
     y = np.arange(len(shown))
     ax.hlines(y, before.loc[shown].to_numpy(), after.to_numpy(), color="0.75", lw=1)

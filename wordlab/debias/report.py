@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from .. import tables
 from .direction import BiasDirection, bias_direction
 from .measures import direct_bias
 from .residual import excluded_words, most_biased, residual_bias
@@ -153,12 +154,5 @@ def format_value(v: float) -> str:
 def format_report(table: "pd.DataFrame", detail: bool = True) -> str:
     """The report as a plain-text table (with the ``detail`` column unless ``detail=False``)."""
     columns = [c for c in table.columns if c != "detail" or detail]
-    cells = [columns]
-    for row in table[columns].itertuples(index=False):
-        cells.append([row[0], *(v if isinstance(v, str) else format_value(v) for v in row[1:])])
-    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
-    align = ["l" if c in ("measure", "detail") else "r" for c in columns]
-    lines = ["  ".join(c.ljust(w) if a == "l" else c.rjust(w) for c, w, a in zip(r, widths, align)).rstrip()
-             for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    shown = {c: (lambda v: v if isinstance(v, str) else format_value(v)) for c in columns[1:]}
+    return tables.plain(table[columns], formatters=shown, left=("measure", "detail"))

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Iterable
 import numpy as np
 
 from ..errors import InputFormatError, WordlabError
+from ..paths import shared_file
 from .direction import unit_rows64
 from .wordlists import MAX_MISSING, Coverage, _parse_json, _read_text, find_words
 
@@ -122,8 +123,7 @@ class WEATResult:
 # -- word sets ---------------------------------------------------------------------------------
 def weat_path(data_dir: str | os.PathLike | None = None) -> Path:
     """Path of ``WEAT.json`` in the shared data directory."""
-    from ..evals.datasets import _shared_file
-    return _shared_file(WEAT_FILE)(Path(data_dir) if data_dir is not None else None)
+    return shared_file(WEAT_FILE, "the WEAT word sets", data_dir)
 
 
 def load_weat_sets(path: str | os.PathLike | None = None,

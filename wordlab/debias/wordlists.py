@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from ..corpus.sources import UTF8_BOM
 from ..errors import InputFormatError, WordlabError
 from ..params import Real
-from ..paths import shared_data_dir
+from ..paths import shared_file
 
 if TYPE_CHECKING:
     from ..store import Embeddings
@@ -280,14 +280,7 @@ def debiaswe_path(name: str, data_dir: str | os.PathLike | None = None) -> Path:
     """
     if name not in DEBIASWE_LISTS:
         raise WordlabError(f"unknown debiaswe list {name!r}; known: {', '.join(DEBIASWE_LISTS)}")
-    base = Path(data_dir) if data_dir is not None else shared_data_dir()
-    if base is None:
-        raise WordlabError(f"debiaswe's {name} list lives in the shared data directory ({DEBIASWE_DIR}), "
-                           "which was not found: set WORDLAB_DATA, pass data_dir=, or give the file")
-    path = base / DEBIASWE_DIR / f"{name}.json"
-    if not path.is_file():
-        raise WordlabError(f"{path} not found (debiaswe's {name} list)")
-    return path
+    return shared_file(f"{DEBIASWE_DIR}/{name}.json", f"debiaswe's {name} list", data_dir)
 
 
 def load_debiaswe(name: str, data_dir: str | os.PathLike | None = None) -> list:

@@ -73,6 +73,25 @@ class SectionScore:
 
 @dataclass
 class AnalogyResult:
+    """The outcome of one analogy evaluation (:func:`~wordlab.evals.evaluate_analogies`).
+
+    Attributes
+    ----------
+    dataset : str
+        The dataset's name.
+    method : {"3cosadd", "3cosmul"}
+        The analogy rule.
+    restrict_vocab : int or None
+        Candidates and known words: the most frequent N (None: all).
+    k : int
+        The cut-off of MRR@k and hits@k.
+    sections : list of SectionScore
+        Per section: questions, covered, correct, accuracy, coverage, MRR@k, hits@k.
+    total : SectionScore
+        The same over the whole dataset.
+    answers : list of tuple
+        ``(section, a, b, c, expected, predicted)`` for every covered question.
+    """
     dataset: str
     method: str
     restrict_vocab: int | None

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..corpus.sources import text_lines
 from ..errors import InputFormatError, WordlabError
-from ..paths import shared_data_dir
+from ..paths import shared_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -41,7 +41,17 @@ if TYPE_CHECKING:
 
 @dataclass
 class PairDataset:
-    """Scored word pairs: ``pairs[i] = (word1, word2, human_score)``."""
+    """Scored word pairs.
+
+    Attributes
+    ----------
+    name : str
+        The registry name, or the file's stem.
+    pairs : list of (str, str, float)
+        ``(word1, word2, human_score)``.
+    source : str
+        Where the pairs were read from.
+    """
     name: str
     pairs: list[tuple[str, str, float]]
     source: str = ""
@@ -53,7 +63,18 @@ class PairDataset:
 
 @dataclass
 class AnalogyDataset:
-    """Analogy questions by section: ``(a, b, c, answers)``, answers a tuple of accepted words."""
+    """Analogy questions by section.
+
+    Attributes
+    ----------
+    name : str
+        The registry name, or the file's stem.
+    sections : list of (str, list of (str, str, str, tuple of str))
+        ``(section, questions)``; a question is ``(a, b, c, answers)``, "a is to b as c
+        is to ?", ``answers`` the accepted words.
+    source : str
+        Where the questions were read from.
+    """
     name: str
     sections: list[tuple[str, list[tuple[str, str, str, tuple[str, ...]]]]]
     source: str = ""
@@ -185,16 +206,7 @@ def _gensim_file(filename: str) -> Callable[[Path | None], Path]:
 
 
 def _shared_file(relative: str) -> Callable[[Path | None], Path]:
-    def locate(data_dir: Path | None) -> Path:
-        base = Path(data_dir) if data_dir is not None else shared_data_dir()
-        if base is None:
-            raise WordlabError(f"this dataset lives in the shared data directory ({relative}), which was "
-                               "not found: set WORDLAB_DATA, pass data_dir=, or place it at ../shared/data")
-        path = base / relative
-        if not path.is_file():
-            raise WordlabError(f"dataset file {path} not found (looked in data directory {base})")
-        return path
-    return locate
+    return lambda data_dir: shared_file(relative, "this dataset", data_dir)
 
 
 def _sim(name, language, description, source, locate) -> DatasetInfo:

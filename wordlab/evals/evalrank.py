@@ -27,6 +27,21 @@ from .datasets import PairDataset, load_dataset
 
 @dataclass
 class EvalRankResult:
+    """The outcome of EvalRank (Wang et al. 2022) on one similarity dataset.
+
+    Attributes
+    ----------
+    dataset : str
+        The dataset's name.
+    threshold : float
+        Pairs scored at least this (on the dataset's scale) are the positives.
+    background : int
+        The size of the background vocabulary actually used.
+    n_positive : int
+        Positive pairs in the dataset.
+    ranks : ndarray of int
+        The rank of each covered positive pair's second word among the background.
+    """
     dataset: str
     threshold: float
     background: int          # size of the background vocabulary actually used

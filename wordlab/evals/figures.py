@@ -2,8 +2,8 @@
 
 - :func:`loss_curves`: loss per epoch of one run or several (stores, histories);
 - :func:`projection`: chosen words in 2-D (PCA by default, t-SNE with scikit-learn), labelled;
-- :func:`neighbour_graph`: a word's nearest neighbours, and theirs, as a radial graph
-  (:func:`neighbour_edges` gives the same graph as a table);
+- :func:`neighbor_graph`: a word's nearest neighbours, and theirs, as a radial graph
+  (:func:`neighbor_edges` gives the same graph as a table);
 - :func:`evaluation_bars`: one bar per store and dataset from :func:`wordlab.evals.evaluate`.
 
 A word's trajectory across aligned slices is :func:`wordlab.align.plots.trajectory`;
@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Mapping, Sequence
 
 import numpy as np
 
+from .._deprecation import deprecated_alias
 from ..errors import WordlabError
+from ..plotting import new_figure
 from ..store import Embeddings
-from .plots import _figure
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -114,7 +115,7 @@ def loss_curves(runs, labels: Sequence[str] | None = None, *, relative: bool = F
     if separate:
         cols = min(3, len(curves))
         rows = math.ceil(len(curves) / cols)
-        fig = _figure(3.6 * cols, 2.8 * rows)
+        fig = new_figure(3.6 * cols, 2.8 * rows)
         axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
         for n, (ax, c, name) in enumerate(zip(axes, curves, names)):
             ax.plot(np.arange(1, c.size + 1), c, marker="o", color=f"C{n % 10}")
@@ -128,7 +129,7 @@ def loss_curves(runs, labels: Sequence[str] | None = None, *, relative: bool = F
         if title:
             fig.suptitle(title)
         return fig
-    fig = _figure(6, 4)
+    fig = new_figure(6, 4)
     ax = fig.add_subplot()
     for c, name in zip(curves, names):
         ax.plot(np.arange(1, c.size + 1), c, marker="o", label=name)
@@ -221,7 +222,7 @@ def projection(store: Embeddings, words, *, method: str = "pca", title: str | No
         ``seed`` and ``perplexity`` as :func:`project_words`)
     """
     frame = project_words(store, words, method=method, seed=seed, perplexity=perplexity)
-    fig = _figure(7, 5.5)
+    fig = new_figure(7, 5.5)
     ax = fig.add_subplot()
     groups = list(dict.fromkeys(frame["group"]))
     for n, group in enumerate(groups):
@@ -244,7 +245,7 @@ def projection(store: Embeddings, words, *, method: str = "pca", title: str | No
 
 
 # -- nearest-neighbour graph --------------------------------------------------------------------
-def neighbour_edges(store: Embeddings, word: str, topn: int = 5, depth: int = 2,
+def neighbor_edges(store: Embeddings, word: str, topn: int = 5, depth: int = 2,
                     restrict_vocab: int | None = None) -> "pd.DataFrame":
     """A word's neighbourhood as edges: DataFrame (source, target, similarity, depth, tree).
 
@@ -297,19 +298,19 @@ def _radial_layout(root: str, edges: "pd.DataFrame") -> dict[str, tuple[float, f
     return pos
 
 
-def neighbour_graph(store: Embeddings, word: str, topn: int = 5, depth: int = 2,
+def neighbor_graph(store: Embeddings, word: str, topn: int = 5, depth: int = 2,
                     restrict_vocab: int | None = None, title: str | None = None) -> "Figure":
-    """The nearest-neighbour graph of ``word`` (see :func:`neighbour_edges`), drawn radially.
+    """The nearest-neighbour graph of ``word`` (see :func:`neighbor_edges`), drawn radially.
 
     The word sits in the middle, its neighbours on the first ring, theirs on the second
     (each near the word it was reached from). Solid edges reach a word for the first
     time, dashed grey ones join words already in the graph (tight clusters show many);
     thicker edges are more similar, and each tree edge is labelled with its cosine.
     """
-    edges = neighbour_edges(store, word, topn, depth, restrict_vocab)
+    edges = neighbor_edges(store, word, topn, depth, restrict_vocab)
     pos = _radial_layout(word, edges)
     size = 7 if depth <= 2 else 9
-    fig = _figure(size, size)
+    fig = new_figure(size, size)
     ax = fig.add_subplot()
     for rec in edges.itertuples(index=False):
         (x0, y0, _), (x1, y1, _) = pos[rec.source], pos[rec.target]
@@ -380,7 +381,7 @@ def evaluation_bars(table: "pd.DataFrame", metric: str | Mapping[str, str] | Non
     names = [labels.get(s, s) if labels else s for s in stores]
     values = wide.to_numpy(dtype=np.float64)
     n_stores, n_sets = values.shape
-    fig = _figure(min(11.0, max(5.5, 1.1 * n_sets * max(1, n_stores) ** 0.5 + 2.5)), 4.5)
+    fig = new_figure(min(11.0, max(5.5, 1.1 * n_sets * max(1, n_stores) ** 0.5 + 2.5)), 4.5)
     ax = fig.add_subplot()
     width = 0.8 / max(n_stores, 1)
     x = np.arange(n_sets)
@@ -399,5 +400,8 @@ def evaluation_bars(table: "pd.DataFrame", metric: str | Mapping[str, str] | Non
     return fig
 
 
-__all__ = ["DEFAULT_METRICS", "PROJECTIONS", "evaluation_bars", "loss_curves", "neighbour_edges",
-           "neighbour_graph", "project_words", "projection"]
+neighbour_edges = deprecated_alias(neighbor_edges, "neighbour_edges")
+neighbour_graph = deprecated_alias(neighbor_graph, "neighbour_graph")
+
+__all__ = ["DEFAULT_METRICS", "PROJECTIONS", "evaluation_bars", "loss_curves", "neighbor_edges",
+           "neighbor_graph", "neighbour_edges", "neighbour_graph", "project_words", "projection"]

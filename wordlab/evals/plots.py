@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence
 
+from ..plotting import new_figure
+
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
@@ -10,15 +12,9 @@ if TYPE_CHECKING:
     from .similarity import SimilarityResult
 
 
-def _figure(width: float, height: float) -> "Figure":
-    # Figure() directly, not pyplot: no GUI backend, safe in threads and on servers.
-    from matplotlib.figure import Figure
-    return Figure(figsize=(width, height), layout="constrained")
-
-
 def similarity_scatter(result: "SimilarityResult", title: str | None = None) -> "Figure":
     """Human score against model cosine for every scored pair."""
-    fig = _figure(5, 4.5)
+    fig = new_figure(5, 4.5)
     ax = fig.add_subplot()
     ax.scatter(result.gold, result.model, s=10, alpha=0.6)
     ax.set_xlabel("human score")
@@ -34,7 +30,7 @@ def analogy_sections(results: Sequence["AnalogyResult"], labels: Sequence[str] |
     import numpy as np
     labels = list(labels) if labels is not None else [f"store {i + 1}" for i in range(len(results))]
     sections = [s.section for s in results[0].sections] + ["total"]
-    fig = _figure(max(6, 0.6 * len(sections) * max(1, len(results)) / 2 + 3), 4.5)
+    fig = new_figure(max(6, 0.6 * len(sections) * max(1, len(results)) / 2 + 3), 4.5)
     ax = fig.add_subplot()
     width = 0.8 / max(len(results), 1)
     x = np.arange(len(sections))

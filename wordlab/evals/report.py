@@ -9,10 +9,10 @@ number. Metric names: ``spearman``, ``pearson`` (similarity); ``accuracy``, ``mr
 """
 from __future__ import annotations
 
-import json
 import os
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from .. import tables
 from ..store import Embeddings, load
 from .analogy import evaluate_analogies
 from .datasets import DEFAULT_DATASETS, AnalogyDataset, PairDataset, load_dataset
@@ -75,21 +75,15 @@ def summary(table: "pd.DataFrame") -> "pd.DataFrame":
 
 
 def to_markdown(table: "pd.DataFrame") -> str:
-    """A GitHub-flavoured markdown table (no extra dependency)."""
-    header = "| " + " | ".join(table.columns) + " |"
-    rule = "|" + "|".join("---" for _ in table.columns) + "|"
-    lines = [header, rule]
-    for row in table.itertuples(index=False):
-        cells = [f"{v:.4f}" if isinstance(v, float) else str(v) for v in row]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    """A GitHub-flavoured Markdown table (see :mod:`wordlab.tables`)."""
+    return tables.markdown(table)
 
 
 def to_json(table: "pd.DataFrame") -> str:
     """A JSON list of records (NaN written as null)."""
-    records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
-    return json.dumps(records, indent=1, ensure_ascii=False)
+    return tables.json_records(table)
 
 
 def to_csv(table: "pd.DataFrame") -> str:
-    return table.to_csv(index=False)
+    """CSV with a header row and no index."""
+    return tables.csv(table)

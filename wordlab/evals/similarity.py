@@ -29,7 +29,29 @@ OOV_POLICIES = ("skip", "zero", "mean")
 
 @dataclass
 class SimilarityResult:
-    """Outcome of one similarity evaluation."""
+    """Outcome of one similarity evaluation.
+
+    Attributes
+    ----------
+    dataset : str
+        The dataset's name.
+    spearman, pearson : float
+        Correlations of the model's cosines with the human scores (NaN when fewer than
+        two pairs are scored).
+    n_pairs : int
+        Pairs in the dataset.
+    n_found : int
+        Pairs with both words in the (restricted) vocabulary.
+    n_scored : int
+        Pairs in the correlation (``n_found``, or ``n_pairs`` under ``oov="zero"`` or
+        ``"mean"``).
+    oov : {"skip", "zero", "mean"}
+        What a pair with an unknown word counts as.
+    gold, model : ndarray
+        Human scores and cosine similarities of the scored pairs.
+    pairs : list of (str, str, float)
+        The scored pairs.
+    """
     dataset: str
     spearman: float
     pearson: float

@@ -4,15 +4,18 @@ from __future__ import annotations
 import os
 
 from ..store import Embeddings
+from . import registry
 from .base import EpochReport, Trainer
 from .bitcipher import BitCipher
 from .cmow import CMOW
 from .glove import GloVe
-from . import registry
+from .parameters import document_parameters
 from .pu import PULearning
+from .registry import REGISTRY, Method
 from .word2vec import Word2Vec
 
-from .registry import REGISTRY, Method
+for _cls in (Trainer, Word2Vec, GloVe, PULearning, BitCipher, CMOW):
+    document_parameters(_cls)            # numpydoc Parameters from the declarations
 
 #: the method names, in the registry's order
 METHODS: tuple[str, ...] = tuple(REGISTRY)

@@ -92,7 +92,25 @@ _EPOCH_DIR = re.compile(r"^epoch-(\d{4,})$")
 
 @dataclass
 class EpochReport:
-    """What a callback receives after each epoch."""
+    """What a callback receives after each epoch.
+
+    Attributes
+    ----------
+    epoch, epochs : int
+        The 1-based number of the epoch just finished, and of all epochs.
+    loss : float
+        Mean loss per training example in this epoch.
+    loss_sum : float
+        The epoch's summed loss (float64).
+    examples : int
+        Training examples in the epoch.
+    words : int
+        Corpus tokens processed (before subsampling).
+    seconds : float
+        The epoch's wall time.
+    trainer : Trainer
+        The trainer (``report.embeddings()`` copies its current vectors).
+    """
     epoch: int                     # 1-based number of the epoch just finished
     epochs: int
     loss: float                    # mean loss per training example in this epoch

@@ -3,88 +3,40 @@
 "CBOW Is Not All You Need": CBOW's sum cannot see word order (the sum of XYZ equals
 that of ZYX). CMOW gives every word a k x k matrix and encodes a sequence as the
 ordered product of its words' matrices; the hybrid concatenates a CBOW encoder (a sum
-of vectors) and a CMOW encoder, trained together on one score (see below for how
-the halves share it). The kernels are in
-:mod:`wordlab.trainers._cmow_kernels`.
+of vectors) and a CMOW encoder, trained together on one score. ``encoder="cbow"`` is
+the sum alone trained with the same objective: the baseline. The kernels are in
+:mod:`wordlab.trainers._cmow_kernels`; the parameters, their defaults and meaning are in
+the :class:`CMOW` docstring (generated from their declarations).
 
-=================  ==========  =========================================================
-parameter          default     meaning
-=================  ==========  =========================================================
-encoder            "cmow"      "cmow", "hybrid" ([CBOW ; CMOW]) or "cbow" (the sum
-                               alone, trained with the same objective: the baseline)
-dim                400         CMOW part: k * k (a perfect square; 400 = 20 x 20); for
-                               ``encoder="cbow"``, the CBOW vector size
-cbow_dim           400         the hybrid's CBOW part (the paper: 400 + 400 = 800)
-window             5           c: windows of 2c + 1 words, one removed as the target
-target             "random"    which word is removed: a random one of the window (the
-                               paper's mode) or the "centre"
-negative           20          noise words, their loss averaged (the paper: K = 20)
-optimizer          "adam"      per-row lazy Adam (the paper's optimiser), or "sgd"
-alpha              3e-3        learning rate (Adam's or SGD's), decaying linearly to
-min_alpha          alpha / 10  min_alpha (see below for the choice of 3e-3)
-sample             0           word2vec's subsampling of frequent words, before windows
-                               (off, as the paper: dropping "the", "of" breaks the very
-                               bigrams whose order CMOW should learn; see below)
-init               "identity"  CMOW matrices: identity + N(0, init_noise^2) per entry
-                               (the paper), or "glorot" (uniform +-sqrt(6 / 2k))
-init_noise         0.1
-hybrid_objective   "residual"  hybrid only: "residual" (the CMOW half learns from its own
-                               score, the CBOW half from the whole score, learning what
-                               the CMOW half leaves over) or "joint" (both halves from
-                               the whole score, the paper's); see below
-cmow_warmup_epochs see below   hybrid only: the first epochs train its CMOW half alone
-                               (CBOW half held at zero), the rest train both; each
-                               phase decays alpha to min_alpha. Default: epochs // 2
-                               for the joint objective, 0 for the residual one
-epochs             1
-=================  ==========  =========================================================
+Training: windows of 2 * window + 1 words, one removed as the target (a random one, the
+paper's mode, or the centre); the target is scored against the encoded rest with
+``negative`` noise words, their loss averaged (the paper: K = 20). The paper trained
+with Adam on mini-batches. Plain SGD, as in the word2vec trainers, hardly moves the
+matrices (with output vectors starting at zero their gradients stay tiny, and a rate
+large enough to move them diverges), so the default is Adam, applied per example and
+lazily per row (each row keeps its m, v and step count in memory-mapped arrays), in
+Hogwild threads over contiguous sentence ranges (:mod:`wordlab.trainers.stream`). Order
+is learned only as far as the matrices move away from their initialisation (identity
+plus noise, the paper's), and per-example Adam moves them by about the rate per step:
+hence a default rate of 3e-3, between one that leaves them in place and one that
+collapses training. CBOW vectors start uniform in +-0.5/d, output vectors at zero.
 
-The paper trained with Adam (lr 3e-4, mini-batches). Plain SGD, as in the word2vec
-trainers, hardly moves the matrices on a corpus of ten million tokens: with output
-vectors starting at zero the matrices' gradients stay tiny, and a learning rate large
-enough to move them (0.25) diverges. The default is therefore Adam, applied per
-example and lazily per row (each row keeps its m, v and step count, in memory-mapped
-arrays). Training runs in Hogwild threads over contiguous sentence ranges
-(:mod:`wordlab.trainers.stream`). CBOW vectors start uniform in +-0.5/d, output vectors
-at zero.
+The hybrid's score is the sum of its halves' scores, z = z_cbow + z_cmow. With the
+default ``hybrid_objective="residual"`` the CMOW half (its matrices and its part of the
+output vectors) learns from the loss of z_cmow alone, exactly as CMOW alone would (tested
+bit for bit), and the CBOW half from the loss of z with z_cmow as a given offset, so the
+sum learns what the product leaves over. The paper's objective, ``"joint"``, trains both
+halves from the loss of z; trained that way the CBOW sum learns faster and carries the
+objective alone, so the joint objective first trains the CMOW half alone for
+``cmow_warmup_epochs`` (Adam's state starts afresh with the joint phase).
 
-The rate is 3e-3 because order is learned only as far as the matrices move away from
-their random initialisation, and per-example Adam moves them by about the rate per
-step. One epoch of UNGDC 2005-2014 (3.7M tokens): at 1e-3 the matrices of frequent words
-stay at their initial distance from the identity and BigramShift is 50.0 %; at 3e-3 they
-move and it is 52.1 %, though the training loss is higher (1.07 against 0.99); at 1e-2
-training collapses. With 28M tokens, 3e-3 reaches 56.8 % after one epoch and 62.8 % after
-two (``evals/bench_cmow.py --study curve``). A PyTorch re-expression of the paper's
-recipe (mini-batches of 1,024, dense Adam) learned no faster per example than this.
+Subsampling is off by default: with word2vec's 1e-3 the windows are formed after
+frequent words are dropped, so a window's order is not the sentence's, and dropping
+"the" and "of" breaks the very bigrams whose order CMOW should learn.
 
-The hybrid's score is the sum of its halves' scores, z = z_cbow + z_cmow, and by default
-(``hybrid_objective="residual"``) the halves learn from different losses. The CMOW half
-(its matrices and its part of the output vectors) learns from the loss of z_cmow alone,
-exactly as CMOW alone would (tested bit for bit); the CBOW half learns from the loss of z,
-with z_cmow as a given offset, so the sum learns what the product leaves over. The paper's
-objective, ``"joint"``, trains both halves from the loss of z. Trained that way from the
-start, the hybrid ignores its CMOW half: the CBOW sum learns faster and carries the
-objective alone. After one joint epoch on UNGDC 2005-2014 the CMOW half moved the logits
-of frequent words by a standard deviation of 0.03 against the CBOW half's 3.7, and
-reversing the context changed the loss by 0.0002
-(:func:`wordlab.evals.probing.order_sensitivity`); neither a smaller initial noise (0.01)
-nor the paper's initial scales changed that. The joint objective therefore first trains
-the CMOW half alone (``cmow_warmup_epochs``, default half the epochs, rounded down; Adam's
-state starts afresh with the joint phase), but the joint epochs wear down the order the
-warm-up learned: on UNGDC 1946-2014 (28M tokens), one warm-up and one joint epoch left
-BigramShift at 50.4 % where CMOW alone reached 61.3 %. Two epochs on UNGDC 2005-2014,
-residual against joint (one warm-up epoch): training loss 0.788 against 0.945, reversal
-cost 0.082 against 0.028, the CMOW half's logit spread 3.28 against 0.55 (the CBOW half's
-2.88 against 3.08), WordContent 37.5 % against 27.7 %. On UNGDC 1946-2014 (two
-epochs), the residual hybrid reaches BigramShift 61.8 % (CMOW 61.4, CBOW 50.3) and
-WordContent 83.5 % (CBOW 86.9, CMOW 12.7), and its CBOW half scores 0.351 on WS-353
-against CBOW's 0.324 (``evals/bench_cmow.py``, ``evals/README.md``).
-
-Subsampling is off by default. With word2vec's 1e-3 the windows are formed after
-frequent words are dropped, so a window's order is not the sentence's. Measured with
-:func:`wordlab.evals.probing.order_sensitivity` on held-out UNGDC windows, CMOW trained
-on UNGDC 2005-2014 for one epoch: reversing the context raises the loss by 0.020
-(+-0.005) with subsampling and by 0.050 (+-0.007) without.
+The measurements behind each of these choices (learning rates, objectives, warm-up,
+subsampling, and the probing scores against the paper's) are in ``evals/README.md``
+under ``bench_cmow.py``.
 
 The store's ``vectors.npy`` holds, per word, ``[CBOW vector ; flattened CMOW matrix]``
 (either part absent for the pure encoders) and ``meta.json`` says how to read it

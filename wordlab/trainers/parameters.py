@@ -58,3 +58,62 @@ def declared(cls: type) -> dict[str, Param]:
 
 
 __all__ = ["Param", "declared", "Boolean", "Integer", "Options", "Real"]
+
+
+# -- docstrings ----------------------------------------------------------------------------------
+_CALLBACKS_DOC = ("callbacks : sequence of callables, default ()\n"
+                  "    Each is called after every epoch with an :class:`~wordlab.trainers.EpochReport`.")
+_LATER_SECTIONS = ("Returns", "Attributes", "Notes", "References", "Examples", "See Also")
+
+
+def _type_of(constraint: Constraint) -> str:
+    if isinstance(constraint, Options):
+        kind = "{" + ", ".join(repr(v) for v in constraint.values) + "}"
+    else:
+        kind = {Integer: "int", Real: "float", Boolean: "bool"}.get(type(constraint), "object")
+    return kind + (" or None" if getattr(constraint, "optional", False) else "")
+
+
+def numpydoc_entries(cls: type) -> dict[str, str]:
+    """``name : type, default value`` and the help, for each parameter of ``cls.__init__``."""
+    import inspect
+    rules = declared(cls)
+    out: dict[str, str] = {}
+    for name, p in inspect.signature(cls.__init__).parameters.items():
+        if p.kind is not p.KEYWORD_ONLY:
+            continue
+        if name == "callbacks":
+            out[name] = _CALLBACKS_DOC
+        elif name in rules:
+            param = rules[name]
+            default = param.auto if p.default is None else repr(p.default)
+            out[name] = f"{name} : {_type_of(param.constraint)}, default {default}\n    {param.help}"
+    return out
+
+
+def document_parameters(cls: type) -> None:
+    """Give ``cls``'s docstring a numpydoc Parameters section generated from the declared
+    parameters (its rule gives the type, ``__init__`` the default): appended to the
+    section the docstring already has, for the parameters it does not describe, or
+    added before its Notes, References or Examples."""
+    import inspect
+    import re
+    doc = inspect.cleandoc(cls.__doc__ or "")
+    entries = numpydoc_entries(cls)
+    missing = [text for name, text in entries.items() if not re.search(rf"^{name}\b", doc, re.M)]
+    if not missing:
+        return
+    heading = re.search(r"^Parameters\n-{10}\n", doc, re.M)
+    if heading:
+        rest = doc[heading.end():]
+        end = re.search(r"\n\n(?=\S[^\n]*\n-{3,}\n)", rest)
+        cut = heading.end() + (end.start() if end else len(rest.rstrip()))
+        doc = doc[:cut].rstrip("\n") + "\n" + "\n".join(missing) + doc[cut:]
+    else:
+        section = "Parameters\n----------\n" + "\n".join(missing) + "\n"
+        later = [m.start() for s in _LATER_SECTIONS for m in [re.search(rf"^{s}\n-{{3,}}\n", doc, re.M)] if m]
+        example = re.search(r"^>>> ", doc, re.M)
+        later += [example.start()] if example else []
+        at = min(later) if later else len(doc)
+        doc = doc[:at].rstrip("\n") + "\n\n" + section + ("\n" + doc[at:] if at < len(doc) else "")
+    cls.__doc__ = doc

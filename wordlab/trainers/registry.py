@@ -34,7 +34,23 @@ _NOT_PARAMETERS = ("callbacks", "progress")
 
 @dataclass(frozen=True)
 class Method:
-    """A training method: ``trainer(**fixed, **params)`` (see module docstring)."""
+    """A training method: ``trainer(**fixed, **params)`` (see module docstring).
+
+    Attributes
+    ----------
+    name : str
+        The method's name (``wordlab train --method NAME``).
+    trainer : type of Trainer
+        The class that trains it.
+    description : str
+        One line for the README's table and ``--help``.
+    fixed : mapping
+        Parameters that select this method in ``trainer`` (``{"method": "cbow"}``).
+    not_applicable : tuple of str
+        Parameters of ``trainer`` this method does not take.
+    small : mapping
+        Settings for a run of seconds on a toy corpus (the tests and the fault suite).
+    """
     name: str
     trainer: type[Trainer]
     description: str

@@ -1,22 +1,12 @@
 """Skip-gram and CBOW with negative sampling (Mikolov et al. 2013), on Numba kernels.
 
-Faithful to word2vec.c, with gensim's defaults:
-
-=================  =========  ==========================================================
-parameter          default    meaning
-=================  =========  ==========================================================
-dim                100        vector size
-window             5          maximum radius; each centre draws its radius in 1..window
-negative           5          noise words per positive example
-sample             1e-3       subsampling t: a token is kept with P = sqrt(t/f) + t/f
-ns_exponent        0.75       noise distribution ~ count ** ns_exponent
-alpha              0.025      initial learning rate (gensim's default for both methods;
-                              word2vec.c starts CBOW at 0.05)
-min_alpha          0.0001     final learning rate; decays linearly with global progress
-cbow_mean          True       CBOW hidden layer: mean of context vectors (else the sum)
-epochs             5
-min_count          5
-=================  =========  ==========================================================
+Faithful to word2vec.c, with gensim's defaults (the parameters, with their defaults and
+meaning, are in the :class:`Word2Vec` docstring, generated from their declarations):
+each centre draws its radius in 1..window; a token is kept with P = sqrt(t/f) + t/f
+(t = ``sample``); noise words follow count ** ns_exponent; alpha starts at 0.025 for
+both methods as in gensim (word2vec.c starts CBOW at 0.05) and decays linearly to
+``min_alpha``, each thread following its own progress through its range of the corpus
+(as word2vec.c's threads do), across epochs.
 
 Input vectors start uniform in +-0.5/dim and output vectors at zero (word2vec.c).
 Subsampled tokens are removed before windows are formed.
@@ -52,7 +42,6 @@ METHODS = ("sgns", "cbow")
 class Word2Vec(StreamTrainer):
     """word2vec with negative sampling: ``method="sgns"`` (skip-gram) or ``"cbow"``.
 
-    See the module docstring for parameters and defaults.
 
     Examples
     --------
