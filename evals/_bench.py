@@ -170,16 +170,16 @@ def run_side(script: str, args: Sequence[str], env: dict | None = None,
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence], align: str | None = None) -> str:
-    """A plain-text table; ``align`` is one of l/r per column (default: first l, rest r)."""
-    cells = [[str(h) for h in headers]] + [["" if c is None else str(c) for c in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    """A plain-text table (:func:`wordlab.tables.plain`); ``align`` is one of l/r per
+    column (default: first l, rest r)."""
+    import pandas as pd
+
+    from wordlab import tables
+    frame = pd.DataFrame([["" if c is None else str(c) for c in r] for r in rows],
+                         columns=[str(h) for h in headers])
     align = align or ("l" + "r" * (len(headers) - 1))
-
-    def fmt(row):
-        return "  ".join(c.ljust(w) if a == "l" else c.rjust(w) for c, w, a in zip(row, widths, align)).rstrip()
-
-    sep = "  ".join("-" * w for w in widths)
-    return "\n".join([fmt(cells[0]), sep] + [fmt(r) for r in cells[1:]])
+    return tables.plain(frame, formatters={c: str for c in frame.columns},
+                        left=[c for c, a in zip(frame.columns, align) if a == "l"])
 
 
 def fmt_s(seconds: float | None) -> str:
