@@ -54,7 +54,7 @@ from typing import Sequence
 import numpy as np
 
 from ..corpus import EncodedCorpus
-from ..errors import ParameterError, WordlabError
+from ..errors import WordlabError
 from ..npyio import create_npy
 from . import parameters as P
 from ..store import Embeddings
@@ -148,8 +148,6 @@ class CMOW(StreamTrainer):
             r = math.isqrt(int(self.dim))
             raise WordlabError(f"a CMOW dim must be a perfect square k * k (the matrices are k x k), not "
                                f"{self.dim}; e.g. {r * r} or {(r + 1) ** 2}")
-        if not self.min_alpha <= self.alpha:
-            raise ParameterError(f"min_alpha must be in [0, alpha={self.alpha}], not {self.min_alpha!r}")
         w = self.cmow_warmup_epochs
         if w is not None:
             if w and self.encoder != "hybrid":

@@ -22,6 +22,7 @@ import numpy as np
 
 from .._faults import fault_point
 from ..corpus import EncodedCorpus
+from ..errors import ParameterError
 from ._sampling import thread_seeds
 from .base import Trainer
 
@@ -30,6 +31,11 @@ _SUBCHUNK_TOKENS = 100_000
 
 class StreamTrainer(Trainer):
     """A trainer whose epoch is one pass of a Numba kernel over the token stream."""
+
+    def _validate(self) -> None:
+        super()._validate()
+        if self.min_alpha is not None and not self.min_alpha <= self.alpha:
+            raise ParameterError(f"min_alpha must be in [0, alpha={self.alpha}], not {self.min_alpha!r}")
 
     def _prepare_stream(self, encoded: EncodedCorpus) -> None:
         self._ranges = _thread_ranges(np.asarray(encoded.offsets), self.n_workers)

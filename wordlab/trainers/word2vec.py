@@ -28,7 +28,6 @@ from typing import Sequence
 import numpy as np
 
 from ..corpus import EncodedCorpus
-from ..errors import ParameterError
 from . import parameters as P
 from ._sampling import alias_table, keep_thresholds, noise_distribution
 from ._word2vec_kernels import sigmoid_tables, train_sentences
@@ -72,11 +71,6 @@ class Word2Vec(StreamTrainer):
         self.alpha = alpha
         self.min_alpha = min_alpha
         self.cbow_mean = cbow_mean
-
-    def _validate(self) -> None:
-        super()._validate()
-        if not self.min_alpha <= self.alpha:
-            raise ParameterError(f"min_alpha must be in [0, alpha={self.alpha}], not {self.min_alpha!r}")
 
     # -- weights ------------------------------------------------------------------------------
     def _weight_specs(self, n_words: int):
