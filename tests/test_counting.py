@@ -143,3 +143,67 @@ def test_executor_registry_and_bad_executors(encoded):
         with pytest.raises(ParameterError, match=match) as e:
             count_cooccurrences(encoded, cache=False, progress=False, executor=bad)
         assert "\n" not in str(e.value)
+
+
+# -- Bit-cipher's context sums ----------------------------------------------------------------------
+def _bitcipher_sums(encoded, tmp_path, name, **kwargs):
+    from wordlab.trainers.bitcipher import context_sums
+    settings = {"bits": 9, "window": 3, "mode": "concat"} | {k: kwargs.pop(k) for k in ("mode",) if k in kwargs}
+    dim = settings["bits"] * (2 * settings["window"] if settings["mode"] == "concat" else 1)
+    out = np.zeros((len(encoded.vocab), dim), dtype=np.float32)
+    n = context_sums(encoded, out, tmp_path / name, progress=False, **settings, **kwargs)
+    assert not (tmp_path / name).exists()          # the partial sums are gone
+    return out, n
+
+
+def test_bitcipher_sums_do_not_depend_on_segments_or_executor(encoded, tmp_path):
+    one, n_one = _bitcipher_sums(encoded, tmp_path, "one")
+    many, n_many = _bitcipher_sums(encoded, tmp_path, "many", memory_limit=1 << 16, workers=2)
+    serial, _ = _bitcipher_sums(encoded, tmp_path, "serial", memory_limit=1 << 16, executor="serial")
+    double = Reordering()
+    reordered, _ = _bitcipher_sums(encoded, tmp_path, "reordered", memory_limit=1 << 16, executor=double)
+    assert n_one == 1 and n_many > 2 and len(double.tasks) == n_many
+    assert one.any()
+    for other in (many, serial, reordered):
+        np.testing.assert_array_equal(other, one)
+    summed, _ = _bitcipher_sums(encoded, tmp_path, "sum", mode="sum", memory_limit=1 << 16)
+    np.testing.assert_allclose(summed, one.reshape(one.shape[0], -1, 9).sum(axis=1, dtype=np.float64), rtol=1e-6)
+
+
+def test_bitcipher_with_a_tiny_memory_limit_gives_the_same_vectors(encoded, tmp_path):
+    from wordlab.trainers import BitCipher
+    a = BitCipher(bits=9, window=2, progress=False).fit(encoded, tmp_path / "a")
+    b = BitCipher(bits=9, window=2, memory_limit=1 << 16, progress=False).fit(encoded, tmp_path / "b")
+    segments = [json.loads((tmp_path / x / "meta.json").read_text())["history"][0]["segments"] for x in "ab"]
+    assert segments[0] == 1 and segments[1] > 2
+    np.testing.assert_array_equal(np.load(tmp_path / "a" / "vectors.npy"), np.load(tmp_path / "b" / "vectors.npy"))
+    with pytest.raises(ParameterError, match="memory_limit") as e:
+        BitCipher(bits=9, memory_limit=1000, progress=False).fit(encoded, tmp_path / "c")
+    assert "\n" not in str(e.value)
+
+
+def test_bitcipher_memory_is_bounded_by_memory_limit(tmp_path):
+    """The pass allocates about memory_limit, not 8+ bytes per corpus token (the whole-corpus
+    stream and occurrence index of before); numpy reports its buffers to tracemalloc."""
+    import tracemalloc
+    rng = np.random.default_rng(1)
+    n_sent, length = 20_000, 20
+    words = np.array([f"w{i}" for i in range(400)])
+    ids = np.minimum(rng.zipf(1.3, size=(n_sent, length)), 400) - 1
+    text = tmp_path / "big.txt"
+    text.write_text("\n".join(" ".join(words[row]) for row in ids), encoding="utf-8")
+    encoded = wordlab.Corpus(text).encode(min_count=1, out=tmp_path / "enc", progress=False)
+    assert encoded.n_tokens == n_sent * length
+    limit = 1 << 19
+    reference, _ = _bitcipher_sums(encoded, tmp_path, "ref")
+    _bitcipher_sums(encoded, tmp_path, "warm", memory_limit=limit, executor="serial")
+    tracemalloc.start()
+    try:
+        got, n = _bitcipher_sums(encoded, tmp_path, "bounded", memory_limit=limit, executor="serial")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    out_bytes = got.nbytes
+    assert n > 5
+    assert peak - out_bytes < 1.5 * limit < 4 * encoded.n_tokens, (peak, out_bytes)
+    np.testing.assert_array_equal(got, reference)

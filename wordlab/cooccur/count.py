@@ -47,14 +47,14 @@ from ..paths import temporary_dir
 from ..progress import progress as progress_bar
 from . import _kernels as K
 from .executors import Executor, get_executor
-from .segments import Segment, Task, plan_segments, read_segment, run_tasks
+from .segments import Segment, Task, plan_segments, read_segment, run_tasks, vocab_size
 from .matrix import FORMAT, FORMAT_VERSION, CooccurrenceMatrix
 
 WEIGHTINGS = ("harmonic", "none")
 DIRECTIONS = ("both", "left", "right")
 DEFAULT_MEMORY_LIMIT = 1 << 30          # bytes
 _MAX_SEGMENT_TOKENS = 1 << 30           # stream positions are int32
-_BYTES_PER_TOKEN = 12                   # stream id + occurrence position (+ read buffer)
+BYTES_PER_TOKEN = 12                   # stream id + occurrence position (+ read buffer)
 _BYTES_PER_ENTRY = 8                    # int32 column + float32 weight in a block buffer
 
 
@@ -180,7 +180,7 @@ def plan(encoded: EncodedCorpus, settings: dict, memory_limit: int) -> Plan:
     n_words = len(encoded.vocab)
     block_entries = max(n_words, min(1 << 24, memory_limit // (4 * _BYTES_PER_ENTRY)))
     segment_tokens = max(1, min(_MAX_SEGMENT_TOKENS,
-                                (memory_limit - block_entries * _BYTES_PER_ENTRY) // _BYTES_PER_TOKEN))
+                                (memory_limit - block_entries * _BYTES_PER_ENTRY) // BYTES_PER_TOKEN))
     return Plan(plan_segments(encoded.offsets, segment_tokens), int(block_entries))
 
 
@@ -193,7 +193,7 @@ def count_segment(task: Task) -> dict:
     """
     s, segment, out = task.settings, task.segment, Path(task.out)
     corpus = Path(task.corpus)
-    n_words = int(json.loads((corpus / "meta.json").read_text(encoding="utf-8"))["vocab_size"])
+    n_words = vocab_size(corpus)
     window = int(s["window"])
     left = window if s["direction"] in ("both", "left") else 0
     right = window if s["direction"] in ("both", "right") else 0

@@ -6,6 +6,7 @@ map task can run in another thread, process or machine that sees the same files.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Sequence
@@ -62,6 +63,11 @@ def read_segment(corpus: str | Path, segment: Segment) -> tuple[np.ndarray, np.n
     offsets = read_range(corpus / "offsets.npy", segment.first_sentence, segment.last_sentence + 1)
     tokens = read_range(corpus / "tokens.npy", segment.first_token, segment.last_token)
     return tokens, offsets
+
+
+def vocab_size(corpus: str | Path) -> int:
+    """The number of words of the encoded corpus at ``corpus`` (from its meta.json)."""
+    return int(json.loads((Path(corpus) / "meta.json").read_text(encoding="utf-8"))["vocab_size"])
 
 
 def run_tasks(executor, fn: Callable[[Task], Any], tasks: Sequence[Task], progress: bool | None,
