@@ -78,7 +78,7 @@ SIDES = {"count": side_count, "bitcipher": side_bitcipher}
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--old", required=True, help="a checkout of the code before (commit 7c8bd28)")
+    ap.add_argument("--old", help="a checkout of the code before (commit 7c8bd28)")
     ap.add_argument("--limit-tokens", type=int, default=4_000_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--small-limit", type=int, default=64 << 20, help="the 'after' side's small memory_limit")
@@ -96,6 +96,8 @@ def main() -> None:
         emit(SIDES[args.side](args.encoded, args.out, args.workers, args.memory_limit))
         return
 
+    if not args.old:
+        ap.error("--old (a checkout of commit 7c8bd28) is required")
     old, new = str(Path(args.old).resolve()), str(REPO_ROOT)
     rows = []
     with tempfile.TemporaryDirectory(prefix="wordlab-bench-") as tmp:

@@ -172,8 +172,8 @@ def test_bitcipher_sums_do_not_depend_on_segments_or_executor(encoded, tmp_path)
 
 def test_bitcipher_with_a_tiny_memory_limit_gives_the_same_vectors(encoded, tmp_path):
     from wordlab.trainers import BitCipher
-    a = BitCipher(bits=9, window=2, progress=False).fit(encoded, tmp_path / "a")
-    b = BitCipher(bits=9, window=2, memory_limit=1 << 16, progress=False).fit(encoded, tmp_path / "b")
+    BitCipher(bits=9, window=2, progress=False).fit(encoded, tmp_path / "a")
+    BitCipher(bits=9, window=2, memory_limit=1 << 16, progress=False).fit(encoded, tmp_path / "b")
     segments = [json.loads((tmp_path / x / "meta.json").read_text())["history"][0]["segments"] for x in "ab"]
     assert segments[0] == 1 and segments[1] > 2
     np.testing.assert_array_equal(np.load(tmp_path / "a" / "vectors.npy"), np.load(tmp_path / "b" / "vectors.npy"))
