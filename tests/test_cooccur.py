@@ -4,21 +4,11 @@ import numpy as np
 import pytest
 
 import wordlab
+from _helpers import zipf_sentences
 from wordlab.cooccur import CooccurrenceMatrix, count_cooccurrences
 from wordlab.cooccur.matrix import column_sums, ppmi
 from wordlab.errors import UnknownWordError, WordlabError
 from wordlab.npyio import NpyAppender, read_range
-
-
-def _random_sentences(seed=0, n=400, vocab=150):
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(n):
-        ids = rng.zipf(1.4, size=rng.integers(1, 25))
-        words = [f"w{int(x)}" for x in ids if x < vocab]
-        if words:
-            out.append(words)
-    return out
 
 
 def _brute_force(sentences, index, window, harmonic=True, direction="both", dynamic=False):
@@ -40,7 +30,7 @@ def _brute_force(sentences, index, window, harmonic=True, direction="both", dyna
 
 @pytest.fixture(scope="module")
 def sentences():
-    return _random_sentences()
+    return zipf_sentences()
 
 
 @pytest.fixture(scope="module")

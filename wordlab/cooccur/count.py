@@ -15,40 +15,46 @@ chosen side(s), in the same sentence, adds a weight to the (token, context) cell
 Words outside the vocabulary (below ``min_count``) were removed when the corpus was
 encoded, so windows span in-vocabulary tokens only, as in GloVe's ``cooccur``.
 
-Memory is bounded by ``memory_limit``. The corpus is counted in segments of whole
-sentences; each segment is laid out as a token stream with an occurrence index (12
-bytes per token) and counted row block by row block, the blocks streaming to disk.
-A corpus larger than one segment leaves one partial matrix per segment, which are
-then merged row by row (the spill-and-merge of GloVe's ``cooccur``, on sorted rows).
+Counting is a plan, a map and a reduce. :func:`plan` cuts the corpus into segments of
+whole sentences whose map fits in ``memory_limit``; the map, :func:`count_segment`, a
+pure function of a :class:`~wordlab.cooccur.segments.Task` (the encoded corpus's path,
+a segment, the settings, an output directory), lays its segment out as a token stream
+with an occurrence index (12 bytes per token) and counts it row block by row block, the
+blocks streaming to a partial CSR matrix on disk; the reduce, :func:`merge_parts`,
+merges the partial matrices row by row (the spill-and-merge of GloVe's ``cooccur``, on
+sorted rows). One segment is the matrix itself. The map tasks run on an executor
+(:mod:`wordlab.cooccur.executors`); progress is reported by the orchestration here.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
-import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .._memory import trim_heap
-from .._threads import default_workers, run_threads
+from .._threads import run_threads
 from ..atomic import atomic_directory
-from ..cache import get_or_build
-from ..corpus import Corpus, EncodedCorpus
+from ..cache import entry_path, get_or_build
+from ..corpus import Corpus, EncodedCorpus, Vocabulary
 from ..errors import StoreError
 from ..npyio import NpyAppender, read_range, save_npy
 from ..params import Boolean, Integer, Options, Real, validate
-from ..paths import cache_root, temporary_dir
+from ..paths import temporary_dir
+from ..progress import progress as progress_bar
 from . import _kernels as K
+from .executors import Executor, get_executor
+from .segments import Segment, Task, plan_segments, read_segment, run_tasks, vocab_size
 from .matrix import FORMAT, FORMAT_VERSION, CooccurrenceMatrix
 
 WEIGHTINGS = ("harmonic", "none")
 DIRECTIONS = ("both", "left", "right")
 DEFAULT_MEMORY_LIMIT = 1 << 30          # bytes
 _MAX_SEGMENT_TOKENS = 1 << 30           # stream positions are int32
-_BYTES_PER_TOKEN = 12                   # stream id + occurrence position (+ read buffer)
+BYTES_PER_TOKEN = 12                   # stream id + occurrence position (+ read buffer)
 _BYTES_PER_ENTRY = 8                    # int32 column + float32 weight in a block buffer
 
 
@@ -57,7 +63,8 @@ def count_cooccurrences(corpus, *, window: int = 10, weighting: str = "harmonic"
                         min_count: int = 5, max_size: int | None = None,
                         memory_limit: int = DEFAULT_MEMORY_LIMIT, workers: int | None = None,
                         cache: bool = True, out: str | Path | None = None,
-                        progress: bool | None = None, overwrite: bool = False) -> CooccurrenceMatrix:
+                        progress: bool | None = None, overwrite: bool = False,
+                        executor: str | Executor | None = None) -> CooccurrenceMatrix:
     """Count co-occurrences in ``corpus`` (see module docstring); return the matrix.
 
     Parameters
@@ -76,7 +83,14 @@ def count_cooccurrences(corpus, *, window: int = 10, weighting: str = "harmonic"
         Remove tokens with probability 1 - sqrt(subsample / f) before windowing.
     memory_limit : int, default 1 GiB
         Bytes for the token streams and output blocks; a larger corpus is counted in
-        segments and merged.
+        segments and merged (divided among the executor's concurrent tasks).
+    workers : int, optional
+        Threads of each map task (default: all cores).
+    executor : str or Executor, default "thread"
+        Where the segments are counted: a name in
+        :data:`~wordlab.cooccur.executors.EXECUTORS` ("thread": one segment at a time,
+        ``workers`` threads each; "serial": one thread) or an executor object. The
+        matrix does not depend on it.
     cache : bool
         Reuse (and store) the matrix under ``$WORDLAB_CACHE/cooccur`` keyed by the
         corpus and the counting settings, so several trainers share one count.
@@ -100,14 +114,12 @@ def count_cooccurrences(corpus, *, window: int = 10, weighting: str = "harmonic"
                 "dynamic_window": bool(dynamic_window), "subsample": float(subsample),
                 "seed": int(seed) if subsample > 0 else None}
     fingerprint = corpus_fingerprint(encoded)
-    n_workers = int(workers) if workers else default_workers()
-    args = (encoded, settings, seed, memory_limit, n_workers, progress, fingerprint)
+    args = (encoded, settings, memory_limit, get_executor(executor, workers), progress, fingerprint)
     if out is not None:
         return _count_to(Path(out), *args, overwrite=overwrite, kinds=(FORMAT,))
     if not cache or fingerprint.get("source") is None:
         return _count_to(temporary_dir("cooccur-", "matrix"), *args, kinds=None)
-    key = hashlib.sha256(json.dumps([fingerprint, settings], sort_keys=True).encode()).hexdigest()[:20]
-    entry = cache_root() / "cooccur" / key
+    entry = entry_path("cooccur", [fingerprint, settings])
     return get_or_build(entry, _cached, lambda path: _count_to(path, *args, kinds=None))
 
 
@@ -120,15 +132,16 @@ def _cached(entry: Path) -> CooccurrenceMatrix | None:
         return None       # damaged: counted again
 
 
-def _count_to(out: Path, encoded: EncodedCorpus, settings: dict, seed: int, memory_limit: int, n_workers: int,
+def _count_to(out: Path, encoded: EncodedCorpus, settings: dict, memory_limit: int, executor: Executor,
               progress: bool | None, fingerprint: dict, overwrite: bool = False, kinds=None) -> CooccurrenceMatrix:
     started = time.time()
     with atomic_directory(out, overwrite, kinds=kinds) as tmp:
-        stats = _count_into(tmp, encoded, settings, seed, memory_limit, n_workers, progress)
+        stats = _count_into(tmp, encoded, settings, memory_limit, executor, progress)
         encoded.vocab.save(tmp / "vocab.tsv", private=True)
         meta = {"format": FORMAT, "version": FORMAT_VERSION, **settings, "corpus": fingerprint,
                 "n_words": len(encoded.vocab), "n_tokens": encoded.n_tokens, **stats,
-                "memory_limit": int(memory_limit), "workers": n_workers,
+                "memory_limit": int(memory_limit), "workers": int(executor.task_threads),
+                "executor": getattr(executor, "name", type(executor).__name__),
                 "count_seconds": round(time.time() - started, 3)}
         (tmp / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
     trim_heap()
@@ -151,35 +164,97 @@ def _validate(**params) -> None:
     validate(params, _CONSTRAINTS, "count_cooccurrences")
 
 
-# -- the counting pass ------------------------------------------------------------------------
-def _count_into(tmp: Path, encoded: EncodedCorpus, settings: dict, seed: int, memory_limit: int,
-                n_workers: int, progress: bool | None) -> dict:
+# -- the counting pass: plan -> map -> reduce ------------------------------------------------------
+@dataclass(frozen=True)
+class Plan:
+    """The segments of a counting pass and the row-block size of its map and reduce."""
+    segments: list[Segment]
+    block_entries: int
+
+
+def plan(encoded: EncodedCorpus, settings: dict, memory_limit: int) -> Plan:
+    """Cut ``encoded`` into segments whose map fits in ``memory_limit`` bytes: a token
+    stream with its occurrence index (12 bytes per token) and a row-block buffer (8
+    bytes per entry, a quarter of the memory). ``settings``: the counting settings (the
+    plan does not depend on them today; a map with another footprint would)."""
     n_words = len(encoded.vocab)
-    window = settings["window"]
-    left = window if settings["direction"] in ("both", "left") else 0
-    right = window if settings["direction"] in ("both", "right") else 0
-    weights = K.distance_weights(window, settings["weighting"] == "harmonic", settings["dynamic_window"])
-    keep = _keep_probabilities(encoded.vocab.counts, settings["subsample"])
     block_entries = max(n_words, min(1 << 24, memory_limit // (4 * _BYTES_PER_ENTRY)))
     segment_tokens = max(1, min(_MAX_SEGMENT_TOKENS,
-                                (memory_limit - block_entries * _BYTES_PER_ENTRY) // _BYTES_PER_TOKEN))
-    offsets = np.asarray(encoded.offsets)
-    segments = _segments(offsets, segment_tokens)
-    scratch = [(np.zeros(n_words, np.float64), np.empty(n_words, np.int32)) for _ in range(n_workers)]
-    bar = _bar(progress, encoded.n_tokens, "counting")
-    parts = []
-    try:
-        for k, (first, last) in enumerate(segments):
-            target = tmp if len(segments) == 1 else tmp / "parts" / f"{k:05d}"
-            target.mkdir(parents=True, exist_ok=True)
-            _count_segment(encoded, offsets, first, last, window, left, right, weights, keep, seed, n_words,
-                           block_entries, scratch, target, bar)
-            parts.append(target)
-    finally:
-        if bar is not None:
-            bar.close()
-    if len(parts) > 1:
-        _merge_parts(parts, tmp, n_words, block_entries, scratch, progress)
+                                (memory_limit - block_entries * _BYTES_PER_ENTRY) // BYTES_PER_TOKEN))
+    return Plan(plan_segments(encoded.offsets, segment_tokens), int(block_entries))
+
+
+def count_segment(task: Task) -> dict:
+    """The map: count the segment ``task.segment`` of the encoded corpus at ``task.corpus``
+    into a CSR matrix (``indptr.npy``, ``indices.npy``, ``data.npy``) in ``task.out``.
+
+    A pure function of the task (plain data, see :class:`~wordlab.cooccur.segments.Task`);
+    ``task.settings`` holds the counting settings, ``block_entries`` and ``threads``.
+    """
+    s, segment, out = task.settings, task.segment, Path(task.out)
+    corpus = Path(task.corpus)
+    n_words = vocab_size(corpus)
+    window = int(s["window"])
+    left = window if s["direction"] in ("both", "left") else 0
+    right = window if s["direction"] in ("both", "right") else 0
+    weights = K.distance_weights(window, s["weighting"] == "harmonic", bool(s["dynamic_window"]))
+    counts = Vocabulary.load(corpus / "vocab.tsv").counts if s["subsample"] > 0 else np.empty(0)
+    keep = _keep_probabilities(counts, float(s["subsample"]))
+    stream, length = segment_stream(corpus, segment, window, keep, int(s["seed"] or 0))
+    starts = np.empty(n_words + 1, dtype=np.int64)
+    positions = np.empty(max(length, 1), dtype=np.int32)
+    K.build_occurrence_index(stream, length, n_words, starts, positions)
+    occurrences = np.diff(starts)
+    # Upper bound of each row's non-zeros: every window position is a new context.
+    bounds = np.minimum(occurrences * (left + right), n_words)
+    threads = max(1, int(s["threads"]))
+    scratch = _scratch(threads, n_words)
+
+    def process(rows: np.ndarray, region: np.ndarray, size: int, out_idx, out_val, row_nnz):
+        def task(t: int) -> None:
+            acc, touched = scratch[t]
+            K.count_rows(stream, starts, positions, rows, region, _slots(t, rows.shape[0], threads), weights,
+                         left, right, n_words, out_idx, out_val, row_nnz, acc, touched)
+        run_threads(task, min(threads, max(rows.shape[0], 1)))
+
+    out.mkdir(parents=True, exist_ok=True)
+    _blockwise(bounds, int(s["block_entries"]), process, out, n_words)
+    return {"segment": segment.index, "out": str(out), "tokens": segment.n_tokens}
+
+
+def segment_stream(corpus: str | Path, segment: Segment, window: int, keep: np.ndarray,
+                   seed: int) -> tuple[np.ndarray, int]:
+    """The segment's tokens laid out as a stream (sentences apart by ``window``
+    separators, see :mod:`wordlab.cooccur._kernels`) and its used length."""
+    tokens, offsets = read_segment(corpus, segment)
+    n_sent = offsets.shape[0] - 1
+    stream = np.empty(window + tokens.shape[0] + window * n_sent, dtype=np.int32)
+    length = K.build_stream(tokens, offsets, 0, n_sent, window, keep, np.uint64(seed), stream)
+    return stream, int(length)
+
+
+def _scratch(threads: int, n_words: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each thread's dense accumulator row (zeros) and its list of touched columns."""
+    return [(np.zeros(n_words, np.float64), np.empty(n_words, np.int32)) for _ in range(threads)]
+
+
+def _slots(t: int, n_rows: int, threads: int) -> np.ndarray:
+    """Thread ``t``'s share of a block's rows (every ``threads``-th)."""
+    return np.arange(t, n_rows, threads, dtype=np.int64)
+
+
+def _count_into(tmp: Path, encoded: EncodedCorpus, settings: dict, memory_limit: int, executor,
+                progress: bool | None) -> dict:
+    """Plan, map on ``executor``, reduce; the matrix's files in ``tmp``."""
+    n_words = len(encoded.vocab)
+    the_plan = plan(encoded, settings, memory_limit // max(1, int(executor.concurrent_tasks)))
+    segments = the_plan.segments
+    map_settings = {**settings, "block_entries": the_plan.block_entries, "threads": int(executor.task_threads)}
+    targets = [tmp] if len(segments) == 1 else [tmp / "parts" / f"{k:05d}" for k in range(len(segments))]
+    tasks = [Task(str(encoded.path), seg, map_settings, str(target)) for seg, target in zip(segments, targets)]
+    run_tasks(executor, count_segment, tasks, progress, "counting")
+    if len(segments) > 1:
+        merge_parts(targets, tmp, n_words, the_plan.block_entries, int(executor.task_threads), progress)
         shutil.rmtree(tmp / "parts")
     data = np.load(tmp / "data.npy", mmap_mode="r")
     total = float(sum(np.asarray(data[a:a + (1 << 22)], dtype=np.float64).sum()
@@ -193,46 +268,6 @@ def _keep_probabilities(counts: np.ndarray, subsample: float) -> np.ndarray:
     counts = np.asarray(counts, dtype=np.float64)
     freq = counts / max(counts.sum(), 1.0)
     return np.minimum(1.0, np.sqrt(subsample / np.maximum(freq, 1e-300)))
-
-
-def _segments(offsets: np.ndarray, segment_tokens: int) -> list[tuple[int, int]]:
-    """Cut sentences into runs of about ``segment_tokens`` tokens (at least one sentence each)."""
-    n_sentences = offsets.shape[0] - 1
-    cuts = [0]
-    while cuts[-1] < n_sentences:
-        s = cuts[-1]
-        e = int(np.searchsorted(offsets, offsets[s] + segment_tokens, side="right")) - 1
-        cuts.append(min(max(e, s + 1), n_sentences))
-    return list(zip(cuts[:-1], cuts[1:])) or [(0, 0)]
-
-
-def _count_segment(encoded, offsets, first, last, window, left, right, weights, keep, seed, n_words,
-                   block_entries, scratch, target: Path, bar) -> None:
-    n_tok = int(offsets[last] - offsets[first])
-    tokens = encoded.read_tokens(offsets[first], offsets[last])
-    stream = np.empty(window + n_tok + window * (last - first), dtype=np.int32)
-    length = K.build_stream(tokens, offsets, first, last, window, keep, np.uint64(seed), stream)
-    del tokens
-    starts = np.empty(n_words + 1, dtype=np.int64)
-    positions = np.empty(max(length, 1), dtype=np.int32)
-    K.build_occurrence_index(stream, length, n_words, starts, positions)
-    occurrences = np.diff(starts)
-    # Upper bound of each row's non-zeros: every window position is a new context.
-    bounds = np.minimum(occurrences * (left + right), n_words)
-    counted_share = n_tok / max(int(occurrences.sum()), 1)   # progress in corpus tokens
-
-    def process(rows: np.ndarray, region: np.ndarray, size: int, out_idx, out_val, row_nnz):
-        slots = [np.arange(t, rows.shape[0], len(scratch), dtype=np.int64) for t in range(len(scratch))]
-
-        def task(t: int) -> None:
-            acc, touched = scratch[t]
-            K.count_rows(stream, starts, positions, rows, region, slots[t], weights, left, right, n_words,
-                         out_idx, out_val, row_nnz, acc, touched)
-        run_threads(task, min(len(scratch), max(rows.shape[0], 1)))
-        if bar is not None:
-            bar.update(int(occurrences[rows].sum() * counted_share))
-
-    _blockwise(bounds, block_entries, process, target, n_words)
 
 
 def _blockwise(bounds: np.ndarray, block_entries: int, process, target: Path, n_words: int) -> None:
@@ -261,45 +296,32 @@ def _blockwise(bounds: np.ndarray, block_entries: int, process, target: Path, n_
     save_npy(target / "indptr.npy", indptr)
 
 
-def _merge_parts(parts: list[Path], tmp: Path, n_words: int, block_entries: int, scratch, progress) -> None:
-    """Sum the segments' partial matrices row by row into ``tmp``."""
+def merge_parts(parts: list[Path], tmp: Path, n_words: int, block_entries: int, threads: int,
+                progress: bool | None = False) -> None:
+    """The reduce: sum the segments' partial matrices row by row into ``tmp``."""
     indptrs = np.stack([np.load(p / "indptr.npy") for p in parts])          # (n_parts, n_words + 1)
     bounds = np.minimum(np.diff(indptrs, axis=1).sum(axis=0), n_words)
-    bar = _bar(progress, n_words, "merging")
+    scratch = _scratch(threads, n_words)
 
-    def process(rows: np.ndarray, region: np.ndarray, size: int, out_idx, out_val, row_nnz):
-        a, b = int(rows[0]), int(rows[-1]) + 1
-        chunks_idx, chunks_val, local = [], [], np.zeros((len(parts), b - a + 1), dtype=np.int64)
-        base = 0
-        for k, p in enumerate(parts):
-            lo, hi = int(indptrs[k, a]), int(indptrs[k, b])
-            chunks_idx.append(read_range(p / "indices.npy", lo, hi))
-            chunks_val.append(read_range(p / "data.npy", lo, hi))
-            local[k] = indptrs[k, a:b + 1] - lo + base
-            base += hi - lo
-        part_idx = np.concatenate(chunks_idx)
-        part_val = np.concatenate(chunks_val)
-        slots = [np.arange(t, b - a, len(scratch), dtype=np.int64) for t in range(len(scratch))]
+    with progress_bar(progress, total=n_words, desc="merging", unit="w") as bar:
+        def process(rows: np.ndarray, region: np.ndarray, size: int, out_idx, out_val, row_nnz):
+            a, b = int(rows[0]), int(rows[-1]) + 1
+            chunks_idx, chunks_val, local = [], [], np.zeros((len(parts), b - a + 1), dtype=np.int64)
+            base = 0
+            for k, p in enumerate(parts):
+                lo, hi = int(indptrs[k, a]), int(indptrs[k, b])
+                chunks_idx.append(read_range(p / "indices.npy", lo, hi))
+                chunks_val.append(read_range(p / "data.npy", lo, hi))
+                local[k] = indptrs[k, a:b + 1] - lo + base
+                base += hi - lo
+            part_idx = np.concatenate(chunks_idx)
+            part_val = np.concatenate(chunks_val)
 
-        def task(t: int) -> None:
-            acc, touched = scratch[t]
-            K.merge_rows(local, part_idx, part_val, region, slots[t], n_words, out_idx, out_val, row_nnz,
-                         acc, touched)
-        run_threads(task, min(len(scratch), b - a))
-        if bar is not None:
+            def task(t: int) -> None:
+                acc, touched = scratch[t]
+                K.merge_rows(local, part_idx, part_val, region, _slots(t, b - a, threads), n_words, out_idx,
+                             out_val, row_nnz, acc, touched)
+            run_threads(task, min(threads, b - a))
             bar.update(b - a)
 
-    try:
         _blockwise(bounds, block_entries, process, tmp, n_words)
-    finally:
-        if bar is not None:
-            bar.close()
-
-
-def _bar(progress: bool | None, total: int, desc: str):
-    if progress is None:
-        progress = sys.stderr.isatty()
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
-    return tqdm(total=total, unit="w", unit_scale=True, desc=desc, dynamic_ncols=True)

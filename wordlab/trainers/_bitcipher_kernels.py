@@ -6,20 +6,23 @@ from numba import njit
 
 
 @njit(nogil=True, cache=True)
-def aggregate_rows(stream, starts, positions, slots, window, concat, bit_index, bit_value, bits, out):
-    """Add, for each word in ``slots``, the cipher vectors of its contexts to ``out``.
+def aggregate_rows(stream, starts, positions, rows, slots, window, concat, bit_index, bit_value, bits, out):
+    """Sum, for each word ``rows[k]`` (k in ``slots``), the cipher vectors of its contexts in
+    one segment into ``out[k]``.
 
     stream, starts, positions : a segment and its occurrence index (wordlab.cooccur)
     bit_index : int32 (n_words, max_bits), the active bits of each word's cipher (-1 pads)
     bit_value : float32 (n_words,), the value of each active bit (1 / number of bits)
-    out : float32 (n_words, bits) for summation, (n_words, bits * 2 * window) for
+    out : float64 (len(rows), bits) for summation, (len(rows), bits * 2 * window) for
           concatenation, where block ``window - d`` holds offset -d and block
-          ``window + d - 1`` offset +d.
+          ``window + d - 1`` offset +d. Each row is summed in float64 over the word's
+          occurrences in stream order, then written (overwritten).
     """
     dim = out.shape[1]
     acc = np.zeros(dim, dtype=np.float64)
     width = bit_index.shape[1]
-    for w in slots:
+    for k in slots:
+        w = rows[k]
         for q in range(starts[w], starts[w + 1]):
             p = positions[q]
             for side in range(2):
@@ -31,11 +34,11 @@ def aggregate_rows(stream, starts, positions, slots, window, concat, bit_index, 
                     if concat:
                         base = bits * (window - d if side == 0 else window + d - 1)
                     v = bit_value[c]
-                    for k in range(width):
-                        bit = bit_index[c, k]
+                    for j in range(width):
+                        bit = bit_index[c, j]
                         if bit < 0:
                             break
                         acc[base + bit] += v
         for t in range(dim):
-            out[w, t] += acc[t]
+            out[k, t] = acc[t]
             acc[t] = 0.0

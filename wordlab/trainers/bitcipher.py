@@ -24,10 +24,19 @@ extension order within a level (above); plain, unweighted sums over the window; 
 additive smoothing constant eps = 0.1 (a tenth of one context observation) applied
 before normalising; blocks normalised separately in concatenation mode. There is a
 single pass over the corpus and nothing is random (so it takes no ``epochs`` and no ``seed``).
+
+The sums are additive over the corpus, so the pass is a plan, a map and a reduce
+(:func:`context_sums`): segments of whole sentences sized by ``memory_limit``, each
+summed into a partial file (:func:`cipher_segment`, a pure function run by an executor
+of :mod:`wordlab.cooccur.executors`), the partial sums added in segment order
+(:func:`sum_parts`). Windows never cross a sentence, so the segments do not change the
+sums.
 """
 from __future__ import annotations
 
 import math
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -35,9 +44,12 @@ import numpy as np
 
 from .._threads import run_threads
 from ..cooccur import _kernels as cooccur_kernels
+from ..cooccur.count import BYTES_PER_TOKEN, segment_stream
+from ..cooccur.executors import Executor, get_executor
+from ..cooccur.segments import Segment, Task, plan_segments, run_tasks, vocab_size
 from ..corpus import EncodedCorpus
 from ..errors import ParameterError, WordlabError
-from ..npyio import create_npy
+from ..npyio import NpyAppender, create_npy, read_range
 from ..params import validate
 from . import parameters as P
 from ._bitcipher_kernels import aggregate_rows
@@ -88,6 +100,107 @@ def cipher_matrix(n_words: int, bits: int) -> np.ndarray:
     return out
 
 
+# -- the context sums: plan -> map -> reduce ------------------------------------------------------
+@dataclass(frozen=True)
+class Plan:
+    """The segments of a pass of context sums and the rows of its blocks."""
+    segments: list[Segment]
+    block_rows: int
+
+
+def plan(encoded: EncodedCorpus, settings: dict, memory_limit: int) -> Plan:
+    """Cut ``encoded`` into segments whose map fits in ``memory_limit`` bytes: the token
+    stream and occurrence index (12 bytes per token), the cipher and index tables (per
+    word) and a block of float64 sums (a quarter of the memory). ``settings``: ``bits``,
+    ``window``, ``concat``."""
+    n_words = len(encoded.vocab)
+    dim = _sums_dim(settings)
+    block_rows = max(1, min(max(n_words, 1), memory_limit // (4 * 8 * dim)))
+    tables = sum(a.nbytes for a in bit_cipher(n_words, int(settings["bits"]))) + 8 * (n_words + 1)
+    tokens = (memory_limit - block_rows * dim * 8 - tables) // BYTES_PER_TOKEN
+    return Plan(plan_segments(encoded.offsets, max(1, int(tokens))), int(block_rows))
+
+
+def _sums_dim(settings: dict) -> int:
+    return int(settings["bits"]) * (2 * int(settings["window"]) if settings["concat"] else 1)
+
+
+def cipher_segment(task: Task) -> dict:
+    """The map: the context sums of the words of one segment, written to ``task.out`` as
+    ``words.npy`` (int32, the words occurring in the segment, ascending) and ``sums.npy``
+    (float64, one row each). A pure function of the task; ``task.settings`` holds
+    ``bits``, ``window``, ``concat``, ``block_rows`` and ``threads``."""
+    s, out = task.settings, Path(task.out)
+    n_words = vocab_size(task.corpus)
+    window, bits, concat, dim = int(s["window"]), int(s["bits"]), bool(s["concat"]), _sums_dim(s)
+    bit_index, bit_value = bit_cipher(n_words, bits)
+    stream, length = segment_stream(task.corpus, task.segment, window, np.empty(0, np.float64), 0)
+    starts = np.empty(n_words + 1, dtype=np.int64)
+    positions = np.empty(max(length, 1), dtype=np.int32)
+    cooccur_kernels.build_occurrence_index(stream, length, n_words, starts, positions)
+    present = np.flatnonzero(np.diff(starts)).astype(np.int32)
+    threads, block_rows = max(1, int(s["threads"])), int(s["block_rows"])
+    buffer = np.empty((min(block_rows, max(present.shape[0], 1)), dim), dtype=np.float64)
+    out.mkdir(parents=True, exist_ok=True)
+    with NpyAppender(out / "sums.npy", np.float64, row_shape=(dim,)) as sums:
+        for a in range(0, present.shape[0], block_rows):
+            rows = present[a:a + block_rows]
+            block = buffer[:rows.shape[0]]
+
+            def task_rows(t: int) -> None:
+                aggregate_rows(stream, starts, positions, rows, np.arange(t, rows.shape[0], threads, dtype=np.int64),
+                               window, concat, bit_index, bit_value, bits, block)
+            run_threads(task_rows, min(threads, rows.shape[0]))
+            sums.append(block)
+    with NpyAppender(out / "words.npy", np.int32) as words:
+        words.append(present)
+    return {"segment": task.segment.index, "out": str(out), "words": int(present.shape[0])}
+
+
+def sum_parts(parts: Sequence[Path], out: np.ndarray, block_rows: int) -> None:
+    """The reduce: ``out`` (n_words, dim) = the sum of the parts' rows, added in float64 in
+    segment order (so the result does not depend on where or when the parts were made),
+    then rounded to ``out``'s dtype."""
+    n_words, dim = out.shape
+    words = [np.load(Path(p) / "words.npy", mmap_mode="r") for p in parts]
+    acc = np.empty((min(block_rows, max(n_words, 1)), dim), dtype=np.float64)
+    for a in range(0, n_words, block_rows):
+        b = min(a + block_rows, n_words)
+        block = acc[:b - a]
+        block[:] = 0.0
+        for p, w in zip(parts, words):
+            lo, hi = np.searchsorted(w, [a, b])
+            if hi > lo:
+                rows = read_range(Path(p) / "sums.npy", lo * dim, hi * dim).reshape(-1, dim)
+                block[np.asarray(w[lo:hi]) - a] += rows
+        out[a:b] = block
+
+
+def context_sums(encoded: EncodedCorpus, out: np.ndarray, scratch: str | Path, *, bits: int, window: int,
+                 mode: str = "sum", memory_limit: int = 1 << 30, workers: int | None = None,
+                 executor: "str | Executor | None" = None, progress: bool | None = None) -> int:
+    """Fill ``out`` (n_words, dim; float32) with each word's summed context ciphers (step 2
+    of the module docstring, before smoothing), in segments that fit in ``memory_limit``
+    bytes: map on ``executor`` (see :mod:`wordlab.cooccur.executors`) into ``scratch``,
+    then reduce. Return the number of segments. The sums do not depend on the segments
+    while they are exact in float64 (always, unless a word has more than about 2^28
+    contexts), nor on the executor."""
+    ex = get_executor(executor, workers)
+    settings = {"bits": int(bits), "window": int(window), "concat": mode == "concat"}
+    the_plan = plan(encoded, settings, memory_limit // max(1, int(ex.concurrent_tasks)))
+    map_settings = {**settings, "block_rows": the_plan.block_rows, "threads": int(ex.task_threads)}
+    scratch = Path(scratch)
+    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        tasks = [Task(str(encoded.path), seg, map_settings, str(scratch / f"{seg.index:05d}"))
+                 for seg in the_plan.segments]
+        run_tasks(ex, cipher_segment, tasks, progress, "context sums")
+        sum_parts([Path(t.out) for t in tasks], out, the_plan.block_rows)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return len(the_plan.segments)
+
+
 class BitCipher(Trainer):
     """Bit-cipher embeddings; see the module docstring.
 
@@ -101,17 +214,21 @@ class BitCipher(Trainer):
         b dimensions, or b * 2 * window (one block per relative position).
     smoothing : float, default 0.1
         Added to every coordinate of a block before it is normalised.
+    memory_limit : int, default 1 GiB
+        Bytes for the pass over the corpus (token streams, sums); a larger corpus is
+        summed in segments (:func:`context_sums`), with the same result.
     """
 
     method = "bitcipher"
 
     def __init__(self, *, bits: int = 32, window: int = 5, mode: str = "sum", smoothing: float = 0.1,
                  min_count: int = 5, max_size: int | None = None, workers: int | None = None,
-                 progress: bool | None = None, callbacks: Sequence[Callback] = ()):
+                 memory_limit: int = 1 << 30, progress: bool | None = None, callbacks: Sequence[Callback] = ()):
         self.bits = bits
         self.window = window
         self.mode = mode
         self.smoothing = smoothing
+        self.memory_limit = memory_limit
         # one pass, nothing drawn at random: no epochs and no seed to choose
         super().__init__(dim=self._output_dim(), epochs=1, min_count=min_count, max_size=max_size,
                          workers=workers, seed=0, progress=progress, callbacks=callbacks)
@@ -141,6 +258,7 @@ class BitCipher(Trainer):
         "window": P.WINDOW,
         "mode": P.Param(P.Options(MODES), "Sum the context ciphers, or concatenate them by relative position."),
         "smoothing": P.Param(P.Real(0, None, closed="neither"), "Added to every count before the logarithm (> 0)."),
+        "memory_limit": P.MEMORY_LIMIT,
     }
 
     def _validate(self) -> None:
@@ -159,9 +277,9 @@ class BitCipher(Trainer):
 
     def _load_kernels(self) -> None:
         stream = np.full(2 * self.window + 1, -1, dtype=np.int32)
-        aggregate_rows(stream, np.zeros(2, np.int64), np.zeros(1, np.int32), np.zeros(0, np.int64), int(self.window),
-                       self.mode == "concat", self._bit_index[:1], self._bit_value[:1], int(self.bits),
-                       np.zeros((1, self.dim), np.float32))
+        aggregate_rows(stream, np.zeros(2, np.int64), np.zeros(1, np.int32), np.zeros(1, np.int32),
+                       np.zeros(0, np.int64), int(self.window), self.mode == "concat", self._bit_index[:1],
+                       self._bit_value[:1], int(self.bits), np.zeros((1, self.dim), np.float64))
         cooccur_kernels.build_stream(np.zeros(0, np.int32), np.zeros(1, np.int64), 0, 0, 1,
                                      np.empty(0, np.float64), np.uint64(0), np.zeros(1, np.int32))
         cooccur_kernels.build_occurrence_index(np.zeros(1, np.int32), 0, 1, np.zeros(2, np.int64),
@@ -169,28 +287,15 @@ class BitCipher(Trainer):
 
     def _train_epoch(self, epoch: int, report: Callable) -> tuple[float, int]:
         enc = self._encoded
-        n_words = len(enc.vocab)
-        window = int(self.window)
-        offsets = np.asarray(enc.offsets)
-        n_sent = offsets.shape[0] - 1
-        tokens = enc.read_tokens(0, enc.n_tokens)
-        stream = np.empty(window + enc.n_tokens + window * n_sent, dtype=np.int32)
-        length = cooccur_kernels.build_stream(tokens, offsets, 0, n_sent, window, np.empty(0, np.float64),
-                                              np.uint64(0), stream)
-        del tokens
-        starts = np.empty(n_words + 1, dtype=np.int64)
-        positions = np.empty(max(length, 1), dtype=np.int32)
-        cooccur_kernels.build_occurrence_index(stream, length, n_words, starts, positions)
-        out = np.asarray(self._weights["context_sums"])
-        n_threads = max(1, min(self.n_workers, n_words))
-        slots = [np.arange(t, n_words, n_threads, dtype=np.int64) for t in range(n_threads)]
-
-        def task(t: int) -> None:
-            aggregate_rows(stream, starts, positions, slots[t], window, self.mode == "concat", self._bit_index,
-                           self._bit_value, int(self.bits), out)
-        run_threads(task, n_threads)
+        self._segments = context_sums(enc, np.asarray(self._weights["context_sums"]), self._work / "context-parts",
+                                      bits=int(self.bits), window=int(self.window), mode=self.mode,
+                                      memory_limit=int(self.memory_limit), workers=self.n_workers,
+                                      progress=False)
         report(enc.n_tokens, 0.0, enc.n_tokens)
         return 0.0, enc.n_tokens
+
+    def _epoch_extra(self) -> dict:
+        return {"segments": getattr(self, "_segments", 1)}
 
     def _to_vectors(self, sums: np.ndarray) -> np.ndarray:
         """Smooth, normalise each block to a distribution, take -log (float32)."""

@@ -45,13 +45,13 @@ import numpy as np
 
 from .._faults import fault_point
 from .._threads import run_threads
-from ..cooccur import CooccurrenceMatrix, count_cooccurrences
+from ..cooccur import CooccurrenceMatrix
 from ..corpus import EncodedCorpus
-from ..errors import WordlabError
 from ..npyio import NpyAppender, create_npy, read_range, save_npy
 from . import parameters as P
 from ._glove_kernels import gather_records, glove_updates
-from .base import Callback, Trainer
+from ._cooccurrence import CooccurrenceTrainer
+from .base import Callback
 
 OUTPUTS = ("sum", "word", "concat")
 _CHUNK_RECORDS = 1 << 20          # records per read of the shuffled file (12 MB)
@@ -59,12 +59,11 @@ _SHUFFLE_BLOCK = 1 << 22          # records gathered per block when shuffling
 _RECORD_FILES = {"rows": np.int32, "cols": np.int32, "counts": np.float32}
 
 
-class GloVe(Trainer):
+class GloVe(CooccurrenceTrainer):
     """GloVe on a cached co-occurrence matrix; see the module docstring."""
 
     method = "glove"
     parameters = {
-        "window": P.WINDOW, "x_max": P.X_MAX, "output": P.OUTPUT, "memory_limit": P.MEMORY_LIMIT,
         "weight_exponent": P.Param(P.Real(0, 10), "The exponent of GloVe's weighting function."),
         "learning_rate": P.Param(P.Real(0, 1, closed="right"), "AdaGrad's initial learning rate eta."),
         "grad_clip": P.Param(P.Real(0, None, closed="neither"), "Per-coordinate gradient clipping."),
@@ -109,11 +108,7 @@ class GloVe(Trainer):
         return None if packed is None else self._weights[packed][:, :self.dim]
 
     def _prepare(self, encoded: EncodedCorpus) -> None:
-        self.matrix: CooccurrenceMatrix = count_cooccurrences(
-            encoded, window=self.window, weighting="harmonic", direction="both",
-            memory_limit=self.memory_limit, workers=self.workers, progress=self.progress)
-        if self.matrix.nnz == 0:
-            raise WordlabError("the co-occurrence matrix is empty: no two vocabulary words share a window")
+        self.matrix: CooccurrenceMatrix = self._count(encoded)
         self._stop = threading.Event()
 
     def _epoch_size(self) -> tuple[int, str]:

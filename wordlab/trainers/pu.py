@@ -44,25 +44,24 @@ import numpy as np
 
 from .._faults import fault_point
 from .._threads import run_threads
-from ..cooccur import CooccurrenceMatrix, count_cooccurrences
+from ..cooccur import CooccurrenceMatrix
 from ..cooccur import _kernels as cooccur_kernels
 from ..cooccur.matrix import ppmi
 from ..corpus import EncodedCorpus
-from ..errors import WordlabError
 from ..npyio import save_npy
 from . import parameters as P
 from ._pu_kernels import gather, observed_terms, residuals, scatter, update_rows
-from .base import Callback, Trainer
+from ._cooccurrence import CooccurrenceTrainer
+from .base import Callback
 
 OUTPUTS = ("sum", "word", "concat")
 
 
-class PULearning(Trainer):
+class PULearning(CooccurrenceTrainer):
     """PU-learning matrix factorisation; see the module docstring."""
 
     method = "pu"
     parameters = {
-        "window": P.WINDOW, "x_max": P.X_MAX, "output": P.OUTPUT, "memory_limit": P.MEMORY_LIMIT,
         "rho": P.Param(P.Real(0, None, closed="neither"), "Weight of the unobserved pairs."),
         "lam": P.Param(P.Real(0, None, closed="neither"), "L2 regularisation (> 0: every coordinate step is defined)."),
         "context_smoothing": P.Param(P.Real(0, 1, closed="right"), "PPMI's smoothing of the context distribution."),
@@ -110,12 +109,8 @@ class PULearning(Trainer):
                 "residuals": ((self.matrix.nnz,), zeros)}
 
     def _prepare(self, encoded: EncodedCorpus) -> None:
-        self.matrix: CooccurrenceMatrix = count_cooccurrences(
-            encoded, window=self.window, weighting="harmonic", direction="both",
-            memory_limit=self.memory_limit, workers=self.workers, progress=self.progress)
+        self.matrix: CooccurrenceMatrix = self._count(encoded)
         m = self.matrix
-        if m.nnz == 0:
-            raise WordlabError("the co-occurrence matrix is empty: no two vocabulary words share a window")
         self._indptr = np.asarray(m.indptr)
         self._indices = np.asarray(m.indices)
         self._A = ppmi(m, self.context_smoothing)

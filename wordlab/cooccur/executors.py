@@ -1,0 +1,93 @@
+"""Executors: where the map step of a counting pass runs.
+
+A counting pass (:mod:`wordlab.cooccur.count`, and Bit-cipher's context sums) is a
+*plan* (segments of whole sentences, plain data), a *map* (a pure, module-level
+function ``fn(task)`` of a picklable task naming the encoded corpus's path, one segment,
+the settings and an output directory, which writes the segment's partial result there
+and returns a small summary) and a *reduce* (the partial results merged, in segment
+order). An executor only runs the map::
+
+    executor.map(fn, tasks) -> iterator of fn(task), in the order of ``tasks``
+
+It may run the tasks in any order, concurrently, in other processes or on other
+machines sharing the filesystem; the results come back in task order, and the reduce
+does not depend on where or when a task ran. ``task_threads`` is how many threads one
+task may use (the kernels split a segment's rows among them); ``concurrent_tasks``
+how many tasks run at once (the plan divides ``memory_limit`` among them).
+
+``EXECUTORS`` maps a name to an executor class; :func:`get_executor` makes one from a
+name or passes an instance through. A new executor (e.g. Dask) is one class here and
+one entry in ``EXECUTORS``.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Iterator, TypeVar
+
+from .._threads import default_workers
+from ..errors import ParameterError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Executor:
+    """Base class: run the tasks one after another in this thread (see module docstring)."""
+
+    name = "?"
+
+    def __init__(self, workers: int | None = None):
+        self.workers = int(workers) if workers else default_workers()
+
+    @property
+    def task_threads(self) -> int:
+        """Threads one map task may use."""
+        return self.workers
+
+    @property
+    def concurrent_tasks(self) -> int:
+        """Map tasks running at once (each gets ``memory_limit / concurrent_tasks``)."""
+        return 1
+
+    def map(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        """``fn(task)`` for each task, yielded in task order."""
+        for task in tasks:
+            yield fn(task)
+
+
+class ThreadExecutor(Executor):
+    """The default: segments one at a time in this process, each counted by ``workers``
+    threads (the kernels release the GIL)."""
+
+    name = "thread"
+
+
+class SerialExecutor(Executor):
+    """For debugging: every task in the calling thread, one thread each (a debugger or a
+    profiler sees the whole pass)."""
+
+    name = "serial"
+
+    @property
+    def task_threads(self) -> int:
+        return 1
+
+
+#: name -> executor class (``executor=`` of :func:`~wordlab.cooccur.count_cooccurrences`)
+EXECUTORS: dict[str, type[Executor]] = {"thread": ThreadExecutor, "serial": SerialExecutor}
+DEFAULT_EXECUTOR = "thread"
+
+
+def get_executor(executor: "str | Executor | None", workers: int | None = None) -> Executor:
+    """An executor from its name in :data:`EXECUTORS` (``workers`` threads), or ``executor``
+    itself when it already is one."""
+    if executor is None:
+        executor = DEFAULT_EXECUTOR
+    if isinstance(executor, str):
+        if executor not in EXECUTORS:
+            raise ParameterError(f"executor must be one of {', '.join(map(repr, EXECUTORS))}, not {executor!r}")
+        return EXECUTORS[executor](workers)
+    if not (callable(getattr(executor, "map", None)) and hasattr(executor, "task_threads")
+            and hasattr(executor, "concurrent_tasks")):
+        raise ParameterError(f"executor must be a name ({', '.join(map(repr, EXECUTORS))}) or an object with map, "
+                             f"task_threads and concurrent_tasks, not {executor!r}")
+    return executor
