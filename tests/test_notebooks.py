@@ -1,8 +1,10 @@
-"""The notebooks of ``notebooks/``: stored clean, built from their generator, and executed.
+"""The notebooks of ``notebooks/``: stored clean, built from their sources, and executed.
 
 Fast checks (always run): every committed notebook has no outputs and no execution
-counts; each equals what ``notebooks/make_notebooks.py`` writes; the coursework notebook
-and its solutions differ only in the exercise cells and the title.
+counts; each equals what ``notebooks/build.py`` builds from ``notebooks/src/``; the
+sources lint clean (ruff, when installed) and every built code cell compiles; jupytext
+(when installed) reads the same cells from the sources; the coursework notebook and its
+solutions differ only in the exercise cells and the title.
 
 Execution (marked ``notebooks`` and ``slow``; select with ``-m notebooks``, skip with
 ``-m "not notebooks"``): every notebook runs top to bottom with nbclient on a fresh
@@ -22,6 +24,9 @@ import copy
 import importlib.util
 import json
 import os
+import re
+import shutil
+import subprocess
 import sys
 import time
 import warnings
@@ -70,26 +75,83 @@ def test_notebook_stored_without_outputs(stem):
     assert "widgets" not in nb.get("metadata", {})
 
 
-def _generator():
+SOURCE_DIR = NOTEBOOK_DIR / "src"
+
+
+def _builder():
     pytest.importorskip("nbformat")
-    spec = importlib.util.spec_from_file_location("make_notebooks", NOTEBOOK_DIR / "make_notebooks.py")
+    spec = importlib.util.spec_from_file_location("notebook_build", NOTEBOOK_DIR / "build.py")
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module             # dataclasses look their module up there
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        del sys.modules[spec.name]
+    spec.loader.exec_module(module)
     return module
 
 
-def test_notebooks_match_their_generator():
-    gen = _generator()
-    built = gen.notebooks()
-    assert sorted(built) == NOTEBOOKS, "a notebook without a generator entry, or the other way round"
-    for stem, cells in built.items():
-        text = gen.render(gen.build(stem, cells))
+def test_notebooks_match_their_sources():
+    built = _builder().notebooks()
+    assert sorted(built) == NOTEBOOKS, "a notebook without a source in notebooks/src, or the other way round"
+    for stem, text in built.items():
         committed = (NOTEBOOK_DIR / f"{stem}.ipynb").read_text(encoding="utf-8")
-        assert committed == text, f"{stem}.ipynb differs from make_notebooks.py: run python notebooks/make_notebooks.py"
+        assert committed == text, f"{stem}.ipynb differs from its source: run python notebooks/build.py"
+
+
+def test_cell_ids_are_stable_and_unique():
+    for stem in NOTEBOOKS:
+        ids = [c["id"] for c in _load_json(stem)["cells"]]
+        assert len(set(ids)) == len(ids), f"{stem}: repeated cell ids"
+    gen = _builder()
+    path = SOURCE_DIR / "01_quickstart.py"
+    assert [c.id for c in gen.build(path).cells] == [c.id for c in gen.build(path).cells]
+
+
+def _ruff() -> list[str] | None:
+    if importlib.util.find_spec("ruff") is not None:
+        return [sys.executable, "-m", "ruff"]
+    return [shutil.which("ruff")] if shutil.which("ruff") else None
+
+
+def test_notebook_sources_compile_and_lint_clean():
+    """Every source and every built code cell compiles; ruff passes the sources and, with
+    no allowance for the included names, the built notebooks."""
+    for path in sorted(SOURCE_DIR.glob("*.py")):
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    for stem in NOTEBOOKS:
+        for n, cell in enumerate(_load_json(stem)["cells"]):
+            if cell["cell_type"] == "code":
+                code = re.sub(r"(?m)^%.*$", "", _source(cell))      # magics are IPython's, not Python
+                compile(code, f"{stem}.ipynb, cell {n}", "exec")
+    ruff = _ruff()
+    if ruff is None:
+        pytest.skip("ruff is not installed: compiled only")
+    config = ["--config", str(SOURCE_DIR / "ruff.toml")]
+    for args in ([str(SOURCE_DIR)],
+                 [*config, "--config", "builtins = []", "--config", "lint.pyflakes.allowed-unused-imports = []",
+                  *[str(NOTEBOOK_DIR / f"{stem}.ipynb") for stem in NOTEBOOKS]]):
+        done = subprocess.run([*ruff, "check", "--no-cache", *args], check=False, capture_output=True, text=True, cwd=REPO_ROOT)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_jupytext_reads_the_same_cells():
+    """The sources are jupytext's percent format: it reads the cells that build.py reads
+    (before the includes and the solution regions are resolved, which are build.py's own)."""
+    jupytext = pytest.importorskip("jupytext")
+    gen = _builder()
+    for path in sorted(SOURCE_DIR.glob("[!_]*.py")):
+        theirs, ours = jupytext.read(path).cells, gen.read_source(path)
+        assert len(theirs) == len(ours), path.name
+        for n, (a, b) in enumerate(zip(theirs, ours)):
+            meta = {k: v for k, v in a.metadata.items() if k != "lines_to_next_cell"}
+            text = (gen._markdown(b["lines"], path.name) if b["kind"] == "markdown"
+                    else "\n".join(gen.MAGIC.sub(r"\1", line) for line in b["lines"]))
+            assert (a.cell_type, meta, a.source.strip("\n")) == (b["kind"], b["meta"], text), f"{path.name}, cell {n}"
+
+
+def test_the_exercises_are_the_solutions_with_blanks():
+    """The only coursework source is the solutions': each exercise cell has one solution region."""
+    gen = _builder()
+    for cell in gen.read_source(SOURCE_DIR / f"{SOLUTIONS}.py"):
+        regions = sum(1 for line in cell["lines"] if gen.BEGIN.match(line))
+        assert regions == ("exercise" in cell["meta"].get("tags", [])), cell["raw"][:200]
+    assert not (SOURCE_DIR / f"{EXERCISES}.py").exists()
 
 
 def test_coursework_exercises_and_solutions_come_from_one_source():
