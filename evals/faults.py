@@ -2013,37 +2013,38 @@ TRAIN_BASE = {name: dict(zip(*[iter(cli_args({**m.small, **({"epochs": 1} if "ep
 TRAIN_COMMON = {"--min-count": "1", "--workers": "1"}
 TRAIN_OPTIONS = ["--dim", "--window", "--epochs", "--min-count", "--max-size", "--workers", "--seed",
                  "--max-sentence-length"]
-METHOD_OPTIONS = {"sgns": ["--negative", "--sample", "--alpha"], "cbow": ["--negative", "--sample", "--alpha"],
-                  "glove": ["--x-max", "--learning-rate"], "pu": ["--rho", "--lam", "--x-max"], "bitcipher": ["--bits"],
-                  "cmow": ["--negative", "--sample", "--alpha"],
-                  "hybrid": ["--negative", "--sample", "--alpha", "--cbow-dim", "--cmow-warmup-epochs"]}
-assert set(METHOD_OPTIONS) == set(REGISTRY), "METHOD_OPTIONS must name every method of the registry"
-FLOAT_OPTIONS = {"--sample", "--alpha", "--x-max", "--learning-rate", "--rho", "--lam"}
+def _method_options(method: str) -> list[str]:
+    """Every numeric ``wordlab train`` option of ``method`` from the registry, besides TRAIN_OPTIONS."""
+    from wordlab.params import Integer, Real
+    return [f"--{n.replace('_', '-')}" for n, p in REGISTRY[method].parameters().items()
+            if p.cli and isinstance(p.constraint, (Integer, Real)) and f"--{n.replace('_', '-')}" not in TRAIN_OPTIONS]
+
+
+METHOD_OPTIONS = {name: _method_options(name) for name in REGISTRY}
 VALUES = ["-1", "0", "nan", "inf", "1e30", str(10 ** 12), str(2 ** 64)]
 
 
 def train_expectation(option: str, value: str) -> str:
-    """refuse | accept | either, for ``option`` set to ``value``."""
-    if value in ("-1", "nan", "inf"):
+    """refuse | accept | either, for ``option`` set to ``value``.
+
+    For a trainer parameter the declared rule decides: a value it refuses must be refused
+    before any work; ``0`` where the rule allows it must train; any other value the rule
+    allows (huge sizes, extreme rates) may be refused for the machine's sake (memory,
+    disk, divergence) or train, but never half-write an output."""
+    from wordlab.params import Integer
+    from wordlab.trainers.registry import all_parameters
+    param = all_parameters().get(option[2:].replace("-", "_"))
+    if param is None:                        # a corpus option: --max-sentence-length
+        if value in ("-1", "0", "nan", "inf", "1e30"):
+            return "refuse"
+        return "accept" if value == str(10 ** 12) else "either"
+    try:
+        number = int(value) if isinstance(param.constraint, Integer) else float(value)
+    except ValueError:
         return "refuse"
-    if value == "0":
-        if option in ("--seed", "--sample", "--cmow-warmup-epochs"):
-            return "accept"
-        return "either" if option in ("--lam", "--rho") else "refuse"
-    if option in ("--alpha", "--learning-rate"):
-        return "refuse"                      # a learning rate of 1e12: refused, or the divergence error
-    if option in FLOAT_OPTIONS:
-        return "either"
-    if value == "1e30":
-        return "refuse"                      # not an integer
-    if value == str(10 ** 12):
-        if option in ("--max-size", "--seed", "--max-sentence-length"):
-            return "accept"
-        return "either" if option == "--cmow-warmup-epochs" else "refuse"
-    # 2**64
-    if option in ("--max-size", "--max-sentence-length", "--cmow-warmup-epochs"):
-        return "either"
-    return "refuse"
+    if not param.constraint.accepts(number):
+        return "refuse"
+    return "accept" if value == "0" else "either"
 
 
 @dataclass

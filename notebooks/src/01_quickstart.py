@@ -83,7 +83,7 @@ table = emb.neighbors(["music", "river", "french", "computer", "war", "she"], to
 table.pivot(index="query", columns="rank", values="word")
 
 # %%
-figures.neighbour_graph(emb, "music", topn=5, depth=2)
+figures.neighbor_graph(emb, "music", topn=5, depth=2)
 
 # %% [markdown]
 # The graph puts *music* in the middle, its five nearest neighbours on the first ring, and
@@ -183,7 +183,7 @@ print("round trip through gensim: same words, same vectors")
 # wordlab neighbors runs/sgns music river --topn 6
 # wordlab eval runs/sgns -d ws353 -d simlex999 -d google-analogy
 # wordlab plot loss runs/sgns -o loss.png
-# wordlab plot neighbours runs/sgns music -o music.png
+# wordlab plot neighbors runs/sgns music -o music.png
 # wordlab plot projection runs/sgns paris london berlin france germany england -o map.png
 # wordlab convert runs/sgns vectors.bin --to word2vec-bin
 # ```

@@ -36,7 +36,7 @@ from scipy.stats import spearmanr
 import wordlab
 from wordlab.align.cade import Compass, align_to_reference
 from wordlab.align.plots import trajectory
-from wordlab.align.shift import cross_neighbours, jumpers, shift_table, stables, temporal_analogies
+from wordlab.align.shift import cross_neighbors, jumpers, shift_table, stables, temporal_analogies
 from wordlab.trainers import Word2Vec
 
 # include: setup
@@ -170,7 +170,7 @@ else:
 rows = []
 for w, expected in PAIRS:
     if w in cade[FIRST]:
-        nb = cross_neighbours(cade[FIRST], cade[LAST], w, topn=5)
+        nb = cross_neighbors(cade[FIRST], cade[LAST], w, topn=5)
         rows.append({"word in " + FIRST: w, "expected in " + LAST: expected,
                      "nearest in " + LAST: ", ".join(nb["word"])})
 display(pd.DataFrame(rows))
