@@ -610,13 +610,14 @@ def test_interrupted_store_save_keeps_old_store(tmp_path, monkeypatch):
 def test_failing_array_write_leaves_nothing(tmp_path, monkeypatch):
     """A disk that fills while vectors.npy is written: one DiskFullError naming the
     store, and no partial file or folder left (the write reserves its space first)."""
-    real = emb_mod.save_npy
+    import wordlab.store.writer as writer_mod
+    real = writer_mod.save_npy
 
     def half_save(path, arr, *a, **k):
         real(path, arr[: len(arr) // 2])
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(emb_mod, "save_npy", half_save)
+    monkeypatch.setattr(writer_mod, "save_npy", half_save)
     with pytest.raises(wordlab.errors.DiskFullError, match=r"s: no space left on device"):
         small().save(tmp_path / "s")
     assert not (tmp_path / "s").exists()
