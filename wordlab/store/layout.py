@@ -40,9 +40,10 @@ from typing import Any, Callable, Mapping
 
 import numpy as np
 
+from ..atomic import STORE_KINDS
 from ..errors import StoreError
 
-STORE_FORMAT = "wordlab-store"
+STORE_FORMAT = STORE_KINDS[0]          # "wordlab-store"
 FORMAT_VERSION = 2
 #: The format versions this wordlab reads (None: a store written before versions).
 READABLE_VERSIONS = (None, 1, 2)
