@@ -480,7 +480,9 @@ def test_unit_vectors_go_to_the_cache_and_are_reused(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise AssertionError("unit vectors recomputed instead of reused")
 
+    import wordlab.store.unitcache as unit_mod
     monkeypatch.setattr(emb_mod, "unit_rows", boom)
+    monkeypatch.setattr(unit_mod, "unit_rows", boom)
     e2 = wordlab.load(path)
     np.testing.assert_array_equal(e2.unit_vectors, u)
     assert e2.similarity("king", "queen") == pytest.approx(2 ** -0.5, abs=1e-6)

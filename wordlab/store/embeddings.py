@@ -10,7 +10,6 @@ The API follows gensim's ``KeyedVectors`` where that costs nothing.
 """
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -20,11 +19,9 @@ import numpy as np
 if TYPE_CHECKING:  # pandas is imported on use: training never needs it
     import pandas as pd
 
-from ..atomic import atomic_file, write_json
-from ..errors import (ArgumentTypeError, DataError, DiskFullError, ParameterError, StoreError, UnknownWordError,
+from ..atomic import atomic_file
+from ..errors import (ArgumentTypeError, DataError, ParameterError, StoreError, UnknownWordError,
                       WordlabError, WordlabWarning)
-from ..npyio import create_npy
-from ..paths import cache_root
 from . import layout
 from .export import write_binary_vectors, write_text_vectors
 from .formats import FORMATS
@@ -260,7 +257,9 @@ class Embeddings:
                 self._unit = unit_rows(self._vectors)
                 self._nonfinite = nonfinite_rows(self._vectors)
             else:
-                self._unit, self._nonfinite = self._unit_file()
+                from .unitcache import cached_unit_vectors
+                self._unit, self._nonfinite = cached_unit_vectors(self._vectors, self.path / "vectors.npy",
+                                                                  self._snapshot.path("vectors.npy"))
             if self._nonfinite.size:
                 import warnings
                 first = self.words[int(self._nonfinite[0])]
@@ -277,48 +276,6 @@ class Embeddings:
 
     def _where_short(self) -> str:
         return str(self.path) if self.path else "the embeddings"
-
-    def _unit_file(self) -> tuple[np.ndarray, np.ndarray]:
-        from ..atomic import temporary_sibling
-        from ..cache import content_digest, file_identity, get_or_build
-        source = self.path / "vectors.npy"
-        mapped = self._snapshot.path("vectors.npy")          # the file mapped, not what the path holds now
-        digest = content_digest(mapped, name=source)
-        target = cache_root() / "unit" / f"{digest[:32]}.npy"
-        record = target.with_suffix(".json")
-
-        def build(target: Path) -> tuple[np.ndarray, np.ndarray]:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = temporary_sibling(target)
-            try:
-                out = create_npy(tmp, np.float32, self._vectors.shape)
-                unit_rows(self._vectors, out)
-                out.flush()
-                del out
-                bad = nonfinite_rows(self._vectors)
-                os.replace(tmp, target)
-            except DiskFullError as e:
-                tmp.unlink(missing_ok=True)
-                raise DiskFullError(target, e.needed, e.reason) from None
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-            write_json(record, {"source": str(source.resolve()), "identity": file_identity(mapped),
-                                "digest": digest, "shape": list(self._vectors.shape), "nonfinite": bad.tolist()},
-                       private=False)
-            return np.load(target, mmap_mode="r"), bad
-
-        return get_or_build(target, lambda t: self._cached_unit(t, record, digest), build)
-
-    def _cached_unit(self, target: Path, record: Path, digest: str) -> tuple[np.ndarray, np.ndarray] | None:
-        try:
-            info = json.loads(record.read_text(encoding="utf-8"))
-            unit = np.load(target, mmap_mode="r")
-        except (OSError, ValueError, EOFError):
-            return None
-        if not isinstance(info, dict) or info.get("digest") != digest or unit.shape != self._vectors.shape:
-            return None
-        return unit, np.asarray(info.get("nonfinite", []), dtype=np.int64)
 
     def _query_row(self, word: str) -> int:
         """The row of a query word, refusing one whose vector is not finite."""
