@@ -480,7 +480,9 @@ def test_unit_vectors_go_to_the_cache_and_are_reused(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise AssertionError("unit vectors recomputed instead of reused")
 
+    import wordlab.store.unitcache as unit_mod
     monkeypatch.setattr(emb_mod, "unit_rows", boom)
+    monkeypatch.setattr(unit_mod, "unit_rows", boom)
     e2 = wordlab.load(path)
     np.testing.assert_array_equal(e2.unit_vectors, u)
     assert e2.similarity("king", "queen") == pytest.approx(2 ** -0.5, abs=1e-6)
@@ -610,13 +612,14 @@ def test_interrupted_store_save_keeps_old_store(tmp_path, monkeypatch):
 def test_failing_array_write_leaves_nothing(tmp_path, monkeypatch):
     """A disk that fills while vectors.npy is written: one DiskFullError naming the
     store, and no partial file or folder left (the write reserves its space first)."""
-    real = emb_mod.save_npy
+    import wordlab.store.writer as writer_mod
+    real = writer_mod.save_npy
 
     def half_save(path, arr, *a, **k):
         real(path, arr[: len(arr) // 2])
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(emb_mod, "save_npy", half_save)
+    monkeypatch.setattr(writer_mod, "save_npy", half_save)
     with pytest.raises(wordlab.errors.DiskFullError, match=r"s: no space left on device"):
         small().save(tmp_path / "s")
     assert not (tmp_path / "s").exists()

@@ -235,3 +235,13 @@ def read_range(path: str | os.PathLike, start: int, stop: int, out: np.ndarray |
         if got != n * dtype.itemsize:
             raise OSError(f"{path}: unexpected end of file")
     return out
+
+
+def array_digest(arr, dtype=np.float32) -> str:
+    """SHA-256 (16 hex digits) of ``arr``'s values as ``dtype``, C order, block by block."""
+    import hashlib
+    h = hashlib.sha256()
+    flat = np.ascontiguousarray(arr, dtype=dtype).reshape(-1)
+    for a in range(0, flat.shape[0], 1 << 22):
+        h.update(flat[a:a + (1 << 22)].tobytes())
+    return h.hexdigest()[:16]

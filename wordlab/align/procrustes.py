@@ -23,11 +23,11 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..atomic import atomic_directory
 from ..errors import WordlabError
-from ..npyio import create_npy, save_npy
+from ..npyio import array_digest
 from ..store import Embeddings, load
 from ..store.search import unit_rows as _unit
+from ..store.writer import derived_meta, derived_provenance, store_directory
 from .dictionary import Dictionary
 from .normalize import Normalizer
 from .retrieval import knn_mean_similarity, mutual_nearest_neighbors, retrieve
@@ -231,10 +231,14 @@ class Procrustes:
 
     def _write(self, emb: Embeddings, out, fn, side: str, block_rows: int, overwrite: bool = False) -> Embeddings:
         self._check_fitted()
-        meta = {k: v for k, v in emb.meta.items() if k not in ("format", "format_version", "n_words", "created")}
+        meta = derived_meta(emb.meta)
         meta["alignment"] = {"method": "procrustes", "side": side, "normalize": list(self.source_normalizer_.steps),
                              "refine": self.refine, "best_iteration": self.best_iteration_,
                              "seed_pairs": self.seed_pairs_, "input": str(emb.path) if emb.path else None}
+        mapping = self.W_ if side == "source" else np.eye(emb.dim)
+        meta["provenance"] = derived_provenance("mapped", emb, mapping={
+            "method": "procrustes", "side": side, "normalize": meta["alignment"]["normalize"],
+            "component": "mapping", "sha256": array_digest(mapping, np.float64)})
         n, d = len(emb), emb.dim
         if out is None:
             vectors = np.empty((n, d), dtype=np.float32)
@@ -243,14 +247,16 @@ class Procrustes:
             return Embeddings(emb.words, vectors, emb.counts, meta)
         if emb.path is not None and Path(out).absolute() == Path(emb.path).absolute():
             raise WordlabError(f"{out}: the output would replace the input store; choose another directory")
-        with atomic_directory(Path(out), overwrite) as tmp:
-            vectors = create_npy(tmp / "vectors.npy", np.float32, (n, d))
+        with store_directory(Path(out), overwrite) as builder:
+            vectors = builder.create_vectors(n, d)
             for a in range(0, n, block_rows):
                 vectors[a:a + block_rows] = fn(emb.vectors[a:a + block_rows])
             vectors.flush()
-            save_npy(tmp / "mapping.npy", self.W_ if side == "source" else np.eye(d))
-            Embeddings(emb.words, vectors, emb.counts, meta)._write_sidecars(tmp)
             del vectors
+            builder.add_component("mapping", mapping)
+            builder.copy_components(emb)
+            builder.write_vocab(emb.words, emb.counts)
+            builder.finish(meta, meta.pop("provenance"))
         return Embeddings.open(out)
 
     # -- evaluation ---------------------------------------------------------------------------

@@ -36,7 +36,6 @@ woman is to homemaker? Debiasing word embeddings. NeurIPS, section 5 (hard debia
 """
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import warnings
 from pathlib import Path
@@ -44,13 +43,13 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .._version import __version__
-from ..atomic import atomic_directory, check_target, write_json
+from ..atomic import check_target
 from ..errors import ParameterError, WordlabError
-from ..npyio import create_npy
 from ..store import Embeddings, load
+from ..store.writer import derived_meta, derived_provenance, store_directory
 from .direction import BiasDirection, bias_direction, unit_rows64
 from .wordlists import (
+    DEBIASWE_LISTS,
     DEFINITIONAL_PAIRS,
     MAX_MISSING,
     Coverage,
@@ -143,6 +142,21 @@ def equalize_pair(a: np.ndarray, b: np.ndarray, g: np.ndarray) -> tuple[np.ndarr
     return nu + s * z * g, nu - s * z * g
 
 
+def _list_record(given, items: list) -> dict:
+    """How a word or pair list was given (a debiaswe name, a file, or inline) and a digest
+    of its entries: the provenance of a debiased store."""
+    import hashlib
+    import json
+    if isinstance(given, str) and given in DEBIASWE_LISTS:
+        source = f"debiaswe:{given}"
+    elif isinstance(given, (str, os.PathLike)):
+        source = str(Path(given).resolve())
+    else:
+        source = "inline"
+    digest = hashlib.sha256(json.dumps([list(i) if isinstance(i, tuple) else i for i in items]).encode()).hexdigest()
+    return {"given": source, "entries": len(items), "sha256": digest[:16]}
+
+
 def hard_debias(store: Embeddings | str | os.PathLike, out: str | os.PathLike, *,
                 equalize: str | os.PathLike | Iterable[Sequence[str]],
                 gender_specific: str | os.PathLike | Iterable[str],
@@ -185,14 +199,21 @@ def hard_debias(store: Embeddings | str | os.PathLike, out: str | os.PathLike, *
     if store.path is not None and out.exists() and out.resolve() == Path(store.path).resolve():
         raise WordlabError(f"{out}: the output would replace the input store; choose another directory")
     check_target(out, overwrite, directory=True)
+    lists = {"definitional": None}
     if direction is None:
+        given, definitional = definitional, as_pairs(definitional)
+        lists["definitional"] = _list_record(given, definitional)
         direction = bias_direction(store, definitional, method=method, max_missing=max_missing)
     elif not isinstance(direction, BiasDirection):
         direction = BiasDirection(np.asarray(direction, dtype=np.float64))
     if direction.dim != store.dim:
         raise ParameterError(f"the direction has dimension {direction.dim}, the store {store.dim}")
     g = direction.vector
-    specific = find_words(store, as_words(gender_specific), name="gender-specific words", fold_case=False,
+    given, gender_specific = gender_specific, as_words(gender_specific)
+    lists["gender_specific"] = _list_record(given, gender_specific)
+    given, equalize = equalize, as_pairs(equalize)
+    lists["equalize"] = _list_record(given, equalize)
+    specific = find_words(store, gender_specific, name="gender-specific words", fold_case=False,
                           max_missing=None, warn=False)
     pairs, eq_cov, skipped = equalize_candidates(store, equalize, max_missing)
 
@@ -204,17 +225,14 @@ def hard_debias(store: Embeddings | str | os.PathLike, out: str | os.PathLike, *
     for ia, ib in eq_rows:
         neutral[[ia, ib]] = False
 
-    meta = {k: v for k, v in store.meta.items() if k not in ("created", "n_words")}
+    meta = derived_meta(store.meta)
     meta["debias"] = {
         "method": "hard", "source": str(store.path) if store.path else None,
         "direction": direction.to_dict(), "neutralised": int(neutral.sum()),
         "gender_specific": {**specific.to_dict(), "found_words": specific.found}, "equalize": eq_cov.to_dict(),
         "equalized": [list(p) for p in pairs], "skipped": [list(p) for p in skipped]}
-    meta.update({"format": "wordlab-store", "format_version": 1, "dim": store.dim, "n_words": n,
-                 "wordlab_version": __version__,
-                 "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")})
-    with atomic_directory(out, overwrite) as tmp:
-        target = create_npy(tmp / "vectors.npy", np.float32, (n, store.dim))
+    with store_directory(out, overwrite) as builder:
+        target = builder.create_vectors(n, store.dim)
         for a in range(0, n, _BLOCK_ROWS):
             b = min(a + _BLOCK_ROWS, n)
             x = unit_rows64(store.vectors[a:b])
@@ -227,10 +245,9 @@ def hard_debias(store: Embeddings | str | os.PathLike, out: str | os.PathLike, *
             target[ia], target[ib] = equalize_pair(ua, ub, g)
         target.flush()
         del target
-        from ..corpus.vocab import Vocabulary
-        counts = store.counts if store.counts is not None else np.zeros(n, dtype=np.int64)
-        Vocabulary(list(store.words), counts).save(tmp / "vocab.tsv", private=True)
-        write_json(tmp / "meta.json", meta)
+        builder.write_vocab(store.words, store.counts)
+        builder.finish(meta, derived_provenance("debiased", store, method="hard", lists=lists,
+                                                direction=direction.method))
     return Embeddings.open(out)
 
 

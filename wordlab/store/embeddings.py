@@ -1,12 +1,8 @@
 """``Embeddings``: the memory-mapped embedding store every part of the lab shares.
 
-A store is a directory::
-
-    vectors.npy        float32, (n_words, dim), C order
-    vocab.tsv          word<TAB>count, one line per row of vectors.npy
-    meta.json          dim, method, hyperparameters, corpus fingerprint, version, times, loss
-    unit_vectors.npy   rows of vectors.npy scaled to unit length (made on first use)
-    context_vectors.npy  optional: a trainer's output (context) matrix, so training can continue
+A store is a directory of ``vectors.npy``, ``vocab.tsv``, ``meta.json`` and optional
+components (:mod:`wordlab.store.layout` describes it and the schema of ``meta.json``;
+:mod:`wordlab.store.writer` writes every store, :mod:`wordlab.store.reader` reads one).
 
 Opening maps ``vectors.npy`` (``np.load(mmap_mode="r")``) and reads ``meta.json``;
 the vocabulary is read on first use. Open time does not grow with the matrix.
@@ -14,8 +10,6 @@ The API follows gensim's ``KeyedVectors`` where that costs nothing.
 """
 from __future__ import annotations
 
-import datetime as _dt
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
@@ -25,18 +19,14 @@ import numpy as np
 if TYPE_CHECKING:  # pandas is imported on use: training never needs it
     import pandas as pd
 
-from .._version import __version__
-from ..atomic import STORE_KINDS, Snapshot, atomic_directory, atomic_file, write_json
-from ..errors import (ArgumentTypeError, DataError, DiskFullError, ParameterError, StoreError, UnknownWordError,
+from ..atomic import atomic_file
+from ..errors import (ArgumentTypeError, DataError, ParameterError, StoreError, UnknownWordError,
                       WordlabError, WordlabWarning)
-from ..npyio import create_npy, save_npy
-from ..paths import cache_root, temporary_dir
-from .formats import (FORMATS, guess_format, read_binary_vectors, read_text_vectors,
-                      write_binary_vectors, write_text_vectors)
+from . import layout
+from .export import write_binary_vectors, write_text_vectors
+from .formats import FORMATS
 from .search import cosine_topk, blocked_topk, nonfinite_rows, unit_rows
 
-STORE_FORMAT = "wordlab-store"
-STORE_FORMAT_VERSION = 1
 _ANALOGY_METHODS = ("3cosadd", "3cosmul")
 
 
@@ -66,6 +56,9 @@ class Embeddings:
         Corpus frequencies.
     meta : dict, optional
         Training metadata kept in ``meta.json`` (method, hyperparameters, ...).
+    components : dict, optional
+        Optional components by name (:data:`~wordlab.store.layout.COMPONENTS`), each an
+        array or a dict of arrays by file stem, e.g. ``{"context_vectors": array}``.
 
     Examples
     --------
@@ -75,7 +68,8 @@ class Embeddings:
     0.0
     """
 
-    def __init__(self, words: Iterable[str], vectors, counts=None, meta: dict | None = None):
+    def __init__(self, words: Iterable[str], vectors, counts=None, meta: dict | None = None, *,
+                 components: dict | None = None):
         vectors = np.asarray(vectors)
         if not (np.issubdtype(vectors.dtype, np.number) or vectors.dtype == bool):
             raise ArgumentTypeError(f"vectors must be numbers, not {vectors.dtype}")
@@ -98,6 +92,10 @@ class Embeddings:
         self.meta.update(meta or {})
         self.path: Path | None = None
         self._unit: np.ndarray | None = None
+        self._snapshot = None
+        self._arrays: dict[str, dict[str, np.ndarray]] = {}
+        for name, value in (components or {}).items():
+            self._set_component(name, value)
 
     # -- opening ------------------------------------------------------------------------
     @classmethod
@@ -107,24 +105,9 @@ class Embeddings:
         ``meta.json`` must be a JSON object and ``vectors.npy`` a complete 2-D,
         C-ordered float32 array; otherwise a :class:`StoreError` names the file.
         """
-        from .formats import map_vectors_npy, read_store_meta
+        from .reader import open_store
         path = Path(path)
-        if not path.is_dir():
-            raise StoreError(f"{path} is not a store directory")
-        missing = [f for f in ("vectors.npy", "vocab.tsv", "meta.json") if not (path / f).is_file()]
-        if missing:
-            raise StoreError(f"{path} is not a complete store: missing {', '.join(missing)}")
-        # One snapshot of the directory: a store replaced (--overwrite) while this one is
-        # open must never pair these vectors with the new store's vocabulary.
-        try:
-            snap = Snapshot(path, ["meta.json", "vectors.npy", "vocab.tsv"], optional=["context_vectors.npy"])
-        except FileNotFoundError:
-            raise StoreError(f"{path} changed while being opened (is it being replaced?); open it again") from None
-        meta = read_store_meta(path / "meta.json", snap.read_bytes("meta.json"))
-        snap.release("meta.json")
-        vectors = map_vectors_npy(path / "vectors.npy", snap.path("vectors.npy"))
-        if "dim" in meta and meta["dim"] != vectors.shape[1]:
-            raise StoreError(f"{path}: meta.json says dim {meta['dim']!r} but vectors.npy has {vectors.shape[1]}")
+        meta, vectors, snap, names = open_store(path)
         self = cls.__new__(cls)
         self._vectors = vectors
         self._words = None  # read lazily from vocab.tsv
@@ -133,14 +116,16 @@ class Embeddings:
         self.meta = meta
         self.path = path
         self._unit = None
-        self._snapshot = snap          # vocab.tsv, vectors.npy (for its digest) and context_vectors.npy
+        self._snapshot = snap          # vocab.tsv, vectors.npy (for its digest) and the components' files
+        self._arrays = {}
+        self._listed = tuple(names)
         return self
 
     def _load_vocab(self) -> None:
         """Read ``vocab.tsv``: one ``word<TAB>count`` line per row (checked by
         :func:`~wordlab.store.formats.read_vocab_tsv`; a repeated word is refused when
         the index is built)."""
-        from .formats import read_vocab_tsv
+        from .reader import read_vocab_tsv
         snap = self._snapshot
         self._words, self._counts = read_vocab_tsv(self.path / "vocab.tsv", int(self._vectors.shape[0]),
                                                    snap.read_bytes("vocab.tsv"))
@@ -213,14 +198,49 @@ class Embeddings:
         i = self.index_of(word)
         return np.array(self.unit_vectors[i] if norm else self._vectors[i])
 
+    # -- optional components ---------------------------------------------------------------
+    @property
+    def components(self) -> tuple[str, ...]:
+        """The names of the optional components held (see :mod:`wordlab.store.layout`)."""
+        listed = getattr(self, "_listed", ())
+        return tuple(listed) + tuple(n for n in self._arrays if n not in listed)
+
+    def component_arrays(self, name: str) -> dict[str, np.ndarray]:
+        """Component ``name`` as its files' arrays (file name -> array; read-only memory
+        maps for an opened store); a :class:`StoreError` when the store lacks it."""
+        if name not in self._arrays:
+            if name not in self.components:
+                raise StoreError(f"{self._where_short()} has no component {name!r}")
+            from .reader import open_component
+            self._arrays[name] = open_component(self._snapshot, name, len(self))
+        return self._arrays[name]
+
+    def component(self, name: str, default=None):
+        """Component ``name`` opened as its registration says (an array, or a dict of
+        arrays by file stem), or ``default`` when the store lacks it."""
+        if name not in self.components:
+            layout.component(name)          # an unknown name is an error, not a default
+            return default
+        return layout.component(name).open(self.component_arrays(name))
+
+    def _set_component(self, name: str, value) -> None:
+        spec = layout.component(name)
+        arrays = spec.split(value)
+        spec.check(arrays, len(self), "the embeddings")
+        self._arrays[name] = arrays
+
     @property
     def context_vectors(self) -> np.ndarray | None:
         """The trainer's output (context) matrix, (n_words, dim), when the store keeps one."""
-        snap = getattr(self, "_snapshot", None)
-        if getattr(self, "_context", None) is None and snap is not None and snap.has("context_vectors.npy"):
-            self._context = np.load(snap.path("context_vectors.npy"), mmap_mode="r")
-            snap.release("context_vectors.npy")
-        return getattr(self, "_context", None)
+        return self.component("context_vectors")
+
+    @property
+    def _context(self) -> np.ndarray | None:      # the attribute of earlier versions
+        return self.context_vectors
+
+    @_context.setter
+    def _context(self, value) -> None:
+        self._set_component("context_vectors", value)
 
     @property
     def unit_vectors(self) -> np.ndarray:
@@ -237,7 +257,9 @@ class Embeddings:
                 self._unit = unit_rows(self._vectors)
                 self._nonfinite = nonfinite_rows(self._vectors)
             else:
-                self._unit, self._nonfinite = self._unit_file()
+                from .unitcache import cached_unit_vectors
+                self._unit, self._nonfinite = cached_unit_vectors(self._vectors, self.path / "vectors.npy",
+                                                                  self._snapshot.path("vectors.npy"))
             if self._nonfinite.size:
                 import warnings
                 first = self.words[int(self._nonfinite[0])]
@@ -254,48 +276,6 @@ class Embeddings:
 
     def _where_short(self) -> str:
         return str(self.path) if self.path else "the embeddings"
-
-    def _unit_file(self) -> tuple[np.ndarray, np.ndarray]:
-        from ..atomic import temporary_sibling
-        from ..cache import content_digest, file_identity, get_or_build
-        source = self.path / "vectors.npy"
-        mapped = self._snapshot.path("vectors.npy")          # the file mapped, not what the path holds now
-        digest = content_digest(mapped, name=source)
-        target = cache_root() / "unit" / f"{digest[:32]}.npy"
-        record = target.with_suffix(".json")
-
-        def build(target: Path) -> tuple[np.ndarray, np.ndarray]:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = temporary_sibling(target)
-            try:
-                out = create_npy(tmp, np.float32, self._vectors.shape)
-                unit_rows(self._vectors, out)
-                out.flush()
-                del out
-                bad = nonfinite_rows(self._vectors)
-                os.replace(tmp, target)
-            except DiskFullError as e:
-                tmp.unlink(missing_ok=True)
-                raise DiskFullError(target, e.needed, e.reason) from None
-            except BaseException:
-                tmp.unlink(missing_ok=True)
-                raise
-            write_json(record, {"source": str(source.resolve()), "identity": file_identity(mapped),
-                                "digest": digest, "shape": list(self._vectors.shape), "nonfinite": bad.tolist()},
-                       private=False)
-            return np.load(target, mmap_mode="r"), bad
-
-        return get_or_build(target, lambda t: self._cached_unit(t, record, digest), build)
-
-    def _cached_unit(self, target: Path, record: Path, digest: str) -> tuple[np.ndarray, np.ndarray] | None:
-        try:
-            info = json.loads(record.read_text(encoding="utf-8"))
-            unit = np.load(target, mmap_mode="r")
-        except (OSError, ValueError, EOFError):
-            return None
-        if not isinstance(info, dict) or info.get("digest") != digest or unit.shape != self._vectors.shape:
-            return None
-        return unit, np.asarray(info.get("nonfinite", []), dtype=np.int64)
 
     def _query_row(self, word: str) -> int:
         """The row of a query word, refusing one whose vector is not finite."""
@@ -465,8 +445,8 @@ class Embeddings:
                                    f"{self.words[bad[0]]!r}; pass allow_nonfinite=True to save anyway")
         path = Path(path)
         if format == "store":
-            with atomic_directory(path, overwrite, kinds=STORE_KINDS) as tmp:
-                self._write_store(tmp)
+            from .writer import save_store
+            save_store(self, path, overwrite)
             return path
         with atomic_file(path, "wb", overwrite=overwrite) as fh:
             if format == "word2vec-bin":
@@ -475,43 +455,17 @@ class Embeddings:
                 write_text_vectors(fh, self.words, self._vectors, header=(format == "word2vec"))
         return path
 
-    def _write_store(self, directory: Path) -> None:
-        save_npy(directory / "vectors.npy", self._vectors)
-        self._write_sidecars(directory)
-
-    def _write_sidecars(self, directory: Path) -> None:
-        """Everything of a store but ``vectors.npy`` (for writers that fill it block by block)."""
-        if self.context_vectors is not None:
-            save_npy(directory / "context_vectors.npy", self.context_vectors)
-        from ..corpus.vocab import Vocabulary
-        counts = self.counts if self.counts is not None else np.zeros(len(self), dtype=np.int64)
-        Vocabulary(self.words, counts).save(directory / "vocab.tsv", private=True)
-        meta = dict(self.meta)
-        meta.update({"format": STORE_FORMAT, "format_version": STORE_FORMAT_VERSION,
-                     "dim": self.dim, "n_words": len(self),
-                     "wordlab_version": meta.get("wordlab_version", __version__)})
-        meta.setdefault("created", _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
-        write_json(directory / "meta.json", meta)
-
     # -- gensim interoperability ------------------------------------------------------------
     @classmethod
     def from_gensim(cls, model) -> "Embeddings":
         """From gensim ``KeyedVectors`` (or any model with a ``.wv``); counts are kept when set."""
-        kv = getattr(model, "wv", model)
-        counts = None
-        if "count" in getattr(kv, "expandos", {}):
-            counts = np.asarray(kv.expandos["count"], dtype=np.int64)
-        return cls(list(kv.index_to_key), np.asarray(kv.vectors), counts, {"method": "gensim"})
+        from .gensim import from_gensim
+        return from_gensim(cls, model)
 
     def to_gensim(self):
         """A gensim ``KeyedVectors`` with the same words, order, vectors and counts."""
-        from gensim.models import KeyedVectors
-        kv = KeyedVectors(vector_size=self.dim, count=0, dtype=np.float32)
-        kv.add_vectors(self.words, np.asarray(self._vectors))
-        if self.counts is not None:
-            kv.allocate_vecattrs(attrs=["count"], types=[np.int64])
-            kv.expandos["count"][:] = self.counts
-        return kv
+        from .gensim import to_gensim
+        return to_gensim(self)
 
     # -- display ------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -533,102 +487,3 @@ def _query_items(items, name: str) -> list:
         if not isinstance(item, (str, np.ndarray, list, tuple)):
             raise ArgumentTypeError(f"{name} must hold words or vectors, not {type(item).__name__} ({item!r})")
     return out
-
-
-# -- loading any format ---------------------------------------------------------------------
-#: Bumped when a reader changes what it produces, so cached imports are made again.
-READER_VERSION = 2
-
-
-def load(path: str | os.PathLike, format: str | None = None, unicode_errors: str = "strict",
-         cache: bool = True) -> Embeddings:
-    """Open a store directory, or read a word2vec text/binary, GloVe or fastText ``.vec`` file.
-
-    ``format`` is ``store``, ``word2vec`` (text; also ``.vec``), ``word2vec-bin`` or
-    ``glove``; by default it is taken from the name (``.bin`` binary, ``.vec``/``.w2v``
-    text, ``.txt`` text with or without header). Text and binary files are streamed
-    into a memory-mapped store under the cache (``$WORDLAB_CACHE/stores``), keyed by
-    the file's content digest (:mod:`wordlab.cache`), so opening the same file again is
-    instant and an edited file is read again. ``cache=False`` reads it again anyway.
-    A stream that can be read only once (a FIFO, ``<(zcat ...)``) goes to a temporary
-    store, removed when the process exits.
-    """
-    from ..cache import content_digest, entry_path, get_or_build, is_regular_file
-    path = Path(path).expanduser()
-    if not os.path.exists(path):
-        raise StoreError(f"{path} does not exist")
-    if unicode_errors not in ("strict", "replace", "ignore"):
-        raise ParameterError(f"unicode_errors must be 'strict', 'replace' or 'ignore', not {unicode_errors!r}")
-    fmt = format or guess_format(path)
-    if fmt not in FORMATS + ("text", "fasttext"):
-        raise ParameterError(f"format must be one of {FORMATS}, not {format!r}")
-    if fmt == "store" or path.is_dir():
-        if not path.is_dir():
-            raise StoreError(f"{path} is not a store directory")
-        return Embeddings.open(path)
-    if fmt == "fasttext":
-        fmt = "word2vec"
-    if not is_regular_file(path):
-        target = temporary_dir("stream-", "store")
-        _import_vectors(path, fmt, unicode_errors, target)
-        return Embeddings.open(target)
-    target = entry_path("stores", {"digest": content_digest(path), "format": fmt, "unicode_errors": unicode_errors,
-                                   "reader": READER_VERSION})
-    def opened(entry: Path) -> Embeddings | None:
-        try:
-            return Embeddings.open(entry) if cache and (entry / "meta.json").is_file() else None
-        except StoreError:
-            return None      # damaged: read again
-
-    def build(entry: Path) -> Embeddings:
-        _import_vectors(path, fmt, unicode_errors, entry)
-        return Embeddings.open(entry)
-    return get_or_build(target, opened, build)
-
-
-def _import_vectors(path: Path, fmt: str, unicode_errors: str, target: Path) -> None:
-    """Read a vector file into a new store at ``target`` (a path of wordlab's own)."""
-    with atomic_directory(target, kinds=None) as tmp:
-        if fmt == "word2vec-bin":
-            words = read_binary_vectors(path, tmp / "vectors.npy", unicode_errors)
-        else:
-            words = read_text_vectors(path, tmp / "vectors.npy", fmt, unicode_errors)
-        words, duplicates = _drop_duplicates(words, tmp / "vectors.npy", path)
-        from ..corpus.vocab import Vocabulary
-        Vocabulary(words, np.zeros(len(words), dtype=np.int64)).save(tmp / "vocab.tsv", private=True)
-        vectors = np.load(tmp / "vectors.npy", mmap_mode="r")
-        meta = {"format": STORE_FORMAT, "format_version": STORE_FORMAT_VERSION, "dim": int(vectors.shape[1]),
-                "n_words": len(words), "method": "imported", "source_file": str(path.resolve()),
-                "source_format": fmt, "duplicates_dropped": duplicates, "wordlab_version": __version__,
-                "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
-        del vectors
-        write_json(tmp / "meta.json", meta)
-
-
-def _drop_duplicates(words: list[str], npy: Path, source: Path) -> tuple[list[str], int]:
-    """Keep the first row of a repeated word (as gensim does), with a warning."""
-    if len(set(words)) == len(words):
-        return words, 0
-    seen: dict[str, int] = {}
-    keep = []
-    for i, w in enumerate(words):
-        if w not in seen:
-            seen[w] = i
-            keep.append(i)
-    if len(keep) == len(words):
-        return words, 0
-    import warnings
-    n_dup = len(words) - len(keep)
-    first = next(w for i, w in enumerate(words) if seen[w] != i)
-    warnings.warn(f"{source}: {n_dup} repeated word(s) (first {first!r}); keeping the first vector of each",
-                  WordlabWarning, stacklevel=3)
-    old = np.load(npy, mmap_mode="r")
-    tmp = npy.with_name("vectors.dedup.npy")
-    new = create_npy(tmp, np.float32, (len(keep), old.shape[1]))
-    keep_arr = np.asarray(keep)
-    for a in range(0, len(keep), 65536):
-        new[a:a + 65536] = old[keep_arr[a:a + 65536]]
-    new.flush()
-    del new, old
-    os.replace(tmp, npy)
-    return [words[i] for i in keep], n_dup

@@ -1,5 +1,5 @@
-"""Reading and writing the common text and binary embedding formats, and the files of
-a store.
+"""Reading the common text and binary embedding formats (the writers are in
+:mod:`wordlab.store.export`, a store's own files in :mod:`wordlab.store.reader`).
 
 Readers stream rows into a ``.npy`` file block by block (never the whole matrix in
 RAM, never an allocation sized by a header):
@@ -30,16 +30,10 @@ What a reader accepts and refuses:
 - Damaged or truncated ``.gz``/``.bz2``/``.xz`` data is an InputFormatError naming the
   file and the decompressed byte offset (see :func:`wordlab.corpus.sources.open_binary`).
 
-:func:`read_store_meta`, :func:`map_vectors_npy` and :func:`read_vocab_tsv` read a
-store's three files, checking them the same way (errors are
-:class:`~wordlab.errors.StoreError` naming the file).
 """
 from __future__ import annotations
 
 import codecs
-import json
-import os
-import tokenize
 import warnings
 from itertools import chain
 from pathlib import Path
@@ -48,8 +42,10 @@ from typing import BinaryIO, Iterable, Iterator
 import numpy as np
 
 from ..corpus.sources import UTF8_BOM, open_binary
-from ..errors import DataError, InputFormatError, ParameterError, StoreError, WordlabWarning
+from ..errors import InputFormatError, ParameterError, WordlabWarning
 from ..npyio import NpyAppender
+from .export import write_binary_vectors, write_text_vectors  # noqa: F401 - their old home
+from .reader import map_vectors_npy, read_store_meta, read_vocab_tsv  # noqa: F401 - their old home
 
 FORMATS = ("store", "word2vec", "word2vec-bin", "glove")
 _BLOCK_LINES = 8192
@@ -467,157 +463,3 @@ def _binary_rows(buf: _Buffer, path: Path, n_rows: int, dim: int, unicode_errors
     if raw_words:
         emit()
     return words, nonfinite
-
-
-# -- store files -----------------------------------------------------------------------------
-def read_store_meta(path: Path, data: bytes | None = None) -> dict:
-    """A store's ``meta.json``: a JSON object (a byte-order mark is skipped). ``data``:
-    its bytes when already read (from a :class:`~wordlab.atomic.Snapshot`)."""
-    data = path.read_bytes() if data is None else data
-    bom = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
-    try:
-        meta = json.loads(data[bom:].decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise StoreError(f"{path}: not valid UTF-8 ({e.reason} at byte offset {bom + e.start})") from None
-    except json.JSONDecodeError as e:
-        raise StoreError(f"{path} is not valid JSON: {e}") from None
-    except (ValueError, RecursionError) as e:   # a 5,000-digit number; nesting too deep
-        raise StoreError(f"{path} is not valid JSON: {e}") from None
-    if not isinstance(meta, dict):
-        raise StoreError(f"{path}: expected a JSON object, found {type(meta).__name__}")
-    return meta
-
-
-#: What numpy's ``.npy`` header parsing raises on a damaged header: its own ValueError,
-#: and what ``ast.literal_eval`` and ``tokenize`` (run on the header text) let through.
-_NPY_HEADER_ERRORS = (ValueError, SyntaxError, TypeError, RecursionError, tokenize.TokenError)
-
-
-def map_vectors_npy(path: Path, source: str | None = None) -> np.ndarray:
-    """Memory-map a store's ``vectors.npy`` read-only, after checking it is a complete
-    2-D, C-ordered float32 array (the header is never trusted over the file's size).
-    ``source``: where to read it from (a snapshot's path); messages name ``path``."""
-    source = str(path) if source is None else source
-    size = os.stat(source).st_size
-    with open(source, "rb") as fh:
-        try:
-            version = np.lib.format.read_magic(fh)
-            if version not in ((1, 0), (2, 0), (3, 0)):
-                raise ValueError(f"unknown format version {version[0]}.{version[1]}")
-            read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                           else np.lib.format.read_array_header_2_0)   # 3.0 differs only in encoding
-            shape, fortran, dtype = read_header(fh)
-        except _NPY_HEADER_ERRORS as e:
-            what = "an empty file" if size == 0 else f"not a valid .npy file ({type(e).__name__}: {e})"
-            raise StoreError(f"{path}: {what}") from None
-        offset = fh.tell()
-    if dtype != np.float32 or len(shape) != 2:
-        raise StoreError(f"{path} must be a 2-D float32 array, found {dtype} {shape}")
-    if fortran:
-        raise StoreError(f"{path}: the array is in Fortran order; a store's vectors are in C order")
-    if shape[1] < 1 or shape[0] < 0:
-        raise StoreError(f"{path}: invalid shape {shape}")
-    need = offset + shape[0] * shape[1] * 4
-    if need > size:
-        raise StoreError(f"{path}: the header declares shape {shape} ({need:,} bytes with the header) but the "
-                         f"file has {size:,}: truncated")
-    if need < size:
-        warnings.warn(f"{path}: {size - need:,} bytes after the {shape} array (byte offset {need}) are ignored",
-                      WordlabWarning, stacklevel=3)
-    if shape[0] == 0:
-        out = np.zeros(shape, dtype=np.float32)
-        out.flags.writeable = False
-        return out
-    return np.memmap(source, dtype=np.dtype("<f4"), mode="r", offset=offset, shape=shape, order="C")
-
-
-def read_vocab_tsv(path: Path, n_rows: int, data: bytes | None = None) -> tuple[list[str], np.ndarray]:
-    """A store's ``vocab.tsv``: exactly ``n_rows`` lines of ``word<TAB>count``.
-
-    Returns the words and the counts (int64). Errors are :class:`StoreError` naming the
-    file and line: a wrong number of lines, a line without exactly one tab, an empty
-    word, a count that is not a non-negative 64-bit integer, invalid UTF-8.
-    """
-    data = path.read_bytes() if data is None else data
-    bom = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
-    try:
-        text = data[bom:].decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, bom + e.start) + 1
-        raise StoreError(f"{path}, line {line}: not valid UTF-8 ({e.reason} at byte offset {bom + e.start})") from None
-    if "\r" in text:   # read as text-mode files are: \r\n and \r end lines
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-        data, bom = text.encode("utf-8"), 0
-    lines = text.split("\n")
-    if lines[-1] == "":
-        lines.pop()
-    if len(lines) != n_rows:
-        raise StoreError(f"{path}: {len(lines)} lines for {n_rows} vectors")
-    if not lines:
-        return [], np.zeros(0, dtype=np.int64)
-    if text.count("\t") != n_rows or not _one_tab_per_line(data[bom:]):
-        bad = next(i for i, line in enumerate(lines) if line.count("\t") != 1)
-        raise StoreError(f"{path}, line {bad + 1}: expected 'word<TAB>count', found {lines[bad][:80]!r}")
-    # str.split is several times faster than a loop over a million lines
-    parts = "\t".join(lines).split("\t")
-    words, counts = parts[0::2], parts[1::2]
-    if "" in words:
-        raise StoreError(f"{path}, line {words.index('') + 1}: empty word")
-    try:
-        values = np.array(counts, dtype=np.int64)
-    except (ValueError, OverflowError):
-        values = None
-    if values is None or (values < 0).any():
-        bad = next(i for i, c in enumerate(counts) if not _is_count(c))
-        raise StoreError(f"{path}, line {bad + 1}: count {counts[bad][:40]!r} is not a non-negative integer")
-    return words, values.reshape(-1)
-
-
-def _one_tab_per_line(data: bytes) -> bool:
-    """Tabs and newlines alternate, a tab first: no line holds two tabs or none (a
-    vectorised check; a loop over the lines costs more than reading them)."""
-    a = np.frombuffer(data, dtype=np.uint8)
-    seps = a[(a == 9) | (a == 10)]
-    return bool((seps[0::2] == 9).all() and (seps[1::2] == 10).all())
-
-
-def _is_count(text: str) -> bool:
-    try:
-        return 0 <= int(text) < 2 ** 63
-    except ValueError:
-        return False
-
-
-def _check_words(words: list[str], fmt: str) -> None:
-    for w in words:
-        if not w or any(ch.isspace() for ch in w):
-            raise DataError(f"word {w!r} cannot be written in {fmt} format "
-                            "(empty, or contains whitespace)")
-
-
-def write_text_vectors(fh: BinaryIO, words: list[str], vectors: np.ndarray, header: bool,
-                       precision: int = 9) -> None:
-    """Write ``word v1 ... vDIM`` lines (a ``N DIM`` header when ``header``).
-
-    9 significant digits make every float32 round-trip exactly.
-    """
-    _check_words(words, "text")
-    n, dim = vectors.shape
-    if header:
-        fh.write(f"{n} {dim}\n".encode())
-    row_fmt = " ".join([f"%.{precision}g"] * dim)
-    for a in range(0, n, _BLOCK_LINES):
-        block = np.asarray(vectors[a:a + _BLOCK_LINES], dtype=np.float32).tolist()
-        fh.write("".join(f"{w} {row_fmt % tuple(r)}\n"
-                         for w, r in zip(words[a:a + _BLOCK_LINES], block)).encode("utf-8"))
-
-
-def write_binary_vectors(fh: BinaryIO, words: list[str], vectors: np.ndarray) -> None:
-    """Write word2vec binary, with the C tool's newline after each row."""
-    _check_words(words, "word2vec binary")
-    n, dim = vectors.shape
-    fh.write(f"{n} {dim}\n".encode())
-    for a in range(0, n, _BLOCK_LINES):
-        block = np.ascontiguousarray(vectors[a:a + _BLOCK_LINES], dtype="<f4")
-        fh.write(b"".join(w.encode("utf-8") + b" " + r.tobytes() + b"\n"
-                          for w, r in zip(words[a:a + _BLOCK_LINES], block)))

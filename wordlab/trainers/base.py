@@ -1,27 +1,9 @@
 """The shape every trainer shares: ``Trainer(**params).fit(corpus, out) -> Embeddings``.
 
-A run lives in a working directory beside its output, ``.OUT.training/``::
-
-    run.json                     run id, method, parameters, corpus fingerprint, options
-    vocab.tsv                    the encoded corpus's vocabulary
-    <weight>.npy                 each weight matrix, memory-mapped (r+) while training
-    checkpoints/epoch-NNNN/      the weights after epoch NNNN and state.json: epochs
-                                 done, loss history, and each weight's shape and CRC-32
-
-**Checkpoints are one unit.** After every epoch the live weights are flushed and
-copied into a new ``.epoch-NNNN.*.partial`` folder with ``state.json``, fsynced, and
-the folder is renamed to ``epoch-NNNN``; only then is the previous checkpoint removed.
-A kill at any moment leaves the last complete checkpoint intact. ``resume`` takes the
-newest checkpoint, verifies it (run id, epoch, shapes, checksums) and refuses a
-damaged one with :class:`~wordlab.errors.CheckpointError`. Random states are derived
-from (seed, epoch, thread), so with one worker a resumed run reproduces an
-uninterrupted one bit for bit.
-
-**The end is crash-safe.** The store is assembled from the final checkpoint in
-``.OUT.training/store.partial`` and put in place in one step (a rename, or an
-exchange with the old store under ``overwrite``), so ``OUT`` is at every instant the
-old complete store or the new one; only then is the working directory removed. A
-run killed at any point completes with ``resume=True``.
+A run lives in a working directory beside its output, ``.OUT.training/``, with its
+checkpoints after every epoch; :mod:`wordlab.trainers.run` holds those mechanics
+(checkpoints as one unit, resuming, the crash-safe end) and this module the
+orchestration of a run.
 
 **One writer, finite results.** The whole run holds the lock of ``OUT``
 (:func:`wordlab.atomic.exclusive`): a second writer gets a clear error. Parameters are
@@ -33,14 +15,10 @@ Subclasses declare their weights and implement one epoch; see :class:`Word2Vec`.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import inspect
 import json
 import math
 import os
-import re
-import shutil
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -54,40 +32,22 @@ from .._memory import release_compiler_pages
 from .._threads import default_workers
 from . import parameters as P
 from .._version import __version__
-from ..atomic import (
-    STORE_KINDS,
-    check_target,
-    discard_directory,
-    exclusive,
-    fsync_tree,
-    partial_target,
-    publish_directory,
-    remove_partials_of,
-    remove_stale_partials,
-    temporary_sibling,
-    write_json,
-)
+from ..atomic import check_target, discard_directory, exclusive, json_default, remove_partials_of, \
+    remove_stale_partials, write_json
 from ..cooccur import corpus_fingerprint
 from ..corpus import Corpus, EncodedCorpus, Vocabulary
-from ..errors import (
-    CheckpointError,
-    DiskFullError,
-    OutputExistsError,
-    ParameterError,
-    TrainingDivergedError,
-    WordlabError,
-    is_disk_full,
-)
-from ..npyio import copy_with_checksum, create_npy
+from ..errors import CheckpointError, DiskFullError, ParameterError, TrainingDivergedError, WordlabError, \
+    is_disk_full
+from ..npyio import create_npy
 from ..params import Constraint, validate
 from ..paths import cache_root
-from ..progress import progress
 from ..store import Embeddings
+from ..store.writer import provenance
+from .run import (RUN_FILE, EpochBar, check_init, describe_init, latest_checkpoint, now, publish_store,
+                  read_checkpoint_state, recover, unique_run_path, verified_weight, words_per_second, work_dir,
+                  write_checkpoint)
 
-_RUN_FILE = "run.json"
-_CHECKPOINTS = "checkpoints"
-_STAGING = "store.partial"
-_EPOCH_DIR = re.compile(r"^epoch-(\d{4,})$")
+__all__ = ["Callback", "EpochReport", "Trainer", "latest_checkpoint", "unique_run_path", "work_dir"]
 
 
 @dataclass
@@ -284,7 +244,7 @@ class Trainer:
         """
         self._validate()
         for name, init in (("init_vectors", init_vectors), ("init_context", init_context)):
-            _check_init(init, name)
+            check_init(init, name)
         encoded = self._encode(corpus)
         vocab = encoded.vocab
         if len(vocab) == 0:
@@ -310,46 +270,14 @@ class Trainer:
         fingerprint = corpus_fingerprint(encoded)
         options = {"freeze_context": bool(freeze_context),
                    "frozen_words": sorted(set(map(str, frozen_words))) if frozen_words is not None else [],
-                   "init_vectors": _describe_init(init_vectors), "init_context": _describe_init(init_context)}
+                   "init_vectors": describe_init(init_vectors), "init_context": describe_init(init_context)}
         params = self.get_params()
         expected = json.loads(json.dumps({"params": params, "corpus": fingerprint, "options": options},
-                                         default=_json_default))
+                                         default=json_default))
 
-        run = _read_run(work)
-        if run is not None and _store_run_id(out) == run.get("run_id"):
-            # The run finished and put its store in place; only removing its work was cut short.
-            if resume:
-                _check_same_run(work, run, expected)
-            discard_directory(work)
-            if resume:
-                return Embeddings.open(out)
-            run = None
-        checkpoint = None
-        if not (resume and not os.path.lexists(work) and _store_matches(out, expected)):
-            check_target(out, overwrite, directory=True)
-        if os.path.lexists(work):
-            if run is None and not _is_run_dir(work):
-                raise OutputExistsError(f"{work} exists and is not a wordlab training directory; move it away")
-            if resume:
-                if run is None and _is_legacy_run(work):
-                    raise CheckpointError(f"cannot resume {work}: it was written by an earlier version of wordlab "
-                                          "(or its run.json is damaged); pass overwrite=True (--overwrite) to start again")
-                if run is not None:      # None: killed before its run.json was written, nothing to keep
-                    _check_same_run(work, run, expected)
-                    checkpoint = latest_checkpoint(work)
-                if checkpoint is None:
-                    print(f"wordlab: {work} holds no finished checkpoint; starting the run again", file=sys.stderr)
-                    discard_directory(work)
-            elif overwrite:
-                discard_directory(work)
-            else:
-                raise WordlabError(f"an interrupted run exists at {work}; pass resume=True (--resume) to continue it "
-                                   "or overwrite=True (--overwrite) to start again")
-        elif resume:
-            if _store_matches(out, expected):
-                print(f"wordlab: {out} is already complete; nothing to resume", file=sys.stderr)
-                return Embeddings.open(out)
-            print(f"wordlab: nothing to resume at {work}; starting a new run", file=sys.stderr)
+        done, run, checkpoint = recover(work, out, resume, overwrite, expected)
+        if done:
+            return Embeddings.open(out)
 
         self._freeze_context = bool(freeze_context)
         self._locks = np.ones(len(vocab), dtype=np.float32)
@@ -370,9 +298,9 @@ class Trainer:
                 state = self._restore(work, checkpoint, run["run_id"])
             else:
                 run = {"format": "wordlab-training-run", "run_id": uuid.uuid4().hex, "method": self.method,
-                       **expected, "wordlab_version": __version__, "started": _now()}
+                       **expected, "wordlab_version": __version__, "started": now()}
                 work.mkdir(parents=True)
-                write_json(work / _RUN_FILE, run)
+                write_json(work / RUN_FILE, run)
                 vocab.save(work / "vocab.tsv", private=True)
                 self._open_weights(work, create=True)
                 self._initialise(init_vectors, init_context)
@@ -395,8 +323,8 @@ class Trainer:
                 "options": options, "vocab_size": len(vocab), "n_tokens": encoded.n_tokens,
                 "dropped_tokens": encoded.dropped_tokens, "loss_history": [h["loss"] for h in state["history"]],
                 "history": state["history"], "training_seconds": round(sum(h["seconds"] for h in state["history"]), 3),
-                "words_per_second": _words_per_second(state["history"]),
-                "wordlab_version": __version__, "started": run["started"], "created": _now(),
+                "words_per_second": words_per_second(state["history"]),
+                "wordlab_version": __version__, "started": run["started"], "created": now(),
                 "run_id": run["run_id"], **self._meta_extra()}
         self._close_weights()
         return self._finish(work, out, meta, overwrite)
@@ -477,37 +405,11 @@ class Trainer:
 
     # -- checkpoints ------------------------------------------------------------------------------
     def _checkpoint(self, work: Path, state: dict) -> None:
-        """Write the weights and ``state`` as one checkpoint folder (see module docstring)."""
-        folder = work / _CHECKPOINTS
-        folder.mkdir(exist_ok=True)
-        final = folder / f"epoch-{state['epochs_done']:04d}"
-        tmp = temporary_sibling(final)
-        tmp.mkdir()
-        files = {}
-        try:
-            for name, arr in self._weights.items():
-                arr.flush()
-                size, crc = copy_with_checksum(work / f"{name}.npy", tmp / f"{name}.npy")
-                files[name] = {"shape": list(arr.shape), "dtype": str(arr.dtype), "bytes": size, "crc32": crc}
-                fault_point("checkpoint.weight-copied")
-            write_json(tmp / "state.json", {**state, "weights": files})
-            fsync_tree(tmp)
-        except OSError:
-            discard_directory(tmp)
-            raise
-        fault_point("checkpoint.before-rename")
-        if os.path.lexists(final):       # pragma: no cover - a checkpoint is never rewritten
-            discard_directory(final)
-        os.rename(tmp, final)
-        fsync_tree(folder)
-        fault_point("checkpoint.renamed")
-        for old in folder.iterdir():
-            if old != final:
-                (discard_directory if old.is_dir() else Path.unlink)(old)
+        write_checkpoint(work, self._weights, state)
 
     def _restore(self, work: Path, checkpoint: Path, run_id: str) -> dict:
         """Load ``checkpoint`` into the live weights, verifying it as it is read."""
-        state = _read_checkpoint_state(checkpoint, run_id, self.epochs)
+        state = read_checkpoint_state(checkpoint, run_id, self.epochs)
         specs = self._weight_specs(len(self._vocab))
         recorded = state.get("weights") or {}
         if set(recorded) != set(specs):
@@ -515,19 +417,7 @@ class Trainer:
                                   f"{sorted(specs)}; pass overwrite=True (--overwrite) to start again")
         self._open_weights(work, create=False)
         for name, arr in self._weights.items():
-            info = recorded[name]
-            path = checkpoint / f"{name}.npy"
-            if list(info.get("shape", [])) != list(specs[name][0]) or info.get("dtype") != "float32":
-                raise CheckpointError(f"{path}: shape {info.get('shape')} {info.get('dtype')} in the checkpoint, "
-                                      f"expected {list(specs[name][0])} float32")
-            try:
-                size, crc = _checksum(path)
-                saved = np.load(path, mmap_mode="r")
-            except (OSError, ValueError, EOFError) as e:
-                raise CheckpointError(f"{path} is unreadable ({e}); the run cannot be resumed") from None
-            if (size, crc) != (info.get("bytes"), info.get("crc32")) or saved.shape != arr.shape:
-                raise CheckpointError(f"{path} is damaged (its checksum differs from the one recorded); the run "
-                                      "cannot be resumed; pass overwrite=True (--overwrite) to start again")
+            saved = verified_weight(checkpoint / f"{name}.npy", recorded[name], specs[name][0])
             for a in range(0, arr.shape[0], 4096):
                 arr[a:a + 4096] = saved[a:a + 4096]
             arr.flush()
@@ -547,7 +437,7 @@ class Trainer:
     def _train_epochs(self, work: Path, state: dict) -> None:
         n_tokens = self._encoded.n_tokens
         size, unit = self._epoch_size()
-        bar = _ProgressBar(self.progress, total=self.epochs * size, initial=state["epochs_done"] * size,
+        bar = EpochBar(self.progress, total=self.epochs * size, initial=state["epochs_done"] * size,
                            desc=f"{self.method}", unit=unit)
         try:
             for epoch in range(state["epochs_done"], self.epochs):
@@ -580,11 +470,10 @@ class Trainer:
         """The vectors the store would hold if training stopped now (a copy), with the
         vocabulary, the method's extra metadata (e.g. a CMOW encoder's layout) and a copy
         of the output vectors when the method has them."""
-        emb = Embeddings(self._vocab.words, self._current_vectors(), self._vocab.counts,
-                         {"method": self.method, "params": self.get_params(), **self._meta_extra()})
-        if "context_vectors" in self._weights:
-            emb._context = np.array(self._weights["context_vectors"])
-        return emb
+        context = self._weights.get("context_vectors")
+        return Embeddings(self._vocab.words, self._current_vectors(), self._vocab.counts,
+                          {"method": self.method, "params": self.get_params(), **self._meta_extra()},
+                          components={} if context is None else {"context_vectors": np.array(context)})
 
     def _current_vectors(self) -> np.ndarray:
         """The store's vectors from the weights as they are now (float32, a copy)."""
@@ -597,212 +486,5 @@ class Trainer:
 
     def _finish(self, work: Path, out: Path, meta: dict, overwrite: bool) -> Embeddings:
         """Assemble the store from the final checkpoint and put it at ``out`` in one step."""
-        checkpoint = latest_checkpoint(work)
-        staging = work / _STAGING
-        if os.path.lexists(staging):
-            discard_directory(staging)
-        staging.mkdir()
-        try:
-            for f in checkpoint.iterdir():
-                if f.suffix == ".npy":
-                    _link_or_copy(f, staging / f.name)
-            self._write_output(staging)
-            fault_point("train.output-written")
-            shutil.copyfile(work / "vocab.tsv", staging / "vocab.tsv")
-            meta["dim"] = int(np.load(staging / "vectors.npy", mmap_mode="r").shape[1])
-            meta.update({"format": STORE_KINDS[0], "format_version": 1, "n_words": len(self._vocab)})
-            write_json(staging / "meta.json", meta)
-            fsync_tree(staging)
-        except OSError as e:
-            discard_directory(staging)
-            if is_disk_full(e) and not isinstance(e, DiskFullError):
-                raise DiskFullError(out, None) from None
-            raise
-        fault_point("train.before-publish")
-        publish_directory(staging, out, overwrite)
-        fault_point("train.published")
-        discard_directory(work)
-        return Embeddings.open(out)
-
-
-# -- the working directory ---------------------------------------------------------------------------
-def work_dir(out: str | os.PathLike) -> Path:
-    """The working directory of a run writing ``out``: ``.OUT.training`` beside it."""
-    out = Path(out)
-    return out.parent / f".{out.name}.training"
-
-
-def unique_run_path(parent: Path, method: str) -> Path:
-    """``parent/METHOD-TIMESTAMP`` (``-2``, ``-3``... when taken): a new output path."""
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = Path(parent) / f"{method}-{stamp}"
-    out, i = base, 1
-    while os.path.lexists(out) or os.path.lexists(work_dir(out)):
-        i += 1
-        out = base.with_name(f"{base.name}-{i}")
-    return out
-
-
-def _read_run(work: Path) -> dict | None:
-    try:
-        run = json.loads((work / _RUN_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return run if isinstance(run, dict) and run.get("format") == "wordlab-training-run" else None
-
-
-def _is_run_dir(work: Path) -> bool:
-    """A training directory of any wordlab version (this one's, an earlier one's, or one
-    killed before its run.json was written)."""
-    if not work.is_dir() or work.is_symlink():
-        return False
-    # A run killed while writing its first files leaves only their .partial siblings.
-    names = {(partial_target(p) or p).name for p in work.iterdir()}
-    return not names or bool(names & {_RUN_FILE, _CHECKPOINTS, _STAGING, "state.json", "checkpoint", "vocab.tsv"})
-
-
-def _is_legacy_run(work: Path) -> bool:
-    """A working directory of wordlab before checkpoints became folders, or one whose
-    run.json is damaged while checkpoints exist."""
-    return (work / "state.json").exists() or (work / "checkpoint").exists() or latest_checkpoint(work) is not None
-
-
-def _store_matches(out: Path, expected: dict) -> bool:
-    """True when ``out`` is a complete store trained with the same parameters, corpus and
-    options (a run that finished: resuming it again returns it)."""
-    try:
-        meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if not isinstance(meta, dict) or not meta.get("run_id"):
-        return False
-    return all(json.loads(json.dumps(meta.get(k), default=_json_default)) == expected[k]
-               for k in ("params", "corpus", "options"))
-
-
-def _store_run_id(out: Path) -> str | None:
-    try:
-        meta = json.loads((out / "meta.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return meta.get("run_id") if isinstance(meta, dict) else None
-
-
-def latest_checkpoint(work: Path) -> Path | None:
-    """The newest complete checkpoint folder of ``work`` (not yet verified), or None."""
-    folder = work / _CHECKPOINTS
-    try:
-        found = [(int(m.group(1)), p) for p in folder.iterdir() if (m := _EPOCH_DIR.match(p.name)) and p.is_dir()]
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    return max(found)[1] if found else None
-
-
-def _read_checkpoint_state(checkpoint: Path, run_id: str, epochs: int) -> dict:
-    path = checkpoint / "state.json"
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise CheckpointError(f"{path} is missing or damaged ({e}); the run cannot be resumed; pass "
-                              "overwrite=True (--overwrite) to start again") from None
-    epoch = int(_EPOCH_DIR.match(checkpoint.name).group(1))
-    if not isinstance(state, dict) or state.get("format") != "wordlab-checkpoint":
-        raise CheckpointError(f"{path} is not a wordlab checkpoint")
-    if state.get("run_id") != run_id:
-        raise CheckpointError(f"{path} belongs to another run ({state.get('run_id')}, not {run_id})")
-    history = state.get("history")
-    if state.get("epochs_done") != epoch or not isinstance(history, list) or len(history) != epoch \
-            or not 0 <= epoch <= epochs:
-        raise CheckpointError(f"{path}: its epoch count ({state.get('epochs_done')}) does not match the folder "
-                              f"{checkpoint.name} and its history; the run cannot be resumed")
-    return state
-
-
-def _check_same_run(work: Path, run: dict, expected: dict) -> None:
-    for key in ("params", "corpus", "options"):
-        if expected[key] != run.get(key):
-            raise WordlabError(f"cannot resume {work}: the {'parameters' if key == 'params' else key} "
-                               "differ from the interrupted run's")
-
-
-def _checksum(path: Path) -> tuple[int, int]:
-    from ..npyio import checksum
-    return checksum(path)
-
-
-def _link_or_copy(src: Path, dst: Path) -> None:
-    """A hard link (the store's files are never written in place), else a copy."""
-    try:
-        os.link(src, dst)
-    except OSError:
-        copy_with_checksum(src, dst)
-
-
-def _check_init(init, name: str) -> None:
-    if init is None or isinstance(init, Embeddings):
-        return
-    arr = np.asarray(init)
-    if arr.ndim != 2 or not np.issubdtype(arr.dtype, np.number):
-        raise ParameterError(f"{name} must be a store or a 2-D array of numbers, not {arr.dtype} {arr.shape}")
-    if not np.isfinite(arr).all():
-        raise ParameterError(f"{name} holds NaN or infinity")
-
-
-def _describe_init(init) -> Any:
-    if init is None:
-        return None
-    if isinstance(init, Embeddings):
-        return {"store": str(init.path) if init.path else "in-memory", "words": len(init)}
-    arr = np.asarray(init)
-    return {"array": list(arr.shape), "sha256": _hash_array(arr)}
-
-
-def _hash_array(arr: np.ndarray) -> str:
-    import hashlib
-    h = hashlib.sha256()
-    flat = np.ascontiguousarray(arr, dtype=np.float32).reshape(-1)
-    for a in range(0, flat.shape[0], 1 << 22):
-        h.update(flat[a:a + (1 << 22)].tobytes())
-    return h.hexdigest()[:16]
-
-
-def _words_per_second(history: list[dict]) -> float | None:
-    seconds = sum(h["seconds"] for h in history)
-    return round(sum(h["words"] for h in history) / seconds, 1) if seconds > 0 else None
-
-
-def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-
-
-from ..atomic import json_default as _json_default  # noqa: E402
-
-
-class _ProgressBar:
-    """The run's bar (:func:`wordlab.progress.progress`) over the epochs' units, with
-    words/s, learning rate and running loss."""
-
-    def __init__(self, enabled: bool | None, total: int, initial: int, desc: str, unit: str = "w"):
-        self.bar = progress(enabled, total=total, initial=initial, desc=desc, unit=unit)
-
-    def reporter(self, epoch: int, epochs: int) -> Callable[[int, float, int], None]:
-        """For the trainer: report (words done this epoch, loss so far, examples so far)."""
-        last = [0]
-
-        def report(words: int, loss_sum: float, examples: int, alpha: float | None = None) -> None:
-            if not self.bar.shown:
-                return
-            self.bar.update(words - last[0])
-            last[0] = words
-            postfix = {"epoch": f"{epoch + 1}/{epochs}", "loss": f"{loss_sum / max(examples, 1):.4f}"}
-            if alpha is not None:
-                postfix["lr"] = f"{alpha:.5f}"
-            self.bar.set_postfix(postfix)
-        return report
-
-    def epoch_done(self, epoch: int, record: dict) -> None:
-        self.bar.write(f"epoch {epoch}: loss {record['loss']:.4f}, "
-                       f"{record['words'] / max(record['seconds'], 1e-9):,.0f} words/s")
-
-    def close(self) -> None:
-        self.bar.close()
+        return publish_store(work, out, meta, provenance("trained", corpus=meta["corpus"]), self._write_output,
+                             overwrite)
