@@ -70,13 +70,24 @@ def _open_arrays(arrays: Mapping[str, np.ndarray]) -> Any:
 
 @dataclass(frozen=True)
 class Component:
-    """An optional part of a store.
+    """An optional part of a store, declared once (:func:`register_component`).
 
-    ``files``: its ``.npy`` files, all present or none. ``per_word``: each file has one
-    row per word (checked when written and when opened). ``open``: turns the arrays
-    (file name -> read-only memory map) into what :meth:`Embeddings.component` returns.
-    ``keep_on_save``: ``Embeddings.save`` copies it to the new store (a component that
-    describes the vectors themselves, such as a mapping, is not carried over).
+    Attributes
+    ----------
+    name : str
+        The name ``meta.json`` lists it under and :meth:`Embeddings.component` takes.
+    files : tuple of str
+        Its ``.npy`` files, all present or none.
+    per_word : bool, default True
+        Each file has one row per word (checked when written and when opened).
+    description : str, default ""
+        One line for ``wordlab info`` and the docs.
+    open : callable, default: the arrays as a dict
+        Turns the arrays (file name -> read-only memory map) into what
+        :meth:`Embeddings.component` returns.
+    keep_on_save : bool, default True
+        ``Embeddings.save`` copies it to the new store (a component that describes the
+        vectors themselves, such as a mapping, is not carried over).
     """
     name: str
     files: tuple[str, ...]
