@@ -83,9 +83,6 @@ class GloVe(CooccurrenceTrainer):
         self.output = output
         self.memory_limit = memory_limit
 
-    def _validate(self) -> None:
-        super()._validate()
-
     # -- weights ------------------------------------------------------------------------------
     # One row per word: [vector (dim) | AdaGrad sums (dim) | bias | bias sum], so that an
     # update touches two rows of memory (see _glove_kernels).

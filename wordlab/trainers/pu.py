@@ -81,9 +81,6 @@ class PULearning(CooccurrenceTrainer):
         self.output = output
         self.memory_limit = memory_limit
 
-    def _validate(self) -> None:
-        super()._validate()   # lam > 0 keeps every coordinate update defined
-
     # -- weights: augmented factors U = [W, b, 1] and V = [H, 1, c] --------------------------------
     def _weight_specs(self, n_words: int):
         k = self.dim
