@@ -205,10 +205,10 @@ def machine_line(load_at_start: float | None = None) -> str:
     """One line describing the interpreter and machine."""
     import platform
     import numpy
-    try:
-        import gensim
-        gv = gensim.__version__
-    except ImportError:
+    from importlib import metadata
+    try:                          # the installed version, without importing gensim into this process
+        gv = metadata.version("gensim")
+    except metadata.PackageNotFoundError:
         gv = "absent"
     mem = ""
     try:
@@ -226,7 +226,7 @@ def machine_line(load_at_start: float | None = None) -> str:
             + f"{load_average():.2f} at end (other processes share the CPUs when above ~0.5)")
 
 
-RESULTS_DIR = REPO_ROOT / "evals" / "results"
+RESULTS_DIR = Path(os.environ.get("WORDLAB_RESULTS_DIR") or REPO_ROOT / "evals" / "results")
 
 
 def write_results(name: str, text: str, argv: Sequence[str] | None = None) -> Path:
@@ -249,6 +249,47 @@ def write_results(name: str, text: str, argv: Sequence[str] | None = None) -> Pa
     tmp.write_text(f"{header}\n\n{text.rstrip()}\n", encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+class _Tee:
+    """stdout, also kept in a buffer (for ``--results``)."""
+
+    def __init__(self, stream):
+        self.stream, self.kept = stream, []
+
+    def write(self, text: str) -> int:
+        self.kept.append(text)
+        return self.stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def _results_flag() -> None:
+    """Every script that imports this module takes ``--results[=NAME]``: its standard
+    output is also written, at exit, to ``evals/results/NAME.md`` (NAME: the script's
+    name, by default) by :func:`write_results`; not after an uncaught exception."""
+    flags = [a for a in sys.argv[1:] if a == "--results" or a.startswith("--results=")]
+    if not flags or Path(sys.argv[0]).name == "_bench.py":
+        return
+    argv = [a for a in sys.argv if a not in flags]
+    sys.argv[:] = argv
+    name = flags[-1].partition("=")[2] or Path(argv[0]).stem
+    tee = _Tee(sys.stdout)
+    sys.stdout = tee
+    failed = []
+    previous = sys.excepthook
+
+    def hook(*exc):
+        failed.append(True)
+        previous(*exc)
+    sys.excepthook = hook
+
+    def write() -> None:
+        if not failed:
+            sys.stderr.write(f"results: {write_results(name, ''.join(tee.kept), argv)}\n")
+    import atexit
+    atexit.register(write)
 
 
 def git_revision() -> str | None:
@@ -321,3 +362,6 @@ def ungdc_sentences(years: str):
         for speech in text.split("\n\n"):        # whitespace-only lines are page breaks, not ends
             lines = [line for line in speech.splitlines() if line.strip() and not _PAGE_MARK.match(line)]
             yield from tok.sentences(" ".join(line.strip() for line in lines))
+
+
+_results_flag()

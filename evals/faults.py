@@ -187,6 +187,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _bench  # noqa: E402,F401  (--results: the output also goes to evals/results/)
+
 from wordlab.trainers.registry import REGISTRY, cli_args
 
 CATEGORIES = ("kills", "disk", "concurrency", "damaged", "arguments")
@@ -2464,7 +2467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="cases run at once (default: cores)")
     parser.add_argument("--verbose", action="store_true", help="one line per case on stderr")
     parser.add_argument("--results", action="store_true",
-                        help="also write the table to evals/results/faults[-quick].md (included in evals/README.md)")
+                        help="also write the output to evals/results/faults.md (included in evals/README.md)")
     args = parser.parse_args(argv)
     global VERBOSE
     VERBOSE = args.verbose
@@ -2520,11 +2523,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                f"{time.monotonic() - started:.0f} s. Not handled in another way (an error reported badly, a valid "
                f"request refused, debris after an error): {len(other)}.")
     print(summary)
-    if args.results:
-        sys.path.insert(0, str(Path(__file__).resolve().parent))
-        from _bench import write_results
-        name = "faults-quick" if args.quick else "faults"
-        log(f"wrote {write_results(name, table(rows, skipped) + chr(10) + chr(10) + summary)}")
+
     if skipped:
         for category, why in skipped.items():
             print(f"{category}: skipped: {why}")

@@ -145,3 +145,25 @@ def test_train_option_values_are_checked_by_the_declared_rule(flag, value, rule,
 def test_cli_args_round_trip_through_the_train_command():
     args = registry.cli_args({"cbow_dim": 8, "cbow_mean": False, "alpha": 0.5})
     assert args == ["--cbow-dim", "8", "--no-cbow-mean", "--alpha", "0.5"]
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_benchmark_run_with_results_writes_its_output_headed_by_command_and_revision(tmp_path, fails):
+    import os
+    import subprocess
+    import sys
+    script = tmp_path / "bench_toy.py"
+    script.write_text(f"import sys\nsys.path.insert(0, {str(REPO / 'evals')!r})\nimport _bench\n"
+                      "print('| a | b |')\n" + ("raise RuntimeError('boom')\n" if fails else ""), encoding="utf-8")
+    env = dict(os.environ, WORDLAB_RESULTS_DIR=str(tmp_path / "results"))
+    r = subprocess.run([sys.executable, str(script), "--x", "1", "--results=toy"], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.stdout == "| a | b |\n"
+    written = tmp_path / "results" / "toy.md"
+    if fails:
+        assert r.returncode == 1 and not written.exists()
+        return
+    assert r.returncode == 0, r.stderr
+    header, blank, body = written.read_text(encoding="utf-8").split("\n", 2)
+    assert header.startswith("`python evals/bench_toy.py --x 1`,") and "revision" in header and blank == ""
+    assert body == "| a | b |\n"
