@@ -197,19 +197,21 @@ def test_a_second_writer_is_refused_with_the_holders_name(corpus, tmp_path):
     big = write_corpus(tmp_path / "big.txt", n_lines=60_000, seed=2)
     out = tmp_path / "X"
     args = ["train", big, "--method", "sgns", "--dim", "64", "--epochs", "3", *COMMON, "-o", out, "--overwrite"]
-    env = {k: v for k, v in os.environ.items() if k != "WORDLAB_FAULT"}
+    # The first writer stops itself after its first epoch, holding the lock, until SIGCONT.
+    env = {k: v for k, v in os.environ.items() if k != "WORDLAB_FAULT"} | {"WORDLAB_FAULT": "train.epoch-done:1:stop"}
     first = subprocess.Popen([sys.executable, "-m", "wordlab.cli.main", *map(str, args)], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.time() + 120
-        while not (tmp_path / ".X.training" / "run.json").exists():   # the first holds the lock by now
+        while Path(f"/proc/{first.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "T":
             assert first.poll() is None, first.stderr.read()
             assert time.time() < deadline
             time.sleep(0.05)
         second = wordlab_cmd(args)
-        assert second.returncode == 1
+        assert second.returncode == 1, second.stderr
         line = second.stderr.strip().splitlines()[-1]
         assert line.startswith("Error: ") and f"process {first.pid}" in line and "being written" in line
+        first.send_signal(signal.SIGCONT)
         assert first.wait(timeout=300) == 0, first.stderr.read()
     finally:
         if first.poll() is None:

@@ -3,7 +3,8 @@
 ``WORDLAB_FAULT=NAME[:N][,NAME[:N]...]`` makes the process kill itself with SIGKILL
 the N-th time (default: the first) it reaches ``fault_point(NAME)``: a kill at an exact
 moment (inside a checkpoint, between two renames of the final write) that a timer
-could only hit by luck. Unset, a fault point costs one dictionary lookup. The fault
+could only hit by luck. ``NAME:N:stop`` stops it there instead (SIGSTOP, holding
+whatever it holds, such as its output's lock) until a test sends SIGCONT. Unset, a fault point costs one dictionary lookup. The fault
 suite (``evals/faults.py``) and the kill tests use them; the names are listed where
 they are placed (``grep -rn fault_point wordlab``).
 """
@@ -21,9 +22,10 @@ def fault_point(name: str) -> None:
     if not spec:
         return
     for item in spec.split(","):
-        point, _, nth = item.strip().partition(":")
+        point, _, rest = item.strip().partition(":")
         if point != name:
             continue
+        nth, _, action = rest.partition(":")
         _hits[name] = _hits.get(name, 0) + 1
         if _hits[name] == (int(nth) if nth.isdigit() else 1):
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getpid(), signal.SIGSTOP if action == "stop" else signal.SIGKILL)
