@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from wordlab import Embeddings, WordlabError, load
+from wordlab.errors import ParameterError
 from wordlab.align import (Dictionary, Normalizer, Procrustes, evaluate_bli, knn_mean_similarity,
                            mutual_nearest_neighbors, orthogonal_procrustes, parse_steps, retrieve)
 from wordlab.align.cade import Compass, align_to_reference
@@ -334,3 +335,39 @@ def test_cli_cade_and_shift(planted, tmp_path):
     assert (tmp_path / "t.png").stat().st_size > 1000
     r = runner.invoke(cli, ["align", "cade", "--slice", "nopath", "-o", str(tmp_path / "x")])
     assert r.exit_code == 2 and "NAME=PATH" in r.output
+
+
+def test_workers_caps_the_search_threads_and_leaves_the_result_alone(monkeypatch):
+    import numba
+
+    from wordlab import _threads
+    from wordlab.align import retrieval
+    rng = np.random.default_rng(4)
+    S = rng.normal(size=(300, 16)).astype(np.float32)
+    S /= np.linalg.norm(S, axis=1, keepdims=True)
+    T = rng.normal(size=(400, 16)).astype(np.float32)
+    T /= np.linalg.norm(T, axis=1, keepdims=True)
+    seen = []
+    push = retrieval.push_block
+
+    def spy(*args):
+        seen.append(numba.get_num_threads())
+        return push(*args)
+    monkeypatch.setattr(retrieval, "push_block", spy)
+    one = retrieval.retrieve(S, T, 5, "nn", workers=1, key_block=64)
+    assert set(seen) == {1}
+    seen.clear()
+    every = retrieval.retrieve(S, T, 5, "nn", key_block=64)
+    assert set(seen) == {numba.config.NUMBA_NUM_THREADS}
+    np.testing.assert_array_equal(one[0], every[0])
+    assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS     # restored after the block
+    with _threads.numba_threads(10 ** 6) as n:
+        assert n == numba.config.NUMBA_NUM_THREADS
+
+
+@pytest.mark.parametrize("bad", [{"workers": 0}, {"refine": -1}, {"csls_k": 0}, {"selection": "best"},
+                                 {"refine_vocab": 1.5}])
+def test_procrustes_refuses_bad_parameters_naming_them(bad):
+    src, tgt, _ = rotated_pair(n_words=200, dim=8, seed=0)
+    with pytest.raises(ParameterError, match=next(iter(bad))):
+        Procrustes(**bad).fit(src, tgt, _pairs(range(0, 200, 4)))

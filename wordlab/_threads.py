@@ -1,9 +1,16 @@
-"""Thread helpers shared by the Numba-backed steps (counting, trainers)."""
+"""Worker threads, one mechanism for every Numba-backed step.
+
+``workers`` means the same everywhere (default: every CPU this process may use):
+:func:`run_threads` runs ``nogil`` kernels in that many Python threads (trainers,
+counting), and :func:`numba_threads` caps the threads of Numba's ``parallel=True``
+kernels (the top-k search of alignment and retrieval) for a block.
+"""
 from __future__ import annotations
 
+import contextlib
 import os
-from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from typing import Callable, Iterator
 
 
 def default_workers() -> int:
@@ -14,12 +21,47 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def run_threads(task: Callable[[int], None], n_threads: int) -> None:
+def run_threads(task: Callable[[int], None], n_threads: int, *, poll: Callable[[], None] | None = None,
+                on_error: Callable[[], None] | None = None, interval: float = 0.5) -> None:
     """Run ``task(t)`` for t in 0..n_threads-1 in parallel (``nogil`` kernels) and
-    re-raise the first exception."""
-    if n_threads == 1:
+    re-raise the first exception.
+
+    ``poll()`` is called about every ``interval`` seconds while they run (progress; with
+    it, a single task runs in a thread too, so that it is polled);
+    ``on_error()`` as soon as one fails or the wait is interrupted, so the others can
+    stop early (they should watch an event it sets)."""
+    if n_threads == 1 and poll is None:
         task(0)
         return
     with ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="wordlab") as pool:
-        for future in [pool.submit(task, t) for t in range(n_threads)]:
+        futures = [pool.submit(task, t) for t in range(n_threads)]
+        try:
+            while True:
+                done, pending = wait(futures, timeout=interval, return_when=FIRST_EXCEPTION)
+                if poll is not None:
+                    poll()
+                if not pending or any(f.exception() for f in done):
+                    break
+        except BaseException:
+            if on_error is not None:
+                on_error()
+            raise
+        if on_error is not None and any(f.exception() for f in futures if f.done()):
+            on_error()
+        for future in futures:
             future.result()
+
+
+@contextlib.contextmanager
+def numba_threads(workers: int | None) -> Iterator[int]:
+    """Cap the threads of Numba's parallel kernels called from this thread at
+    ``workers`` (None: all that Numba started) for the block; yields the number used."""
+    import numba
+    limit = numba.config.NUMBA_NUM_THREADS
+    n = limit if workers is None else max(1, min(int(workers), limit))
+    before = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        numba.set_num_threads(before)

@@ -74,7 +74,7 @@ def _space_rows(emb: Embeddings, ids: np.ndarray) -> np.ndarray:
 
 
 def _retrieve_words(source: Embeddings, target: Embeddings, query_ids: np.ndarray, k: int, method: str,
-                    csls_k: int, n_target: int) -> tuple[np.ndarray, np.ndarray]:
+                    csls_k: int, n_target: int, workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` best of the first ``n_target`` target rows for the given source rows.
 
     For CSLS, r_T is taken for the queries and r_S for the targets against every
@@ -82,15 +82,15 @@ def _retrieve_words(source: Embeddings, target: Embeddings, query_ids: np.ndarra
     q = _space_rows(source, query_ids)
     keys = target.unit_vectors[:n_target]
     if method != "csls":
-        return retrieve(q, keys, k, "nn")
-    r_t = knn_mean_similarity(q, keys, csls_k)
-    r_s = knn_mean_similarity(keys, source.unit_vectors, csls_k)
-    return retrieve(q, keys, k, "csls", r_t, r_s)
+        return retrieve(q, keys, k, "nn", workers=workers)
+    r_t = knn_mean_similarity(q, keys, csls_k, workers=workers)
+    r_s = knn_mean_similarity(keys, source.unit_vectors, csls_k, workers=workers)
+    return retrieve(q, keys, k, "csls", r_t, r_s, workers=workers)
 
 
 def evaluate_bli(source: Embeddings, target: Embeddings, dictionary, *, method: str = "csls",
                  ks: Sequence[int] = (1, 5, 10), oov: str = "drop", csls_k: int = 10,
-                 restrict_target: int | None = None) -> BLIResult:
+                 restrict_target: int | None = None, workers: int | None = None) -> BLIResult:
     """Precision@k of translating the dictionary's source words from ``source`` into ``target``.
 
     Parameters
@@ -102,6 +102,7 @@ def evaluate_bli(source: Embeddings, target: Embeddings, dictionary, *, method: 
     ks : the k of precision@k.
     oov : "drop" or "wrong", see the module docstring.
     restrict_target : search only the N most frequent target words (default: all).
+    workers : threads of the nearest-neighbour search (default: all CPUs).
     """
     if oov not in OOV_POLICIES:
         raise WordlabError(f"oov must be one of {OOV_POLICIES}, not {oov!r}")
@@ -125,7 +126,7 @@ def evaluate_bli(source: Embeddings, target: Embeddings, dictionary, *, method: 
     kmax = max(ks)
     if queries:
         ids, _ = _retrieve_words(source, target, np.array([s_index[w] for w in queries], dtype=np.int64), kmax,
-                                 method, csls_k, n_target)
+                                 method, csls_k, n_target, workers)
         first = np.zeros(len(queries), dtype=np.int64)
         for i, ok in enumerate(answers):
             hit = np.flatnonzero(np.isin(ids[i], ok))
@@ -143,15 +144,16 @@ def evaluate_bli(source: Embeddings, target: Embeddings, dictionary, *, method: 
 
 
 def translate(source: Embeddings, target: Embeddings, words: Sequence[str], topn: int = 5, method: str = "csls",
-              csls_k: int = 10, restrict_target: int | None = None) -> pd.DataFrame:
-    """The ``topn`` target words of each source word: DataFrame (source, rank, target, score)."""
+              csls_k: int = 10, restrict_target: int | None = None, workers: int | None = None) -> pd.DataFrame:
+    """The ``topn`` target words of each source word: DataFrame (source, rank, target, score);
+    ``workers`` threads search (default: all CPUs)."""
     missing = [w for w in words if w not in source]
     if missing:
         raise WordlabError(f"not in the source vocabulary: {', '.join(map(repr, missing[:5]))}"
                            + (f" and {len(missing) - 5} more" if len(missing) > 5 else ""))
     n_target = len(target) if restrict_target is None else min(restrict_target, len(target))
     ids, scores = _retrieve_words(source, target, np.array([source.index[w] for w in words], dtype=np.int64), topn,
-                                  method, csls_k, n_target)
+                                  method, csls_k, n_target, workers)
     tw = target.words
     rows = [(w, r + 1, tw[ids[i, r]], float(scores[i, r])) for i, w in enumerate(words) for r in range(ids.shape[1])]
     return pd.DataFrame(rows, columns=["source", "rank", "target", "score"])

@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..errors import WordlabError
 from ..npyio import array_digest
+from ..params import Boolean, Integer, Options, validate
 from ..store import Embeddings, load
 from ..store.search import unit_rows as _unit
 from ..store.writer import derived_meta, derived_provenance, store_directory
@@ -75,6 +76,9 @@ class Procrustes:
         Which iteration's map to keep: by P@1 (CSLS) on the validation dictionary,
         by the unsupervised mean-cosine criterion, or the last one. "auto" uses the
         validation dictionary when :meth:`fit` gets one.
+    workers : int or None, default None
+        Threads of the nearest-neighbour searches (refinement, CSLS, evaluation);
+        None: every CPU.
 
     Attributes (after :meth:`fit`)
     ----------
@@ -94,7 +98,7 @@ class Procrustes:
 
     def __init__(self, normalize: str | Sequence[str] | None = "unit,center,unit", refine: int = 0,
                  refine_vocab: int = 15_000, refine_method: str = "csls", keep_seed: bool = False,
-                 csls_k: int = 10, selection: str = "auto"):
+                 csls_k: int = 10, selection: str = "auto", workers: int | None = None):
         self.normalize = normalize
         self.refine = refine
         self.refine_vocab = refine_vocab
@@ -102,19 +106,15 @@ class Procrustes:
         self.keep_seed = keep_seed
         self.csls_k = csls_k
         self.selection = selection
+        self.workers = workers
+
+    _constraints = {"refine": Integer(0, 10_000), "refine_vocab": Integer(2), "refine_method": Options(("csls", "nn")),
+                    "keep_seed": Boolean(), "csls_k": Integer(1, 10_000), "selection": Options(SELECTIONS),
+                    "workers": Integer(1, 4096, optional=True)}
 
     def _validate(self) -> None:
         Normalizer(self.normalize)              # parses, raising on unknown steps
-        if not isinstance(self.refine, (int, np.integer)) or self.refine < 0:
-            raise WordlabError(f"refine must be a non-negative integer, not {self.refine!r}")
-        if self.refine_vocab < 2:
-            raise WordlabError(f"refine_vocab must be at least 2, not {self.refine_vocab!r}")
-        if self.refine_method not in ("csls", "nn"):
-            raise WordlabError(f"refine_method must be 'csls' or 'nn', not {self.refine_method!r}")
-        if self.csls_k < 1:
-            raise WordlabError(f"csls_k must be at least 1, not {self.csls_k!r}")
-        if self.selection not in SELECTIONS:
-            raise WordlabError(f"selection must be one of {SELECTIONS}, not {self.selection!r}")
+        validate(vars(self), self._constraints, "Procrustes")
 
     # -- fitting ----------------------------------------------------------------------------
     def fit(self, source, target, dictionary, validation=None) -> "Procrustes":
@@ -163,7 +163,8 @@ class Procrustes:
         rows, solutions = [], []
         for it in range(self.refine + 1):
             if it > 0:
-                pairs = mutual_nearest_neighbors(_unit(S_top @ W), T_top_unit, self.refine_method, self.csls_k)
+                pairs = mutual_nearest_neighbors(_unit(S_top @ W), T_top_unit, self.refine_method, self.csls_k,
+                                                 workers=self.workers)
                 if pairs.shape[0] < 2:
                     break
                 if self.keep_seed:
@@ -193,10 +194,10 @@ class Procrustes:
         """MUSE's unsupervised criterion: mean cosine of the CSLS translations of the
         ``n`` most frequent source words (among the ``refine_vocab`` most frequent targets)."""
         S = _unit(S_top @ W)
-        r_t = knn_mean_similarity(S, T_top_unit, self.csls_k)
-        r_s = knn_mean_similarity(T_top_unit, S, self.csls_k)
+        r_t = knn_mean_similarity(S, T_top_unit, self.csls_k, workers=self.workers)
+        r_s = knn_mean_similarity(T_top_unit, S, self.csls_k, workers=self.workers)
         q = S[:n]
-        ids, _ = retrieve(q, T_top_unit, 1, "csls", r_t[:n], r_s)
+        ids, _ = retrieve(q, T_top_unit, 1, "csls", r_t[:n], r_s, workers=self.workers)
         return float(np.mean(np.einsum("ij,ij->i", q, T_top_unit[ids[:, 0]])))
 
     def _check_fitted(self) -> None:
@@ -266,11 +267,11 @@ class Procrustes:
         from .bli import evaluate_bli
         self._check_fitted()
         return evaluate_bli(self.transform(), self.transform_target(), dictionary, method=method, ks=ks, oov=oov,
-                            csls_k=self.csls_k, restrict_target=restrict_target)
+                            csls_k=self.csls_k, restrict_target=restrict_target, workers=self.workers)
 
     def translate(self, words: Sequence[str] | str, topn: int = 5, method: str = "csls") -> pd.DataFrame:
         """The ``topn`` target words for each source word: DataFrame (source, rank, target, score)."""
         from .bli import translate
         self._check_fitted()
         return translate(self.transform(), self.transform_target(), [words] if isinstance(words, str) else words,
-                         topn=topn, method=method, csls_k=self.csls_k)
+                         topn=topn, method=method, csls_k=self.csls_k, workers=self.workers)

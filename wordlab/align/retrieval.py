@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._deprecation import deprecated_alias
+from .._threads import numba_threads
 from ..errors import ParameterError
 from ._topk_kernels import push_block, sort_heaps
 
@@ -25,7 +26,7 @@ KEY_BLOCK = 16_384
 
 
 def heap_topk(n_keys: int, block_scores, k: int, n_queries: int,
-                 key_block: int = KEY_BLOCK) -> tuple[np.ndarray, np.ndarray]:
+              key_block: int = KEY_BLOCK, workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` best keys per query from scores made a key block at a time.
 
     Same contract as :func:`wordlab.store.search.blocked_topk`, but selection runs in
@@ -33,21 +34,24 @@ def heap_topk(n_keys: int, block_scores, k: int, n_queries: int,
 
     ``block_scores(start, stop)`` returns float32 (n_queries, stop - start). Returns
     ids int64 and scores float32, both (n_queries, k), best first; slots beyond the
-    keys available hold id -1 and score -inf.
+    keys available hold id -1 and score -inf. ``workers`` caps the threads of the
+    selection kernels (default: all CPUs; see :func:`wordlab._threads.numba_threads`).
     """
     vals = np.full((n_queries, k), -np.inf, dtype=np.float32)
     ids = np.full((n_queries, k), -1, dtype=np.int64)
     if k == 0:
         return ids, vals
-    for start in range(0, n_keys, key_block):
-        stop = min(start + key_block, n_keys)
-        push_block(np.ascontiguousarray(block_scores(start, stop), dtype=np.float32), start, vals, ids)
-    sort_heaps(vals, ids)
+    with numba_threads(workers):
+        for start in range(0, n_keys, key_block):
+            stop = min(start + key_block, n_keys)
+            push_block(np.ascontiguousarray(block_scores(start, stop), dtype=np.float32), start, vals, ids)
+        sort_heaps(vals, ids)
     return ids, vals
 
 
 def knn_mean_similarity(queries: np.ndarray, keys: np.ndarray, k: int = 10,
-                        query_block: int = QUERY_BLOCK, key_block: int = KEY_BLOCK) -> np.ndarray:
+                        query_block: int = QUERY_BLOCK, key_block: int = KEY_BLOCK,
+                        workers: int | None = None) -> np.ndarray:
     """Mean cosine of each query row to its ``k`` nearest key rows: float32 (n_queries,).
 
     ``queries`` (n_q, d) and ``keys`` (n_k, d) hold unit rows (memory-mapped is fine).
@@ -60,14 +64,15 @@ def knn_mean_similarity(queries: np.ndarray, keys: np.ndarray, k: int = 10,
     for a in range(0, n_q, query_block):
         q = np.asarray(queries[a:a + query_block], dtype=np.float32)
         _, scores = heap_topk(keys.shape[0], lambda s, e: q @ np.asarray(keys[s:e], dtype=np.float32).T, k,
-                                 q.shape[0], key_block)
+                              q.shape[0], key_block, workers)
         out[a:a + q.shape[0]] = scores.mean(axis=1) if k else 0.0
     return out
 
 
 def retrieve(queries: np.ndarray, keys: np.ndarray, k: int = 10, method: str = "csls",
              query_penalty: np.ndarray | None = None, key_penalty: np.ndarray | None = None,
-             query_block: int = QUERY_BLOCK, key_block: int = KEY_BLOCK) -> tuple[np.ndarray, np.ndarray]:
+             query_block: int = QUERY_BLOCK, key_block: int = KEY_BLOCK,
+             workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` best keys for each query: ids int64 (n_q, k) and scores float32 (n_q, k), best first.
 
     Parameters
@@ -78,6 +83,8 @@ def retrieve(queries: np.ndarray, keys: np.ndarray, k: int = 10, method: str = "
         CSLS's r_T of each query and r_S of each key (:func:`knn_mean_similarity`);
         required for ``"csls"``. The query's own penalty does not change its ranking but
         makes the returned scores true CSLS values.
+    workers : int, optional
+        Threads of the selection kernels (default: all CPUs).
     """
     if method not in ("nn", "csls"):
         raise ParameterError(f"method must be 'nn' or 'csls', not {method!r}")
@@ -97,25 +104,27 @@ def retrieve(queries: np.ndarray, keys: np.ndarray, k: int = 10, method: str = "
 
             def block(s, e):
                 return 2.0 * (q @ np.asarray(keys[s:e], dtype=np.float32).T) - qp - key_penalty[s:e][None, :]
-        i, sc = heap_topk(keys.shape[0], block, k, q.shape[0], key_block)
+        i, sc = heap_topk(keys.shape[0], block, k, q.shape[0], key_block, workers)
         ids[a:a + q.shape[0]] = i
         scores[a:a + q.shape[0]] = sc
     return ids, scores
 
 
 def mutual_nearest_neighbors(source: np.ndarray, target: np.ndarray, method: str = "csls", k: int = 10,
-                             query_block: int = QUERY_BLOCK, key_block: int = KEY_BLOCK) -> np.ndarray:
+                             query_block: int = QUERY_BLOCK, key_block: int = KEY_BLOCK,
+                             workers: int | None = None) -> np.ndarray:
     """Pairs (i, j), int64 (n_pairs, 2), where target j is source i's best match and
     source i is target j's best match (by cosine or CSLS): the induced dictionary of
     self-learning (refinement)."""
+    blocks = dict(query_block=query_block, key_block=key_block, workers=workers)
     if method == "csls":
-        r_t = knn_mean_similarity(source, target, k, query_block, key_block)
-        r_s = knn_mean_similarity(target, source, k, query_block, key_block)
-        fwd, _ = retrieve(source, target, 1, "csls", r_t, r_s, query_block, key_block)
-        bwd, _ = retrieve(target, source, 1, "csls", r_s, r_t, query_block, key_block)
+        r_t = knn_mean_similarity(source, target, k, **blocks)
+        r_s = knn_mean_similarity(target, source, k, **blocks)
+        fwd, _ = retrieve(source, target, 1, "csls", r_t, r_s, **blocks)
+        bwd, _ = retrieve(target, source, 1, "csls", r_s, r_t, **blocks)
     else:
-        fwd, _ = retrieve(source, target, 1, "nn", query_block=query_block, key_block=key_block)
-        bwd, _ = retrieve(target, source, 1, "nn", query_block=query_block, key_block=key_block)
+        fwd, _ = retrieve(source, target, 1, "nn", **blocks)
+        bwd, _ = retrieve(target, source, 1, "nn", **blocks)
     fwd, bwd = fwd[:, 0], bwd[:, 0]
     i = np.flatnonzero(bwd[fwd] == np.arange(source.shape[0]))
     return np.stack([i, fwd[i]], axis=1).astype(np.int64)

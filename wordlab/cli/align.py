@@ -12,7 +12,7 @@ from .common import (
     save_figure,
     write_text_file,
 )
-from .options import corpus_options
+from .options import corpus_options, workers_option
 
 
 def _parse_slice(value: str) -> tuple[str, str]:
@@ -28,43 +28,31 @@ def _parse_slice(value: str) -> tuple[str, str]:
 def align() -> None:
     """Align embedding spaces: across languages (Procrustes, BLI) and across corpora (CADE, shift)."""
 
+
 @align.command("procrustes")
 @click.argument("source")
 @click.argument("target")
 @click.option("-d", "--dictionary", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Seed pairs (MUSE format: 'src tgt' per line).")
-
-
 @click.option("--identical", is_flag=True, help="Seed with the identical strings of both vocabularies.")
 @click.option("-o", "--out", type=click.Path(file_okay=False), required=True, help="The mapped source store.")
 @click.option("--target-out", type=click.Path(file_okay=False), default=None,
               help="Also write the normalised target store (the space the source is mapped into).")
-
-
 @click.option("--normalize", default="unit,center,unit", show_default=True,
               help="Ordered steps: unit, center (or 'none').")
-
-
 @click.option("--refine", type=click.IntRange(min=0), default=0, show_default=True,
               help="Self-learning iterations (mutual CSLS neighbours).")
-
-
 @click.option("--refine-vocab", type=click.IntRange(min=2), default=15_000, show_default=True,
               help="Most frequent words per side searched by refinement.")
-
-
 @click.option("--keep-seed", is_flag=True, help="Add the seed pairs to every induced dictionary.")
 @click.option("--validation", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Dictionary for model selection across iterations (never the test set).")
-
-
 @click.option("--test", "test_dictionary", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Report BLI (NN and CSLS) on this dictionary after fitting.")
-
-
+@workers_option
 @overwrite_option("existing stores at --out and --target-out")
 def procrustes(source, target, dictionary, identical, out, target_out, normalize, refine, refine_vocab,
-               keep_seed, validation, test_dictionary, overwrite) -> None:
+               keep_seed, validation, test_dictionary, workers, overwrite) -> None:
     """Map SOURCE onto TARGET with orthogonal Procrustes; write the mapped store to --out."""
     from ..align import Procrustes
     from ..atomic import check_target
@@ -77,7 +65,8 @@ def procrustes(source, target, dictionary, identical, out, target_out, normalize
     if target_out and Path(target_out).absolute() == Path(out).absolute():
         raise click.UsageError("--out and --target-out must be different directories")
     src, tgt = load(source), load(target)
-    aligner = Procrustes(normalize=normalize, refine=refine, refine_vocab=refine_vocab, keep_seed=keep_seed)
+    aligner = Procrustes(normalize=normalize, refine=refine, refine_vocab=refine_vocab, keep_seed=keep_seed,
+                         workers=workers)
     aligner.fit(src, tgt, dictionary or "identical", validation=validation)
     click.echo(f"seed pairs in both vocabularies: {aligner.seed_pairs_:,}")
     click.echo(aligner.history_.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
@@ -90,35 +79,31 @@ def procrustes(source, target, dictionary, identical, out, target_out, normalize
         for method in ("nn", "csls"):
             click.echo(str(aligner.evaluate(test_dictionary, method=method)))
 
+
 @align.command("bli")
 @click.argument("source")
 @click.argument("target")
 @click.option("-d", "--dictionary", type=click.Path(exists=True, dir_okay=False), required=True,
               help="Gold pairs (MUSE format).")
-
-
 @click.option("--method", type=click.Choice(["nn", "csls", "both"]), default="both", show_default=True)
 @click.option("--oov", type=click.Choice(["drop", "wrong"]), default="drop", show_default=True,
               help="Unanswerable entries: left out (MUSE) or counted wrong (fastText).")
-
-
 @click.option("--restrict-target", type=click.IntRange(min=1), default=None,
               help="Search only the N most frequent target words.")
-
-
-def bli(source, target, dictionary, method, oov, restrict_target) -> None:
+@workers_option
+def bli(source, target, dictionary, method, oov, restrict_target, workers) -> None:
     """Bilingual lexicon induction from SOURCE into TARGET (stores in one space)."""
     from ..align import evaluate_bli
     from ..store import load
     src, tgt = load(source), load(target)
     for m in (("nn", "csls") if method == "both" else (method,)):
-        click.echo(str(evaluate_bli(src, tgt, dictionary, method=m, oov=oov, restrict_target=restrict_target)))
+        click.echo(str(evaluate_bli(src, tgt, dictionary, method=m, oov=oov, restrict_target=restrict_target,
+                                    workers=workers)))
+
 
 @align.command("cade")
 @click.option("--slice", "slices", multiple=True, required=True, metavar="NAME=PATH",
               help="A slice and one of its files or globs (repeat NAME for more files).")
-
-
 @click.option("-o", "--out", type=click.Path(file_okay=False), required=True)
 @click.option("--method", type=click.Choice(["cbow", "sgns"]), default="cbow", show_default=True)
 @click.option("--dim", type=click.IntRange(min=1), default=100, show_default=True)
@@ -129,9 +114,7 @@ def bli(source, target, dictionary, method, oov, restrict_target) -> None:
 @click.option("--min-count", type=click.IntRange(min=1), default=5, show_default=True)
 @click.option("--init", type=click.Choice(["hidden", "both"]), default="hidden", show_default=True,
               help="Slices start from fresh input vectors, or from the compass's too.")
-
-
-@click.option("--workers", type=int, default=None)
+@workers_option
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--progress/--no-progress", default=None)
 @corpus_options
@@ -153,23 +136,18 @@ def cade(slices, out, method, dim, window, negative, compass_epochs, slice_epoch
     for name, emb in compass.slices_.items():
         click.echo(f"slice {name}: {emb.path} ({len(emb):,} words)")
 
+
 @align.command("shift")
 @click.argument("a")
 @click.argument("b")
 @click.option("--measure", type=click.Choice(["cosine", "lncs", "knn"]), default="cosine", show_default=True,
               help="Ranks the words by this measure.")
-
-
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--min-count", type=click.IntRange(min=1), default=20, show_default=True,
               help="Only words counted this often in both slices.")
-
-
 @click.option("--knn-k", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None,
               help="Write every shared word's measures to this CSV.")
-
-
 @click.option("--plot", "plot_word", default=None, help="Plot this word's trajectory (needs --plot-out).")
 @click.option("--plot-out", type=click.Path(dir_okay=False), default=None)
 @overwrite_option("the --csv and --plot-out files")

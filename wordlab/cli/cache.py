@@ -15,8 +15,10 @@ def cache() -> None:
     """List and clean wordlab's cache (encoded corpora, co-occurrence counts, imported stores,
     unit vectors) and the stale temporary files of killed processes."""
 
+
 kind_option = click.option("--kind", "kinds", multiple=True, type=click.Choice(cache_mod.KINDS),
                            help="Only this kind of entry (repeatable).")
+
 
 @cache.command("info")
 def info() -> None:
@@ -38,6 +40,7 @@ def info() -> None:
     if not totals:
         click.echo("  (empty)")
 
+
 @cache.command("list")
 @kind_option
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per entry.")
@@ -53,22 +56,17 @@ def list_entries(kinds, as_json) -> None:
         click.echo(f"{entry.kind:<8} {format_bytes(entry.bytes):>10}  {d['modified']}  {state:<6}  "
                    f"{entry.path.name}  {entry.what}")
 
+
 @cache.command("clean")
 @kind_option
 @click.option("--all", "everything", is_flag=True,
               help="Every entry of every disposable kind (not 'runs', which holds training results: "
                    "name it with --kind runs).")
-
-
 @click.option("--older-than", type=FiniteFloat(0), default=None, metavar="DAYS",
               help="Only entries not changed for this many days.")
-
-
 @click.option("--partials", "partial_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Also remove stale .partial files of killed wordlab processes in this directory "
                    "(and below; repeatable).")
-
-
 @click.option("--dry-run", is_flag=True, help="Show what would go, remove nothing.")
 def clean(kinds, everything, older_than, partial_dirs, dry_run) -> None:
     """Remove stale entries: by default only debris (unfinished writes of killed processes,

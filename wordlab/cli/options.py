@@ -42,3 +42,8 @@ def format_option(help: str = "How to print the table."):
     """``--format table|markdown|csv|json`` (:mod:`wordlab.tables`)."""
     return click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
                         help=help)
+
+
+#: ``--workers N``: threads of a command's searches or kernels (default: every CPU)
+workers_option = click.option("--workers", type=click.IntRange(1, 4096), default=None,
+                              help="Threads (default: all cores).")

@@ -25,7 +25,9 @@ def _out_option(f):
 def plot() -> None:
     """Figures of runs and stores: loss curves, 2-D projections, neighbour graphs, evaluation bars."""
 
+
 out_option = _out_option
+
 
 @plot.command("loss")
 @click.argument("stores", nargs=-1, required=True)
@@ -45,6 +47,7 @@ def loss(stores, relative, separate, labels, out, overwrite) -> None:
                                          for s, r in zip(stores, runs)]
     _save(loss_curves(runs, names, relative=relative, separate=separate), out, overwrite)
 
+
 @plot.command("projection")
 @click.argument("store")
 @click.argument("words", nargs=-1, required=True)
@@ -58,6 +61,7 @@ def projection(store, words, method, seed, out, overwrite) -> None:
     from ..store import load
     _save(draw(load(store), list(words), method=method, seed=seed), out, overwrite)
 
+
 @plot.command("neighbors")
 @click.argument("store")
 @click.argument("word")
@@ -65,8 +69,6 @@ def projection(store, words, method, seed, out, overwrite) -> None:
 @click.option("--depth", type=click.IntRange(min=1, max=3), default=2, show_default=True)
 @click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
               help="Search only the N most frequent words.")
-
-
 @out_option
 def neighbors(store, word, topn, depth, restrict_vocab, out, overwrite) -> None:
     """The nearest-neighbour graph of WORD in STORE."""
@@ -78,8 +80,6 @@ def neighbors(store, word, topn, depth, restrict_vocab, out, overwrite) -> None:
 
 @plot.command("neighbours", hidden=True, deprecated=True, params=neighbors.params,
               help="Deprecated spelling of 'plot neighbors'.")
-
-
 @click.pass_context
 def neighbours(ctx: click.Context, **kwargs) -> None:
     ctx.invoke(neighbors, **kwargs)
@@ -89,8 +89,6 @@ def neighbours(ctx: click.Context, **kwargs) -> None:
 @click.argument("stores", nargs=-1, required=True)
 @click.option("-d", "--dataset", "datasets", multiple=True,
               help="Dataset name or path (repeatable; default: google-analogy, ws353, simlex999).")
-
-
 @click.option("--metric", default=None, help="Show this metric for every dataset (default: per task).")
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None, help="Shared data directory.")
 @out_option

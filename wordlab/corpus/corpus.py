@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from itertools import chain
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 if TYPE_CHECKING:  # pandas is imported on use: training never needs it
     import pandas as pd
 
-from ..cache import get_or_build
+from ..cache import entry_key, get_or_build
 from ..errors import ArgumentTypeError, ParameterError, StoreError
 from ..params import Integer
 from ..paths import cache_root, temporary_dir
@@ -191,7 +190,7 @@ class Corpus:
             with _progress_bar(self, progress, "encoding") as update:
                 return write_encoded(self.batches(update), temporary_dir("encoded-", "encoded"), min_count,
                                      max_size, vocab, meta, owned=True)
-        key = hashlib.sha256(json.dumps([fp, settings], sort_keys=True).encode()).hexdigest()[:20]
+        key = entry_key([fp, settings])          # cache.py derives every cache key
         entry = (Path(cache_dir) if cache_dir is not None else cache_root() / "corpora") / key
         def build(path: Path) -> EncodedCorpus:
             with _progress_bar(self, progress, "encoding") as update:

@@ -15,12 +15,12 @@ Subclasses set ``alpha``, ``min_alpha`` and implement
 from __future__ import annotations
 
 import threading
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Callable
 
 import numpy as np
 
 from .._faults import fault_point
+from .._threads import run_threads
 from ..corpus import EncodedCorpus
 from ..errors import ParameterError
 from ._sampling import thread_seeds
@@ -81,26 +81,16 @@ class StreamTrainer(Trainer):
         seeds = thread_seeds(self.seed, epoch, len(self._ranges))
         status = np.zeros((len(self._ranges), 2), dtype=np.int64)   # words, examples
         loss = np.zeros(len(self._ranges), dtype=np.float64)
-        if len(self._ranges) == 1:
-            first, last = self._ranges[0]
-            self._train_range(epoch, 0, first, last, seeds[0], status, loss)
-        else:
-            with ThreadPoolExecutor(max_workers=len(self._ranges), thread_name_prefix="wordlab") as pool:
-                futures = [pool.submit(self._train_range, epoch, t, first, last, seeds[t], status, loss)
-                           for t, (first, last) in enumerate(self._ranges)]
-                try:
-                    while True:
-                        done, pending = wait(futures, timeout=0.5, return_when=FIRST_EXCEPTION)
-                        words = int(status[:, 0].sum())
-                        report(words, float(loss.sum()), int(status[:, 1].sum()),
-                               self._alpha_at(epoch, words / max(self._encoded.n_tokens, 1)))
-                        if not pending or any(f.exception() for f in done):
-                            break
-                except BaseException:
-                    self._stop.set()
-                    raise
-                for f in futures:
-                    f.result()
+
+        def progress() -> None:
+            words = int(status[:, 0].sum())
+            report(words, float(loss.sum()), int(status[:, 1].sum()),
+                   self._alpha_at(epoch, words / max(self._encoded.n_tokens, 1)))
+
+        def task(t: int) -> None:
+            first, last = self._ranges[t]
+            self._train_range(epoch, t, first, last, seeds[t], status, loss)
+        run_threads(task, len(self._ranges), poll=progress, on_error=self._stop.set)
         words = int(status[:, 0].sum())
         report(words, float(loss.sum()), int(status[:, 1].sum()), self._alpha_at(epoch, 1.0))
         return float(loss.sum()), int(status[:, 1].sum())
