@@ -743,3 +743,18 @@ def test_nonfinite_rows_allowed(tmp_path, fmt, name):
             back = wordlab.load(path)
     assert back.words == ["a", "b", "c", "d"]
     np.testing.assert_array_equal(np.asarray(back.vectors), v)  # NaN positions compare equal here
+
+
+def test_replacing_npy_puts_the_new_array_in_place_or_leaves_the_old_one(tmp_path):
+    from wordlab.npyio import replacing_npy
+    target = tmp_path / "vectors.npy"
+    np.save(target, np.zeros((3, 2), np.float32))
+    with pytest.raises(RuntimeError):
+        with replacing_npy(target, np.float32, (4, 2)) as out:
+            out[:] = 1.0
+            raise RuntimeError("killed halfway")
+    assert np.load(target).shape == (3, 2) and sorted(p.name for p in tmp_path.iterdir()) == ["vectors.npy"]
+    with replacing_npy(target, np.float32, (4, 2)) as out:
+        out[:] = 2.0
+    assert np.array_equal(np.load(target), np.full((4, 2), 2.0, np.float32))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vectors.npy"]

@@ -15,11 +15,13 @@ so a pass over a file larger than memory keeps a small resident set.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import struct
 import zlib
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -64,6 +66,28 @@ def array_bytes(shape: tuple[int, ...], dtype, what: str = "array") -> int:
     if n > MAX_ARRAY_BYTES:
         raise ParameterError(f"{what} of shape {tuple(int(s) for s in shape)} would need {n:,} bytes")
     return n
+
+
+@contextlib.contextmanager
+def replacing_npy(path: str | os.PathLike, dtype, shape: tuple[int, ...]) -> Iterator[np.memmap]:
+    """A new ``.npy`` for ``path``, built at ``.NAME.partial`` beside it (:func:`create_npy`)
+    and renamed onto ``path`` when the block ends; removed when it raises.
+
+    The partial's name is fixed, so a rerun after a kill overwrites it rather than
+    leaving debris (the trainers build their outputs this way inside their working
+    directory, which is itself published in one step)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.partial")
+    out = create_npy(tmp, dtype, shape)
+    try:
+        yield out
+        out.flush()
+    except BaseException:
+        del out
+        tmp.unlink(missing_ok=True)
+        raise
+    del out
+    os.replace(tmp, path)
 
 
 def create_npy(path: str | os.PathLike, dtype, shape: tuple[int, ...]) -> np.memmap:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ParameterError, StoreError, WordlabWarning
-from ..npyio import create_npy
+from ..npyio import replacing_npy
 from ..paths import temporary_dir
 from . import layout
 from .embeddings import Embeddings
@@ -105,12 +105,9 @@ def _drop_duplicates(words: list[str], npy: Path, source: Path) -> tuple[list[st
     warnings.warn(f"{source}: {n_dup} repeated word(s) (first {first!r}); keeping the first vector of each",
                   WordlabWarning, stacklevel=3)
     old = np.load(npy, mmap_mode="r")
-    tmp = npy.with_name("vectors.dedup.npy")
-    new = create_npy(tmp, np.float32, (len(keep), old.shape[1]))
     keep_arr = np.asarray(keep)
-    for a in range(0, len(keep), 65536):
-        new[a:a + 65536] = old[keep_arr[a:a + 65536]]
-    new.flush()
-    del new, old
-    os.replace(tmp, npy)
+    with replacing_npy(npy, np.float32, (len(keep), old.shape[1])) as new:
+        for a in range(0, len(keep), 65536):
+            new[a:a + 65536] = old[keep_arr[a:a + 65536]]
+    del old
     return [words[i] for i in keep], n_dup

@@ -49,7 +49,7 @@ from ..cooccur.executors import Executor, get_executor
 from ..cooccur.segments import Segment, Task, plan_segments, run_tasks, vocab_size
 from ..corpus import EncodedCorpus
 from ..errors import ParameterError, WordlabError
-from ..npyio import NpyAppender, create_npy, read_range
+from ..npyio import NpyAppender, read_range, replacing_npy
 from ..params import validate
 from . import parameters as P
 from ._bitcipher_kernels import aggregate_rows
@@ -309,12 +309,8 @@ class BitCipher(Trainer):
     def _write_output(self, work: Path) -> None:
         sums = np.load(work / "context_sums.npy", mmap_mode="r")
         n, dim = sums.shape
-        tmp = work / ".vectors.npy.partial"
-        out = create_npy(tmp, np.float32, (n, dim))
-        for a in range(0, n, 4096):
-            out[a:a + 4096] = self._to_vectors(sums[a:a + 4096])
-        out.flush()
-        del out, sums
+        with replacing_npy(work / "vectors.npy", np.float32, (n, dim)) as out:
+            for a in range(0, n, 4096):
+                out[a:a + 4096] = self._to_vectors(sums[a:a + 4096])
+        del sums
         (work / "context_sums.npy").unlink()
-        import os
-        os.replace(tmp, work / "vectors.npy")

@@ -55,7 +55,7 @@ import numpy as np
 
 from ..corpus import EncodedCorpus
 from ..errors import WordlabError
-from ..npyio import create_npy
+from ..npyio import replacing_npy
 from . import parameters as P
 from ..store import Embeddings
 from ._cmow_kernels import train_windows
@@ -302,13 +302,10 @@ class CMOW(StreamTrainer):
             return
         E = np.load(work / "vectors.npy", mmap_mode="r")
         X = np.load(work / "matrices.npy", mmap_mode="r")
-        tmp = work / ".vectors.npy.partial"
-        out = create_npy(tmp, np.float32, (E.shape[0], self.output_dim))
         d = self.cbow_width
-        for a in range(0, E.shape[0], 4096):
-            out[a:a + 4096, :d] = E[a:a + 4096]
-            out[a:a + 4096, d:] = X[a:a + 4096]
-        out.flush()
-        del out, E, X
+        with replacing_npy(work / "vectors.npy", np.float32, (E.shape[0], self.output_dim)) as out:
+            for a in range(0, E.shape[0], 4096):
+                out[a:a + 4096, :d] = E[a:a + 4096]
+                out[a:a + 4096, d:] = X[a:a + 4096]
+        del E, X
         (work / "matrices.npy").unlink()
-        os.replace(tmp, work / "vectors.npy")

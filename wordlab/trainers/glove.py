@@ -47,7 +47,7 @@ from .._faults import fault_point
 from .._threads import run_threads
 from ..cooccur import CooccurrenceMatrix
 from ..corpus import EncodedCorpus
-from ..npyio import NpyAppender, create_npy, read_range, save_npy
+from ..npyio import NpyAppender, read_range, replacing_npy, save_npy
 from . import parameters as P
 from ._glove_kernels import gather_records, glove_updates
 from ._cooccurrence import CooccurrenceTrainer
@@ -222,14 +222,11 @@ class GloVe(CooccurrenceTrainer):
         C = np.load(work / "context_vectors.npy", mmap_mode="r")
         n = W.shape[0]
         width = dim if self.output == "sum" else 2 * dim
-        tmp = work / ".vectors.npy.partial"
-        out = create_npy(tmp, np.float32, (n, width))
-        for a in range(0, n, 4096):
-            if self.output == "sum":
-                out[a:a + 4096] = W[a:a + 4096] + C[a:a + 4096]
-            else:
-                out[a:a + 4096, :dim] = W[a:a + 4096]
-                out[a:a + 4096, dim:] = C[a:a + 4096]
-        out.flush()
-        del out, W, C
-        os.replace(tmp, work / "vectors.npy")
+        with replacing_npy(work / "vectors.npy", np.float32, (n, width)) as out:
+            for a in range(0, n, 4096):
+                if self.output == "sum":
+                    out[a:a + 4096] = W[a:a + 4096] + C[a:a + 4096]
+                else:
+                    out[a:a + 4096, :dim] = W[a:a + 4096]
+                    out[a:a + 4096, dim:] = C[a:a + 4096]
+        del W, C
