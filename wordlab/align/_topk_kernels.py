@@ -27,8 +27,10 @@ def _sift_down(vals, ids, pos, k):
 
 @njit(nogil=True, cache=True, parallel=True)
 def push_block(scores, offset, heap_vals, heap_ids):
-    """Offer every score of ``scores`` (n, m) float32 to row i's min-heap
-    (``heap_vals``/``heap_ids`` (n, k), root at column 0); column j is key ``offset + j``."""
+    """Offer every score of ``scores`` float32 (n, m) to row i's min-heap, root at column 0:
+    ``heap_vals`` float32 (n, k) and ``heap_ids`` int64 (n, k), updated in place (the caller
+    starts them at -inf and -1). Column j is key ``offset + j``; a score enters only if
+    strictly greater than the heap's minimum (a tie keeps the earlier key)."""
     n, m = scores.shape
     k = heap_vals.shape[1]
     for i in prange(n):
@@ -44,7 +46,8 @@ def push_block(scores, offset, heap_vals, heap_ids):
 
 @njit(nogil=True, cache=True, parallel=True)
 def sort_heaps(heap_vals, heap_ids):
-    """Turn each row's heap into a best-first list, in place (heapsort)."""
+    """Turn each row's heap (``heap_vals`` float32 (n, k), ``heap_ids`` int64 (n, k)) into a
+    best-first (descending) list, in place (heapsort)."""
     n, k = heap_vals.shape
     for i in prange(n):
         hv = heap_vals[i]

@@ -10,9 +10,11 @@ def aggregate_rows(stream, starts, positions, rows, slots, window, concat, bit_i
     """Sum, for each word ``rows[k]`` (k in ``slots``), the cipher vectors of its contexts in
     one segment into ``out[k]``.
 
-    stream, starts, positions : a segment and its occurrence index (wordlab.cooccur)
+    stream, starts, positions : int32, int64, int32: a segment and its occurrence index
+                                (wordlab.cooccur)
+    rows : int32 word ids; slots : int64 indices into ``rows``
     bit_index : int32 (n_words, max_bits), the active bits of each word's cipher (-1 pads)
-    bit_value : float32 (n_words,), the value of each active bit (1 / number of bits)
+    bit_value : float32 (n_words,), the value of each active bit (1 / number of active bits)
     out : float64 (len(rows), bits) for summation, (len(rows), bits * 2 * window) for
           concatenation, where block ``window - d`` holds offset -d and block
           ``window + d - 1`` offset +d. Each row is summed in float64 over the word's

@@ -65,8 +65,9 @@ _B1, _B2, _EPS = np.float32(0.9), np.float32(0.999), np.float32(1e-8)
 def _adam_step(param, st, grad, scale, lr):
     """One lazy Adam step on a row (Kingma and Ba 2015) for the gradient ``scale * grad``.
 
-    ``st`` is the row's state [m (n) | v (n) | t]; bias correction uses the row's own
-    step count t, so rows that are rarely touched are corrected as Adam intends.
+    ``param``, ``grad`` float32 (n,); ``st`` float32 (2n + 1,) is the row's state
+    [m (n) | v (n) | t], the step count t stored as a float32; bias correction uses the
+    row's own step count t, so rows that are rarely touched are corrected as Adam intends.
     """
     n = param.shape[0]
     t = st[2 * n] + np.float32(1.0)
@@ -99,7 +100,10 @@ def _sigmoid(z):
 
 @njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy", inline="always")
 def encode_product(X, ids, k, out, tmp):
-    """out (k x k) = X_{ids[0]} @ X_{ids[1]} @ ...; the identity for no ids."""
+    """out (k x k) = X_{ids[0]} @ X_{ids[1]} @ ...; the identity for no ids.
+
+    ``X`` float32 (n_words, k*k), row-major matrices; ``out``, ``tmp`` float32 (k, k).
+    """
     for i in range(k):
         for j in range(k):
             out[i, j] = 1.0 if i == j else 0.0
@@ -111,14 +115,20 @@ def encode_product(X, ids, k, out, tmp):
 @njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy")
 def train_windows(tokens, offsets, first, last, X, E, O, locks, keep, accept, alias, k, window, negative,
                   centre_target, alpha_start, alpha_end, state, update_output, train_cbow, residual, AX, AE, AO):
-    """Train on sentences ``first:last``; return (loss sum, examples, random state).
+    """Train on sentences ``first:last``; return (loss sum float64, examples, uint64 random
+    state).
 
     tokens   int32 ids; offsets int64 sentence bounds into ``tokens``
     X        float32 (n_words, k*k) word matrices, or (0, 0) without a CMOW part
     E        float32 (n_words, d) CBOW vectors, or (0, 0) without a CBOW part
-    O        float32 (n_words, d + k*k) output vectors
+    O        float32 (n_words, d + k*k) output vectors (d = 0 without a CBOW part, k*k
+             counted as 0 without a CMOW part)
     locks    float32 (n_words,)  0 freezes a word's input parameters
-    keep     uint64 subsampling thresholds on a 32-bit draw (keep when draw < keep[w])
+    keep     uint64 (n_words,) subsampling thresholds on a 32-bit draw (bits 16..47 of the
+             state; keep when draw < keep[w])
+    accept, alias  float32, int32 (n_words,): the noise alias table
+    k        the matrices' side (the caller passes 1 without a CMOW part)
+    alpha_start, alpha_end  float32; state uint64
     centre_target  remove the centre word (else a uniformly drawn word of the window)
     The learning rate goes linearly from alpha_start to alpha_end over these sentences.
     update_output  False freezes O
@@ -126,8 +136,11 @@ def train_windows(tokens, offsets, first, last, X, E, O, locks, keep, accept, al
                    move, so a hybrid trains as CMOW alone (its warm-up epochs)
     residual       the CMOW half learns from its own score, the CBOW half from the
                    whole (see above); False: both from the whole score (the paper)
-    AX, AE, AO  Adam's state for X, E and O, one row per word: [m | v | step count];
-                (0, 0) arrays mean plain SGD.
+    AX, AE, AO  Adam's state for X, E and O, float32 (n_words, 2 * width + 1), one row
+                per word: [m | v | step count]; (0, 0) arrays mean plain SGD.
+
+    h and the gradients are float32; the CBOW sum and the scores z_cbow, z_cmow are
+    accumulated in float64, and so is the loss.
     """
     adam = AO.shape[0] > 0
     has_cmow = X.shape[0] > 0

@@ -19,7 +19,10 @@ _FAST = {"reassoc", "contract", "arcp"}
 
 @njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy", inline="always")
 def _adagrad_step(x, sum_sq, grad):
-    """x -= grad / sqrt(sum_sq); sum_sq += grad^2 (the step uses the old sum, as glove.c)."""
+    """x -= grad / sqrt(sum_sq); sum_sq += grad^2 (the step uses the old sum, as glove.c).
+
+    ``x``, ``sum_sq``, ``grad`` float32 (dim,).
+    """
     for d in range(x.shape[0]):
         x[d] -= grad[d] / math.sqrt(sum_sq[d])
         sum_sq[d] += grad[d] * grad[d]
@@ -27,7 +30,8 @@ def _adagrad_step(x, sum_sq, grad):
 
 @njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy")
 def glove_updates(rows, cols, counts, P, Q, locks, update_context, x_max, power, eta, grad_clip):
-    """One AdaGrad step per record, in order; return (loss sum, records used, records skipped).
+    """One AdaGrad step per record, in order; return (loss sum float64, records used, records
+    skipped).
 
     rows, cols : int32 (n,)    word and context ids
     counts     : float32 (n,)  co-occurrence weights (> 0)
@@ -36,6 +40,9 @@ def glove_updates(rows, cols, counts, P, Q, locks, update_context, x_max, power,
                  bias sum of squares], so that a record touches two rows of memory, not eight
     locks      : float32 (n_words,)  0 freezes a word's vector and bias, 1 trains it
     update_context : bool   False keeps Q fixed (train word vectors only)
+    x_max, power, eta, grad_clip : float32 scalars
+
+    The dot product, residual and weight are float32; the loss sum is float64.
 
     A record whose residual is not finite is skipped and counted (glove.c prints "Caught
     NaN" and carries on). Gradients are clipped to +-grad_clip per coordinate before the
@@ -88,7 +95,11 @@ def glove_updates(rows, cols, counts, P, Q, locks, update_context, x_max, power,
 
 @njit(nogil=True, cache=True)
 def gather_records(order, indptr, indices, data, rows, cols, counts):
-    """Records ``order`` (positions in the CSR arrays) as (row, column, count) triples."""
+    """Records ``order`` (int64 positions in the CSR arrays) as (row, column, count) triples.
+
+    ``indptr`` int64, ``indices`` int32, ``data`` float32: the matrix; fills ``rows``,
+    ``cols`` int32 and ``counts`` float32, each ``order``'s length.
+    """
     n_rows = indptr.shape[0] - 1
     for k in range(order.shape[0]):
         p = order[k]

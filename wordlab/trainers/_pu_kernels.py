@@ -30,14 +30,18 @@ _FAST = {"reassoc", "contract"}
 
 @njit(nogil=True, cache=True, fastmath=_FAST, error_model="numpy")
 def update_rows(slots, indptr, indices, A, C, R, U, Vt, G, features, locks, rho, lam):
-    """Coordinate descent on the rows ``slots`` of U (row-major, n_rows x (k + 2)).
+    """Coordinate descent on the rows ``slots`` (int64) of U (float32, row-major,
+    n_rows x (k + 2), updated in place).
 
-    indptr, indices : CSR of the observed entries (rows of U, columns = rows of V)
+    indptr, indices : int64, int32: CSR of the observed entries (rows of U, columns = rows of V)
     A, C, R         : float32 (nnz,) target, weight, residual A - p (R is updated)
     Vt              : float32 ((k + 2), n_cols) the fixed side, feature-major
     G               : float64 ((k + 2), (k + 2)) = V^T V
     features        : int64 coordinates to update (the others stay fixed)
     locks           : float32 (n_rows,) rows with 0 are left as they are
+    rho, lam        : float (float64)
+
+    g and the sums of each step are float64; U and R are stored float32.
     """
     dim = U.shape[1]
     g = np.empty(dim, dtype=np.float64)
@@ -74,7 +78,10 @@ def update_rows(slots, indptr, indices, A, C, R, U, Vt, G, features, locks, rho,
 
 @njit(nogil=True, cache=True)
 def observed_terms(indptr, A, C, R, rho):
-    """sum over observed entries of C R^2 - rho p^2 (p = A - R), float64."""
+    """sum over observed entries of C R^2 - rho p^2 (p = A - R), float64.
+
+    ``A``, ``C``, ``R`` float32 (nnz,); ``indptr`` int64 gives nnz (``indptr[-1]``).
+    """
     total = 0.0
     for p in range(indptr[-1]):
         pred = A[p] - R[p]
@@ -84,7 +91,11 @@ def observed_terms(indptr, A, C, R, rho):
 
 @njit(nogil=True, cache=True)
 def residuals(indptr, indices, A, U, V, R):
-    """R = A - U V^T on the observed entries (U, V row-major with matching width)."""
+    """R = A - U V^T on the observed entries (U, V float32 row-major with matching width).
+
+    ``indptr`` int64, ``indices`` int32; ``A`` float32 (nnz,); each prediction summed in
+    float64, ``R`` float32 (nnz,).
+    """
     dim = U.shape[1]
     for i in range(indptr.shape[0] - 1):
         for p in range(indptr[i], indptr[i + 1]):
@@ -97,13 +108,13 @@ def residuals(indptr, indices, A, U, V, R):
 
 @njit(nogil=True, cache=True)
 def gather(src, positions, out):
-    """out[q] = src[positions[q]]."""
+    """out[q] = src[positions[q]]; ``src``, ``out`` float32, ``positions`` int32 or int64."""
     for q in range(positions.shape[0]):
         out[q] = src[positions[q]]
 
 
 @njit(nogil=True, cache=True)
 def scatter(src, positions, out):
-    """out[positions[q]] = src[q]."""
+    """out[positions[q]] = src[q]; ``src``, ``out`` float32, ``positions`` int32 or int64."""
     for q in range(positions.shape[0]):
         out[positions[q]] = src[q]

@@ -2,12 +2,16 @@
 
 - Subsampling (Mikolov et al. 2013, word2vec.c): a token of a word with corpus
   frequency f = count / total is kept with probability P_keep = sqrt(t/f) + t/f
-  (capped at 1), t = ``sample``. Stored as a 32-bit threshold per word.
+  (capped at 1), t = ``sample``. Stored as a uint64 threshold per word on a 32-bit draw
+  (2**32: always kept).
 - Negative sampling: words drawn from the unigram distribution raised to ``power``
   (0.75), with Walker's alias method: O(1) per draw from two arrays of the
-  vocabulary's size (word2vec.c's 1e8-entry table would cost 400 MB).
+  vocabulary's size (float32 acceptance, int32 alias; word2vec.c's 1e8-entry table
+  would cost 400 MB).
 - Random numbers: word2vec.c's 64-bit linear congruential generator,
-  ``x <- x * 25214903917 + 11``, one state per thread; its high bits are used.
+  ``x <- x * 25214903917 + 11`` on a uint64 state, one per thread; never its weak low
+  bits: subsampling draws take bits 16..47, :func:`uniform_below` bits 32..63 and
+  :func:`draw_noise`'s acceptance test bits 40..63.
 """
 from __future__ import annotations
 
@@ -34,12 +38,12 @@ def keep_thresholds(counts: np.ndarray, sample: float) -> np.ndarray:
 
 
 def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
-    """P_keep per word, from the thresholds actually used."""
+    """P_keep per word, float64 (n_words,), from the thresholds actually used."""
     return keep_thresholds(counts, sample).astype(np.float64) / _TWO32
 
 
 def noise_distribution(counts: np.ndarray, power: float = 0.75) -> np.ndarray:
-    """The negative-sampling distribution: counts**power, normalised (float64)."""
+    """The negative-sampling distribution: counts**power, normalised (float64, (n_words,))."""
     weights = np.asarray(counts, dtype=np.float64) ** power
     total = weights.sum()
     if total <= 0:
@@ -48,7 +52,8 @@ def noise_distribution(counts: np.ndarray, power: float = 0.75) -> np.ndarray:
 
 
 def alias_table(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Walker/Vose alias table: (acceptance float32, alias int32) for O(1) sampling.
+    """Walker/Vose alias table: (acceptance float32, alias int32), both (n_words,), for
+    O(1) sampling (built in float64, acceptance rounded to float32).
 
     Draw: pick a column i uniformly; keep i with probability ``acceptance[i]``,
     otherwise take ``alias[i]``.
@@ -73,19 +78,23 @@ def alias_table(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @njit(nogil=True, cache=True, inline="always")
 def lcg_next(state: np.uint64) -> np.uint64:
-    """word2vec.c's generator step."""
+    """word2vec.c's generator step on a uint64 state (wraps modulo 2**64)."""
     return state * np.uint64(25214903917) + np.uint64(11)
 
 
 @njit(nogil=True, cache=True, inline="always")
 def uniform_below(state: np.uint64, n: int) -> np.int64:
-    """A draw in [0, n) from the high 32 bits of a state (multiply-shift, n < 2**32)."""
+    """An int64 draw in [0, n) from the high 32 bits of a uint64 state (multiply-shift,
+    n < 2**32)."""
     return np.int64(((state >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
 
 
 @njit(nogil=True, cache=True, inline="always")
 def draw_noise(state: np.uint64, accept: np.ndarray, alias: np.ndarray) -> tuple:
-    """One negative sample by the alias method; returns (word, new state)."""
+    """One negative sample by the alias method (``accept`` float32, ``alias`` int32, see
+    :func:`alias_table`); returns (word int64, new uint64 state). Two generator steps:
+    the column from bits 32..63 of the first, a float32 uniform from bits 40..63 of the
+    second compared with ``accept[column]``."""
     state = lcg_next(state)
     column = uniform_below(state, accept.shape[0])
     state = lcg_next(state)
@@ -95,7 +104,8 @@ def draw_noise(state: np.uint64, accept: np.ndarray, alias: np.ndarray) -> tuple
 
 
 def thread_seeds(seed: int, epoch: int, n_threads: int) -> np.ndarray:
-    """Independent starting states for each (epoch, thread), derived from the seed.
+    """Independent starting states for each (epoch, thread), derived from the seed:
+    uint64 (n_threads,).
 
     Deriving them (rather than carrying states over) makes a resumed run draw the
     same numbers as an uninterrupted one.

@@ -1,8 +1,10 @@
 """Numba kernels of word2vec with negative sampling (skip-gram and CBOW).
 
-Each call trains on sentences ``first..last-1`` of the encoded corpus, in order,
+Each call trains on sentences ``first..last-1`` of the token ids it is given (the stream
+trainers pass one sub-chunk of the encoded corpus, with offsets local to it), in order,
 Hogwild-style: several threads call it at once on disjoint sentence ranges and
-share ``syn0`` (input vectors) and ``syn1`` (output/context vectors) without locks.
+share ``syn0`` (input vectors) and ``syn1`` (output/context vectors), both float32
+(n_words, dim), without locks.
 
 The update rules are word2vec.c's (Mikolov et al. 2013):
 
@@ -34,7 +36,8 @@ _TWO32 = np.uint64(1 << 32)
 
 
 def sigmoid_tables() -> tuple[np.ndarray, np.ndarray]:
-    """word2vec.c's sigmoid table, and -log(sigmoid) on the same grid (for the loss)."""
+    """word2vec.c's sigmoid table, and -log(sigmoid) on the same grid (for the loss):
+    both float32 (EXP_TABLE_SIZE,), computed in float64."""
     x = (np.arange(EXP_TABLE_SIZE, dtype=np.float64) / EXP_TABLE_SIZE * 2 - 1) * MAX_EXP
     sig = 1.0 / (1.0 + np.exp(-x))
     return sig.astype(np.float32), (-np.log(sig)).astype(np.float32)
@@ -62,7 +65,13 @@ def _sigmoid_and_loss(f, label, sig_table, nlog_table):
 
 @njit(nogil=True, cache=True, inline="always")
 def _subsample(tokens, start, stop, keep, state, buf):
-    """Copy the kept tokens of tokens[start:stop] into buf; returns (n_kept, state)."""
+    """Copy the kept tokens of tokens[start:stop] (int32) into ``buf`` (int32); returns
+    (n_kept, state).
+
+    ``keep`` uint64 (n_words,): :func:`~wordlab.trainers._sampling.keep_thresholds`; a
+    token is kept when bits 16..47 of the next uint64 state are below its threshold (no
+    draw for a threshold of 2**32).
+    """
     n = 0
     for p in range(start, stop):
         w = tokens[p]
@@ -80,7 +89,13 @@ def _subsample(tokens, start, stop, keep, state, buf):
 def _negative_sampling_update(h, target_word, syn1, neu1e, alpha, negative, accept, alias, state,
                               train_context, sig_table, nlog_table):
     """One positive and ``negative`` noise targets against hidden vector h; updates
-    syn1 (unless frozen) and accumulates the input gradient in neu1e."""
+    syn1 (unless frozen) and accumulates the input gradient in neu1e.
+
+    ``h``, ``neu1e`` float32 (dim,); ``syn1`` float32 (n_words, dim); ``alpha`` float32;
+    ``accept`` float32 and ``alias`` int32 (n_words,); ``state`` uint64. Dot products and
+    updates are float32; returns (loss, state), the loss summed in float64. A noise draw
+    equal to the target is skipped.
+    """
     dim = h.shape[0]
     loss = 0.0
     for d in range(negative + 1):
@@ -114,9 +129,17 @@ def train_sentences(tokens, offsets, first, last, syn0, syn1, lock, keep, accept
     """Train on sentences ``first..last-1``; alpha moves linearly from ``alpha_start``
     to ``alpha_end`` over their tokens.
 
+    tokens     int32 ids; offsets int64 sentence bounds into ``tokens``
+    syn0, syn1 float32 (n_words, dim) input and output vectors
+    lock       float32 (n_words,)  0 freezes a word's input vector
+    keep       uint64 (n_words,) subsampling thresholds (see :func:`_subsample`)
+    accept, alias  float32, int32 (n_words,): the noise alias table
+    alpha_start, alpha_end  float32; state uint64
+    sig_table, nlog_table   float32 (EXP_TABLE_SIZE,), from :func:`sigmoid_tables`
+
     Returns ``(loss, n_examples, state)``: the summed negative log-likelihood (float64),
     the number of (centre, context) pairs (skip-gram) or centre words (CBOW), and the
-    advanced random state.
+    advanced random state (uint64).
     """
     dim = syn0.shape[1]
     neu1 = np.empty(dim, dtype=np.float32)
