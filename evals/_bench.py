@@ -246,7 +246,10 @@ def write_results(name: str, text: str, argv: Sequence[str] | None = None) -> Pa
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{name}.md"
     tmp = path.with_name(f".{path.name}.partial")
-    tmp.write_text(f"{header}\n\n{text.rstrip()}\n", encoding="utf-8")
+    body = text.strip("\n")
+    if not body.lstrip().startswith("|"):            # plain-text output: keep its columns in Markdown
+        body = f"```\n{body}\n```"
+    tmp.write_text(f"{header}\n\n{body}\n", encoding="utf-8")
     os.replace(tmp, path)
     return path
 
