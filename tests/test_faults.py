@@ -506,9 +506,27 @@ def test_file_outputs_are_replaced_only_with_overwrite(tmp_path):
     assert r.exit_code == 0, r.output
     assert png.read_bytes().startswith(b"\x89PNG")
     # --overwrite never turns a directory into a file
-    r = CliRunner().invoke(cli, ["convert", str(store), str(tmp_path / "store"), "--to", "word2vec", "--overwrite"])
+    other = Embeddings(["x"], [[1.0, 2.0, 3.0, 4.0]]).save(tmp_path / "other")
+    r = CliRunner().invoke(cli, ["convert", str(other), str(tmp_path / "store"), "--to", "word2vec", "--overwrite"])
     assert r.exit_code == 1 and "is a directory" in r.output
     assert wordlab.load(tmp_path / "store").words[0] == "w0"
+
+
+@pytest.mark.parametrize("to", ["store", "word2vec"])
+def test_converting_onto_itself_is_refused_and_changes_nothing(tmp_path, to):
+    """(found by the fault suite: a store converted onto itself with --overwrite was
+    rewritten, its meta.json changed)"""
+    emb = Embeddings([f"w{i}" for i in range(5)], np.eye(5, dtype=np.float32))
+    source = Path(emb.save(tmp_path / "s")) if to == "store" else tmp_path / "v.txt"
+    if to != "store":
+        emb.save(source, format="word2vec")
+    before = {p.name: p.read_bytes() for p in Path(source).rglob("*") if p.is_file()} if Path(source).is_dir() \
+        else {source.name: source.read_bytes()}
+    r = CliRunner().invoke(cli, ["convert", str(source), str(source), "--to", to, "--overwrite"])
+    assert r.exit_code == 2 and "same path" in r.output and len(r.output.strip().splitlines()) == 1
+    after = {p.name: p.read_bytes() for p in Path(source).rglob("*") if p.is_file()} if Path(source).is_dir() \
+        else {source.name: source.read_bytes()}
+    assert after == before
 
 
 def test_overwrite_replaces_a_store_in_one_step(tmp_path):

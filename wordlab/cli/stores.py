@@ -62,6 +62,8 @@ def convert(source, target, to_format, from_format, unicode_errors, overwrite) -
     """Convert SOURCE to TARGET (formats: store, word2vec, word2vec-bin, glove)."""
     from ..atomic import check_target
     from ..store import load
+    if Path(target).exists() and Path(source).exists() and Path(target).resolve() == Path(source).resolve():
+        raise click.UsageError(f"SOURCE and TARGET are the same path ({source}): there is nothing to convert")
     check_target(Path(target), overwrite, directory=to_format == "store")
     emb = load(source, format=from_format, unicode_errors=unicode_errors)
     emb.save(Path(target), format=to_format, overwrite=overwrite)
