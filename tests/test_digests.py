@@ -25,6 +25,9 @@ RECORDED = {
     "bitcipher": {"vectors.npy": "b589a9d14fb7f8e9"},
     "cbow": {"context_vectors.npy": "d5620c38b523fab0", "vectors.npy": "5c4cd1835ebf9791"},
     "cmow": {"context_vectors.npy": "87df30d6a739dbe8", "vectors.npy": "d1b6dcc61918099b"},
+    # recorded when the methods were added (issue 20)
+    "fasttext": {"context_vectors.npy": "f244ba4b84028e37", "ngram_vectors.npy": "c4ba25fff7cffcbb", "vectors.npy": "7924571b3b44b382", "word_vectors.npy": "fdcc07af5c17be1f"},
+    "fasttext-cbow": {"context_vectors.npy": "15497cd9fd944344", "ngram_vectors.npy": "4bef08624e917a7a", "vectors.npy": "41c532a0b44817d5", "word_vectors.npy": "c6a57e6a6b24dd40"},
     "glove": {"bias.npy": "ff7b4ca2fff1df57", "context_bias.npy": "71d60439d485dc13", "context_vectors.npy": "572fe988a05b2146", "vectors.npy": "0a95944775ea2c59", "word_vectors.npy": "0348d4dbb74b5dad"},
     "hybrid": {"context_vectors.npy": "f235de6982a7990a", "vectors.npy": "d74c7c5f17938fa0"},
     "pu": {"bias.npy": "08af211731e5afa9", "context_bias.npy": "43a6ffffb6666801", "context_vectors.npy": "60e980cff95996ab", "vectors.npy": "669387a555345b24", "word_vectors.npy": "f62d6ada8a1758af"},

@@ -547,7 +547,7 @@ def test_bad_input_raises_wordlab_errors(planted, tmp_path):
     with pytest.raises(WordlabError, match="workers"):
         train(encoded, "sgns", tmp_path / "e11", **dict(FAST, workers=0))
     with pytest.raises(ValueError, match="unknown method"):
-        make_trainer("fasttext")
+        make_trainer("no-such-method")
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("e")) == []
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from ..store.formats import FORMATS
 from .common import overwrite_option
 
 
@@ -51,15 +52,16 @@ def neighbors(store, words, topn, restrict_vocab) -> None:
 @click.command()
 @click.argument("source")
 @click.argument("target", type=click.Path())
-@click.option("--to", "to_format", type=click.Choice(["store", "word2vec", "word2vec-bin", "glove"]),
+@click.option("--to", "to_format", type=click.Choice(FORMATS),
               default="store", show_default=True, help="Output format.")
-@click.option("--from", "from_format", type=click.Choice(["store", "word2vec", "word2vec-bin", "glove"]),
+@click.option("--from", "from_format", type=click.Choice(FORMATS),
               default=None, help="Input format (default: from the name).")
 @click.option("--unicode-errors", type=click.Choice(["strict", "replace", "ignore"]), default="strict",
               show_default=True, help="What invalid UTF-8 in words does when reading.")
 @overwrite_option("TARGET")
 def convert(source, target, to_format, from_format, unicode_errors, overwrite) -> None:
-    """Convert SOURCE to TARGET (formats: store, word2vec, word2vec-bin, glove)."""
+    """Convert SOURCE to TARGET (formats: store, word2vec, word2vec-bin, glove, fasttext-bin;
+    fasttext-bin is written from a subword store only)."""
     from ..atomic import check_target
     from ..store import load
     if Path(target).exists() and Path(source).exists() and Path(target).resolve() == Path(source).resolve():

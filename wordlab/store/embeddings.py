@@ -25,21 +25,10 @@ from ..errors import (ArgumentTypeError, DataError, ParameterError, StoreError, 
 from . import layout
 from .export import write_binary_vectors, write_text_vectors
 from .formats import FORMATS
-from .search import cosine_topk, blocked_topk, nonfinite_rows, unit_rows
+from .search import Neighbors, cosine_topk, blocked_topk, nonfinite_rows, unit_rows
+from .subwords import SubwordVectors, vectors_of
 
 _ANALOGY_METHODS = ("3cosadd", "3cosmul")
-
-
-class Neighbors(list):
-    """A list of ``(word, similarity)`` pairs, as gensim returns, that shows as a table."""
-
-    def to_frame(self) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.DataFrame(list(self), columns=["word", "similarity"])
-
-    def _repr_html_(self) -> str:
-        return self.to_frame()._repr_html_()
 
 
 class Embeddings:
@@ -90,7 +79,6 @@ class Embeddings:
         self.index  # refuse duplicates now
         self.meta: dict = {"dim": int(self._vectors.shape[1]), "method": "external"}
         self.meta.update(meta or {})
-        self.path: Path | None = None
         self._unit: np.ndarray | None = None
         self._snapshot = None
         self._arrays: dict[str, dict[str, np.ndarray]] = {}
@@ -187,16 +175,32 @@ class Embeddings:
         return f"the vocabulary of {self.path}" if self.path else "the vocabulary"
 
     def __getitem__(self, key: str | Sequence[str]) -> np.ndarray:
-        """Vector of a word, or a (k, dim) array for a list of words."""
+        """Vector of a word, or a (k, dim) array for a list of words (a subword store
+        composes words outside its vocabulary, see :mod:`wordlab.store.subwords`)."""
         if isinstance(key, str):
-            return np.array(self._vectors[self.index_of(key)])
-        rows = [self.index_of(w) for w in key]
-        return np.array(self._vectors[rows])
+            return self._vectors_of([key])[0]
+        return self._vectors_of(list(key))
 
     def get_vector(self, word: str, norm: bool = False) -> np.ndarray:
         """gensim-compatible: the vector of ``word`` (unit length when ``norm``)."""
+        if self.subwords is not None:
+            return self._query(word)[1] if norm else self._vectors_of([word])[0]
         i = self.index_of(word)
         return np.array(self.unit_vectors[i] if norm else self._vectors[i])
+
+    @property
+    def subwords(self) -> SubwordVectors | None:
+        """The n-gram side of a subword store, or None."""
+        if getattr(self, "_subwords", None) is None:
+            self._subwords = SubwordVectors.of(self) or False
+        return self._subwords or None
+
+    def has_vector(self, word: str) -> bool:
+        """Whether ``store[word]`` gives a vector (``in`` asks about the vocabulary only)."""
+        return word in self.index or (self.subwords is not None and bool(self.subwords.spec.rows(word).size))
+
+    def _vectors_of(self, words: list[str]) -> np.ndarray:
+        return vectors_of(self, words)      # rows, and composed vectors in a subword store
 
     # -- optional components ---------------------------------------------------------------
     @property
@@ -285,14 +289,26 @@ class Embeddings:
                                "it has no neighbours")
         return i
 
+    def _query(self, word: str) -> tuple[int | None, np.ndarray]:
+        """(row or None, unit vector) of a query word: its row, or its composed vector in a
+        subword store (which excludes nothing from the answers)."""
+        if word in self.index or self.subwords is None:
+            i = self._query_row(word)
+            return i, np.asarray(self.unit_vectors[i], dtype=np.float32)
+        v = self._vectors_of([word])[0]
+        norm = float(np.linalg.norm(v))
+        if not np.isfinite(v).all() or norm == 0.0:
+            raise WordlabError(f"the composed vector of {word!r} in {self._where_short()} is zero or not finite; "
+                               "it has no neighbours")
+        return None, v / np.float32(norm)
+
     def _excluded(self, rows: Sequence[int]) -> list[int]:
         return list(rows) + self.nonfinite_rows.tolist()
 
     # -- similarity queries ------------------------------------------------------------
     def similarity(self, word1: str, word2: str) -> float:
         """Cosine similarity of two words."""
-        u = self.unit_vectors
-        return float(np.dot(u[self._query_row(word1)], u[self._query_row(word2)]))
+        return float(np.dot(self._query(word1)[1], self._query(word2)[1]))
 
     def _limit(self, restrict_vocab: int | None) -> int:
         if restrict_vocab is None:
@@ -318,9 +334,9 @@ class Embeddings:
         for sign, items in ((1.0, positive), (-1.0, negative)):
             for item in items:
                 if isinstance(item, str):
-                    i = self._query_row(item)
-                    exclude.append(i)
-                    parts.append(sign * np.asarray(unit[i], dtype=np.float32))
+                    i, u = self._query(item)
+                    exclude += [] if i is None else [i]
+                    parts.append(sign * u)
                 else:
                     v = self._query_vector(item)
                     parts.append(sign * v / (np.linalg.norm(v) or 1.0))
@@ -348,10 +364,10 @@ class Embeddings:
         """
         words = [words] if isinstance(words, str) else list(words)
         unit = self.unit_vectors
-        rows = [self._query_row(w) for w in words]
+        queries = [self._query(w) for w in words]
         bad = self.nonfinite_rows.tolist()
-        ids, scores = cosine_topk(unit, np.asarray(unit[rows]), self._topn(topn), self._limit(restrict_vocab),
-                                  [[r] + bad for r in rows])
+        ids, scores = cosine_topk(unit, np.stack([u for _, u in queries]), self._topn(topn),
+                                  self._limit(restrict_vocab), [([] if r is None else [r]) + bad for r, _ in queries])
         vocab = self.words
         records = [(q, rank + 1, vocab[i], float(s))
                    for q, row_ids, row_scores in zip(words, ids.tolist(), scores.tolist())
@@ -373,20 +389,20 @@ class Embeddings:
         if method not in _ANALOGY_METHODS:
             raise ParameterError(f"method must be one of {_ANALOGY_METHODS}, not {method!r}")
         unit = self.unit_vectors
-        ia, ib, ic = (self._query_row(w) for w in (a, b, c))
+        (ia, ua), (ib, ub), (ic, uc) = (self._query(w) for w in (a, b, c))
+        asked = [i for i in (ia, ib, ic) if i is not None]
         topn = self._topn(topn)
         limit = self._limit(restrict_vocab)
         if method == "3cosadd":
-            query = unit[ib] - unit[ia] + unit[ic]
-            ids, scores = cosine_topk(unit, query, topn, limit, [self._excluded([ia, ib, ic])])
+            ids, scores = cosine_topk(unit, ub - ua + uc, topn, limit, [self._excluded(asked)])
         else:
-            abc = np.stack([unit[ia], unit[ib], unit[ic]])
+            abc = np.stack([ua, ub, uc])
 
             def cosmul(start: int, stop: int) -> np.ndarray:
                 s = (abc @ unit[start:stop].T + 1.0) / 2.0
                 return (s[1] * s[2] / (s[0] + epsilon))[None, :]
 
-            ids, scores = blocked_topk(limit, cosmul, topn, [self._excluded([ia, ib, ic])])
+            ids, scores = blocked_topk(limit, cosmul, topn, [self._excluded(asked)])
         return self._pairs(ids[0], scores[0])
 
     def _pairs(self, ids: np.ndarray, scores: np.ndarray) -> Neighbors:
@@ -424,15 +440,17 @@ class Embeddings:
         from .encoders import encode_sentences
         if isinstance(sentences, str):
             raise ArgumentTypeError("encode() takes a list of sentences; wrap a single sentence in a list")
-        return encode_sentences(self.vectors, self.index, self.meta, sentences, batch_size)
+        sub = self.subwords
+        return encode_sentences(self.vectors, self.index, self.meta, sentences, batch_size,
+                                compose=None if sub is None else (lambda words: sub.compose(words)[0]))
 
     def save(self, path: str | os.PathLike, format: str = "store", allow_nonfinite: bool = False,
              overwrite: bool = False) -> Path:
         """Write the embeddings atomically (temporary name, renamed when complete).
 
-        ``format``: ``store`` (a directory; the default), ``word2vec`` (text),
-        ``word2vec-bin`` (binary) or ``glove`` (text without header). Rows with NaN or
-        infinity are refused unless ``allow_nonfinite``. An existing ``path`` is refused
+        ``format``: ``store`` (a directory; the default), ``word2vec`` (text), ``word2vec-bin``,
+        ``glove`` (text without header) or ``fasttext-bin`` (subword stores only). Rows with
+        NaN or infinity are refused unless ``allow_nonfinite``. An existing ``path`` is refused
         unless ``overwrite``; then a store replaces only a store, and a file only a file
         (see :mod:`wordlab.atomic`).
         """
@@ -449,7 +467,10 @@ class Embeddings:
             save_store(self, path, overwrite)
             return path
         with atomic_file(path, "wb", overwrite=overwrite) as fh:
-            if format == "word2vec-bin":
+            if format == "fasttext-bin":
+                from .fasttext_bin import write_fasttext_bin
+                write_fasttext_bin(fh, self)
+            elif format == "word2vec-bin":
                 write_binary_vectors(fh, self.words, self._vectors)
             else:
                 write_text_vectors(fh, self.words, self._vectors, header=(format == "word2vec"))

@@ -10,7 +10,7 @@ zeros for CBOW, the identity for CMOW.
 """
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 from numba import njit
@@ -61,8 +61,12 @@ def encode_batch(vectors, ids, offsets, cbow_dim, k, out):
 
 
 def encode_sentences(vectors: np.ndarray, index: dict, meta: dict, sentences: Iterable[Sequence[str] | str],
-                     batch_size: int = 4096) -> np.ndarray:
-    """Encode ``sentences`` (word lists, or strings split on whitespace): (n, dim) float32."""
+                     batch_size: int = 4096, compose: Callable[[list[str]], np.ndarray] | None = None) -> np.ndarray:
+    """Encode ``sentences`` (word lists, or strings split on whitespace): (n, dim) float32.
+
+    ``compose`` (a subword store's, CBOW layout only) gives the vectors of the words
+    outside the vocabulary, which then count in the sum instead of being skipped.
+    """
     dim = vectors.shape[1]
     cbow_dim, k = encoder_layout(meta, dim)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -72,12 +76,17 @@ def encode_sentences(vectors: np.ndarray, index: dict, meta: dict, sentences: It
     def flush() -> None:
         lengths = np.zeros(len(batch) + 1, dtype=np.int64)
         ids = []
+        unseen: list[tuple[int, str]] = []
         for s, sentence in enumerate(batch):
-            known = [index[w] for w in (sentence.split() if isinstance(sentence, str) else sentence) if w in index]
+            words = sentence.split() if isinstance(sentence, str) else sentence
+            known = [index[w] for w in words if w in index]
+            unseen += [(s, w) for w in words if w not in index]
             ids.extend(known)
             lengths[s + 1] = len(known)
         out = np.empty((len(batch), dim), dtype=np.float32)
         encode_batch(vectors, np.asarray(ids, dtype=np.int64), np.cumsum(lengths), cbow_dim, k, out)
+        if compose is not None and unseen and k == 0:
+            np.add.at(out, [s for s, _ in unseen], compose([w for _, w in unseen]))
         blocks.append(out)
         batch.clear()
 

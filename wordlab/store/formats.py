@@ -47,7 +47,7 @@ from ..npyio import NpyAppender
 from .export import write_binary_vectors, write_text_vectors  # noqa: F401 - their old home
 from .reader import map_vectors_npy, read_store_meta, read_vocab_tsv  # noqa: F401 - their old home
 
-FORMATS = ("store", "word2vec", "word2vec-bin", "glove")
+FORMATS = ("store", "word2vec", "word2vec-bin", "glove", "fasttext-bin")
 _BLOCK_LINES = 8192
 _READ_BYTES = 1 << 22
 
@@ -71,7 +71,8 @@ def guess_format(path: Path) -> str:
         if name.endswith(ext):
             name = name[: -len(ext)]
     if name.endswith(".bin"):
-        return "word2vec-bin"
+        from .fasttext_bin import is_fasttext_bin
+        return "fasttext-bin" if is_fasttext_bin(path) else "word2vec-bin"
     if name.endswith((".vec", ".w2v")):
         return "word2vec"
     return "text"  # decided by sniffing the header

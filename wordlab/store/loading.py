@@ -26,8 +26,10 @@ def load(path: str | os.PathLike, format: str | None = None, unicode_errors: str
          cache: bool = True) -> Embeddings:
     """Open a store directory, or read a word2vec text/binary, GloVe or fastText ``.vec`` file.
 
-    ``format`` is ``store``, ``word2vec`` (text; also ``.vec``), ``word2vec-bin`` or
-    ``glove``; by default it is taken from the name (``.bin`` binary, ``.vec``/``.w2v``
+    ``format`` is ``store``, ``word2vec`` (text; also ``.vec``), ``word2vec-bin``,
+    ``glove`` or ``fasttext-bin`` (a fastText model, opened in place with its n-grams:
+    :mod:`wordlab.store.fasttext_bin`); by default it is taken from the name (``.bin``
+    binary, fastText's when it starts with fastText's magic number, ``.vec``/``.w2v``
     text, ``.txt`` text with or without header). Text and binary files are streamed
     into a memory-mapped store under the cache (``$WORDLAB_CACHE/stores``), keyed by
     the file's content digest (:mod:`wordlab.cache`), so opening the same file again is
@@ -48,6 +50,9 @@ def load(path: str | os.PathLike, format: str | None = None, unicode_errors: str
         if not path.is_dir():
             raise StoreError(f"{path} is not a store directory")
         return Embeddings.open(path)
+    if fmt == "fasttext-bin":          # opened in place: its matrices are mapped, not imported
+        from .fasttext_bin import open_fasttext_bin
+        return open_fasttext_bin(path)
     if fmt == "fasttext":
         fmt = "word2vec"
     if not is_regular_file(path):

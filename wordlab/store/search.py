@@ -7,12 +7,27 @@ vocabulary size.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 #: Rows per block: 64k rows x 300 dims is 75 MB of float32, large enough for BLAS.
 BLOCK_ROWS = 65_536
+
+
+class Neighbors(list):
+    """A list of ``(word, similarity)`` pairs, as gensim returns, that shows as a table."""
+
+    def to_frame(self) -> "pd.DataFrame":
+        import pandas as pd
+
+        return pd.DataFrame(list(self), columns=["word", "similarity"])
+
+    def _repr_html_(self) -> str:
+        return self.to_frame()._repr_html_()
 
 
 def blocked_topk(n_rows: int, block_scores: Callable[[int, int], np.ndarray], k: int,

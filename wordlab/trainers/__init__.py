@@ -8,13 +8,14 @@ from . import registry
 from .base import EpochReport, Trainer
 from .bitcipher import BitCipher
 from .cmow import CMOW
+from .fasttext import FastText
 from .glove import GloVe
 from .parameters import document_parameters
 from .pu import PULearning
 from .registry import REGISTRY, Method
 from .word2vec import Word2Vec
 
-for _cls in (Trainer, Word2Vec, GloVe, PULearning, BitCipher, CMOW):
+for _cls in (Trainer, Word2Vec, FastText, GloVe, PULearning, BitCipher, CMOW):
     document_parameters(_cls)            # numpydoc Parameters from the declarations
 
 #: the method names, in the registry's order
@@ -41,4 +42,4 @@ def train(corpus, method: str = "sgns", out: str | os.PathLike | None = None, *,
                        init_context=init_context, freeze_context=freeze_context, frozen_words=frozen_words)
 
 
-__all__ = ["BitCipher", "CMOW", "EpochReport", "GloVe", "METHODS", "Method", "PULearning", "REGISTRY", "Trainer", "Word2Vec", "make_trainer", "train"]
+__all__ = ["BitCipher", "CMOW", "EpochReport", "FastText", "GloVe", "METHODS", "Method", "PULearning", "REGISTRY", "Trainer", "Word2Vec", "make_trainer", "train"]

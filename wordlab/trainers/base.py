@@ -156,6 +156,13 @@ class Trainer:
             raise ParameterError(f"{type(self).__name__}: callbacks must be callables taking an EpochReport")
 
     @property
+    def method_name(self) -> str:
+        """The method's name in the registry and in the store's ``meta.json`` (for most
+        trainers their ``method``; a trainer whose ``method`` picks an architecture, as
+        :class:`FastText`'s does, names itself)."""
+        return self.method
+
+    @property
     def n_workers(self) -> int:
         return int(self.workers) if self.workers else default_workers()
 
@@ -297,7 +304,7 @@ class Trainer:
             if checkpoint is not None:
                 state = self._restore(work, checkpoint, run["run_id"])
             else:
-                run = {"format": "wordlab-training-run", "run_id": uuid.uuid4().hex, "method": self.method,
+                run = {"format": "wordlab-training-run", "run_id": uuid.uuid4().hex, "method": self.method_name,
                        **expected, "wordlab_version": __version__, "started": now()}
                 work.mkdir(parents=True)
                 write_json(work / RUN_FILE, run)
@@ -319,7 +326,7 @@ class Trainer:
                                 f"no space left on device; the last complete checkpoint ({kept.name}) is kept "
                                 f"in {work}: free some space and resume") from None
 
-        meta = {"method": self.method, "dim": self.dim, "params": params, "corpus": fingerprint,
+        meta = {"method": self.method_name, "dim": self.dim, "params": params, "corpus": fingerprint,
                 "options": options, "vocab_size": len(vocab), "n_tokens": encoded.n_tokens,
                 "dropped_tokens": encoded.dropped_tokens, "loss_history": [h["loss"] for h in state["history"]],
                 "history": state["history"], "training_seconds": round(sum(h["seconds"] for h in state["history"]), 3),
@@ -338,7 +345,7 @@ class Trainer:
         return corpus.encode(min_count=self.min_count, max_size=self.max_size, progress=self.progress)
 
     def default_out(self) -> Path:
-        return unique_run_path(cache_root() / "runs", self.method)
+        return unique_run_path(cache_root() / "runs", self.method_name)
 
     def _open_weights(self, work: Path, create: bool) -> None:
         """Map every weight file (r+); ``create`` makes them anew (space reserved first)."""
@@ -375,7 +382,7 @@ class Trainer:
     def _copy_init(self, source, name: str) -> None:
         target = self._init_target(name)
         if target is None:
-            raise WordlabError(f"method {self.method} cannot start from given {name.replace('_', ' ')}")
+            raise WordlabError(f"method {self.method_name} cannot start from given {name.replace('_', ' ')}")
         if isinstance(source, Embeddings):
             if source.dim != target.shape[1]:
                 raise WordlabError(f"initial {name} have dimension {source.dim}, the trainer uses {target.shape[1]}")
@@ -438,7 +445,7 @@ class Trainer:
         n_tokens = self._encoded.n_tokens
         size, unit = self._epoch_size()
         bar = EpochBar(self.progress, total=self.epochs * size, initial=state["epochs_done"] * size,
-                           desc=f"{self.method}", unit=unit)
+                           desc=f"{self.method_name}", unit=unit)
         try:
             for epoch in range(state["epochs_done"], self.epochs):
                 started = time.time()
@@ -472,7 +479,7 @@ class Trainer:
         of the output vectors when the method has them."""
         context = self._weights.get("context_vectors")
         return Embeddings(self._vocab.words, self._current_vectors(), self._vocab.counts,
-                          {"method": self.method, "params": self.get_params(), **self._meta_extra()},
+                          {"method": self.method_name, "params": self.get_params(), **self._meta_extra()},
                           components={} if context is None else {"context_vectors": np.array(context)})
 
     def _current_vectors(self) -> np.ndarray:

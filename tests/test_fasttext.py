@@ -1,0 +1,339 @@
+"""fastText-style subwords: the hash and n-grams against gensim's (known answers in
+Latin, Sinhala and Navajo), composition by hand, ``max_n = 0`` equal to word2vec bit for
+bit, resume, a planted corpus of inflections, and the store's answers for unseen words."""
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import pytest
+
+import wordlab
+from _helpers import interrupt_then_resume
+from wordlab import Embeddings
+from wordlab.corpus.subwords import SubwordSpec, char_ngrams, ft_hash, ngram_rows, ngram_table_of
+from wordlab.errors import ParameterError, UnknownWordError
+from wordlab.trainers import FastText, Word2Vec, make_trainer
+
+gensim_ft = pytest.importorskip("gensim.models.fasttext")
+from gensim.models.fasttext_inner import compute_ngrams, compute_ngrams_bytes, ft_hash_bytes  # noqa: E402
+
+ZWJ = "\u200d"
+WORDS = ["where", "a", "naïve", "ශ්" + ZWJ + "රී",              # śrī with virama + ZWJ (a conjunct)
+         "ලංකාව", "ශ්‍රී ලංකා".replace(" ", ""), "පුවත්පත", "yáʼátʼééh", "naaltsoos", "ʼahéheeʼ", "x" * 40]
+
+
+@pytest.mark.parametrize("word", WORDS)
+@pytest.mark.parametrize("min_n,max_n", [(3, 6), (1, 3), (2, 2), (5, 5)])
+def test_ngrams_and_hashes_equal_gensims(word, min_n, max_n):
+    ours = char_ngrams(word, min_n, max_n)
+    assert ours == [b.decode("utf-8") for b in compute_ngrams_bytes(word, min_n, max_n)]
+    if min_n > 1:                       # gensim's str version agrees up to order (it keeps a lone "<" at n=1)
+        assert sorted(ours) == sorted(compute_ngrams(word, min_n, max_n))
+    assert [ft_hash(g) for g in ours] == [ft_hash_bytes(g.encode("utf-8")) for g in ours]
+    assert ngram_rows(word, min_n, max_n, 2_000_000).tolist() == gensim_ft.ft_ngram_hashes(word, min_n, max_n,
+                                                                                          2_000_000)
+
+
+def test_known_answers():
+    assert char_ngrams("where", 3, 3) == ["<wh", "whe", "her", "ere", "re>"]
+    assert ft_hash("<wh") == 1048167652 == ft_hash_bytes(b"<wh")
+    # A byte >= 0x80 is sign-extended before the XOR (fastText's int8 cast): "é" differs
+    # from a plain unsigned FNV-1a.
+    plain = 2166136261
+    for b in "é".encode():
+        plain = ((plain ^ b) * 16777619) % 2 ** 32
+    assert ft_hash("é") != plain and ft_hash("é") == ft_hash_bytes("é".encode())
+    # Sinhala: the virama, the ZWJ and the vowel sign are characters of their own, never
+    # cut into bytes; every n-gram is valid UTF-8 (decoding above would raise otherwise).
+    sri = "ශ්" + ZWJ + "රී"
+    assert char_ngrams(sri, 1, 1) == ["ශ", "්", ZWJ, "ර", "ී"]
+    assert char_ngrams("ʼa", 2, 2) == ["<ʼ", "ʼa", "a>"]          # Navajo's glottal stop is a letter
+
+
+def test_ngrams_follow_the_tokenizers_nfc():
+    decomposed = unicodedata.normalize("NFD", "naïve")
+    assert decomposed != "naïve"
+    assert char_ngrams(decomposed, 3, 6) == char_ngrams("naïve", 3, 6)
+
+
+def test_the_vocabulary_table_equals_each_words_rows():
+    offsets, rows = ngram_table_of(WORDS, 3, 6, 1000)
+    for w, word in enumerate(WORDS):
+        assert rows[offsets[w]:offsets[w + 1]].tolist() == ngram_rows(word, 3, 6, 1000).tolist()
+    off0, rows0 = ngram_table_of(WORDS, 0, 0, 1000)
+    assert off0.tolist() == [0] * (len(WORDS) + 1) and rows0.size == 0
+
+
+@pytest.mark.parametrize("bad", [dict(min_n=4, max_n=3), dict(min_n=0, max_n=3), dict(bucket=2 ** 31),
+                                 dict(min_n=-1), dict(max_n=2.5)])
+def test_bad_settings_are_refused(bad):
+    with pytest.raises(ParameterError):
+        SubwordSpec(**{"min_n": 3, "max_n": 6, "bucket": 100, **bad})
+    with pytest.raises(ParameterError):
+        FastText(**{"min_n": 3, "max_n": 6, "bucket": 100, **bad}).validate()
+
+
+# -- composition ----------------------------------------------------------------------------------
+def _tiny_store(bucket=50, dim=4) -> tuple[Embeddings, np.ndarray]:
+    rng = np.random.default_rng(1)
+    ngrams = rng.normal(size=(bucket, dim)).astype(np.float32)
+    words = ["cat", "dog"]
+    store = Embeddings(words, rng.normal(size=(2, dim)), meta={"subwords": SubwordSpec(3, 4, bucket).to_meta()},
+                       components={"ngram_vectors": ngrams})
+    return store, ngrams
+
+
+def test_an_unseen_word_is_the_mean_of_its_ngram_vectors(tmp_path):
+    store, ngrams = _tiny_store()
+    # by hand: "<cats>" has the 3-grams <ca cat ats ts> and the 4-grams <cat cats ats>
+    grams = ["<ca", "cat", "ats", "ts>", "<cat", "cats", "ats>"]
+    assert sorted(char_ngrams("cats", 3, 4)) == sorted(grams)
+    expected = np.mean([ngrams[ft_hash(g) % 50] for g in grams], axis=0)
+    for s in (store, wordlab.load(store.save(tmp_path / "s"))):
+        assert "cats" not in s and "cat" in s and s.has_vector("cats")
+        np.testing.assert_allclose(s["cats"], expected, rtol=1e-6)
+        np.testing.assert_array_equal(s["cat"], np.asarray(store.vectors[0]))          # trained rows stay
+        np.testing.assert_allclose(s.get_vector("cats", norm=True), expected / np.linalg.norm(expected), rtol=1e-6)
+        np.testing.assert_allclose(s[["dog", "cats"]][1], expected, rtol=1e-6)
+        assert s.similarity("cats", "cat") == pytest.approx(
+            float(expected @ s["cat"] / np.linalg.norm(expected) / np.linalg.norm(s["cat"])), rel=1e-5)
+        assert [w for w, _ in s.most_similar("cats", topn=2)] != []        # an unseen query excludes nothing
+        np.testing.assert_allclose(s.encode([["cats", "dog"]])[0], expected + s["dog"], rtol=1e-5)
+    assert s.components == ("ngram_vectors",) and s.meta["subwords"]["bucket"] == 50
+
+
+def test_a_store_without_subwords_still_refuses_unseen_words():
+    store = Embeddings(["cat"], np.ones((1, 3)))
+    assert not store.has_vector("cats")
+    with pytest.raises(UnknownWordError):
+        store["cats"]
+    with pytest.raises(UnknownWordError):
+        store.most_similar("cats")
+
+
+# -- training ---------------------------------------------------------------------------------------
+STEMS = ["walk", "talk", "jump", "play", "work", "cook", "clean", "paint", "climb", "laugh"]
+SEEN = ["", "s", "ed", "ing"]
+
+
+def _inflections(n=2500, seed=0) -> list[list[str]]:
+    """Sentences where each stem appears with its own context word and one of four
+    endings; the ending "er" never occurs."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        s = []
+        for _ in range(10):
+            k = int(rng.integers(len(STEMS)))
+            s += [STEMS[k] + SEEN[int(rng.integers(len(SEEN)))], f"ctx{k}", f"ctx{k}b"]
+        out.append(s)
+    return out
+
+
+@pytest.fixture(scope="module")
+def inflections():
+    return wordlab.Corpus(_inflections()).encode(min_count=1, progress=False)
+
+
+@pytest.mark.parametrize("method", ["sgns", "cbow"])
+def test_without_ngrams_it_is_word2vec_bit_for_bit(inflections, tmp_path, method):
+    kw = dict(method=method, dim=16, epochs=2, workers=1, seed=4, progress=False)
+    w2v = Word2Vec(**kw).fit(inflections, tmp_path / "w2v")
+    ft = FastText(**kw, min_n=0, max_n=0).fit(inflections, tmp_path / "ft")
+    np.testing.assert_array_equal(np.asarray(ft.vectors), np.asarray(w2v.vectors))
+    np.testing.assert_array_equal(np.asarray(ft.context_vectors), np.asarray(w2v.context_vectors))
+    assert ft.meta["loss_history"] == w2v.meta["loss_history"]
+
+
+@pytest.mark.parametrize("name", ["fasttext", "fasttext-cbow"])
+def test_unseen_inflections_land_next_to_their_stem(inflections, tmp_path, name):
+    store = make_trainer(name, dim=24, epochs=5, workers=1, seed=2, bucket=20_000, progress=False).fit(
+        inflections, tmp_path / name)
+    assert store.meta["method"] == name and store.meta["subwords"]["min_n"] == 3
+    assert set(store.components) == {"context_vectors", "word_vectors", "ngram_vectors"}
+    hits = 0
+    for stem in STEMS:
+        unseen = stem + "er"
+        assert unseen not in store and store.has_vector(unseen)
+        forms = {stem + e for e in SEEN}
+        top = [w for w, _ in store.most_similar(unseen, topn=4)]
+        hits += len(forms & set(top))
+        own = store.similarity(unseen, stem)
+        others = [store.similarity(unseen, s) for s in STEMS if s != stem]
+        assert own > max(others), (unseen, own, max(others))
+    assert hits >= 0.8 * 4 * len(STEMS)
+
+
+def test_the_stores_vectors_are_the_mean_of_word_and_ngram_rows(inflections, tmp_path):
+    store = FastText(dim=8, epochs=1, workers=1, bucket=3000, progress=False).fit(inflections, tmp_path / "s")
+    words, ngrams = store.component("word_vectors"), store.component("ngram_vectors")
+    for w in ("walk", "ctx3", "painting"):
+        i = store.index_of(w)
+        rows = ngram_rows(w, 3, 6, 3000)
+        expected = (words[i] + ngrams[rows].sum(axis=0)) / (1 + len(rows))
+        np.testing.assert_allclose(store[w], expected, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("method", ["sgns", "cbow"])
+def test_resume_equals_uninterrupted(inflections, tmp_path, method):
+    kw = dict(method=method, dim=8, epochs=3, workers=1, seed=5, bucket=2000, progress=False)
+    full = FastText(**kw).fit(inflections, tmp_path / "full")
+    resumed = interrupt_then_resume(lambda **cb: FastText(**kw, **cb), inflections, tmp_path / "r")
+    for name in ("vectors", "word_vectors", "ngram_vectors", "context_vectors"):
+        a = full.vectors if name == "vectors" else full.component(name)
+        b = resumed.vectors if name == "vectors" else resumed.component(name)
+        np.testing.assert_array_equal(np.asarray(b), np.asarray(a), err_msg=name)
+
+
+def test_the_cli_trains_a_subword_store(tmp_path):
+    from click.testing import CliRunner
+    from wordlab.cli.main import cli
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(" ".join(s) for s in _inflections(300)), encoding="utf-8")
+    r = CliRunner().invoke(cli, ["train", str(corpus), "--method", "fasttext", "--min-n", "2", "--max-n", "4",
+                                 "--bucket", "5000", "--dim", "8", "--epochs", "1", "--min-count", "1",
+                                 "--workers", "1", "--no-progress", "-o", str(tmp_path / "out")])
+    assert r.exit_code == 0, r.output
+    store = wordlab.load(tmp_path / "out")
+    assert store.meta["subwords"] == {"min_n": 2, "max_n": 4, "bucket": 5000, "hash": "fasttext-fnv1a"}
+    assert store.has_vector("walker") and store["walker"].shape == (8,)
+    r = CliRunner().invoke(cli, ["train", str(corpus), "--method", "fasttext", "--min-n", "5", "--max-n", "3",
+                                 "-o", str(tmp_path / "bad")])
+    assert r.exit_code != 0 and "min_n" in r.output and not (tmp_path / "bad").exists()
+
+
+# -- fastText .bin, both ways with gensim ----------------------------------------------------------------
+def _unseen_strings(n=1000, seed=3) -> list[str]:
+    """Latin, Sinhala (with virama, vowel signs and ZWJ) and Navajo (with ʼ and accents)."""
+    rng = np.random.default_rng(seed)
+    latin = list("abcdefghijklmnopqrstuvwxyz")
+    sinhala = [chr(c) for c in range(0x0D85, 0x0DC7)] + ["\u0DCA", "\u0DCF", "\u0DD2", "\u0DD4", ZWJ, "\u0D82"]
+    navajo = list("abdghjklmnostwxyzáéíóąęįǫłʼ") + ["ʼ", "ą́"]
+    out = []
+    for i in range(n):
+        alphabet = (latin, sinhala, navajo)[i % 3]
+        out.append(unicodedata.normalize("NFC", "".join(rng.choice(alphabet, size=int(rng.integers(1, 12))))))
+    return out
+
+
+@pytest.fixture(scope="module")
+def trained(inflections, tmp_path_factory):
+    return FastText(dim=10, epochs=2, workers=1, seed=1, bucket=4000, progress=False).fit(
+        inflections, tmp_path_factory.mktemp("ft") / "store")
+
+
+def test_a_bin_written_here_loads_in_gensim_with_the_same_vectors(trained, tmp_path):
+    from gensim.models.fasttext import load_facebook_model
+    path = trained.save(tmp_path / "m.bin", format="fasttext-bin")
+    model = load_facebook_model(str(path))
+    assert model.wv.index_to_key == trained.words
+    assert (model.wv.min_n, model.wv.max_n, model.wv.bucket) == (3, 6, 4000)
+    np.testing.assert_allclose(model.wv.vectors, np.asarray(trained.vectors), atol=1e-5)
+    strings = [s for s in _unseen_strings() if s not in trained]
+    assert len(strings) > 900
+    np.testing.assert_allclose(np.stack([model.wv[s] for s in strings]), trained[strings], atol=1e-5)
+
+
+def test_a_bin_saved_by_gensim_opens_in_place_with_gensims_vectors(tmp_path):
+    from gensim.models import FastText as GensimFastText
+    from gensim.models.fasttext import save_facebook_model
+    sentences = _inflections(400)
+    model = GensimFastText(sentences, vector_size=8, window=3, min_count=1, epochs=1, bucket=3000, workers=1,
+                           seed=1)
+    save_facebook_model(model, str(tmp_path / "g.bin"))
+    store = wordlab.load(tmp_path / "g.bin")
+    assert store.words == model.wv.index_to_key and store.dim == 8 and store.meta["method"] == "fasttext-cbow"
+    strings = [s for s in _unseen_strings(300) if s not in store] + ["walker", "ʼahéheeʼ"]
+    np.testing.assert_allclose(store[strings], np.stack([model.wv[s] for s in strings]), atol=1e-5)
+    np.testing.assert_allclose(store[["walk", "ctx1"]], model.wv[["walk", "ctx1"]], atol=1e-5)
+    np.testing.assert_allclose(np.asarray(store.vectors), model.wv.vectors, atol=1e-5)
+    assert store.most_similar("walking", topn=3)[0][0] == model.wv.most_similar("walking", topn=1)[0][0]
+    # a store converted from it keeps every part
+    copy = wordlab.load(store.save(tmp_path / "store"))
+    np.testing.assert_array_equal(np.asarray(copy.vectors), np.asarray(store.vectors))
+    np.testing.assert_array_equal(copy.component("ngram_vectors"), store.component("ngram_vectors"))
+    np.testing.assert_allclose(copy["walker"], model.wv["walker"], atol=1e-5)
+
+
+def test_bin_round_trip_is_exact(trained, tmp_path):
+    back = wordlab.load(trained.save(tmp_path / "m.bin", format="fasttext-bin"))
+    assert back.words == trained.words and back.counts.tolist() == trained.counts.tolist()
+    for name in ("word_vectors", "ngram_vectors", "context_vectors"):
+        np.testing.assert_array_equal(np.asarray(back.component(name)), np.asarray(trained.component(name)))
+    np.testing.assert_allclose(np.asarray(back.vectors), np.asarray(trained.vectors), rtol=1e-6, atol=1e-7)
+    assert back.meta["subwords"] == trained.meta["subwords"]
+
+
+def test_only_subword_stores_are_written_as_bin(tmp_path):
+    with pytest.raises(wordlab.errors.StoreError, match="subword"):
+        Embeddings(["a"], np.ones((1, 2))).save(tmp_path / "x.bin", format="fasttext-bin")
+    assert not (tmp_path / "x.bin").exists()
+
+
+def test_a_damaged_bin_is_one_clear_error(trained, tmp_path):
+    data = trained.save(tmp_path / "m.bin", format="fasttext-bin").read_bytes()
+    for cut in (10, 200, len(data) // 2, len(data) - 3):
+        (tmp_path / "cut.bin").write_bytes(data[:cut])
+        with pytest.raises(wordlab.errors.StoreError, match="cut.bin"):
+            wordlab.load(tmp_path / "cut.bin", format="fasttext-bin")
+
+
+def test_gensim_fasttext_objects_both_ways(trained):
+    from gensim.models import FastText as GensimFastText
+    kv = trained.to_gensim()
+    strings = [s for s in _unseen_strings(300) if s not in trained]
+    np.testing.assert_allclose(np.stack([kv[s] for s in strings]), trained[strings], atol=1e-5)
+    np.testing.assert_array_equal(kv.vectors, np.asarray(trained.vectors))
+    assert kv.index_to_key == trained.words
+    model = GensimFastText(_inflections(300), vector_size=6, window=2, min_count=1, epochs=1, bucket=2000,
+                           workers=1, seed=2)
+    store = Embeddings.from_gensim(model)
+    assert store.meta["subwords"] == {"min_n": 3, "max_n": 6, "bucket": 2000, "hash": "fasttext-fnv1a"}
+    assert set(store.components) == {"word_vectors", "ngram_vectors", "context_vectors"}
+    np.testing.assert_allclose(store[strings], np.stack([model.wv[s] for s in strings]), atol=1e-5)
+
+
+def _sparse_bin(path, n_words: int, dim: int, bucket: int) -> None:
+    """A fastText .bin whose matrices are holes in a sparse file (zeros that take no disk)."""
+    import struct
+    from wordlab.store import fasttext_bin as fb
+    with open(path, "wb") as fh:
+        fh.write(struct.pack("<2i", fb.MAGIC, fb.VERSION))
+        fh.write(fb._ARGS.pack(dim, 5, 5, 1, 5, 1, 2, 2, bucket, 3, 6, 100, 1e-4))
+        fh.write(fb._DICT.pack(n_words, n_words, 0, n_words, -1))
+        for i in range(n_words):
+            fh.write(f"w{i}".encode() + b"\0" + struct.pack("<qb", n_words - i, 0))
+        fh.write(fb._MATRIX.pack(False, n_words + bucket, dim))
+        fh.seek(4 * (n_words + bucket) * dim, 1)
+        fh.write(fb._MATRIX.pack(False, n_words, dim))
+        fh.seek(4 * n_words * dim - 1, 1)
+        fh.write(b"\0")
+
+
+_OPEN_RSS = """
+import sys, time, wordlab, numpy as np
+from wordlab.store._subword_kernels import mean_rows
+from wordlab.corpus.subwords import ngram_table_of
+ngram_table_of(["x"], 3, 6, 10)                       # compile outside the measurement
+def rss():
+    return int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1]) // 1024
+before = rss(); t = time.time()
+store = wordlab.load(sys.argv[1])
+v = store["unseen"]; u = store["w7"]
+print(rss() - before, time.time() - t, len(store), store.dim)
+"""
+
+
+@pytest.mark.parametrize("bucket", [50_000, 4_000_000])
+def test_opening_a_bin_does_not_grow_with_its_matrix(tmp_path, bucket):
+    import subprocess
+    import sys
+    path = tmp_path / "big.bin"
+    _sparse_bin(path, 20_000, 100, bucket)
+    assert path.stat().st_size > 4 * bucket * 100
+    r = subprocess.run([sys.executable, "-c", _OPEN_RSS, str(path)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    grown, seconds, n, dim = r.stdout.split()
+    assert (int(n), int(dim)) == (20_000, 100)
+    assert int(grown) < 40, f"opening {path.stat().st_size >> 20} MiB grew the RSS by {grown} MiB"

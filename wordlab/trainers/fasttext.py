@@ -1,0 +1,138 @@
+"""fastText-style subword embeddings (Bojanowski et al. 2017) on word2vec's trainer.
+
+:class:`FastText` extends :class:`~wordlab.trainers.word2vec.Word2Vec` as gensim's
+``FastText`` extends its ``Word2Vec``: the same corpus stream, subsampling, windows,
+negative sampling, learning-rate schedule, threads, checkpoints and resume; only a
+word's input representation changes. It is the mean of the word's own vector and the
+vectors of its character n-grams (:mod:`wordlab.corpus.subwords`: ``<`` and ``>`` mark
+the word's ends, n from ``min_n`` to ``max_n`` Unicode characters, hashed by fastText's
+FNV-1a into ``bucket`` rows). The kernel is word2vec's loop
+(:mod:`wordlab.trainers._word2vec_kernels`), whose inputs may carry n-gram rows; a
+word's n-gram rows are computed once per vocabulary.
+
+**Defaults** follow gensim's ``FastText`` and our ``Word2Vec`` (so that ``max_n=0``
+gives the SGNS or CBOW result bit for bit): ``alpha`` 0.025, ``sample`` 1e-3, 5 epochs,
+``min_count`` 5, ``window`` 5, ``negative`` 5, ``dim`` 100. The fastText tool's own
+defaults differ: ``-lr 0.05``, ``-t 1e-4``, ``-dim 100``, ``-ws 5``, ``-epoch 5``,
+``-neg 5``, ``-minCount 5``. The n-gram settings are fastText's and gensim's: ``min_n``
+3, ``max_n`` 6, ``bucket`` 2,000,000. Word rows and n-gram rows start uniform in
++-0.5/dim (word2vec.c's range; fastText and gensim use +-1/dim), output rows at zero.
+
+**The store** keeps in ``vectors.npy`` each vocabulary word's composed vector (what
+fastText's ``getWordVector`` returns), the trained word rows as the component
+``word_vectors``, the n-gram matrix as ``ngram_vectors`` and the settings in
+``meta["subwords"]``; it composes a vector for any other string
+(:mod:`wordlab.store.subwords`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..corpus import EncodedCorpus
+from ..corpus.subwords import SubwordSpec
+from ..npyio import create_npy
+from ..params import Integer
+from ..store._subword_kernels import mean_rows
+from . import parameters as P
+from .base import Callback
+from .word2vec import Word2Vec
+
+_BLOCK_ROWS = 8192
+
+
+class FastText(Word2Vec):
+    """fastText-style subword embeddings: ``method="sgns"`` (skip-gram, registered as
+    ``fasttext``) or ``"cbow"`` (``fasttext-cbow``).
+
+    Examples
+    --------
+    >>> emb = FastText(dim=50, epochs=1).fit(wordlab.Corpus.default())   # doctest: +SKIP
+    >>> emb.most_similar("kingship")                                     # doctest: +SKIP
+    """
+
+    parameters = {
+        "min_n": P.Param(Integer(0, 100), "Shortest character n-gram (fastText's -minn)."),
+        "max_n": P.Param(Integer(0, 100), "Longest character n-gram (fastText's -maxn); 0 switches n-grams off."),
+        "bucket": P.Param(Integer(0, 2 ** 31 - 1), "Rows the n-grams are hashed into (fastText's -bucket)."),
+    }
+
+    def __init__(self, *, method: str = "sgns", min_n: int = 3, max_n: int = 6, bucket: int = 2_000_000,
+                 dim: int = 100, window: int = 5, negative: int = 5, sample: float = 1e-3,
+                 ns_exponent: float = 0.75, alpha: float = 0.025, min_alpha: float = 0.0001, cbow_mean: bool = True,
+                 epochs: int = 5, min_count: int = 5, max_size: int | None = None, workers: int | None = None,
+                 seed: int = 1, progress: bool | None = None, callbacks: Sequence[Callback] = ()):
+        super().__init__(method=method, dim=dim, window=window, negative=negative, sample=sample,
+                         ns_exponent=ns_exponent, alpha=alpha, min_alpha=min_alpha, cbow_mean=cbow_mean,
+                         epochs=epochs, min_count=min_count, max_size=max_size, workers=workers, seed=seed,
+                         progress=progress, callbacks=callbacks)
+        self.min_n = min_n
+        self.max_n = max_n
+        self.bucket = bucket
+
+    @property
+    def method_name(self) -> str:
+        return "fasttext-cbow" if self.method == "cbow" else "fasttext"
+
+    @property
+    def spec(self) -> SubwordSpec:
+        return SubwordSpec(int(self.min_n), int(self.max_n), int(self.bucket))
+
+    def _validate(self) -> None:
+        super()._validate()
+        self.spec                     # min_n <= max_n when n-grams are on
+
+    # -- weights --------------------------------------------------------------------------------
+    def _weight_specs(self, n_words: int):
+        specs = super()._weight_specs(n_words)
+        if self.spec.enabled:       # initialised after the word rows: max_n=0 draws what SGNS draws
+            specs["ngram_vectors"] = ((int(self.bucket), self.dim), specs["vectors"][1])
+        return specs
+
+    def _prepare(self, encoded: EncodedCorpus) -> None:
+        super()._prepare(encoded)
+        self._sub_offsets, self._sub_rows = self.spec.table(encoded.vocab.words)
+
+    def _ngrams(self) -> np.ndarray:
+        arr = self._weights.get("ngram_vectors")
+        return self._no_ngrams if arr is None else np.asarray(arr)
+
+    def _subword_inputs(self):
+        return self._ngrams(), self._sub_offsets, self._sub_rows
+
+    def _load_kernels(self) -> None:
+        super()._load_kernels()
+        row = np.zeros((1, self.dim), dtype=np.float32)
+        mean_rows(row, row, np.zeros(2, np.int64), np.zeros(0, np.int32), row.copy())
+
+    # -- the store ------------------------------------------------------------------------------
+    def _meta_extra(self) -> dict:
+        return {"subwords": self.spec.to_meta()} if self.spec.enabled else {}
+
+    def _compose_into(self, words: np.ndarray, ngrams: np.ndarray, out: np.ndarray) -> None:
+        for a in range(0, out.shape[0], _BLOCK_ROWS):
+            b = min(a + _BLOCK_ROWS, out.shape[0])
+            offsets = self._sub_offsets[a:b + 1] - self._sub_offsets[a]
+            rows = self._sub_rows[self._sub_offsets[a]:self._sub_offsets[b]]
+            block = np.empty((b - a, out.shape[1]), dtype=np.float32)
+            mean_rows(np.ascontiguousarray(words[a:b]), ngrams, offsets, rows, block)
+            out[a:b] = block
+
+    def _current_vectors(self) -> np.ndarray:
+        out = np.empty(self._weights["vectors"].shape, dtype=np.float32)
+        self._compose_into(self._weights["vectors"], self._ngrams(), out)
+        return out
+
+    def _write_output(self, work: Path) -> None:
+        """vectors.npy: the composed vectors; the trained word rows become ``word_vectors``."""
+        if not self.spec.enabled:
+            return
+        (work / "vectors.npy").replace(work / "word_vectors.npy")   # a link to the checkpoint: renamed, not written
+        words = np.load(work / "word_vectors.npy", mmap_mode="r")
+        ngrams = np.load(work / "ngram_vectors.npy", mmap_mode="r")
+        out = create_npy(work / "vectors.npy", np.float32, words.shape)
+        self._compose_into(words, ngrams, out)
+        out.flush()
+        del out
