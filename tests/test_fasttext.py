@@ -337,3 +337,33 @@ def test_opening_a_bin_does_not_grow_with_its_matrix(tmp_path, bucket):
     grown, seconds, n, dim = r.stdout.split()
     assert (int(n), int(dim)) == (20_000, 100)
     assert int(grown) < 40, f"opening {path.stat().st_size >> 20} MiB grew the RSS by {grown} MiB"
+
+
+# -- evaluation with composed words -----------------------------------------------------------------------
+def test_the_subword_policy_composes_missing_words(trained, tmp_path):
+    from wordlab.evals import evaluate, evaluate_word_pairs
+    from wordlab.evals.datasets import PairDataset
+    pairs = [("walk", "walks", 9.0), ("walker", "walked", 8.5), ("talker", "ctx1", 3.0), ("jump", "ctx3", 2.0),
+             ("cook", "paint", 1.0), ("zzzz", "walk", 0.5)]
+    data = PairDataset("toy", pairs)
+    skip = evaluate_word_pairs(trained, data, oov="skip")
+    sub = evaluate_word_pairs(trained, data, oov="subword")
+    assert (skip.n_found, skip.n_composed, sub.n_found, sub.n_composed) == (3, 0, 3, 3)
+    assert skip.composed_coverage == skip.coverage == 0.5 and sub.composed_coverage == 1.0
+    i = sub.pairs.index(("walker", "walked"))
+    u, v = trained["walker"], trained["walked"]
+    assert sub.model[i] == pytest.approx(float(u @ v / np.linalg.norm(u) / np.linalg.norm(v)), abs=1e-6)
+    plain = Embeddings(trained.words, np.asarray(trained.vectors))          # no subwords: as skip
+    same = evaluate_word_pairs(plain, data, oov="subword")
+    assert (same.n_found, same.n_composed, same.spearman) == (3, 0, skip.spearman)
+    table = evaluate([trained, plain], [data], oov="subword", names=["ft", "plain"])
+    rows = table[table["metric"] == "spearman"].set_index("store")
+    assert rows.loc["ft", "coverage"] == 0.5 and rows.loc["ft", "coverage_composed"] == 1.0
+    assert rows.loc["plain", "coverage_composed"] == 0.5
+
+
+def test_the_clis_oov_choices_are_the_evaluators():
+    from wordlab.cli.evaluate import eval_command
+    from wordlab.evals.similarity import OOV_POLICIES
+    option = next(p for p in eval_command.params if p.name == "oov")
+    assert tuple(option.type.choices) == OOV_POLICIES

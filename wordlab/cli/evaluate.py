@@ -16,8 +16,9 @@ from .options import format_option
 @click.option("--analogy-method", type=click.Choice(["3cosadd", "3cosmul"]), default="3cosadd", show_default=True)
 @click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
               help="Known/candidate words: the N most frequent (default: all for similarity, 30,000 for analogies).")
-@click.option("--oov", type=click.Choice(["skip", "zero", "mean"]), default="skip", show_default=True,
-              help="Similarity pairs with an unknown word.")
+# wordlab.evals.similarity.OOV_POLICIES (not imported here: wordlab.evals takes 1.5 s; a test keeps them equal)
+@click.option("--oov", type=click.Choice(["skip", "zero", "mean", "subword"]), default="skip", show_default=True,
+              help="Similarity pairs with an unknown word (subword: composed from n-grams in a subword store).")
 @format_option("table/markdown: totals; csv/json: every section.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
               help="Write a PNG: analogy sections by store, or a similarity scatter.")
@@ -38,13 +39,15 @@ def eval_command(stores, datasets, evalrank_sets, analogy_method, restrict_vocab
     loaded = [load(s) for s in stores]
     table = evals.evaluate(loaded, datasets or evals.DEFAULT_DATASETS, analogy_method=analogy_method,
                            restrict_vocab=restrict_vocab, oov=oov, evalrank_datasets=evalrank_sets,
-                           data_dir=data_dir)
-    table["store"] = table["store"].map(dict(zip([str(e.path) for e in loaded], stores)))
+                           data_dir=data_dir, names=list(stores))
     totals = table[table["section"] == "total"].reset_index(drop=True)
     if fmt == "table":
         wide = totals.pivot_table(index=["store", "dataset", "task"], columns="metric", values="value",
                                   sort=False)
-        wide["coverage"] = totals.groupby(["store", "dataset", "task"], sort=False)["coverage"].first()
+        groups = totals.groupby(["store", "dataset", "task"], sort=False)
+        wide["coverage"] = groups["coverage"].first()
+        if oov == "subword":
+            wide["coverage_composed"] = groups["coverage_composed"].first()
         wide.columns.name = None
         click.echo(tables.plain(wide.reset_index()))
     else:                          # markdown: the totals; csv and json: every section

@@ -1,7 +1,9 @@
 """One call, several stores and datasets, one tidy table.
 
 ``evaluate(stores, datasets)`` returns a pandas DataFrame with columns ``store``,
-``dataset``, ``task``, ``section``, ``metric``, ``value``, ``coverage``: one row per
+``dataset``, ``task``, ``section``, ``metric``, ``value``, ``coverage`` and
+``coverage_composed`` (the share scored when words composed from n-grams count too:
+similarity under ``oov="subword"``; the coverage itself otherwise): one row per
 number. Metric names: ``spearman``, ``pearson`` (similarity); ``accuracy``, ``mrr@k``,
 ``hits@k``, ``accuracy_all`` (analogy); ``mr``, ``mrr``, ``hits@1``/``3``/``10``
 (EvalRank). Section ``total`` is the whole dataset. ``to_markdown``, ``to_csv`` and
@@ -22,7 +24,7 @@ from .similarity import evaluate_word_pairs
 if TYPE_CHECKING:
     import pandas as pd
 
-COLUMNS = ["store", "dataset", "task", "section", "metric", "value", "coverage"]
+COLUMNS = ["store", "dataset", "task", "section", "metric", "value", "coverage", "coverage_composed"]
 
 
 def _store_name(store: Embeddings, given, position: int) -> str:
@@ -33,11 +35,14 @@ def _store_name(store: Embeddings, given, position: int) -> str:
 
 def evaluate(stores: "Embeddings | str | Sequence", datasets: Iterable = DEFAULT_DATASETS, *,
              analogy_method: str = "3cosadd", restrict_vocab: int | None = None, oov: str = "skip",
-             k: int = 10, evalrank_datasets: Iterable = (), data_dir=None) -> "pd.DataFrame":
+             k: int = 10, evalrank_datasets: Iterable = (), data_dir=None,
+             names: Sequence[str] | None = None) -> "pd.DataFrame":
     """Evaluate every store on every dataset; a tidy DataFrame (see module docstring).
 
     ``restrict_vocab`` applies to both tasks; None means each evaluator's default (the
-    whole vocabulary for similarity, 30,000 for analogies).
+    whole vocabulary for similarity, 30,000 for analogies). ``oov`` is the similarity
+    evaluator's policy (:data:`~wordlab.evals.similarity.OOV_POLICIES`). ``names``: what
+    the ``store`` column calls each store (default: its path, or ``store-N``).
     """
     import pandas as pd
     items = [stores] if isinstance(stores, (Embeddings, str, os.PathLike)) else list(stores)
@@ -46,24 +51,25 @@ def evaluate(stores: "Embeddings | str | Sequence", datasets: Iterable = DEFAULT
     ranked = [d if isinstance(d, PairDataset) else load_dataset(d, data_dir) for d in evalrank_datasets]
     rows = []
     for position, (store, given) in enumerate(loaded):
-        name = _store_name(store, given, position)
+        name = names[position] if names is not None else _store_name(store, given, position)
         for d in data:
             if d.task == "similarity":
                 r = evaluate_word_pairs(store, d, oov=oov, restrict_vocab=restrict_vocab)
                 for metric, value in (("spearman", r.spearman), ("pearson", r.pearson)):
-                    rows.append((name, d.name, "similarity", "total", metric, value, r.coverage))
+                    rows.append((name, d.name, "similarity", "total", metric, value, r.coverage,
+                                 r.composed_coverage))
             else:
                 r = evaluate_analogies(store, d, method=analogy_method, k=k,
                                        restrict_vocab=30_000 if restrict_vocab is None else restrict_vocab)
                 for s in r.sections + [r.total]:
                     for metric, value in (("accuracy", s.accuracy), (f"mrr@{k}", s.mrr), (f"hits@{k}", s.hits),
                                           ("accuracy_all", s.accuracy_all)):
-                        rows.append((name, d.name, "analogy", s.section, metric, value, s.coverage))
+                        rows.append((name, d.name, "analogy", s.section, metric, value, s.coverage, s.coverage))
         for d in ranked:
             r = evalrank(store, d)
             for metric, value in (("mr", r.mr), ("mrr", r.mrr), ("hits@1", r.hits(1)), ("hits@3", r.hits(3)),
                                   ("hits@10", r.hits(10))):
-                rows.append((name, d.name, "evalrank", "total", metric, value, r.coverage))
+                rows.append((name, d.name, "evalrank", "total", metric, value, r.coverage, r.coverage))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

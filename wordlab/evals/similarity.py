@@ -5,10 +5,14 @@ Out-of-vocabulary pairs are handled by a named policy:
 - ``skip`` (default; gensim and vecto): the pair is left out of the correlation;
 - ``zero`` (gensim's ``dummy4unknown``): the pair is scored with cosine 0.0;
 - ``mean`` (word-embeddings-benchmarks): a missing word is replaced by the mean vector
-  of the (restricted) vocabulary.
+  of the (restricted) vocabulary;
+- ``subword`` (fastText): a missing word is composed from its character n-grams in a
+  subword store (:mod:`wordlab.store.subwords`); a pair whose missing word has no
+  n-gram, and every pair with a missing word in a store without subwords, is skipped.
 
 Coverage (pairs whose two words are both found / pairs in the file) is always
-reported. With ``case_insensitive`` (default) words are matched upper-cased and the
+reported, and beside it the composed coverage (pairs scored with both words found or
+composed; equal to the coverage under every other policy). With ``case_insensitive`` (default) words are matched upper-cased and the
 most frequent casing wins, as in gensim's ``evaluate_word_pairs``, whose results
 these equal on the same vectors (Spearman and Pearson to 1e-6, same OOV ratio).
 """
@@ -24,7 +28,7 @@ from ..store import Embeddings
 from ._lookup import key, vocabulary_lookup
 from .datasets import PairDataset, load_dataset
 
-OOV_POLICIES = ("skip", "zero", "mean")
+OOV_POLICIES = ("skip", "zero", "mean", "subword")
 
 
 @dataclass
@@ -45,8 +49,10 @@ class SimilarityResult:
     n_scored : int
         Pairs in the correlation (``n_found``, or ``n_pairs`` under ``oov="zero"`` or
         ``"mean"``).
-    oov : {"skip", "zero", "mean"}
+    oov : {"skip", "zero", "mean", "subword"}
         What a pair with an unknown word counts as.
+    n_composed : int
+        Pairs scored with at least one word composed from n-grams (``oov="subword"``).
     gold, model : ndarray
         Human scores and cosine similarities of the scored pairs.
     pairs : list of (str, str, float)
@@ -62,10 +68,17 @@ class SimilarityResult:
     gold: np.ndarray = field(repr=False)     # human scores of the scored pairs
     model: np.ndarray = field(repr=False)    # cosine similarities of the scored pairs
     pairs: list = field(repr=False, default_factory=list)
+    n_composed: int = 0    # pairs scored with a word composed from n-grams
 
     @property
     def coverage(self) -> float:
+        """Pairs with both words in the vocabulary / pairs in the dataset."""
         return self.n_found / self.n_pairs if self.n_pairs else 0.0
+
+    @property
+    def composed_coverage(self) -> float:
+        """Pairs scored with both words found or composed / pairs in the dataset."""
+        return (self.n_found + self.n_composed) / self.n_pairs if self.n_pairs else 0.0
 
     @property
     def oov_ratio(self) -> float:
@@ -81,8 +94,10 @@ def evaluate_word_pairs(store: Embeddings, dataset: str | PairDataset, oov: str 
     ----------
     store : Embeddings
     dataset : registry name, path, or PairDataset
-    oov : {"skip", "zero", "mean"}, default "skip"
+    oov : {"skip", "zero", "mean", "subword"}, default "skip"
     case_insensitive : bool, default True
+        Match words upper-cased (the most frequent casing wins); a word composed from
+        n-grams is composed lower-cased, as the tokenizer writes it.
     restrict_vocab : int, optional
         Only the first (most frequent) ``restrict_vocab`` words count as known. gensim's
         default is 300,000; None uses the whole vocabulary.
@@ -101,13 +116,21 @@ def evaluate_word_pairs(store: Embeddings, dataset: str | PairDataset, oov: str 
         mean /= max(limit, 1)
         norm = np.linalg.norm(mean)
         mean_unit = (mean / norm if norm > 0 else mean).astype(np.float32)
+    composed = _composed_units(store, data, lookup, case_insensitive) if oov == "subword" else {}
     gold, model, scored_pairs = [], [], []
-    found = 0
+    found = n_composed = 0
     for w1, w2, score in data.pairs:
         i, j = lookup.get(key(w1, case_insensitive)), lookup.get(key(w2, case_insensitive))
         if i is not None and j is not None:
             found += 1
             sim = float(np.dot(unit[i], unit[j]))
+        elif oov == "subword":
+            u = unit[i] if i is not None else composed.get(w1)
+            v = unit[j] if j is not None else composed.get(w2)
+            if u is None or v is None:
+                continue
+            n_composed += 1
+            sim = float(np.dot(u, v))
         elif oov == "skip":
             continue
         elif oov == "zero":
@@ -126,4 +149,17 @@ def evaluate_word_pairs(store: Embeddings, dataset: str | PairDataset, oov: str 
     else:
         spearman = pearson = float("nan")
     return SimilarityResult(data.name, spearman, pearson, len(data.pairs), found, len(gold), oov,
-                            gold_a, model_a, scored_pairs)
+                            gold_a, model_a, scored_pairs, n_composed)
+
+
+def _composed_units(store: Embeddings, data: PairDataset, lookup: dict, case_insensitive: bool) -> dict:
+    """word -> unit vector composed from n-grams, for the dataset's words outside the
+    vocabulary that have one (nothing for a store without subwords)."""
+    if store.subwords is None:
+        return {}
+    missing = sorted({w for w1, w2, _ in data.pairs for w in (w1, w2) if key(w, case_insensitive) not in lookup})
+    asked = [w.lower() if case_insensitive else w for w in missing]
+    vectors, ok = store.subwords.compose(asked)
+    norms = np.linalg.norm(vectors, axis=1)
+    return {w: (v / n).astype(np.float32) for w, v, n, good in zip(missing, vectors, norms, ok)
+            if good and n > 0 and np.isfinite(v).all()}
