@@ -210,6 +210,30 @@ def _load(path: Path, **kwargs) -> tuple:
     return emb.words, emb.counts.tolist(), np.asarray(emb.vectors).tobytes()
 
 
+def _fasttext_bin() -> bytes:
+    """A small fastText model (n-grams 2-4 in 30 buckets), as the fastText tool writes it."""
+    import io
+    from wordlab.corpus.subwords import SubwordSpec
+    from wordlab.store import Embeddings
+    from wordlab.store.fasttext_bin import write_fasttext_bin
+    words, vectors = _vectors()
+    rng = np.random.default_rng(1)
+    store = Embeddings(words, vectors, np.arange(len(words), 0, -1),
+                       {"method": "fasttext", "subwords": SubwordSpec(2, 4, 30).to_meta()},
+                       components={"word_vectors": vectors, "context_vectors": vectors[::-1].copy(),
+                                   "ngram_vectors": rng.normal(size=(30, vectors.shape[1])).astype(np.float32)})
+    out = io.BytesIO()
+    write_fasttext_bin(out, store)
+    return out.getvalue()
+
+
+def _load_subwords(path: Path) -> tuple:
+    """``_load``, and a vector composed for an unseen word."""
+    import wordlab
+    emb = wordlab.load(path, cache=False)
+    return _load(path) + (emb["unseen"].tobytes() if emb.has_vector("unseen") else b"",)
+
+
 def _corpus(path: Path) -> tuple:
     import wordlab
     vocab = wordlab.Corpus(path).build_vocab(progress=False)
@@ -243,6 +267,8 @@ def seeds(name: str) -> list[Seed]:
                 Seed("glove.glove", {"glove.glove": _text_vectors(False)}, lambda p: _load(p, format="glove"))]
     if name == "vec":
         return [Seed("wiki.vec", {"wiki.vec": _text_vectors(True)}, _load)]
+    if name == "fasttext-bin":
+        return [Seed("model.bin", {"model.bin": _fasttext_bin()}, _load_subwords)]
     if name == "store":
         return [Seed("store", _store_files(), _load)]
     if name == "similarity":
@@ -287,6 +313,7 @@ READERS: dict[str, bool] = {
     "w2v-text": True, "w2v-bin": True, "w2v-gz": True, "glove": True, "vec": True, "store": False,
     "similarity": True, "analogy": True, "bats": True, "muse": True, "wordlist": True, "weat": False,
     "vocab": True, "corpus-gz": True, "corpus-bz2": True, "corpus-xz": True, "wiki-bz2": True,
+    "fasttext-bin": True,
 }
 
 _PLACE = re.compile(r"\bline\b|\blines\b|\boffset\b|\bitem\b|:\d+:")

@@ -72,8 +72,8 @@ def ngram_table(buf, offsets, min_n, max_n, bucket):
     longest = 0
     for w in range(n_words):
         longest = max(longest, offsets[w + 1] - offsets[w])
-    # A word of L bytes has fewer than L * max_n n-grams.
-    spans = np.empty((max(longest * max(max_n, 1), 1), 2), dtype=np.int64)
+    # A word of L bytes has at most L * min(max_n, L) n-grams.
+    spans = np.empty((max(longest * min(max(max_n, 1), longest), 1), 2), dtype=np.int64)
     for w in range(n_words):
         row_offsets[w + 1] = row_offsets[w] + ngram_spans(buf, offsets[w], offsets[w + 1], min_n, max_n, spans)
     rows = np.empty(row_offsets[n_words], dtype=np.int32)

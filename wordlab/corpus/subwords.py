@@ -46,7 +46,7 @@ def ft_hash(text: str | bytes) -> int:
 
 def _spans(wrapped: bytes, min_n: int, max_n: int) -> tuple[np.ndarray, np.ndarray]:
     buf = np.frombuffer(wrapped, dtype=np.uint8)
-    out = np.empty((max(len(wrapped) * max(max_n, 1), 1), 2), dtype=np.int64)
+    out = np.empty((max(len(wrapped) * min(max(max_n, 1), len(wrapped)), 1), 2), dtype=np.int64)
     k = ngram_spans(buf, 0, buf.shape[0], min_n, max_n, out)
     return buf, out[:k]
 
@@ -78,6 +78,10 @@ def ngram_table_of(words: Sequence[str], min_n: int, max_n: int, bucket: int) ->
     return ngram_table(buf, offsets, int(min_n), int(max_n), int(bucket))
 
 
+#: The longest n-gram a model may ask for (fastText's are 3-6).
+MAX_N = 100
+
+
 @dataclass(frozen=True)
 class SubwordSpec:
     """The n-gram settings of a model: n from ``min_n`` to ``max_n`` characters, hashed
@@ -95,6 +99,8 @@ class SubwordSpec:
                 raise ParameterError(f"{name} must be a non-negative integer, not {value!r}")
         if self.bucket > 2 ** 31 - 1:
             raise ParameterError(f"bucket must be below 2**31, not {self.bucket}")
+        if self.max_n > MAX_N:
+            raise ParameterError(f"max_n must be at most {MAX_N}, not {self.max_n}")
         if self.enabled and not 1 <= self.min_n <= self.max_n:
             raise ParameterError(f"n-grams need 1 <= min_n <= max_n, not min_n={self.min_n}, max_n={self.max_n} "
                                  "(max_n=0 switches them off)")

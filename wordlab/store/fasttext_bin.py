@@ -30,7 +30,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from ..errors import StoreError
+from ..errors import ParameterError, StoreError
 from .embeddings import Embeddings
 
 MAGIC = 793712314
@@ -118,7 +118,8 @@ class FastTextBinStore(Embeddings):
 
 def _need(data, offset: int, size: int, path: Path, what: str) -> None:
     if offset + size > len(data):
-        raise StoreError(f"{path}: the file ends inside its {what} (truncated?)")
+        raise StoreError(f"{path}: the file ends inside its {what}, which starts at byte offset {offset} and needs "
+                         f"{size:,} bytes; the file has {len(data):,} (truncated?)")
 
 
 def open_fasttext_bin(path: str | os.PathLike) -> FastTextBinStore:
@@ -134,23 +135,30 @@ def open_fasttext_bin(path: str | os.PathLike) -> FastTextBinStore:
         _need(data, 0, 8 + _ARGS.size + _DICT.size, path, "header")
         magic, version = struct.unpack_from("<2i", data, 0)
         if magic != MAGIC:
-            raise StoreError(f"{path} is not a fastText .bin model (magic {magic}, expected {MAGIC})")
+            raise StoreError(f"{path} is not a fastText .bin model (magic {magic} at byte offset 0, expected {MAGIC})")
         if version > VERSION:
-            raise StoreError(f"{path}: fastText format version {version} is newer than this reader's {VERSION}")
+            raise StoreError(f"{path}: fastText format version {version} (byte offset 4) is newer than this reader's "
+                             f"{VERSION}")
         (dim, ws, epoch, min_count, neg, _word_ngrams, loss, model, bucket, minn, maxn, _lr_rate,
          t) = _ARGS.unpack_from(data, 8)
         size, nwords, nlabels, ntokens, pruneidx = _DICT.unpack_from(data, 8 + _ARGS.size)
         if nlabels or model not in _MODELS:
-            raise StoreError(f"{path} is a supervised fastText model (labels {nlabels}, model {model}); only "
-                             "word vectors (skipgram, cbow) are read")
-        if not 0 < dim <= 1_000_000 or not 0 <= nwords == size or bucket < 0:
-            raise StoreError(f"{path}: implausible header (dim {dim}, words {nwords} of {size}, bucket {bucket})")
+            raise StoreError(f"{path}: the header (byte offset 8) describes a supervised model or an unknown one "
+                             f"(labels {nlabels}, model {model}); only word vectors (skipgram, cbow) are read")
+        if not 0 < dim <= 1_000_000 or not 0 <= nwords == size or bucket < 0 or 10 * size > len(data):
+            raise StoreError(f"{path}: implausible header at byte offset 8 (dim {dim}, words {nwords} of {size}, "
+                             f"bucket {bucket}, in a file of {len(data):,} bytes)")
+        try:
+            spec = SubwordSpec(int(minn), int(maxn), int(bucket))
+        except ParameterError as e:
+            raise StoreError(f"{path}: the header's n-gram settings at byte offset 8 are not valid: {e}") from None
         pos = 8 + _ARGS.size + _DICT.size
         raw, counts = [], np.empty(size, dtype=np.int64)
         for i in range(size):
             end = data.find(b"\0", pos)
             if end < 0:
-                raise StoreError(f"{path}: the dictionary's word {i + 1} has no end (truncated?)")
+                raise StoreError(f"{path}: the dictionary's word {i + 1}, at byte offset {pos}, has no end "
+                                 "(truncated?)")
             _need(data, end, 10, path, "dictionary")
             raw.append(data[pos:end])
             counts[i] = int.from_bytes(data[end + 1:end + 9], "little", signed=True)
@@ -159,17 +167,19 @@ def open_fasttext_bin(path: str | os.PathLike) -> FastTextBinStore:
         _need(data, pos, _MATRIX.size, path, "input matrix header")
         quantised, rows, cols = _MATRIX.unpack_from(data, pos)
         if quantised:
-            raise StoreError(f"{path} is a quantised fastText model (.ftz); quantised input is not read")
+            raise StoreError(f"{path} is a quantised fastText model (.ftz; the input matrix at byte offset {pos} is "
+                             "quantised); quantised input is not read")
         if rows != nwords + bucket or cols != dim:
-            raise StoreError(f"{path}: the input matrix is {rows} x {cols}, expected {nwords + bucket} x {dim}")
+            raise StoreError(f"{path}: the input matrix at byte offset {pos} is {rows} x {cols}, expected "
+                             f"{nwords + bucket} x {dim}")
         input_at = pos + _MATRIX.size
         pos = input_at + 4 * rows * cols
         _need(data, pos, _MATRIX.size, path, "output matrix header")
         q_out, out_rows, out_cols = _MATRIX.unpack_from(data, pos)
         output_at = pos + _MATRIX.size
         if q_out or out_cols != dim or out_rows < 0:
-            raise StoreError(f"{path}: the output matrix is {'quantised' if q_out else f'{out_rows} x {out_cols}'}; "
-                             f"expected {nwords} x {dim} float32")
+            raise StoreError(f"{path}: the output matrix at byte offset {pos} is "
+                             f"{'quantised' if q_out else f'{out_rows} x {out_cols}'}; expected {nwords} x {dim} float32")
         _need(data, output_at, 4 * out_rows * out_cols, path, "output matrix")
         has_output = out_rows == nwords
     finally:
@@ -177,9 +187,9 @@ def open_fasttext_bin(path: str | os.PathLike) -> FastTextBinStore:
     try:
         words = [w.decode("utf-8") for w in raw]
     except UnicodeDecodeError as e:
-        raise StoreError(f"{path}: a dictionary word is not UTF-8 ({e})") from None
+        raise StoreError(f"{path}: a dictionary word is not UTF-8 ({e}; the dictionary starts at byte offset "
+                         f"{8 + _ARGS.size + _DICT.size})") from None
     matrix = np.memmap(path, dtype="<f4", mode="r", offset=input_at, shape=(rows, cols))
-    spec = SubwordSpec(int(minn), int(maxn), int(bucket))
     store = FastTextBinStore.__new__(FastTextBinStore)
     store.source, store.path = path, None
     store._word_rows, store._ngrams = matrix[:nwords], matrix[nwords:]
@@ -198,7 +208,10 @@ def open_fasttext_bin(path: str | os.PathLike) -> FastTextBinStore:
                   "provenance": {"kind": "imported", "source_file": str(path.resolve()),
                                  "source_format": "fasttext-bin"}}
     if len(set(words)) != len(words):
-        raise StoreError(f"{path}: the dictionary repeats a word")
+        seen: set[str] = set()
+        first = next(w for w in words if w in seen or seen.add(w))
+        raise StoreError(f"{path}: the dictionary (from byte offset {8 + _ARGS.size + _DICT.size}) repeats the word "
+                         f"{first!r}")
     return store
 
 
