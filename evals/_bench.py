@@ -254,45 +254,29 @@ def write_results(name: str, text: str, argv: Sequence[str] | None = None) -> Pa
     return path
 
 
-class _Tee:
-    """stdout, also kept in a buffer (for ``--results``)."""
-
-    def __init__(self, stream):
-        self.stream, self.kept = stream, []
-
-    def write(self, text: str) -> int:
-        self.kept.append(text)
-        return self.stream.write(text)
-
-    def __getattr__(self, name):
-        return getattr(self.stream, name)
-
-
 def _results_flag() -> None:
-    """Every script that imports this module takes ``--results[=NAME]``: its standard
-    output is also written, at exit, to ``evals/results/NAME.md`` (NAME: the script's
-    name, by default) by :func:`write_results`; not after an uncaught exception."""
+    """Every script that imports this module takes ``--results[=NAME]``: the script runs
+    again without the flag, in a child process whose standard output is shown and kept,
+    and written to ``evals/results/NAME.md`` (NAME: the script's name, by default) by
+    :func:`write_results` only when the child exits with status 0 (a failed side, an
+    exception or ``SystemExit("...")`` writes nothing)."""
     flags = [a for a in sys.argv[1:] if a == "--results" or a.startswith("--results=")]
     if not flags or Path(sys.argv[0]).name == "_bench.py":
         return
     argv = [a for a in sys.argv if a not in flags]
-    sys.argv[:] = argv
     name = flags[-1].partition("=")[2] or Path(argv[0]).stem
-    tee = _Tee(sys.stdout)
-    sys.stdout = tee
-    failed = []
-    previous = sys.excepthook
-
-    def hook(*exc):
-        failed.append(True)
-        previous(*exc)
-    sys.excepthook = hook
-
-    def write() -> None:
-        if not failed:
-            sys.stderr.write(f"results: {write_results(name, ''.join(tee.kept), argv)}\n")
-    import atexit
-    atexit.register(write)
+    child = subprocess.Popen([sys.executable, *argv], stdout=subprocess.PIPE, text=True, encoding="utf-8")
+    kept = []
+    for line in child.stdout:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+        kept.append(line)
+    status = child.wait()
+    if status == 0:
+        sys.stderr.write(f"results: {write_results(name, ''.join(kept), argv)}\n")
+    else:
+        sys.stderr.write(f"results: not written, the run exited with status {status}\n")
+    sys.exit(status)
 
 
 def git_revision() -> str | None:

@@ -85,8 +85,14 @@ def run(tmp: Path, label: str, encoded: Path, method: str, params: dict) -> dict
     return r
 
 
+_ENCODED: dict[Path, dict] = {}
+
+
 def encode(tmp: Path, limit: int | None, max_size: int | None = None) -> tuple[Path, dict]:
+    """The corpus prefix encoded once (a second study of the same prefix reuses it)."""
     out = tmp / f"encoded-{limit or 'full'}-{max_size or 'all'}"
+    if out in _ENCODED:
+        return out, _ENCODED[out]
     args = ["--side", "encode", "--out", str(out)]
     if limit:
         args += ["--limit-tokens", str(limit)]
@@ -95,6 +101,7 @@ def encode(tmp: Path, limit: int | None, max_size: int | None = None) -> tuple[P
     info = run_side(__file__, args)
     if "error" in info:
         raise SystemExit("encoding failed")
+    _ENCODED[out] = info
     return out, info
 
 

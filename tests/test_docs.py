@@ -1,14 +1,18 @@
 """The public API documents itself: every public class's docstring has a numpydoc
 ``Parameters`` (or, for result records, ``Attributes``) section naming every argument of
-its constructor, and the old spellings are documented as deprecated aliases."""
+its constructor, and the old spellings are documented as deprecated aliases. And the
+benchmark tables of evals/README.md are generated, not pasted."""
 from __future__ import annotations
 
 import dataclasses
 import importlib
 import inspect
 import re
+from pathlib import Path
 
 import pytest
+
+REPO = Path(__file__).resolve().parents[1]
 
 PACKAGES = ["wordlab", "wordlab.trainers", "wordlab.align", "wordlab.debias", "wordlab.evals", "wordlab.store",
             "wordlab.corpus", "wordlab.cooccur"]
@@ -58,3 +62,51 @@ def test_the_trainers_sections_come_from_the_declared_parameters():
     assert "x_max : float, default 100.0" in doc
     assert declared(GloVe)["x_max"].help in doc
     assert "output : {'sum', 'word', 'concat'}, default 'sum'" in doc
+
+
+_FOOTER = re.compile(r"^wordlab \d+\.\d+\.\d+ at [0-9a-f]{7}", re.MULTILINE)
+
+
+def pasted_benchmark_tables(text: str) -> list[str]:
+    """The headings of benchmark outputs (fenced blocks ending in a ``wordlab X at REV``
+    line) that are neither a generated block nor in a History section."""
+    stack: dict[int, str] = {}
+    generated = fenced = False
+    block: list[str] = []
+    out = []
+    for line in text.splitlines():
+        if fenced:
+            if line.startswith("```"):
+                fenced = False
+                if _FOOTER.search("\n".join(block)) and not generated and not any(
+                        t.startswith("History") for t in stack.values()):
+                    out.append(" / ".join(stack[k] for k in sorted(stack)))
+            else:
+                block.append(line)
+            continue
+        if line.startswith("```"):
+            fenced, block = True, []
+        elif line.startswith("<!-- generated:"):
+            generated = True
+        elif line.startswith("<!-- end:"):
+            generated = False
+        elif re.match(r"#+ ", line):
+            level = len(line) - len(line.lstrip("#"))
+            stack = {k: v for k, v in stack.items() if k < level}
+            stack[level] = line.lstrip("#").strip()
+    return out
+
+
+def test_pasted_benchmark_tables_are_found():
+    text = ("## Results\n### a\n```\nx\nwordlab 0.1.0 at abcdef1; machine\n```\n"
+            "### History: old runs\n#### b\n```\nwordlab 0.1.0 at abcdef2\n```\n"
+            "### c\n<!-- generated: results/c -->\n```\nwordlab 0.1.0 at abcdef3\n```\n<!-- end: results/c -->\n")
+    assert pasted_benchmark_tables(text) == ["Results / a"]
+
+
+def test_every_benchmark_table_is_generated_or_history():
+    """No figure in evals/README.md is older than the code it describes: every benchmark
+    output is a generated block (rewritten from evals/results/ when the script is run with
+    --results), unless it sits in a History section, as a dated record of earlier code."""
+    text = (REPO / "evals" / "README.md").read_text(encoding="utf-8")
+    assert pasted_benchmark_tables(text) == []

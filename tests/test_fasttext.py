@@ -367,3 +367,59 @@ def test_the_clis_oov_choices_are_the_evaluators():
     from wordlab.evals.similarity import OOV_POLICIES
     option = next(p for p in eval_command.params if p.name == "oov")
     assert tuple(option.type.choices) == OOV_POLICIES
+
+
+# -- derived stores and alignment --------------------------------------------------------------------------
+def test_a_mapped_store_does_not_compose_from_the_old_ngrams(trained, inflections, tmp_path):
+    from wordlab.align import Procrustes
+    other = FastText(dim=10, epochs=1, workers=1, seed=9, bucket=4000, progress=False).fit(
+        inflections, tmp_path / "other")
+    pairs = [(w, w) for w in trained.words[:40]]
+    aligner = Procrustes().fit(trained, other, pairs)
+    for mapped in (aligner.transform(), aligner.transform(out=tmp_path / "mapped")):
+        assert mapped.subwords is None and "subwords" not in mapped.meta
+        assert "ngram_vectors" not in mapped.components and "word_vectors" not in mapped.components
+        with pytest.raises(UnknownWordError):
+            mapped["walker"]
+
+
+def test_bli_composes_unseen_source_words_when_asked(trained, inflections, tmp_path):
+    from wordlab.align import Procrustes
+    other = FastText(dim=10, epochs=2, workers=1, seed=9, bucket=4000, progress=False).fit(
+        inflections, tmp_path / "other")
+    aligner = Procrustes().fit(trained, other, [(w, w) for w in trained.words])
+    test = [(s + "er", s) for s in STEMS] + [("walk", "walk")]          # "walker" etc. were never seen
+    plain = aligner.evaluate(test, method="nn", ks=(1, 5))
+    composed = aligner.evaluate(test, method="nn", ks=(1, 5), compose=True)
+    assert (plain.n_evaluated, plain.n_composed) == (1, 0)
+    assert (composed.n_evaluated, composed.n_composed) == (len(STEMS) + 1, len(STEMS))
+    assert composed.vocabulary_coverage == plain.coverage and composed.coverage == 1.0
+    assert composed.precision[5] >= 0.5            # an unseen inflection maps next to its stem
+    # the composed queries are the mapped composed vectors
+    q = aligner.map_vectors(trained[["walker"]])
+    hit = aligner.transform_target().most_similar(q[0], topn=5)
+    assert [w for w, _ in hit] == composed.words.set_index("source").loc["walker", "retrieved"]
+
+
+def test_the_fasttext_tool_loads_a_bin_written_here(trained, tmp_path):
+    fasttext = pytest.importorskip("fasttext", reason="the fastText tool's Python module (fasttext-wheel)")
+    path = trained.save(tmp_path / "m.bin", format="fasttext-bin")
+    model = fasttext.load_model(str(path))
+    assert model.words == trained.words and model.get_dimension() == trained.dim
+    strings = [s for s in _unseen_strings(300) if s not in trained] + trained.words[:50]
+    np.testing.assert_allclose(np.stack([model.get_word_vector(s) for s in strings]), trained[strings], atol=1e-5)
+    assert model.get_subwords("walk")[0][1:] == ["<wa", "<wal", "<walk", "<walk>", "wal", "walk", "walk>", "alk",
+                                               "alk>", "lk>"]
+
+
+def test_the_cli_reads_a_bin_in_place(trained, tmp_path):
+    from click.testing import CliRunner
+    from wordlab.cli.main import cli
+    path = trained.save(tmp_path / "m.bin", format="fasttext-bin")
+    r = CliRunner().invoke(cli, ["info", str(path)])
+    assert r.exit_code == 0 and "n-grams of 3-6 in 4,000 buckets" in r.output and str(path) in r.output
+    r = CliRunner().invoke(cli, ["neighbors", str(path), "walker", "--topn", "3"])
+    assert r.exit_code == 0 and r.output.startswith("walker:"), r.output
+    r = CliRunner().invoke(cli, ["convert", str(path), str(tmp_path / "store")])
+    assert r.exit_code == 0, r.output
+    np.testing.assert_allclose(wordlab.load(tmp_path / "store")["walker"], trained["walker"], atol=1e-6)

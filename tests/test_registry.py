@@ -147,14 +147,14 @@ def test_cli_args_round_trip_through_the_train_command():
     assert args == ["--cbow-dim", "8", "--no-cbow-mean", "--alpha", "0.5"]
 
 
-@pytest.mark.parametrize("fails", [False, True])
+@pytest.mark.parametrize("fails", [False, "raise RuntimeError('boom')", "raise SystemExit('a side failed')"])
 def test_a_benchmark_run_with_results_writes_its_output_headed_by_command_and_revision(tmp_path, fails):
     import os
     import subprocess
     import sys
     script = tmp_path / "bench_toy.py"
     script.write_text(f"import sys\nsys.path.insert(0, {str(REPO / 'evals')!r})\nimport _bench\n"
-                      "print('| a | b |')\n" + ("raise RuntimeError('boom')\n" if fails else ""), encoding="utf-8")
+                      "print('| a | b |')\n" + (f"{fails}\n" if fails else ""), encoding="utf-8")
     env = dict(os.environ, WORDLAB_RESULTS_DIR=str(tmp_path / "results"))
     r = subprocess.run([sys.executable, str(script), "--x", "1", "--results=toy"], env=env, capture_output=True,
                        text=True, timeout=120)

@@ -68,6 +68,12 @@ def main(argv: list[str] | None = None) -> int:
     status = 0
     for path in args.paths:
         text = path.read_text(encoding="utf-8")
+        try:
+            render(text, path.parent)
+        except KeyError as e:
+            print(f"{path}: {e.args[0]}", file=sys.stderr)
+            status = 1
+            continue
         if args.check:
             stale = stale_blocks(text, path.parent)
             if stale:

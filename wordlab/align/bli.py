@@ -7,11 +7,16 @@ translation in the target vocabulary):
 
 - ``drop``: left out of the denominator (MUSE, VecMap); coverage says how many remain;
 - ``wrong``: counted as failures (the fastText alignment script).
+
+Source words outside the source vocabulary can be given vectors (``source_extra``;
+:meth:`Procrustes.evaluate` composes them from a subword store's n-grams with
+``compose=True``): they are then queried like the others, and the result reports the
+coverage with them and without them (``vocabulary_coverage``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -45,6 +50,9 @@ class BLIResult:
         The policy for source words without a vector: left out, or counted as wrong.
     dictionary : str or None
         The gold dictionary's name or path.
+    n_composed : int
+        Evaluated source words outside the source vocabulary, queried with a given
+        (composed) vector.
     words : DataFrame
         One row per evaluated source word: its gold translations, the retrieved words,
         and the rank of the first correct one (0 when not found).
@@ -58,15 +66,23 @@ class BLIResult:
     oov: str
     dictionary: str | None = None
     words: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    n_composed: int = 0
+
+    @property
+    def vocabulary_coverage(self) -> float:
+        """Share of the source words evaluated with a vector of the source vocabulary."""
+        return (self.n_evaluated - self.n_composed) / self.n_sources if self.n_sources else 0.0
 
     def to_dict(self) -> dict:
         return {"method": self.method, "oov": self.oov, **{f"P@{k}": v for k, v in self.precision.items()},
-                "coverage": self.coverage, "n_sources": self.n_sources, "n_evaluated": self.n_evaluated}
+                "coverage": self.coverage, "vocabulary_coverage": self.vocabulary_coverage,
+                "n_sources": self.n_sources, "n_evaluated": self.n_evaluated, "n_composed": self.n_composed}
 
     def __str__(self) -> str:
         ps = "  ".join(f"P@{k} {100 * v:.1f}" for k, v in self.precision.items())
+        composed = f", {self.n_composed:,} composed" if self.n_composed else ""
         return (f"BLI ({self.method}, oov={self.oov}): {ps}  coverage {100 * self.coverage:.1f}% "
-                f"({self.n_evaluated:,} of {self.n_sources:,} source words)")
+                f"({self.n_evaluated:,} of {self.n_sources:,} source words{composed})")
 
 
 def _space_rows(emb: Embeddings, ids: np.ndarray) -> np.ndarray:
@@ -74,12 +90,16 @@ def _space_rows(emb: Embeddings, ids: np.ndarray) -> np.ndarray:
 
 
 def _retrieve_words(source: Embeddings, target: Embeddings, query_ids: np.ndarray, k: int, method: str,
-                    csls_k: int, n_target: int, workers: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` best of the first ``n_target`` target rows for the given source rows.
+                    csls_k: int, n_target: int, workers: int | None = None,
+                    extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best of the first ``n_target`` target rows for the given source rows
+    (then for the rows of ``extra``, vectors in the source space).
 
     For CSLS, r_T is taken for the queries and r_S for the targets against every
     source row (MUSE's definition)."""
     q = _space_rows(source, query_ids)
+    if extra is not None and len(extra):
+        q = np.concatenate([q, unit_rows(np.asarray(extra, dtype=np.float32))])
     keys = target.unit_vectors[:n_target]
     if method != "csls":
         return retrieve(q, keys, k, "nn", workers=workers)
@@ -90,7 +110,8 @@ def _retrieve_words(source: Embeddings, target: Embeddings, query_ids: np.ndarra
 
 def evaluate_bli(source: Embeddings, target: Embeddings, dictionary, *, method: str = "csls",
                  ks: Sequence[int] = (1, 5, 10), oov: str = "drop", csls_k: int = 10,
-                 restrict_target: int | None = None, workers: int | None = None) -> BLIResult:
+                 restrict_target: int | None = None, workers: int | None = None,
+                 source_extra: Mapping[str, np.ndarray] | None = None) -> BLIResult:
     """Precision@k of translating the dictionary's source words from ``source`` into ``target``.
 
     Parameters
@@ -103,6 +124,8 @@ def evaluate_bli(source: Embeddings, target: Embeddings, dictionary, *, method: 
     oov : "drop" or "wrong", see the module docstring.
     restrict_target : search only the N most frequent target words (default: all).
     workers : threads of the nearest-neighbour search (default: all CPUs).
+    source_extra : word -> vector in the source space, for source words outside its
+        vocabulary (composed from n-grams, say); see the module docstring.
     """
     if oov not in OOV_POLICIES:
         raise WordlabError(f"oov must be one of {OOV_POLICIES}, not {oov!r}")
@@ -116,17 +139,24 @@ def evaluate_bli(source: Embeddings, target: Embeddings, dictionary, *, method: 
     n_target = len(target) if restrict_target is None else min(restrict_target, len(target))
     t_index = {w: i for w, i in target.index.items() if i < n_target}
     s_index = source.index
-    queries, answers = [], []
+    extra = source_extra or {}
+    queries, answers, composed, composed_answers = [], [], [], []
     for word, translations in gold.translations.items():
         ok = [t_index[t] for t in translations if t in t_index]
-        if word in s_index and ok:
+        if ok and word in s_index:
             queries.append(word)
             answers.append(ok)
+        elif ok and word in extra:
+            composed.append(word)
+            composed_answers.append(ok)
+    n_composed = len(composed)
+    ids_in = np.array([s_index[w] for w in queries], dtype=np.int64)
+    queries, answers = queries + composed, answers + composed_answers
     n_sources = len(gold.sources)
     kmax = max(ks)
     if queries:
-        ids, _ = _retrieve_words(source, target, np.array([s_index[w] for w in queries], dtype=np.int64), kmax,
-                                 method, csls_k, n_target, workers)
+        ids, _ = _retrieve_words(source, target, ids_in, kmax, method, csls_k, n_target, workers,
+                                 np.stack([extra[w] for w in composed]) if composed else None)
         first = np.zeros(len(queries), dtype=np.int64)
         for i, ok in enumerate(answers):
             hit = np.flatnonzero(np.isin(ids[i], ok))
@@ -140,7 +170,7 @@ def evaluate_bli(source: Embeddings, target: Embeddings, dictionary, *, method: 
     table = pd.DataFrame({"source": queries, "gold": [[words[j] for j in ok] for ok in answers],
                           "retrieved": [[words[j] for j in row if j >= 0] for row in ids], "first_correct": first})
     return BLIResult(precision, len(queries) / n_sources if n_sources else 0.0, n_sources, len(queries), method, oov,
-                     gold.name, table)
+                     gold.name, table, n_composed)
 
 
 def translate(source: Embeddings, target: Embeddings, words: Sequence[str], topn: int = 5, method: str = "csls",

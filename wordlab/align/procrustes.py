@@ -255,19 +255,32 @@ class Procrustes:
             vectors.flush()
             del vectors
             builder.add_component("mapping", mapping)
-            builder.copy_components(emb)
+            builder.copy_components(emb, derived=True)
             builder.write_vocab(emb.words, emb.counts)
             builder.finish(meta, meta.pop("provenance"))
         return Embeddings.open(out)
 
     # -- evaluation ---------------------------------------------------------------------------
     def evaluate(self, dictionary, method: str = "csls", ks: Sequence[int] = (1, 5, 10), oov: str = "drop",
-                 restrict_target: int | None = None):
-        """Bilingual lexicon induction on ``dictionary`` (see :func:`wordlab.align.evaluate_bli`)."""
+                 restrict_target: int | None = None, compose: bool = False):
+        """Bilingual lexicon induction on ``dictionary`` (see :func:`wordlab.align.evaluate_bli`).
+
+        ``compose``: a dictionary source word outside a subword source store's vocabulary
+        is composed from its n-grams, normalised and mapped like the store's rows, and
+        queried (the result counts them in ``n_composed``)."""
         from .bli import evaluate_bli
+        from .dictionary import Dictionary
         self._check_fitted()
+        extra = {}
+        sub = self._source.subwords
+        if compose and sub is not None:
+            unseen = [w for w in Dictionary.coerce(dictionary).sources if w not in self._source]
+            vectors, ok = sub.compose(unseen)
+            mapped = self.map_vectors(vectors[ok]) if ok.any() else vectors[:0]
+            extra = dict(zip([w for w, good in zip(unseen, ok) if good], mapped))
         return evaluate_bli(self.transform(), self.transform_target(), dictionary, method=method, ks=ks, oov=oov,
-                            csls_k=self.csls_k, restrict_target=restrict_target, workers=self.workers)
+                            csls_k=self.csls_k, restrict_target=restrict_target, workers=self.workers,
+                            source_extra=extra)
 
     def translate(self, words: Sequence[str] | str, topn: int = 5, method: str = "csls") -> pd.DataFrame:
         """The ``topn`` target words for each source word: DataFrame (source, rank, target, score)."""

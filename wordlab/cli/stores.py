@@ -20,8 +20,12 @@ def info(store) -> None:
     """Describe STORE: size, method, hyperparameters, most frequent words."""
     emb = _open_store(store)
     meta = emb.meta
-    rows = [("store", emb.path), ("words", f"{len(emb):,}"), ("dim", emb.dim),
+    rows = [("store", emb.path or getattr(emb, "source", None)), ("words", f"{len(emb):,}"), ("dim", emb.dim),
             ("method", meta.get("method", "?"))]
+    if emb.subwords is not None:
+        spec = emb.subwords.spec
+        rows.append(("subwords", f"character n-grams of {spec.min_n}-{spec.max_n} in {spec.bucket:,} buckets: "
+                                 "a vector for any string"))
     rows += [(key, meta[key]) for key in ("source_file", "created", "wordlab_version", "training_seconds")
              if key in meta]
     if meta.get("params"):

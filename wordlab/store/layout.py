@@ -88,6 +88,12 @@ class Component:
     keep_on_save : bool, default True
         ``Embeddings.save`` copies it to the new store (a component that describes the
         vectors themselves, such as a mapping, is not carried over).
+    follows_vectors : bool, default False
+        It holds parts that ``vectors.npy`` is made of (a subword store's word rows and
+        n-gram matrix), so a store derived with changed vectors (mapped, debiased) must
+        not carry it: its parts would describe the old vectors.
+    meta_keys : tuple of str, default ()
+        The ``meta.json`` entries that describe it, dropped with it.
     """
     name: str
     files: tuple[str, ...]
@@ -95,6 +101,8 @@ class Component:
     description: str = ""
     open: Callable[[Mapping[str, np.ndarray]], Any] = _open_arrays
     keep_on_save: bool = True
+    follows_vectors: bool = False
+    meta_keys: tuple[str, ...] = ()
 
     def check(self, arrays: Mapping[str, np.ndarray], n_words: int, where: str) -> None:
         """Refuse arrays that do not fit a store of ``n_words`` (``where`` names it)."""
@@ -141,8 +149,10 @@ def component(name: str) -> Component:
 
 register_component(Component("context_vectors", ("context_vectors.npy",),
                              description="a trainer's output (context) matrix, so training can continue"))
-register_component(Component("word_vectors", ("word_vectors.npy",),
-                             description="GloVe/PU word vectors W alone, when vectors.npy combines W and W~"))
+register_component(Component("word_vectors", ("word_vectors.npy",), follows_vectors=True,
+                             description="the word vectors alone when vectors.npy combines them with more: GloVe/PU "
+                                         "W (vectors.npy: W + W~), fastText's word rows (vectors.npy: the mean "
+                                         "with their n-grams)"))
 register_component(Component("biases", ("bias.npy", "context_bias.npy"),
                              description="GloVe/PU word and context biases"))
 register_component(Component("mapping", ("mapping.npy",), per_word=False, keep_on_save=False,

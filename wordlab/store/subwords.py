@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from .embeddings import Embeddings
 
 NGRAMS = "ngram_vectors"
-register_component(Component(NGRAMS, ("ngram_vectors.npy",), per_word=False,
+register_component(Component(NGRAMS, ("ngram_vectors.npy",), per_word=False, follows_vectors=True,
+                             meta_keys=("subwords",),
                              description="fastText's n-gram matrix (bucket, dim), which composes vectors for "
                                          "words outside the vocabulary"))
 

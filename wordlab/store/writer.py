@@ -54,9 +54,12 @@ _SCHEMA_OWNED = ("format", "format_version", "dim", "n_words", "created", "wordl
 
 
 def derived_meta(meta: dict) -> dict:
-    """The entries of a source store's ``meta`` that a store made from it inherits (its
-    method, parameters, training record...): all but those the writer sets anew."""
-    return {k: v for k, v in meta.items() if k not in _SCHEMA_OWNED}
+    """The entries of a source store's ``meta`` that a store made from it with changed
+    vectors inherits (its method, parameters, training record...): all but those the
+    writer sets anew and those of components that follow the vectors (a subword store's
+    n-gram settings: composing from the old n-grams would give vectors of the old space)."""
+    dropped = {k for c in layout.COMPONENTS.values() if c.follows_vectors for k in c.meta_keys}
+    return {k: v for k, v in meta.items() if k not in _SCHEMA_OWNED and k not in dropped}
 
 
 def build_meta(meta: dict, *, dim: int, n_words: int, provenance: dict, components: Iterable[str]) -> dict:
@@ -114,10 +117,16 @@ class StoreBuilder:
         for f, arr in arrays.items():
             save_npy(self.directory / f, np.asarray(arr))
 
-    def copy_components(self, source: "Embeddings", names: Iterable[str] | None = None) -> None:
-        """The components of ``source`` that are kept on save (or those of ``names``)."""
+    def copy_components(self, source: "Embeddings", names: Iterable[str] | None = None,
+                        derived: bool = False) -> None:
+        """The components of ``source`` that are kept on save (or those of ``names``);
+        ``derived``: for a store whose vectors differ from the source's, without the
+        components that follow the vectors (see :class:`~wordlab.store.layout.Component`)."""
         for name in source.components if names is None else names:
-            if (names is not None or layout.component(name).keep_on_save) and name in source.components:
+            spec = layout.component(name)
+            if derived and spec.follows_vectors:
+                continue
+            if (names is not None or spec.keep_on_save) and name in source.components:
                 self.add_component(name, source.component_arrays(name))
 
     # -- the end --------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from .pu import PULearning
 from .registry import REGISTRY, Method
 from .word2vec import Word2Vec
 
-for _cls in (Trainer, Word2Vec, FastText, GloVe, PULearning, BitCipher, CMOW):
-    document_parameters(_cls)            # numpydoc Parameters from the declarations
+for _cls in (Trainer, *dict.fromkeys(m.trainer for m in REGISTRY.values())):
+    document_parameters(_cls)            # numpydoc Parameters from the declarations, for every registered trainer
 
 #: the method names, in the registry's order
 METHODS: tuple[str, ...] = tuple(REGISTRY)
