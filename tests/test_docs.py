@@ -68,8 +68,9 @@ _FOOTER = re.compile(r"^wordlab \d+\.\d+\.\d+ at [0-9a-f]{7}", re.MULTILINE)
 
 
 def pasted_benchmark_tables(text: str) -> list[str]:
-    """The headings of benchmark outputs (fenced blocks ending in a ``wordlab X at REV``
-    line) that are neither a generated block nor in a History section."""
+    """The headings of benchmark outputs (fenced blocks in a Results section, or ending
+    in a ``wordlab X at REV`` line) that are neither a generated block nor in a History
+    section."""
     stack: dict[int, str] = {}
     generated = fenced = False
     block: list[str] = []
@@ -78,8 +79,8 @@ def pasted_benchmark_tables(text: str) -> list[str]:
         if fenced:
             if line.startswith("```"):
                 fenced = False
-                if _FOOTER.search("\n".join(block)) and not generated and not any(
-                        t.startswith("History") for t in stack.values()):
+                output = _FOOTER.search("\n".join(block)) or "Results" in stack.values()
+                if output and not generated and not any(t.startswith("History") for t in stack.values()):
                     out.append(" / ".join(stack[k] for k in sorted(stack)))
             else:
                 block.append(line)
@@ -109,4 +110,10 @@ def test_every_benchmark_table_is_generated_or_history():
     output is a generated block (rewritten from evals/results/ when the script is run with
     --results), unless it sits in a History section, as a dated record of earlier code."""
     text = (REPO / "evals" / "README.md").read_text(encoding="utf-8")
-    assert pasted_benchmark_tables(text) == []
+    assert [t for t in pasted_benchmark_tables(text) if t.rsplit(" / ", 1)[-1] not in PENDING_RERUN] == []
+    assert all(any(t.endswith(" / " + p) for t in pasted_benchmark_tables(text)) for p in PENDING_RERUN), \
+        "a table listed as pending is generated now: take it off PENDING_RERUN"
+
+
+#: Tables still pasted, to be rerun with --results (issue 19 stays open until this is empty).
+PENDING_RERUN = {"bench_debias.py", "bench_cade_ungdc.py", "bench_align_synthetic.py"}

@@ -18,17 +18,6 @@ Skip-gram, as in word2vec.c and gensim, uses each context word's input vector to
 predict the centre word. CBOW predicts the centre from the mean (or sum) of the
 context vectors and adds the same ``neu1e`` to every context word.
 
-**Subword inputs (fastText, Bojanowski et al. 2017).** The same loop trains
-:class:`~wordlab.trainers.FastText`: a word w may carry character n-gram rows
-``sub_rows[sub_offsets[w]:sub_offsets[w + 1]]`` of ``ngrams``, and its input is then the
-mean of ``syn0[w]`` and those rows (CBOW: the mean over every context word's rows); the
-input gradient ``neu1e`` is added, undivided, to the word's row (times its lock) and
-to each of its n-gram rows, as fastText's ``Model::update`` does. A word without
-n-gram rows takes exactly the word2vec path (word2vec passes an empty table), so with
-n-grams off a fastText run equals word2vec's bit for bit. Skip-gram keeps word2vec.c's
-order (the context word's input predicts the centre); fastText and gensim let the
-centre's input predict each context word, the same pairs the other way round.
-
 The sigmoid comes from word2vec.c's table over [-6, 6]; beyond it the sigmoid
 saturates to 0 or 1 and the update is still applied (word2vec.c). gensim instead
 skips such a pair; we follow word2vec.c because a saturated negative sample still
@@ -133,47 +122,15 @@ def _negative_sampling_update(h, target_word, syn1, neu1e, alpha, negative, acce
     return loss, state
 
 
-@njit(nogil=True, cache=True, fastmath=True, inline="always")
-def _add_input(acc, w, syn0, ngrams, sub_offsets, sub_rows):
-    """acc += syn0[w] and each n-gram row of w; returns how many rows were added."""
-    dim = acc.shape[0]
-    v = syn0[w]
-    for k in range(dim):
-        acc[k] += v[k]
-    for p in range(sub_offsets[w], sub_offsets[w + 1]):
-        r = ngrams[sub_rows[p]]
-        for k in range(dim):
-            acc[k] += r[k]
-    return 1 + sub_offsets[w + 1] - sub_offsets[w]
-
-
-@njit(nogil=True, cache=True, fastmath=True, inline="always")
-def _apply_input(w, neu1e, lock, syn0, ngrams, sub_offsets, sub_rows):
-    """syn0[w] += lock[w] * neu1e (skipped for a frozen word); each n-gram row of w += neu1e."""
-    dim = neu1e.shape[0]
-    m = lock[w]
-    if m != 0.0:
-        v = syn0[w]
-        for k in range(dim):
-            v[k] += m * neu1e[k]
-    for p in range(sub_offsets[w], sub_offsets[w + 1]):
-        r = ngrams[sub_rows[p]]
-        for k in range(dim):
-            r[k] += neu1e[k]
-
-
 @njit(nogil=True, cache=True, fastmath=True)
 def train_sentences(tokens, offsets, first, last, syn0, syn1, lock, keep, accept, alias,
                     window, negative, cbow, cbow_mean, alpha_start, alpha_end, state,
-                    train_context, sig_table, nlog_table, ngrams, sub_offsets, sub_rows):
+                    train_context, sig_table, nlog_table):
     """Train on sentences ``first..last-1``; alpha moves linearly from ``alpha_start``
     to ``alpha_end`` over their tokens.
 
     tokens     int32 ids; offsets int64 sentence bounds into ``tokens``
     syn0, syn1 float32 (n_words, dim) input and output vectors
-    ngrams     float32 (bucket, dim) n-gram vectors (fastText; word2vec: no rows)
-    sub_offsets, sub_rows  int64 (n_words + 1), int32: word w's n-gram rows
-               ``sub_rows[sub_offsets[w]:sub_offsets[w + 1]]`` (word2vec: all offsets 0)
     lock       float32 (n_words,)  0 freezes a word's input vector
     keep       uint64 (n_words,) subsampling thresholds (see :func:`_subsample`)
     accept, alias  float32, int32 (n_words,): the noise alias table
@@ -210,7 +167,10 @@ def train_sentences(tokens, offsets, first, last, syn0, syn1, lock, keep, accept
                 count = 0
                 for j in range(lo, hi):
                     if j != i:
-                        count += _add_input(neu1, buf[j], syn0, ngrams, sub_offsets, sub_rows)
+                        v = syn0[buf[j]]
+                        for k in range(dim):
+                            neu1[k] += v[k]
+                        count += 1
                 if count == 0:
                     continue
                 if cbow_mean:
@@ -225,7 +185,12 @@ def train_sentences(tokens, offsets, first, last, syn0, syn1, lock, keep, accept
                 examples += 1
                 for j in range(lo, hi):
                     if j != i:
-                        _apply_input(buf[j], neu1e, lock, syn0, ngrams, sub_offsets, sub_rows)
+                        c = buf[j]
+                        m = lock[c]
+                        if m != 0.0:
+                            v = syn0[c]
+                            for k in range(dim):
+                                v[k] += m * neu1e[k]
             else:
                 for j in range(lo, hi):
                     if j == i:
@@ -233,18 +198,13 @@ def train_sentences(tokens, offsets, first, last, syn0, syn1, lock, keep, accept
                     c = buf[j]
                     for k in range(dim):
                         neu1e[k] = 0.0
-                    if sub_offsets[c] == sub_offsets[c + 1]:
-                        h = syn0[c]                   # word2vec: the row itself
-                    else:
-                        for k in range(dim):
-                            neu1[k] = 0.0
-                        inv = np.float32(1.0 / _add_input(neu1, c, syn0, ngrams, sub_offsets, sub_rows))
-                        for k in range(dim):
-                            neu1[k] *= inv
-                        h = neu1
+                    h = syn0[c]
                     l, state = _negative_sampling_update(h, centre, syn1, neu1e, alpha, negative, accept,
                                                          alias, state, train_context, sig_table, nlog_table)
                     loss += l
                     examples += 1
-                    _apply_input(c, neu1e, lock, syn0, ngrams, sub_offsets, sub_rows)
+                    m = lock[c]
+                    if m != 0.0:
+                        for k in range(dim):
+                            h[k] += m * neu1e[k]
     return loss, examples, state

@@ -6,9 +6,9 @@ negative sampling, learning-rate schedule, threads, checkpoints and resume; only
 word's input representation changes. It is the mean of the word's own vector and the
 vectors of its character n-grams (:mod:`wordlab.corpus.subwords`: ``<`` and ``>`` mark
 the word's ends, n from ``min_n`` to ``max_n`` Unicode characters, hashed by fastText's
-FNV-1a into ``bucket`` rows). The kernel is word2vec's loop
-(:mod:`wordlab.trainers._word2vec_kernels`), whose inputs may carry n-gram rows; a
-word's n-gram rows are computed once per vocabulary.
+FNV-1a into ``bucket`` rows). The kernel (:mod:`wordlab.trainers._fasttext_kernels`)
+is word2vec's loop with inputs that carry n-gram rows, on word2vec's sampling and
+update helpers; a word's n-gram rows are computed once per vocabulary.
 
 **Defaults** follow gensim's ``FastText`` and our ``Word2Vec`` (so that ``max_n=0``
 gives the SGNS or CBOW result bit for bit): ``alpha`` 0.025, ``sample`` 1e-3, 5 epochs,
@@ -37,6 +37,7 @@ from ..npyio import create_npy
 from ..params import Integer
 from ..store._subword_kernels import mean_rows
 from . import parameters as P
+from ._fasttext_kernels import train_sentences_subword
 from .base import Callback
 from .word2vec import Word2Vec
 
@@ -97,14 +98,23 @@ class FastText(Word2Vec):
 
     def _ngrams(self) -> np.ndarray:
         arr = self._weights.get("ngram_vectors")
-        return self._no_ngrams if arr is None else np.asarray(arr)
+        return np.zeros((0, self.dim), np.float32) if arr is None else np.asarray(arr)
 
-    def _subword_inputs(self):
-        return self._ngrams(), self._sub_offsets, self._sub_rows
+    def _kernel(self, tokens, local_offsets, n_sentences, alpha_start, alpha_end, state):
+        return train_sentences_subword(
+            tokens, local_offsets, 0, n_sentences, np.asarray(self._weights["vectors"]), self._ngrams(),
+            self._sub_offsets, self._sub_rows, np.asarray(self._weights["context_vectors"]), self._locks,
+            self._keep, self._accept, self._alias, int(self.window), int(self.negative), self.method == "cbow",
+            bool(self.cbow_mean), np.float32(alpha_start), np.float32(alpha_end), np.uint64(state),
+            not self._freeze_context, self._sig, self._nlog)
 
     def _load_kernels(self) -> None:
-        super()._load_kernels()
         row = np.zeros((1, self.dim), dtype=np.float32)
+        train_sentences_subword(np.zeros(0, np.int32), np.zeros(1, np.int64), 0, 0, row, row.copy(),
+                                np.zeros(2, np.int64), np.zeros(0, np.int32), row.copy(), np.ones(1, np.float32),
+                                self._keep, self._accept, self._alias, int(self.window), int(self.negative),
+                                self.method == "cbow", bool(self.cbow_mean), np.float32(self.alpha),
+                                np.float32(self.alpha), np.uint64(1), not self._freeze_context, self._sig, self._nlog)
         mean_rows(row, row, np.zeros(2, np.int64), np.zeros(0, np.int32), row.copy())
 
     # -- the store ------------------------------------------------------------------------------

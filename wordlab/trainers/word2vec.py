@@ -94,9 +94,6 @@ class Word2Vec(StreamTrainer):
         self._keep = keep_thresholds(counts, self.sample)
         self._accept, self._alias = alias_table(noise_distribution(counts, self.ns_exponent))
         self._sig, self._nlog = sigmoid_tables()
-        self._no_ngrams = np.zeros((0, self.dim), dtype=np.float32)
-        self._no_sub_offsets = np.zeros(len(encoded.vocab) + 1, dtype=np.int64)
-        self._no_sub_rows = np.zeros(0, dtype=np.int32)
         self._prepare_stream(encoded)
 
     def _kernel(self, tokens: np.ndarray, local_offsets: np.ndarray, n_sentences: int, alpha_start: float,
@@ -106,11 +103,7 @@ class Word2Vec(StreamTrainer):
             np.asarray(self._weights["context_vectors"]), self._locks, self._keep, self._accept, self._alias,
             int(self.window), int(self.negative), self.method == "cbow", bool(self.cbow_mean),
             np.float32(alpha_start), np.float32(alpha_end), np.uint64(state), not self._freeze_context,
-            self._sig, self._nlog, *self._subword_inputs())
-
-    def _subword_inputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(n-gram matrix, offsets, rows) of the kernel's subword inputs: none for word2vec."""
-        return self._no_ngrams, self._no_sub_offsets, self._no_sub_rows
+            self._sig, self._nlog)
 
     def _load_kernels(self) -> None:
         # No sentences, the real argument types: loads the compiled kernel (or compiles it).
@@ -118,5 +111,4 @@ class Word2Vec(StreamTrainer):
         train_sentences(np.zeros(0, np.int32), np.zeros(1, np.int64), 0, 0, row, row.copy(), np.ones(1, np.float32),
                         self._keep, self._accept, self._alias, int(self.window), int(self.negative),
                         self.method == "cbow", bool(self.cbow_mean), np.float32(self.alpha), np.float32(self.alpha),
-                        np.uint64(1), not self._freeze_context, self._sig, self._nlog, row[:0].copy(),
-                        np.zeros(2, np.int64), np.zeros(0, np.int32))
+                        np.uint64(1), not self._freeze_context, self._sig, self._nlog)
