@@ -32,6 +32,7 @@ import numpy as np
 
 from ..errors import ParameterError, StoreError
 from .embeddings import Embeddings
+from .subwords import vectors_of
 
 MAGIC = 793712314
 VERSION = 12
@@ -87,17 +88,16 @@ class FastTextBinStore(Embeddings):
     def _vectors_of(self, words: list[str]) -> np.ndarray:
         if self._composed is not None:
             return super()._vectors_of(words)
+        return vectors_of(self, words, rows_of=self._compose_rows)
+
+    def _compose_rows(self, rows: list[int]) -> np.ndarray:
+        """The vectors of vocabulary rows, from their word rows and n-grams (without
+        composing the whole vocabulary)."""
         from ._subword_kernels import mean_rows
-        index, spec = self.index, self.subwords.spec
-        known = [w for w in words if w in index]
-        out = super()._vectors_of(words) if len(known) < len(words) else np.empty((len(words), self.dim),
-                                                                                  np.float32)
-        if known:                                     # a word of the vocabulary: its row and its n-grams
-            offsets, rows = spec.table(known)
-            block = np.empty((len(known), self.dim), dtype=np.float32)
-            mean_rows(np.ascontiguousarray(self._word_rows[[index[w] for w in known]]), self._ngrams, offsets, rows,
-                      block)
-            out[[k for k, w in enumerate(words) if w in index]] = block
+        words = self.words
+        offsets, ngram_rows = self.subwords.spec.table([words[r] for r in rows])
+        out = np.empty((len(rows), self.dim), dtype=np.float32)
+        mean_rows(np.ascontiguousarray(self._word_rows[rows]), self._ngrams, offsets, ngram_rows, out)
         return out
 
     def _query(self, word: str):

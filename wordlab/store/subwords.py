@@ -63,10 +63,10 @@ class SubwordVectors:
         return out, np.diff(offsets) > 0
 
 
-def vectors_of(store: "Embeddings", words: list[str]) -> np.ndarray:
-    """float32 (len(words), dim): the rows of the vocabulary's words and, in a subword
-    store, the composed vectors of the others; ``UnknownWordError`` naming the first
-    word that has neither."""
+def vectors_of(store: "Embeddings", words: list[str], rows_of=None) -> np.ndarray:
+    """float32 (len(words), dim): the rows of the vocabulary's words (``rows_of(rows)``,
+    default ``store.vectors[rows]``) and, in a subword store, the composed vectors of the
+    others; ``UnknownWordError`` naming the first word that has neither."""
     index, sub = store.index, store.subwords
     unseen = [w for w in words if w not in index]
     if unseen and sub is None:
@@ -75,7 +75,7 @@ def vectors_of(store: "Embeddings", words: list[str]) -> np.ndarray:
     known = [(k, index[w]) for k, w in enumerate(words) if w in index]
     if known:
         at, rows = zip(*known)
-        out[list(at)] = store.vectors[list(rows)]
+        out[list(at)] = store.vectors[list(rows)] if rows_of is None else rows_of(list(rows))
     if unseen:
         composed, ok = sub.compose(unseen)
         if not ok.all():
