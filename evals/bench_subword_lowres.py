@@ -13,14 +13,14 @@ buckets for the fastText models. gensim's model is converted to a wordlab store
 - **Held-out coverage**: the last 10 % of each corpus's sentences are held out from
   training; the share of their tokens and word types that have a vector from the
   vocabulary, and with composition.
-- **Sinhala-English BLI** (the study of ``bench_bli_si_en.py``): English SGNS (or, with
-  ``--both``, wordlab fastText) on the English Newsfirst reports plus enwiki-text8style;
-  each Sinhala model aligned by Procrustes on the benchmark's train split and evaluated
-  on its test split, NN and CSLS, P@1/5/10 with coverage, the fastText models also with
-  the unseen test words composed (``compose=True``).
+- **Sinhala-English BLI** (the study of ``bench_bli_si_en.py``): English SGNS and wordlab
+  fastText (``--english``; subwords on both sides) on the English Newsfirst reports plus
+  enwiki-text8style; each Sinhala model aligned by Procrustes on the benchmark's train
+  split and evaluated on its test split, NN and CSLS, P@1/5/10 with coverage, the
+  fastText models also with the unseen test words composed (``compose=True``).
 
-Usage: python evals/bench_subword_lowres.py [--epochs 20] [--en-epochs 5] [--workers 2] [--both]
-       [--stores DIR] [--skip-bli]
+Usage: python evals/bench_subword_lowres.py [--epochs 20] [--en-epochs 5] [--workers 2]
+       [--english sgns,fasttext] [--stores DIR] [--skip-bli]
 """
 from __future__ import annotations
 
@@ -95,7 +95,7 @@ def similarity_rows(models: dict) -> list[list]:
     return rows
 
 
-def bli_rows(si_models: dict, english, bil: Path) -> list[list]:
+def bli_rows(si_models: dict, english, english_label: str, bil: Path) -> list[list]:
     from wordlab.align import Dictionary, Procrustes
     train = Dictionary.read(bil / "cc_si-en_trainset_1500_5000_200k.txt", lowercase=True)
     test = Dictionary.read(bil / "cc_si-en_testset_1500_5000_200k.txt", lowercase=True)
@@ -105,7 +105,7 @@ def bli_rows(si_models: dict, english, bil: Path) -> list[list]:
         for compose in ((False, True) if store.subwords is not None else (False,)):
             for method in ("nn", "csls"):
                 r = aligner.evaluate(test, method=method, compose=compose)
-                rows.append([label, "yes" if compose else "no", method.upper(),
+                rows.append([english_label, label, "yes" if compose else "no", method.upper(),
                              *(f"{100 * r.precision[k]:.1f}" for k in (1, 5, 10)),
                              f"{100 * r.vocabulary_coverage:.1f}", f"{100 * r.coverage:.1f}",
                              f"{100 * r.precision[1] * r.coverage:.1f}"])
@@ -118,7 +118,7 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--en-epochs", type=int, default=5)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--both", action="store_true", help="English side with wordlab fastText too")
+    ap.add_argument("--english", default="sgns,fasttext", help="English models (sgns, fasttext)")
     ap.add_argument("--skip-bli", action="store_true")
     ap.add_argument("--stores", default=None, help="keep the trained stores here (default: a temporary directory)")
     ap.add_argument("--data", default=None)
@@ -145,16 +145,19 @@ def main() -> None:
         if not args.skip_bli:
             from wordlab.trainers import make_trainer
             import wordlab
-            en_method = "fasttext" if args.both else "sgns"
-            print(f"training English ({en_method}) ...", file=sys.stderr, flush=True)
             english_corpus = wordlab.Corpus([str(news / "newsfirst_english_set1.txt.gz"),
                                              str(data / "corpora" / "enwiki-text8style.txt.gz")], sentence_split=True)
-            params = dict(COMMON, min_count=5, **(SUBWORDS if args.both else {}))
-            english = make_trainer(en_method, epochs=args.en_epochs, workers=args.workers, seed=1, progress=False,
-                                   **params).fit(english_corpus, work / f"en-{en_method}", overwrite=True)
-            info.append(f"English ({en_method}): {english.meta['n_tokens']:,} tokens, {len(english):,} words, "
-                        f"{english.meta['training_seconds']:.0f} s")
-            bli = bli_rows(trained["Sinhala news"], english, data / "eval" / "bilingual" / "si-en")
+            for en_method in args.english.split(","):
+                print(f"training English ({en_method}) ...", file=sys.stderr, flush=True)
+                params = dict(COMMON, min_count=5, **(SUBWORDS if en_method == "fasttext" else {}))
+                english = make_trainer(en_method, epochs=args.en_epochs, workers=args.workers, seed=1,
+                                       progress=False, **params).fit(english_corpus, work / f"en-{en_method}",
+                                                                     overwrite=True)
+                info.append(f"English ({en_method}): {english.meta['n_tokens']:,} tokens, {len(english):,} words, "
+                            f"{english.meta['training_seconds']:.0f} s")
+                bli += bli_rows(trained["Sinhala news"], english, en_method,
+                                data / "eval" / "bilingual" / "si-en")
+                del english
     print("; ".join(info))
     print(f"skip-gram dim 100, window 5, negative 5, min_count 3, {args.epochs} epochs; fastText n-grams 3-6, "
           "bucket 2,000,000")
@@ -169,7 +172,7 @@ def main() -> None:
         print()
         print("Sinhala -> English BLI (test split; coverage: source words with a vector and a gold translation in "
               "the English vocabulary)")
-        print(table(["Sinhala model", "composed", "retrieval", "P@1", "P@5", "P@10", "coverage % vocab",
+        print(table(["English", "Sinhala model", "composed", "retrieval", "P@1", "P@5", "P@10", "coverage % vocab",
                      "coverage % with composed", "P@1 oov=wrong"], bli))
     print(machine_line())
 

@@ -75,13 +75,16 @@ damaged
     ``.npy`` header). N per kind (10 with ``--quick``, 100), plus the undamaged input as
     a control. Kinds and the command run: word2vec text (``vectors.txt``), binary
     (``.bin``), GloVe (headerless ``.txt``), fastText ``.vec``, gzipped text and binary,
-    a store directory (one of its three files damaged): ``wordlab convert IN OUT``; a
+    a store directory (one of its three files damaged), a fastText ``.bin`` model (its
+    header lying: the dimension, the word count, the bucket count or a matrix's rows;
+    the oracle composes each word's vector with gensim's n-grams and hash):
+    ``wordlab convert IN OUT``; a
     similarity file and a Google analogy file: ``wordlab eval STORE -d FILE``; a MUSE
     dictionary: ``wordlab align bli A B -d FILE``; a word list: ``wordlab bias direct
     STORE --words FILE``; corpora ``.txt``/``.gz``/``.bz2``/``.xz``: ``wordlab corpus stats
     FILE``. Compressed kinds are damaged in their compressed bytes or in the text before
     compression (half each). An oracle written here from the formats' documentation
-    (wordlab/store/formats.py, evals/datasets.py, align/dictionary.py,
+    (wordlab/store/formats.py, store/fasttext_bin.py, evals/datasets.py, align/dictionary.py,
     debias/wordlists.py, corpus/sources.py; Python's own gzip/bz2/lzma for compressed
     data) reads every damaged input and says whether the damage is detectable (the
     input must then be refused, or at least warned about), valid with a known content
@@ -174,6 +177,7 @@ import re
 import shlex
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -1769,6 +1773,149 @@ def lying_npy_header(data: bytes, rng: random.Random) -> bytes:
     return out.getvalue() + data[offset:]
 
 
+# fastText .bin: the layout of wordlab.store.fasttext_bin's docstring, parsed here again
+_FT_MAGIC, _FT_HEAD, _FT_DICT, _FT_MATRIX = 793712314, struct.Struct("<2i12id"), struct.Struct("<3i2q"), \
+    struct.Struct("<B2q")
+
+
+def _ftbin_layout(data: bytes) -> dict | str:
+    """The fields and offsets of a fastText .bin, or why it is not one (unjudged: "?why")."""
+    if len(data) < _FT_HEAD.size + _FT_DICT.size:
+        return "shorter than the header"
+    magic, version, dim, *_, bucket, minn, maxn, _lr, _t = _FT_HEAD.unpack_from(data, 0)
+    model = _FT_HEAD.unpack_from(data, 0)[9]
+    size, nwords, nlabels, _ntokens, pruneidx = _FT_DICT.unpack_from(data, _FT_HEAD.size)
+    if magic != _FT_MAGIC:
+        return "not the fastText magic number"
+    if version > 12:
+        return f"format version {version}, newer than fastText 0.9's"
+    if version < 11:
+        return f"?format version {version}"
+    if nlabels or model not in (1, 2):
+        return "a supervised or unknown model"
+    if not 1 <= dim <= _MAX_DIM or nwords != size or nwords < 0 or bucket < 0 or 10 * size > len(data):
+        return f"implausible header (dim {dim}, words {nwords} of {size}, bucket {bucket})"
+    if pruneidx not in (-1, 0):
+        return "a pruned n-gram table (quantised models only)"
+    pos, words, counts = _FT_HEAD.size + _FT_DICT.size, [], []
+    for i in range(size):
+        end = data.find(b"\0", pos)
+        if end < 0 or end + 10 > len(data):
+            return f"dictionary entry {i + 1}: truncated"
+        words.append(data[pos:end])
+        counts.append(int.from_bytes(data[end + 1:end + 9], "little", signed=True))
+        if data[end + 9] != 0:
+            return f"dictionary entry {i + 1} is a label"
+        pos = end + 10
+    matrices = []
+    for rows_due in (nwords + bucket, None):
+        if pos + _FT_MATRIX.size > len(data):
+            return "truncated before a matrix header"
+        quant, rows, cols = _FT_MATRIX.unpack_from(data, pos)
+        if quant or cols != dim or (rows != rows_due if rows_due is not None else rows not in (0, nwords)):
+            return f"a matrix header at byte {pos} says {'quantised' if quant else f'{rows} x {cols}'}"
+        pos += _FT_MATRIX.size
+        if pos + 4 * rows * cols > len(data):
+            return "a matrix is truncated"
+        matrices.append((pos, rows, cols))
+        pos += 4 * rows * cols
+    if pos != len(data):
+        return f"{len(data) - pos} bytes after the output matrix"
+    return {"dim": dim, "bucket": bucket, "minn": minn, "maxn": maxn, "nwords": nwords, "words": words,
+            "counts": counts, "input": matrices[0], "output": matrices[1]}
+
+
+def oracle_fasttext_bin(data: bytes) -> Verdict:
+    """A fastText .bin: valid when its layout holds; the content is each word's vector as
+    fastText's ``getWordVector`` composes it (its row and its n-gram rows, summed in
+    float32 in n-gram order, times 1/n), with gensim's n-grams and hash (not wordlab's)."""
+    import unicodedata
+    from gensim.models.fasttext_inner import compute_ngrams_bytes, ft_hash_bytes
+    f = _Findings()
+    layout = _ftbin_layout(data)
+    if isinstance(layout, str):
+        return Verdict("unknown", layout[1:]) if layout.startswith("?") else Verdict("invalid", layout)
+    words = []
+    for i, raw in enumerate(layout["words"]):
+        word = _check_word(raw, f, f"dictionary entry {i + 1}")
+        if f.invalid:
+            return f.verdict()
+        if word != unicodedata.normalize("NFC", word) or word == "</s>":
+            f.unknown.append("a word fastText and wordlab may split differently (not NFC, or </s>)")
+        words.append(word)
+    if any(c < 0 for c in layout["counts"]):
+        f.unknown.append("a negative count")
+    if len(set(words)) != len(words):
+        f.unknown.append("a repeated word")
+    minn, maxn, bucket, nwords = layout["minn"], layout["maxn"], layout["bucket"], layout["nwords"]
+    ngrams = maxn > 0 and bucket > 0
+    if ngrams and not 2 <= minn <= maxn <= 100:
+        f.unknown.append(f"n-gram lengths {minn}-{maxn}")
+        return f.verdict()
+    offset, rows, cols = layout["input"]
+    matrix = np.frombuffer(data, dtype="<f4", count=rows * cols, offset=offset).reshape(rows, cols)
+    o_offset, o_rows, o_cols = layout["output"]
+    output = np.frombuffer(data, dtype="<f4", count=o_rows * o_cols, offset=o_offset)
+    if not (np.isfinite(matrix).all() and np.isfinite(output).all()):
+        f.warn.append("NaN or infinite values")
+    vectors = np.empty((nwords, cols), dtype=np.float32)
+    for i, word in enumerate(words):
+        ids = [i] + ([nwords + ft_hash_bytes(g) % bucket for g in compute_ngrams_bytes(word, minn, maxn)]
+                     if ngrams else [])
+        acc = np.zeros(cols, dtype=np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):      # 3e38 + 3e38 is inf, as in fastText
+            for r in ids:
+                acc += matrix[r]
+            if len(ids) > 1:
+                acc *= np.float32(1.0 / len(ids))
+        vectors[i] = acc
+    if not words:
+        f.unknown.append("no words")
+    return f.verdict(words=words, vectors=vectors, counts=layout["counts"])
+
+
+def ftbin_value_offsets(data: bytes) -> list[int]:
+    """Offsets of the float32 values of a (clean) fastText .bin's input matrix."""
+    offset, rows, cols = _ftbin_layout(data)["input"]
+    return [offset + 4 * j for j in range(rows * cols)]
+
+
+def lying_ftbin_header(data: bytes, rng: random.Random) -> bytes:
+    """One count of the header or a matrix header off by a little."""
+    layout = _ftbin_layout(data)
+    delta = rng.choice([-2, -1, 1, 2])
+    field_ = rng.choice(["dim", "words", "bucket", "input rows", "output rows"])
+    out = bytearray(data)
+    if field_ == "dim":
+        struct.pack_into("<i", out, 8, max(1, layout["dim"] + delta))
+    elif field_ == "words":
+        n = max(0, layout["nwords"] + delta)
+        struct.pack_into("<2i", out, _FT_HEAD.size, n, n)
+    elif field_ == "bucket":
+        struct.pack_into("<i", out, 8 + 4 * 8, max(0, layout["bucket"] + delta))
+    else:
+        offset = (layout["input"] if field_ == "input rows" else layout["output"])[0] - _FT_MATRIX.size
+        _, rows, cols = _FT_MATRIX.unpack_from(data, offset)
+        struct.pack_into("<q", out, offset + 1, max(0, rows + delta))
+    return bytes(out)
+
+
+def fasttext_bin_file(seed: int) -> bytes:
+    """A small fastText model (n-grams 2-4 in 64 buckets) over seed_vectors' words."""
+    import wordlab
+    from wordlab.corpus.subwords import SubwordSpec
+    words, v = seed_vectors(seed)
+    rng = np.random.default_rng(seed)
+    ngrams = rng.standard_normal((64, v.shape[1])).astype(np.float32)
+    store = wordlab.Embeddings(words, v, np.arange(len(words), 0, -1) * 3,
+                               {"method": "fasttext", "subwords": SubwordSpec(2, 4, 64).to_meta()},
+                               components={"word_vectors": v, "context_vectors": v[::-1].copy(),
+                                           "ngram_vectors": ngrams})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = store.save(Path(tmp) / "model.bin", format="fasttext-bin")
+        return Path(path).read_bytes()
+
+
 @dataclass
 class Kind:
     """A kind of input: its seed files, the command that reads it, the oracle."""
@@ -1838,6 +1985,8 @@ def damaged_kinds(ws: Workspace) -> list[Kind]:
              only(oracle_binary_vectors), compression="gz", header=lying_w2v_header),
         Kind("store", "store", store_files_, convert, lambda files, damaged: oracle_store(files, original_meta),
              header=lying_npy_header),
+        Kind("fasttext-bin", "model.bin", {"model.bin": fasttext_bin_file(s + 7)}, convert,
+             only(oracle_fasttext_bin), header=lying_ftbin_header),
     ]
     no_header = tuple(m for m in MUTATIONS if m != "header")
     sim = "word1\tword2\tscore\n" + "".join(f"w{i}\tw{i + 7}\t{(i * 37 % 100) / 10:.2f}\n" for i in range(1, 16)) + \
@@ -1906,7 +2055,8 @@ def damaged_case(ws: Workspace, kind: Kind, i: int) -> Case:
         op = kind.mutations[(i - 1) % len(kind.mutations)]
         if op == "header" and "vectors.npy" in files:
             target, plain = "vectors.npy", files["vectors.npy"]      # the store's header: the .npy shape
-        rows = binary_value_offsets(plain) if kind.name.startswith("w2v-bin") else None
+        rows = (binary_value_offsets(plain) if kind.name.startswith("w2v-bin") else
+                ftbin_value_offsets(plain) if kind.name == "fasttext-bin" else None)
         in_compressed = kind.compression is not None and op not in ("huge", "header") and rng.random() < 0.5
         if in_compressed:
             data, description = mutate(compress(plain, kind.compression), op, rng)

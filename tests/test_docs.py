@@ -110,10 +110,4 @@ def test_every_benchmark_table_is_generated_or_history():
     output is a generated block (rewritten from evals/results/ when the script is run with
     --results), unless it sits in a History section, as a dated record of earlier code."""
     text = (REPO / "evals" / "README.md").read_text(encoding="utf-8")
-    assert [t for t in pasted_benchmark_tables(text) if t.rsplit(" / ", 1)[-1] not in PENDING_RERUN] == []
-    assert all(any(t.endswith(" / " + p) for t in pasted_benchmark_tables(text)) for p in PENDING_RERUN), \
-        "a table listed as pending is generated now: take it off PENDING_RERUN"
-
-
-#: Tables still pasted, to be rerun with --results (issue 19 stays open until this is empty).
-PENDING_RERUN = {"bench_debias.py", "bench_cade_ungdc.py", "bench_align_synthetic.py"}
+    assert pasted_benchmark_tables(text) == []

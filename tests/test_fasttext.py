@@ -279,6 +279,51 @@ def test_a_damaged_bin_is_one_clear_error(trained, tmp_path):
             wordlab.load(tmp_path / "cut.bin", format="fasttext-bin")
 
 
+def _bin_edits(data: bytes, n_words: int) -> dict:
+    """Damage that once loaded without a word: name -> (bytes, what the error names)."""
+    import struct
+    head = 8 + struct.calcsize("<12id")
+    first_entry_end = data.index(b"\0", head + struct.calcsize("<3i2q"))
+    pruned = bytearray(data)
+    struct.pack_into("<q", pruned, head + 12 + 8, 5)              # pruneidx_size 5 in a plain model
+    label = bytearray(data)
+    label[first_entry_end + 9] = 1                                  # a word's entry type: label
+    out_rows = bytearray(data)
+    out_at = len(data) - 4 * n_words * 10 - 17                      # the output matrix header (dim 10)
+    struct.pack_into("<q", out_rows, out_at + 1, n_words - 1)
+    return {"trailing": (data + b"\0\0\0\0", "follow the output matrix"),
+            "inserted": (data[:len(data) - 40] + b"\x01\x02\x03" + data[len(data) - 40:], "follow the output"),
+            "pruned": (bytes(pruned), "pruned"), "label": (bytes(label), "labels"),
+            "output rows": (bytes(out_rows), "output matrix")}
+
+
+def test_damage_past_the_input_matrix_is_refused_not_ignored(trained, tmp_path):
+    """Bytes after the output matrix (a shifted output matrix), a pruned table, a label
+    entry, output rows that are not the words': each was read silently before."""
+    data = trained.save(tmp_path / "m.bin", format="fasttext-bin").read_bytes()
+    for name, (damaged, says) in _bin_edits(data, len(trained)).items():
+        path = tmp_path / f"{name.replace(' ', '-')}.bin"
+        path.write_bytes(damaged)
+        with pytest.raises(wordlab.errors.StoreError, match=says) as e:
+            wordlab.load(path)
+        assert str(path) in str(e.value) and "\n" not in str(e.value), name
+    assert wordlab.load(tmp_path / "m.bin").words == trained.words       # the undamaged file still opens
+
+
+def test_converting_a_bin_warns_about_nonfinite_values_no_vector_uses(trained, tmp_path):
+    """Opening reads no matrix; saving reads them all and warns as the text readers do,
+    here for a value of the output matrix (no word's vector shows it)."""
+    from wordlab.errors import WordlabWarning
+    data = bytearray(trained.save(tmp_path / "m.bin", format="fasttext-bin").read_bytes())
+    data[-4:] = np.array([np.inf], "<f4").tobytes()
+    (tmp_path / "inf.bin").write_bytes(bytes(data))
+    store = wordlab.load(tmp_path / "inf.bin")
+    assert np.isfinite(np.asarray(store.vectors)).all()
+    with pytest.warns(WordlabWarning, match=rf"inf.bin: output matrix row {len(trained)} .* NaN or infinite"):
+        store.save(tmp_path / "converted")
+    assert np.isinf(np.asarray(wordlab.load(tmp_path / "converted").context_vectors)).sum() == 1
+
+
 def test_gensim_fasttext_objects_both_ways(trained):
     from gensim.models import FastText as GensimFastText
     kv = trained.to_gensim()

@@ -18,7 +18,8 @@ from .options import format_option
               help="Known/candidate words: the N most frequent (default: all for similarity, 30,000 for analogies).")
 # wordlab.evals.similarity.OOV_POLICIES (not imported here: wordlab.evals takes 1.5 s; a test keeps them equal)
 @click.option("--oov", type=click.Choice(["skip", "zero", "mean", "subword"]), default="skip", show_default=True,
-              help="Similarity pairs with an unknown word (subword: composed from n-grams in a subword store).")
+              help="Similarity pairs with an unknown word (subword: composed from n-grams in a subword store, "
+                   "for analogies and EvalRank too).")
 @format_option("table/markdown: totals; csv/json: every section.")
 @click.option("--plot", type=click.Path(dir_okay=False), default=None,
               help="Write a PNG: analogy sections by store, or a similarity scatter.")
@@ -64,7 +65,8 @@ def _write_plot(path, loaded, names, table, datasets, method, restrict_vocab, oo
     analogy = next((d for d in data if d.task == "analogy"), None)
     if analogy is not None:
         results = [evals.evaluate_analogies(e, analogy, method=method,
-                                            restrict_vocab=30_000 if restrict_vocab is None else restrict_vocab)
+                                            restrict_vocab=30_000 if restrict_vocab is None else restrict_vocab,
+                                            oov="subword" if oov == "subword" else "skip")
                    for e in loaded]
         fig = plots.analogy_sections(results, labels=list(names))
     else:

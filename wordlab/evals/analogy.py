@@ -17,6 +17,12 @@ over the unit vectors (not one ``most_similar`` call per question). Reported per
 section and in total: accuracy (hits@1 over covered questions, gensim's figure),
 coverage, MRR@k and hits@k (k = 10 by default) and accuracy over all questions.
 3CosAdd accuracy and per-section counts equal gensim's ``evaluate_word_analogies``.
+
+With ``oov="subword"`` and a subword store (fastText), a question word outside the
+known words is composed from its character n-grams (mean of its n-gram vectors, as
+for similarity), so the question is covered; the answers are still searched among
+the known words only, as fastText's ``analogies`` does. ``n_composed`` counts the
+covered questions with a composed word.
 """
 from __future__ import annotations
 
@@ -28,7 +34,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..store import Embeddings
 from ..store.search import blocked_topk
-from ._lookup import key, vocabulary_lookup
+from ._lookup import check_compose_policy, composed_units, key, vocabulary_lookup
 from .datasets import AnalogyDataset, load_dataset
 
 if TYPE_CHECKING:
@@ -47,6 +53,7 @@ class SectionScore:
     correct: int
     reciprocal_rank_sum: float
     hits_at_k: int
+    n_composed: int = 0    # covered questions with a word composed from n-grams
 
     @property
     def accuracy(self) -> float:
@@ -60,6 +67,12 @@ class SectionScore:
 
     @property
     def coverage(self) -> float:
+        """Questions whose words are all known (and an answer is) / all questions."""
+        return (self.n_covered - self.n_composed) / self.n_questions if self.n_questions else 0.0
+
+    @property
+    def composed_coverage(self) -> float:
+        """Covered questions, composed words included / all questions."""
         return self.n_covered / self.n_questions if self.n_questions else 0.0
 
     @property
@@ -81,6 +94,8 @@ class AnalogyResult:
         The dataset's name.
     method : {"3cosadd", "3cosmul"}
         The analogy rule.
+    oov : {"skip", "subword"}
+        The policy for question words outside the known words.
     restrict_vocab : int or None
         Candidates and known words: the most frequent N (None: all).
     k : int
@@ -99,6 +114,7 @@ class AnalogyResult:
     sections: list[SectionScore]
     total: SectionScore
     answers: list = field(repr=False, default_factory=list)   # (section, a, b, c, expected, predicted)
+    oov: str = "skip"
 
     @property
     def accuracy(self) -> float:
@@ -108,24 +124,34 @@ class AnalogyResult:
     def coverage(self) -> float:
         return self.total.coverage
 
+    @property
+    def composed_coverage(self) -> float:
+        return self.total.composed_coverage
+
     def to_frame(self) -> "pd.DataFrame":
         import pandas as pd
         rows = []
         for s in self.sections + [self.total]:
             rows.append({"section": s.section, "questions": s.n_questions, "covered": s.n_covered,
                          "correct": s.correct, "accuracy": s.accuracy, "coverage": s.coverage,
-                         f"mrr@{self.k}": s.mrr, f"hits@{self.k}": s.hits, "accuracy_all": s.accuracy_all})
+                         f"mrr@{self.k}": s.mrr, f"hits@{self.k}": s.hits, "accuracy_all": s.accuracy_all,
+                         "composed": s.n_composed})
         return pd.DataFrame(rows)
 
 
 def evaluate_analogies(store: Embeddings, dataset: str | AnalogyDataset = "google-analogy",
                        method: str = "3cosadd", restrict_vocab: int | None = 30_000, k: int = 10,
                        case_insensitive: bool = True, epsilon: float = 1e-3,
-                       keep_answers: bool = False) -> AnalogyResult:
-    """Evaluate analogies (see module docstring); returns per-section and total scores."""
+                       keep_answers: bool = False, oov: str = "skip") -> AnalogyResult:
+    """Evaluate analogies (see module docstring); returns per-section and total scores.
+
+    ``oov``: ``"skip"`` (default; gensim's rule) leaves out a question with an unknown
+    word; ``"subword"`` composes it from n-grams in a subword store.
+    """
     method = method.lower()
     if method not in METHODS:
         raise ParameterError(f"method must be one of {METHODS}, not {method!r}")
+    check_compose_policy(oov)
     if k < 1:
         raise ParameterError(f"k must be at least 1, not {k}")
     data = dataset if isinstance(dataset, AnalogyDataset) else load_dataset(dataset)
@@ -140,27 +166,36 @@ def evaluate_analogies(store: Embeddings, dataset: str | AnalogyDataset = "googl
 
     def excluded(word: str) -> list[int]:
         kw = key(word, case_insensitive)
+        if kw not in lookup:            # a composed word is no candidate: nothing to exclude
+            return []
         return same_key.get(kw, [lookup[kw]]) if case_insensitive else [lookup[kw]]
+
+    composed = (composed_units(store, (w for _, qs in data.sections for q in qs for w in q[:3]), lookup,
+                               case_insensitive) if oov == "subword" else {})
+
+    def vector(word: str):
+        """The question word's unit vector: its row, composed, or None."""
+        i = lookup.get(key(word, case_insensitive))
+        return unit[i] if i is not None else composed.get(word)
 
     scores_by_section: list[SectionScore] = []
     answers_log = []
     for name, questions in data.sections:
-        covered = []   # (a, b, c, answer row set, exclusion list, question)
+        covered = []   # (a, b, c unit vectors, answer row set, exclusion list, question, composed?)
         for q in questions:
             a, b, c, answers = q
-            ia, ib, ic = (lookup.get(key(w, case_insensitive)) for w in (a, b, c))
+            va, vb, vc = (vector(w) for w in (a, b, c))
             # Any casing of an accepted answer is correct (gensim compares upper-cased words).
             rows = {r for w in answers if key(w, case_insensitive) in lookup for r in excluded(w)}
-            if ia is None or ib is None or ic is None or not rows:
+            if va is None or vb is None or vc is None or not rows:
                 continue
-            covered.append((ia, ib, ic, rows, excluded(a) + excluded(b) + excluded(c), q))
+            is_composed = any(key(w, case_insensitive) not in lookup for w in (a, b, c))
+            covered.append((va, vb, vc, rows, excluded(a) + excluded(b) + excluded(c), q, is_composed))
         correct, rr_sum, hits = 0, 0.0, 0
         for start in range(0, len(covered), _BATCH):
             batch = covered[start:start + _BATCH]
-            ia = np.array([x[0] for x in batch])
-            ib = np.array([x[1] for x in batch])
-            ic = np.array([x[2] for x in batch])
-            ids = _answer_batch(unit, ia, ib, ic, [x[4] for x in batch], method, limit, k, epsilon)
+            ua, ub, uc = (np.array([x[j] for x in batch], dtype=np.float32) for j in range(3))
+            ids = _answer_batch(unit, ua, ub, uc, [x[4] for x in batch], method, limit, k, epsilon)
             for row, x in zip(ids.tolist(), batch):
                 rank = next((r + 1 for r, i in enumerate(row) if i in x[3]), None)
                 if rank == 1:
@@ -171,18 +206,18 @@ def evaluate_analogies(store: Embeddings, dataset: str | AnalogyDataset = "googl
                 if keep_answers:
                     a, b, c, answers = x[5]
                     answers_log.append((name, a, b, c, answers[0], store.words[row[0]] if row and row[0] >= 0 else None))
-        scores_by_section.append(SectionScore(name, len(questions), len(covered), correct, rr_sum, hits))
-    total = SectionScore("total", sum(s.n_questions for s in scores_by_section),
-                         sum(s.n_covered for s in scores_by_section), sum(s.correct for s in scores_by_section),
-                         sum(s.reciprocal_rank_sum for s in scores_by_section),
-                         sum(s.hits_at_k for s in scores_by_section))
-    return AnalogyResult(data.name, method, restrict_vocab, k, scores_by_section, total, answers_log)
+        scores_by_section.append(SectionScore(name, len(questions), len(covered), correct, rr_sum, hits,
+                                              sum(x[6] for x in covered)))
+    total = SectionScore("total", *(sum(getattr(s, f) for s in scores_by_section)
+                                    for f in ("n_questions", "n_covered", "correct", "reciprocal_rank_sum",
+                                              "hits_at_k", "n_composed")))
+    return AnalogyResult(data.name, method, restrict_vocab, k, scores_by_section, total, answers_log, oov)
 
 
-def _answer_batch(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.ndarray, exclude: list[list[int]],
+def _answer_batch(unit: np.ndarray, ua: np.ndarray, ub: np.ndarray, uc: np.ndarray, exclude: list[list[int]],
                   method: str, limit: int, k: int, epsilon: float) -> np.ndarray:
-    """Top-k candidate rows for a batch of questions (n_questions, k)."""
-    ua, ub, uc = (np.asarray(unit[i], dtype=np.float32) for i in (ia, ib, ic))
+    """Top-k candidate rows for a batch of questions given their unit vectors
+    (float32, (n_questions, dim) each): (n_questions, k)."""
     if method == "3cosadd":
         target = ub - ua + uc
         target /= np.maximum(np.linalg.norm(target, axis=1, keepdims=True), 1e-12)
@@ -191,7 +226,7 @@ def _answer_batch(unit: np.ndarray, ia: np.ndarray, ib: np.ndarray, ic: np.ndarr
             return target @ unit[start:stop].T          # (questions, rows)
     else:
         abc = np.concatenate([ua, ub, uc])             # (3n, dim)
-        n = ia.shape[0]
+        n = ua.shape[0]
         eps = np.float32(epsilon)
 
         def scores(start: int, stop: int) -> np.ndarray:

@@ -2,9 +2,8 @@
 
 ``evaluate(stores, datasets)`` returns a pandas DataFrame with columns ``store``,
 ``dataset``, ``task``, ``section``, ``metric``, ``value``, ``coverage`` and
-``coverage_composed`` (the share scored when words composed from n-grams count too:
-similarity under ``oov="subword"``; the coverage itself otherwise): one row per
-number. Metric names: ``spearman``, ``pearson`` (similarity); ``accuracy``, ``mrr@k``,
+``coverage_composed`` (the share scored when words composed from n-grams count too,
+under ``oov="subword"``; the coverage itself otherwise): one row per number. Metric names: ``spearman``, ``pearson`` (similarity); ``accuracy``, ``mrr@k``,
 ``hits@k``, ``accuracy_all`` (analogy); ``mr``, ``mrr``, ``hits@1``/``3``/``10``
 (EvalRank). Section ``total`` is the whole dataset. ``to_markdown``, ``to_csv`` and
 ``to_json`` (a list of such records) write it out.
@@ -41,7 +40,9 @@ def evaluate(stores: "Embeddings | str | Sequence", datasets: Iterable = DEFAULT
 
     ``restrict_vocab`` applies to both tasks; None means each evaluator's default (the
     whole vocabulary for similarity, 30,000 for analogies). ``oov`` is the similarity
-    evaluator's policy (:data:`~wordlab.evals.similarity.OOV_POLICIES`). ``names``: what
+    evaluator's policy (:data:`~wordlab.evals.similarity.OOV_POLICIES`); ``"subword"``
+    also composes the unknown words of analogies and EvalRank, which skip them under
+    every other policy. ``names``: what
     the ``store`` column calls each store (default: its path, or ``store-N``).
     """
     import pandas as pd
@@ -49,6 +50,7 @@ def evaluate(stores: "Embeddings | str | Sequence", datasets: Iterable = DEFAULT
     loaded = [(s if isinstance(s, Embeddings) else load(s), s) for s in items]
     data = [d if isinstance(d, (PairDataset, AnalogyDataset)) else load_dataset(d, data_dir) for d in datasets]
     ranked = [d if isinstance(d, PairDataset) else load_dataset(d, data_dir) for d in evalrank_datasets]
+    composing = "subword" if oov == "subword" else "skip"
     rows = []
     for position, (store, given) in enumerate(loaded):
         name = names[position] if names is not None else _store_name(store, given, position)
@@ -60,16 +62,18 @@ def evaluate(stores: "Embeddings | str | Sequence", datasets: Iterable = DEFAULT
                                  r.composed_coverage))
             else:
                 r = evaluate_analogies(store, d, method=analogy_method, k=k,
-                                       restrict_vocab=30_000 if restrict_vocab is None else restrict_vocab)
+                                       restrict_vocab=30_000 if restrict_vocab is None else restrict_vocab,
+                                       oov=composing)
                 for s in r.sections + [r.total]:
                     for metric, value in (("accuracy", s.accuracy), (f"mrr@{k}", s.mrr), (f"hits@{k}", s.hits),
                                           ("accuracy_all", s.accuracy_all)):
-                        rows.append((name, d.name, "analogy", s.section, metric, value, s.coverage, s.coverage))
+                        rows.append((name, d.name, "analogy", s.section, metric, value, s.coverage,
+                                     s.composed_coverage))
         for d in ranked:
-            r = evalrank(store, d)
+            r = evalrank(store, d, oov=composing)
             for metric, value in (("mr", r.mr), ("mrr", r.mrr), ("hits@1", r.hits(1)), ("hits@3", r.hits(3)),
                                   ("hits@10", r.hits(10))):
-                rows.append((name, d.name, "evalrank", "total", metric, value, r.coverage, r.coverage))
+                rows.append((name, d.name, "evalrank", "total", metric, value, r.coverage, r.composed_coverage))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

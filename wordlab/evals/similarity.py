@@ -25,7 +25,7 @@ from scipy import stats
 
 from ..errors import ParameterError
 from ..store import Embeddings
-from ._lookup import key, vocabulary_lookup
+from ._lookup import composed_units, key, vocabulary_lookup
 from .datasets import PairDataset, load_dataset
 
 OOV_POLICIES = ("skip", "zero", "mean", "subword")
@@ -116,7 +116,8 @@ def evaluate_word_pairs(store: Embeddings, dataset: str | PairDataset, oov: str 
         mean /= max(limit, 1)
         norm = np.linalg.norm(mean)
         mean_unit = (mean / norm if norm > 0 else mean).astype(np.float32)
-    composed = _composed_units(store, data, lookup, case_insensitive) if oov == "subword" else {}
+    composed = (composed_units(store, (w for w1, w2, _ in data.pairs for w in (w1, w2)), lookup, case_insensitive)
+                if oov == "subword" else {})
     gold, model, scored_pairs = [], [], []
     found = n_composed = 0
     for w1, w2, score in data.pairs:
@@ -151,15 +152,3 @@ def evaluate_word_pairs(store: Embeddings, dataset: str | PairDataset, oov: str 
     return SimilarityResult(data.name, spearman, pearson, len(data.pairs), found, len(gold), oov,
                             gold_a, model_a, scored_pairs, n_composed)
 
-
-def _composed_units(store: Embeddings, data: PairDataset, lookup: dict, case_insensitive: bool) -> dict:
-    """word -> unit vector composed from n-grams, for the dataset's words outside the
-    vocabulary that have one (nothing for a store without subwords)."""
-    if store.subwords is None:
-        return {}
-    missing = sorted({w for w1, w2, _ in data.pairs for w in (w1, w2) if key(w, case_insensitive) not in lookup})
-    asked = [w.lower() if case_insensitive else w for w in missing]
-    vectors, ok = store.subwords.compose(asked)
-    norms = np.linalg.norm(vectors, axis=1)
-    return {w: (v / n).astype(np.float32) for w, v, n, good in zip(missing, vectors, norms, ok)
-            if good and n > 0 and np.isfinite(v).all()}

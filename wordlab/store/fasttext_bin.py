@@ -109,6 +109,29 @@ class FastTextBinStore(Embeddings):
             raise StoreError(f"the vector of {word!r} in {self.source} is zero or not finite; it has no neighbours")
         return self.index.get(word), v / np.float32(norm)
 
+    def save(self, path: str | os.PathLike, *args, **kwargs) -> Path:
+        """:meth:`Embeddings.save`, after warning about NaN or infinite values anywhere in the
+        model's matrices (the text readers warn as they read; opening in place reads
+        nothing, so the check runs here, where every row is read anyway)."""
+        self.check_values()
+        return super().save(path, *args, **kwargs)
+
+    def check_values(self) -> None:
+        """Warn once, naming the first place, when the input or output matrix holds NaN or
+        infinite values (they are kept as read)."""
+        from .formats import _NonFinite
+        found = _NonFinite()
+        for name, offset, matrix in (("input", self._input_at, self._input),
+                                     ("output", self._output_at, self._output)):
+            if matrix is None:
+                continue
+            width = 4 * matrix.shape[1]
+            for a in range(0, matrix.shape[0], _BLOCK_ROWS):
+                found.check(np.asarray(matrix[a:a + _BLOCK_ROWS]),
+                            lambda i, a=a, name=name, offset=offset:
+                            f"{self.source}: {name} matrix row {a + i + 1:,} (byte offset {offset + width * (a + i):,})")
+        found.warn()
+
     def _where(self) -> str:
         return f"the vocabulary of {self.source}"
 
@@ -162,8 +185,14 @@ def open_fasttext_bin(path: str | os.PathLike) -> FastTextBinStore:
             _need(data, end, 10, path, "dictionary")
             raw.append(data[pos:end])
             counts[i] = int.from_bytes(data[end + 1:end + 9], "little", signed=True)
+            if data[end + 9] != 0:                   # entry type: 0 word, 1 label
+                raise StoreError(f"{path}: the dictionary's entry {i + 1}, at byte offset {pos}, has type "
+                                 f"{data[end + 9]} where a word (0) is due; labels belong to supervised models")
             pos = end + 10
-        pos += 8 * max(pruneidx, 0)                  # -1: not pruned (fastText's default)
+        if pruneidx not in (-1, 0):      # -1: not pruned (fastText's default); pruning comes with quantising
+            raise StoreError(f"{path}: the dictionary (header at byte offset {8 + _ARGS.size}) declares a pruned "
+                             f"n-gram table ({pruneidx} entries), which only quantised models (.ftz) have; "
+                             "it is not read")
         _need(data, pos, _MATRIX.size, path, "input matrix header")
         quantised, rows, cols = _MATRIX.unpack_from(data, pos)
         if quantised:
@@ -177,11 +206,15 @@ def open_fasttext_bin(path: str | os.PathLike) -> FastTextBinStore:
         _need(data, pos, _MATRIX.size, path, "output matrix header")
         q_out, out_rows, out_cols = _MATRIX.unpack_from(data, pos)
         output_at = pos + _MATRIX.size
-        if q_out or out_cols != dim or out_rows < 0:
+        if q_out or out_cols != dim or out_rows not in (0, nwords):
             raise StoreError(f"{path}: the output matrix at byte offset {pos} is "
                              f"{'quantised' if q_out else f'{out_rows} x {out_cols}'}; expected {nwords} x {dim} float32")
         _need(data, output_at, 4 * out_rows * out_cols, path, "output matrix")
-        has_output = out_rows == nwords
+        end = output_at + 4 * out_rows * out_cols
+        if end != len(data):
+            raise StoreError(f"{path}: {len(data) - end:,} bytes follow the output matrix, which ends at byte offset "
+                             f"{end:,}; a fastText model ends there (damaged, or not a fastText .bin?)")
+        has_output = out_rows > 0                     # 0 or nwords rows (checked above)
     finally:
         data.close()
     try:
@@ -193,14 +226,17 @@ def open_fasttext_bin(path: str | os.PathLike) -> FastTextBinStore:
     store = FastTextBinStore.__new__(FastTextBinStore)
     store.source, store.path = path, None
     store._word_rows, store._ngrams = matrix[:nwords], matrix[nwords:]
+    store._input, store._input_at = matrix, input_at
+    store._output = np.memmap(path, dtype="<f4", mode="r", offset=output_at, shape=(out_rows, out_cols)) \
+        if out_rows else None
+    store._output_at = output_at
     store._composed, store._sub_table = None, None
     store._words, store._counts, store._index = words, counts, None
     store._unit, store._snapshot, store._listed = None, None, ()
     store._arrays = {"word_vectors": {"word_vectors.npy": store._word_rows},
                      "ngram_vectors": {"ngram_vectors.npy": store._ngrams}}
     if has_output:
-        store._arrays["context_vectors"] = {"context_vectors.npy": np.memmap(
-            path, dtype="<f4", mode="r", offset=output_at, shape=(out_rows, out_cols))}
+        store._arrays["context_vectors"] = {"context_vectors.npy": store._output}
     store.meta = {"method": _MODELS[model], "dim": int(dim), "n_words": int(nwords), "subwords": spec.to_meta(),
                   "params": {"method": "cbow" if model == 1 else "sgns", "window": ws, "epochs": epoch,
                              "min_count": min_count, "negative": neg, "sample": t, **spec.to_meta()},

@@ -56,6 +56,7 @@ from ._bitcipher_kernels import aggregate_rows
 from .base import Callback, Trainer
 
 MODES = ("sum", "concat")
+_REDUCE_CHUNK_BYTES = 8 << 20
 
 
 def required_bits(n_words: int) -> int:
@@ -164,15 +165,20 @@ def sum_parts(parts: Sequence[Path], out: np.ndarray, block_rows: int) -> None:
     n_words, dim = out.shape
     words = [np.load(Path(p) / "words.npy", mmap_mode="r") for p in parts]
     acc = np.empty((min(block_rows, max(n_words, 1)), dim), dtype=np.float64)
+    # A part's rows are read in small chunks into one buffer: reading a whole block of
+    # them (and the temporaries of a fancy-indexed +=) tripled the reduce's memory.
+    chunk = max(1, min(block_rows, _REDUCE_CHUNK_BYTES // (8 * max(dim, 1))))
+    rows_buf = np.empty(chunk * dim, dtype=np.float64)
     for a in range(0, n_words, block_rows):
         b = min(a + block_rows, n_words)
         block = acc[:b - a]
         block[:] = 0.0
         for p, w in zip(parts, words):
             lo, hi = np.searchsorted(w, [a, b])
-            if hi > lo:
-                rows = read_range(Path(p) / "sums.npy", lo * dim, hi * dim).reshape(-1, dim)
-                block[np.asarray(w[lo:hi]) - a] += rows
+            for c in range(int(lo), int(hi), chunk):
+                d = min(c + chunk, int(hi))
+                rows = read_range(Path(p) / "sums.npy", c * dim, d * dim, out=rows_buf).reshape(-1, dim)
+                block[np.asarray(w[c:d]) - a] += rows     # a word occurs once per part
         out[a:b] = block
 
 
