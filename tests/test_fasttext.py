@@ -146,6 +146,89 @@ def test_without_ngrams_it_is_word2vec_bit_for_bit(inflections, tmp_path, method
     assert ft.meta["loss_history"] == w2v.meta["loss_history"]
 
 
+def _fasttext_skipgram_reference(tokens, syn0, ngrams, offsets, rows, syn1, lock, accept, alias, window, negative,
+                                 alpha, state, sig):
+    """fastText's ``FastText::skipgram`` and ``Model::update``, one pair at a time, in numpy:
+    h recomputed from the centre's rows for every pair, every row updated at once; the
+    kernel's random draws (no subsampling) and word2vec.c's saturated sigmoid."""
+    from wordlab.trainers._sampling import draw_noise, lcg_next, uniform_below
+
+    def u64(x):                   # the jitted helpers hand back the state as a Python int
+        return np.uint64(int(x) % (1 << 64))
+    n = len(tokens)
+    state = u64(state)
+    for i in range(n):
+        state = u64(lcg_next(state))
+        radius = window - int(uniform_below(state, window))
+        lo, hi = max(0, i - radius), min(n, i + radius + 1)
+        w = tokens[i]
+        ids = rows[offsets[w]:offsets[w + 1]]
+        if hi - lo < 2:
+            continue
+        for j in range(lo, hi):
+            if j == i:
+                continue
+            h = (syn0[w] + ngrams[ids].sum(axis=0)) / (1 + len(ids))
+            e = np.zeros_like(h)
+            for d in range(negative + 1):
+                if d == 0:
+                    t, label = tokens[j], 1.0
+                else:
+                    t, state = draw_noise(state, accept, alias)
+                    state = u64(state)
+                    if t == tokens[j]:
+                        continue
+                    label = 0.0
+                f = float(h @ syn1[t])
+                p = 1.0 if f >= 6 else 0.0 if f <= -6 else sig[int((f + 6) * (1000 / 12))]
+                g = (label - p) * alpha
+                e += g * syn1[t]
+                syn1[t] += g * h
+            syn0[w] += lock[w] * e
+            np.add.at(ngrams, ids, e)                 # a row listed twice gets e twice
+    return state
+
+
+def test_skipgram_kernel_is_fasttexts_update_pair_by_pair():
+    """The kernel composes h once per centre and moves it with each pair's gradient; that
+    equals recomputing h for every pair (fastText), here with a word whose n-gram list
+    repeats a row ("ana" in "banana") and a frozen word."""
+    from wordlab.trainers._fasttext_kernels import ngram_weights, train_sentences_subword
+    from wordlab.trainers._sampling import alias_table
+    from wordlab.trainers._word2vec_kernels import sigmoid_tables
+    rng = np.random.default_rng(0)
+    words = ["banana", "ana", "cat", "cats", "dog", "x", "walker", "nan"]
+    spec = SubwordSpec(2, 4, 37)
+    offsets, rows = spec.table(words)
+    weights = ngram_weights(offsets, rows)
+    listed = rows[offsets[0]:offsets[1]]
+    assert weights[0] > len(set(listed.tolist())) and weights[0] == sum(
+        int((listed == r).sum()) ** 2 for r in set(listed.tolist()))
+    dim, n = 8, len(words)
+    syn0 = rng.normal(scale=0.3, size=(n, dim)).astype(np.float32)
+    ngrams = rng.normal(scale=0.3, size=(37, dim)).astype(np.float32)
+    syn1 = rng.normal(scale=0.3, size=(n, dim)).astype(np.float32)
+    lock = np.ones(n, np.float32)
+    lock[2] = 0.0
+    tokens = rng.integers(0, n, size=400).astype(np.int32)
+    accept, alias = alias_table(np.full(n, 1.0 / n))
+    sig, nlog = sigmoid_tables()
+    keep = np.full(n, 1 << 32, dtype=np.uint64)                 # no subsampling
+    ref = [a.astype(np.float64) for a in (syn0, ngrams, syn1)]
+    end_ref = _fasttext_skipgram_reference(tokens, *ref[:2], offsets, rows, ref[2], lock, accept, alias, 3, 4,
+                                           0.05, 7, sig)
+    got = [a.copy() for a in (syn0, ngrams, syn1)]
+    _, examples, end = train_sentences_subword(tokens, np.array([0, len(tokens)], np.int64), 0, 1, got[0], got[1],
+                                               offsets, rows, weights, got[2], lock, keep, accept, alias, 3, 4,
+                                               False, True, np.float32(0.05), np.float32(0.05), np.uint64(7),
+                                               True, sig, nlog)
+    assert int(end) == int(end_ref) and examples > 1000
+    for a, b in zip(got, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-5)
+    np.testing.assert_array_equal(got[0][2], syn0[2])             # the frozen word's row
+    assert not np.allclose(got[1], ngrams)
+
+
 @pytest.mark.parametrize("name", ["fasttext", "fasttext-cbow"])
 def test_unseen_inflections_land_next_to_their_stem(inflections, tmp_path, name):
     store = make_trainer(name, dim=24, epochs=5, workers=1, seed=2, bucket=20_000, progress=False).fit(

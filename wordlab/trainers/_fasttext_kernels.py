@@ -11,17 +11,26 @@ reduced windows, noise draws and update: :func:`_subsample` and
 ``syn0[w]``; the input gradient ``neu1e`` is added to the word's row (times its lock)
 and to each of its n-gram rows, undivided, as fastText's ``Model::update`` does.
 
-- skip-gram: each context word's h predicts the centre word (word2vec.c's and our
-  SGNS's order; fastText and gensim let the centre's h predict each context word, the
-  same pairs the other way round).
+- skip-gram, in fastText's order (``FastText::skipgram``): the centre word's h predicts
+  each context word of its window. fastText recomputes h for every pair and adds the
+  pair's gradient to all of the centre's rows at once. Those rows then move by
+  ``neu1e`` (the word's own row by ``lock * neu1e``), so their mean moves by
+  ``neu1e * (G + lock) / (1 + G)`` for G distinct n-gram rows (a row listed k times,
+  as "ana" in "banana", moves by k * neu1e and counts k times: it adds k^2, see
+  :func:`ngram_weights`): the kernel composes h once per
+  centre, moves it so after each pair, and adds the window's summed gradient to the
+  rows once at its end. That is the same update in exact arithmetic (the float32
+  sums round differently), and it reads and writes the 1 + G input rows once per
+  window instead of once per pair.
 - CBOW: h is the mean over the rows of every context word and all their n-grams
   (fastText's bag of subwords; the sum when ``cbow_mean`` is off).
 
 The sentence and window loop repeats word2vec's on purpose: one loop serving both,
 with the n-gram parts behind a run-time test, made SGNS 15-25 % slower (measured on a
-4M-token prefix, 2 threads). A word without n-grams reads and updates ``syn0[w]``
-exactly as SGNS/CBOW do, so with n-grams off the result equals word2vec's bit for bit
-(``tests/test_fasttext.py``).
+4M-token prefix, 2 threads). With n-grams off, :class:`~wordlab.trainers.fasttext.FastText`
+calls word2vec's kernel, so the result equals SGNS's or CBOW's bit for bit
+(``tests/test_fasttext.py``); skip-gram with n-grams pairs the words the other way
+round from word2vec.c's order (a context word's vector predicts the centre).
 """
 from __future__ import annotations
 
@@ -30,6 +39,23 @@ from numba import njit
 
 from ._sampling import lcg_next, uniform_below
 from ._word2vec_kernels import _negative_sampling_update, _subsample
+
+
+@njit(nogil=True, cache=True)
+def ngram_weights(offsets, rows):
+    """Per word, the sum over its distinct n-gram rows of (times listed)^2: how far the
+    sum of its listed rows moves when each listed row gets one gradient (float32)."""
+    n = offsets.shape[0] - 1
+    out = np.zeros(n, dtype=np.float32)
+    for w in range(n):
+        a, b = offsets[w], offsets[w + 1]
+        total = 0
+        for p in range(a, b):
+            for q in range(a, b):
+                if rows[p] == rows[q]:
+                    total += 1
+        out[w] = total
+    return out
 
 
 @njit(nogil=True, cache=True, fastmath=True, inline="always")
@@ -62,21 +88,23 @@ def _apply(w, neu1e, lock, syn0, ngrams, offsets, rows):
 
 
 @njit(nogil=True, cache=True, fastmath=True)
-def train_sentences_subword(tokens, offsets, first, last, syn0, ngrams, sub_offsets, sub_rows, syn1, lock, keep,
-                            accept, alias, window, negative, cbow, cbow_mean, alpha_start, alpha_end, state,
-                            train_context, sig_table, nlog_table):
+def train_sentences_subword(tokens, offsets, first, last, syn0, ngrams, sub_offsets, sub_rows, sub_weights, syn1,
+                            lock, keep, accept, alias, window, negative, cbow, cbow_mean, alpha_start, alpha_end,
+                            state, train_context, sig_table, nlog_table):
     """Train on sentences ``first..last-1`` (arguments as
     :func:`~wordlab.trainers._word2vec_kernels.train_sentences`, plus):
 
     ngrams       float32 (bucket, dim) n-gram vectors
     sub_offsets  int64 (n_words + 1), sub_rows int32: word w's n-gram rows are
                  ``sub_rows[sub_offsets[w]:sub_offsets[w + 1]]``
+    sub_weights  float32 (n_words,): :func:`ngram_weights` of that table
 
     Returns ``(loss, n_examples, state)``.
     """
     dim = syn0.shape[1]
     neu1 = np.empty(dim, dtype=np.float32)
     neu1e = np.empty(dim, dtype=np.float32)
+    total_e = np.empty(dim, dtype=np.float32)      # skip-gram: a window's summed input gradient
     longest = 0
     for s in range(first, last):
         longest = max(longest, offsets[s + 1] - offsets[s])
@@ -117,22 +145,28 @@ def train_sentences_subword(tokens, offsets, first, last, syn0, ngrams, sub_offs
                     if j != i:
                         _apply(buf[j], neu1e, lock, syn0, ngrams, sub_offsets, sub_rows)
             else:
+                if hi - lo < 2:
+                    continue
+                for k in range(dim):
+                    neu1[k] = 0.0
+                    total_e[k] = 0.0
+                count = _add_rows(neu1, centre, syn0, ngrams, sub_offsets, sub_rows)
+                inv = np.float32(1.0 / count)
+                for k in range(dim):
+                    neu1[k] *= inv
+                # the rows move by neu1e (the word's own by lock * neu1e): their mean by this much
+                step = np.float32((sub_weights[centre] + lock[centre]) / count)
                 for j in range(lo, hi):
                     if j == i:
                         continue
-                    c = buf[j]
-                    for k in range(dim):
-                        neu1[k] = 0.0
-                    count = _add_rows(neu1, c, syn0, ngrams, sub_offsets, sub_rows)
-                    if count > 1:
-                        inv = np.float32(1.0 / count)
-                        for k in range(dim):
-                            neu1[k] *= inv
                     for k in range(dim):
                         neu1e[k] = 0.0
-                    l, state = _negative_sampling_update(neu1, centre, syn1, neu1e, alpha, negative, accept,
+                    l, state = _negative_sampling_update(neu1, buf[j], syn1, neu1e, alpha, negative, accept,
                                                          alias, state, train_context, sig_table, nlog_table)
                     loss += l
                     examples += 1
-                    _apply(c, neu1e, lock, syn0, ngrams, sub_offsets, sub_rows)
+                    for k in range(dim):
+                        total_e[k] += neu1e[k]
+                        neu1[k] += step * neu1e[k]
+                _apply(centre, total_e, lock, syn0, ngrams, sub_offsets, sub_rows)
     return loss, examples, state

@@ -171,6 +171,12 @@ class Trainer:
         """name -> (shape, initialiser(array, rng)) of every weight matrix."""
         raise NotImplementedError
 
+    def _run_layout(self) -> dict:
+        """Run options a checkpoint depends on beyond the parameters (how the live weights
+        are laid out, which update order runs): a run started with other ones is not
+        resumed. Nothing by default."""
+        return {}
+
     def _prepare(self, encoded: EncodedCorpus) -> None:
         """Build tables that depend on the corpus (called on fresh and resumed runs)."""
 
@@ -277,7 +283,8 @@ class Trainer:
         fingerprint = corpus_fingerprint(encoded)
         options = {"freeze_context": bool(freeze_context),
                    "frozen_words": sorted(set(map(str, frozen_words))) if frozen_words is not None else [],
-                   "init_vectors": describe_init(init_vectors), "init_context": describe_init(init_context)}
+                   "init_vectors": describe_init(init_vectors), "init_context": describe_init(init_context),
+                   **self._run_layout()}
         params = self.get_params()
         expected = json.loads(json.dumps({"params": params, "corpus": fingerprint, "options": options},
                                          default=json_default))

@@ -35,6 +35,14 @@ from .base import Callback
 from .stream import StreamTrainer
 
 _INIT_BLOCK_ROWS = 4096
+
+
+def uniform_rows(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
+    """``n`` rows of word2vec.c's initial input vectors: uniform in [-0.5/dim, 0.5/dim)."""
+    block = rng.random((n, dim), dtype=np.float32)
+    block -= np.float32(0.5)
+    block /= np.float32(dim)
+    return block
 METHODS = ("sgns", "cbow")
 
 
@@ -79,9 +87,7 @@ class Word2Vec(StreamTrainer):
         def uniform(arr: np.ndarray, rng: np.random.Generator) -> None:
             # Small blocks: initialisation must not set the run's peak memory.
             for a in range(0, arr.shape[0], _INIT_BLOCK_ROWS):
-                block = rng.random((min(_INIT_BLOCK_ROWS, arr.shape[0] - a), dim), dtype=np.float32)
-                block -= np.float32(0.5)
-                block /= np.float32(dim)
+                block = uniform_rows(rng, min(_INIT_BLOCK_ROWS, arr.shape[0] - a), dim)
                 arr[a:a + block.shape[0]] = block
 
         def zeros(arr: np.ndarray, rng: np.random.Generator) -> None:
