@@ -17,8 +17,12 @@ the vocabulary), scored with each side's composed vectors; their Spearman and co
 Goals (issue 20): training words/s at least 2x gensim's; analogy within 1 point and
 WS-353 / SimLex within 0.01 of gensim's; peak RSS no higher than gensim's.
 
+CBOW runs twice on the wordlab side: with the batched kernel (the default; each
+position's rows read and written once) and with ``kernel="exact"`` (fastText's update,
+labelled "(exact)").
+
 Usage: python evals/bench_fasttext.py [--methods fasttext,fasttext-cbow] [--epochs 5] [--workers 2]
-       [--bucket 2000000] [--limit-tokens N] [--corpus-file]
+       [--bucket 2000000] [--limit-tokens N] [--corpus-file] [--no-exact]
 """
 from __future__ import annotations
 
@@ -58,7 +62,8 @@ def quality(kv, rare_pairs: list) -> dict:
             "rare_pairs": len(gold)}
 
 
-def side_wordlab(corpus: str, method: str, epochs: int, workers: int, bucket: int, out: str, rare: list) -> dict:
+def side_wordlab(corpus: str, method: str, epochs: int, workers: int, bucket: int, out: str, rare: list,
+                 kernel: str = "batched") -> dict:
     import wordlab
     from wordlab.trainers import make_trainer
     t0 = time.time()
@@ -67,7 +72,7 @@ def side_wordlab(corpus: str, method: str, epochs: int, workers: int, bucket: in
     trainer = make_trainer(method, dim=SETTINGS["dim"], window=SETTINGS["window"], negative=SETTINGS["negative"],
                            sample=SETTINGS["sample"], alpha=SETTINGS["alpha"], min_count=SETTINGS["min_count"],
                            min_n=SETTINGS["min_n"], max_n=SETTINGS["max_n"], bucket=bucket, epochs=epochs,
-                           workers=workers, seed=1, progress=False)
+                           workers=workers, seed=1, progress=False, kernel=kernel)
     t1 = time.time()
     emb = trainer.fit(encoded, out, overwrite=True)
     t_train = time.time() - t1
@@ -132,6 +137,7 @@ def main() -> None:
     ap.add_argument("--bucket", type=int, default=2_000_000)
     ap.add_argument("--limit-tokens", type=int, default=None)
     ap.add_argument("--corpus-file", action="store_true", help="Also run gensim's corpus_file mode.")
+    ap.add_argument("--no-exact", action="store_true", help="Leave out CBOW's exact kernel.")
     ap.add_argument("--side", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
@@ -142,7 +148,7 @@ def main() -> None:
         tool, method, mode = args.side.split(":")
         rare = json.loads(Path(args.rare).read_text())
         if tool == "wordlab":
-            result = side_wordlab(args.corpus, method, args.epochs, args.workers, args.bucket, args.out, rare)
+            result = side_wordlab(args.corpus, method, args.epochs, args.workers, args.bucket, args.out, rare, mode)
         else:
             result = side_gensim(args.corpus, method, args.epochs, args.workers, args.bucket, mode, rare)
         emit(result)
@@ -157,11 +163,13 @@ def main() -> None:
         (tmp / "rare.json").write_text(json.dumps(rare))
         rows = []
         for method in args.methods.split(","):
-            sides = [("wordlab", "encoded", plain), ("gensim", "sentences", plain)]
+            # CBOW: the batched kernel (the default) and the exact one (fastText's update)
+            kernels = ["batched", "exact"] if method == "fasttext-cbow" and not args.no_exact else ["batched"]
+            sides = [("wordlab", k, plain) for k in kernels] + [("gensim", "sentences", plain)]
             if args.corpus_file:
                 sides.append(("gensim", "corpus_file", lines))
             for tool, mode, corpus in sides:
-                label = f"{tool} {method}" + (f" ({mode})" if tool == "gensim" else "")
+                label = f"{tool} {method}" + (f" ({mode})" if tool == "gensim" or mode == "exact" else "")
                 print(f"running {label} ...", file=sys.stderr, flush=True)
                 r = run_side(__file__, ["--side", f"{tool}:{method}:{mode}", "--epochs", str(args.epochs),
                                         "--workers", str(args.workers), "--bucket", str(args.bucket),

@@ -15,7 +15,8 @@ import wordlab
 from wordlab.trainers import make_trainer
 from wordlab.trainers.registry import REGISTRY
 
-#: method -> its parameters here (small, quick, every method's own knobs at a non-default)
+#: case ("method" or "method:variant") -> its parameters here (small, quick, every
+#: method's own knobs at a non-default)
 CASES = {
     "sgns": dict(dim=12, epochs=2, window=3),
     "cbow": dict(dim=12, epochs=2, window=3),
@@ -26,6 +27,7 @@ CASES = {
     "hybrid": dict(dim=16, cbow_dim=8, epochs=2, window=3),
     "fasttext": dict(dim=12, epochs=2, window=3, bucket=500),
     "fasttext-cbow": dict(dim=12, epochs=2, window=3, min_n=2, max_n=4, bucket=300),
+    "fasttext-cbow:exact": dict(dim=12, epochs=2, window=3, min_n=2, max_n=4, bucket=300, kernel="exact"),
 }
 
 
@@ -47,10 +49,12 @@ def array_digest(a: np.ndarray) -> str:
 def digests(out: Path) -> dict:
     enc = wordlab.Corpus(corpus()).encode(min_count=1, out=out / "enc")
     result = {}
-    for method, params in CASES.items():
+    for case, params in CASES.items():
+        method = case.split(":")[0]
         seed = {"seed": 3} if "seed" in REGISTRY[method].parameters() else {}    # Bit-cipher draws nothing
-        make_trainer(method, min_count=1, workers=1, progress=False, **seed, **params).fit(enc, out / method)
-        result[method] = {f.name: array_digest(np.load(f)) for f in sorted((out / method).glob("*.npy"))}
+        where = out / case.replace(":", "-")
+        make_trainer(method, min_count=1, workers=1, progress=False, **seed, **params).fit(enc, where)
+        result[case] = {f.name: array_digest(np.load(f)) for f in sorted(where.glob("*.npy"))}
     return result
 
 

@@ -146,12 +146,34 @@ def test_without_ngrams_it_is_word2vec_bit_for_bit(inflections, tmp_path, method
     assert ft.meta["loss_history"] == w2v.meta["loss_history"]
 
 
+def _reference_negative_sampling(h, target, syn1, accept, alias, negative, alpha, state, sig):
+    """word2vec.c's update of ``syn1`` against h, in numpy (the kernel's draws and
+    saturated sigmoid): returns (the input gradient, the state)."""
+    from wordlab.trainers._sampling import draw_noise
+    e = np.zeros_like(h)
+    for d in range(negative + 1):
+        if d == 0:
+            t, label = target, 1.0
+        else:
+            t, state = draw_noise(state, accept, alias)
+            state = np.uint64(int(state) % (1 << 64))
+            if t == target:
+                continue
+            label = 0.0
+        f = float(h @ syn1[t])
+        p = 1.0 if f >= 6 else 0.0 if f <= -6 else sig[int((f + 6) * (1000 / 12))]
+        g = (label - p) * alpha
+        e += g * syn1[t]
+        syn1[t] += g * h
+    return e, state
+
+
 def _fasttext_skipgram_reference(tokens, syn0, ngrams, offsets, rows, syn1, lock, accept, alias, window, negative,
                                  alpha, state, sig):
     """fastText's ``FastText::skipgram`` and ``Model::update``, one pair at a time, in numpy:
     h recomputed from the centre's rows for every pair, every row updated at once; the
     kernel's random draws (no subsampling) and word2vec.c's saturated sigmoid."""
-    from wordlab.trainers._sampling import draw_noise, lcg_next, uniform_below
+    from wordlab.trainers._sampling import lcg_next, uniform_below
 
     def u64(x):                   # the jitted helpers hand back the state as a Python int
         return np.uint64(int(x) % (1 << 64))
@@ -169,21 +191,7 @@ def _fasttext_skipgram_reference(tokens, syn0, ngrams, offsets, rows, syn1, lock
             if j == i:
                 continue
             h = (syn0[w] + ngrams[ids].sum(axis=0)) / (1 + len(ids))
-            e = np.zeros_like(h)
-            for d in range(negative + 1):
-                if d == 0:
-                    t, label = tokens[j], 1.0
-                else:
-                    t, state = draw_noise(state, accept, alias)
-                    state = u64(state)
-                    if t == tokens[j]:
-                        continue
-                    label = 0.0
-                f = float(h @ syn1[t])
-                p = 1.0 if f >= 6 else 0.0 if f <= -6 else sig[int((f + 6) * (1000 / 12))]
-                g = (label - p) * alpha
-                e += g * syn1[t]
-                syn1[t] += g * h
+            e, state = _reference_negative_sampling(h, tokens[j], syn1, accept, alias, negative, alpha, state, sig)
             syn0[w] += lock[w] * e
             np.add.at(ngrams, ids, e)                 # a row listed twice gets e twice
     return state
@@ -229,10 +237,123 @@ def test_skipgram_kernel_is_fasttexts_update_pair_by_pair():
     assert not np.allclose(got[1], ngrams)
 
 
-@pytest.mark.parametrize("name", ["fasttext", "fasttext-cbow"])
-def test_unseen_inflections_land_next_to_their_stem(inflections, tmp_path, name):
-    store = make_trainer(name, dim=24, epochs=5, workers=1, seed=2, bucket=20_000, progress=False).fit(
-        inflections, tmp_path / name)
+def _batched_cbow_reference(tokens, syn0, ngrams, offsets, rows, syn1, lock, accept, alias, window, negative,
+                            alpha, state, sig):
+    """The batched CBOW rule of ``train_cbow_batched``'s docstring, in numpy: each
+    position's row sum composed when it enters the reach, moved by its own updates,
+    and the gradient it is owed added to its rows when it leaves."""
+    from collections import Counter
+
+    from wordlab.trainers._sampling import lcg_next, uniform_below
+
+    def u64(x):
+        return np.uint64(int(x) % (1 << 64))
+    n = len(tokens)
+    state = u64(state)
+    listed = [rows[offsets[w]:offsets[w + 1]] for w in range(len(offsets) - 1)]
+    squares = [sum(k * k for k in Counter(ids.tolist()).values()) for ids in listed]
+    sums, owed = {}, {}
+
+    def flush(p):
+        w = tokens[p]
+        syn0[w] += lock[w] * owed[p]
+        np.add.at(ngrams, listed[w], owed[p])
+    loaded = flushed = 0
+    for i in range(n):
+        state = u64(lcg_next(state))
+        radius = window - int(uniform_below(state, window))
+        lo, hi = max(0, i - radius), min(n, i + radius + 1)
+        while loaded < hi:
+            w = tokens[loaded]
+            sums[loaded] = syn0[w] + ngrams[listed[w]].sum(axis=0)
+            owed[loaded] = np.zeros_like(sums[loaded])
+            loaded += 1
+        ctx = [j for j in range(lo, hi) if j != i]
+        h = sum(sums[j] for j in ctx) / sum(1 + len(listed[tokens[j]]) for j in ctx)
+        e, state = _reference_negative_sampling(h, tokens[i], syn1, accept, alias, negative, alpha, state, sig)
+        for j in ctx:
+            w = tokens[j]
+            sums[j] += (lock[w] + squares[w]) * e
+            owed[j] += e
+        while flushed <= i - window:
+            flush(flushed)
+            flushed += 1
+    while flushed < loaded:
+        flush(flushed)
+        flushed += 1
+    return state
+
+
+def _cbow_case(words, spec, seed=0, n_tokens=400, tokens=None):
+    from wordlab.trainers._fasttext_kernels import ngram_weights
+    from wordlab.trainers._sampling import alias_table
+    from wordlab.trainers._word2vec_kernels import sigmoid_tables
+    rng = np.random.default_rng(seed)
+    offsets, rows = spec.table(words) if isinstance(spec, SubwordSpec) else spec
+    n, dim = len(words), 8
+    bucket = int(rows.max()) + 1
+    arrays = [rng.normal(scale=0.3, size=shape).astype(np.float32) for shape in ((n, dim), (bucket, dim), (n, dim))]
+    lock = np.ones(n, np.float32)
+    lock[2] = 0.0
+    if tokens is None:
+        tokens = rng.integers(0, n, size=n_tokens).astype(np.int32)
+    accept, alias = alias_table(np.full(n, 1.0 / n))
+    sig, nlog = sigmoid_tables()
+    return dict(tokens=tokens, offsets=offsets, rows=rows, weights=ngram_weights(offsets, rows), arrays=arrays,
+                lock=lock, accept=accept, alias=alias, sig=sig, nlog=nlog, keep=np.full(n, 1 << 32, np.uint64))
+
+
+def _run_cbow_kernel(c, batched: bool, window=3, negative=4):
+    from wordlab.trainers._fasttext_kernels import train_cbow_batched, train_sentences_subword
+    got = [a.copy() for a in c["arrays"]]
+    head = (c["tokens"], np.array([0, len(c["tokens"])], np.int64), 0, 1, got[0], got[1], c["offsets"], c["rows"],
+            c["weights"], got[2], c["lock"], c["keep"], c["accept"], c["alias"], window, negative)
+    tail = (True, np.float32(0.05), np.float32(0.05), np.uint64(7), True, c["sig"], c["nlog"])
+    kernel, flag = (train_cbow_batched, ()) if batched else (train_sentences_subword, (True,))
+    loss, examples, end = kernel(*head, *flag, *tail)
+    return got, loss, examples, end
+
+
+def test_batched_cbow_kernel_is_its_documented_rule():
+    """Against the numpy rule, with a word that lists a row twice ("ana" in "banana"),
+    words sharing n-grams, a frozen word and words repeated within one reach."""
+    c = _cbow_case(["banana", "ana", "cat", "cats", "dog", "x", "walker", "nan"], SubwordSpec(2, 4, 37))
+    got, _, examples, end = _run_cbow_kernel(c, batched=True)
+    ref = [a.astype(np.float64) for a in c["arrays"]]
+    end_ref = _batched_cbow_reference(c["tokens"], ref[0], ref[1], c["offsets"], c["rows"], ref[2], c["lock"],
+                                      c["accept"], c["alias"], 3, 4, 0.05, 7, c["sig"])
+    assert int(end) == int(end_ref) and examples == len(c["tokens"])
+    for a, b in zip(got, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-5)
+    np.testing.assert_array_equal(got[0][2], c["arrays"][0][2])     # the frozen word's row
+    assert not np.allclose(got[1], c["arrays"][1])
+
+
+def test_batched_cbow_equals_the_exact_kernel_when_positions_share_no_row():
+    """Where no two positions within a reach share a row, deferring the row updates
+    changes nothing: each position sees its own updates at once either way."""
+    n_words, per_word = 40, 3
+    offsets = np.arange(0, (n_words + 1) * per_word, per_word, dtype=np.int64)
+    rows = np.arange(n_words * per_word, dtype=np.int32)              # every word its own rows
+    tokens = np.tile(np.arange(n_words, dtype=np.int32), 8)            # no word twice within 2*3+1
+    c = _cbow_case([f"w{i}" for i in range(n_words)], (offsets, rows), tokens=tokens)
+    exact, loss_e, ex_e, end_e = _run_cbow_kernel(c, batched=False)
+    batched, loss_b, ex_b, end_b = _run_cbow_kernel(c, batched=True)
+    assert (ex_e, int(end_e)) == (ex_b, int(end_b)) and loss_b == pytest.approx(loss_e, rel=1e-5)
+    for a, b in zip(batched, exact):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+    # and with a repeated word inside a reach they differ (the rule is not exact there)
+    c2 = _cbow_case([f"w{i}" for i in range(n_words)], (offsets, rows),
+                    tokens=np.tile(np.array([0, 1, 0, 2], np.int32), 60))
+    assert not np.allclose(_run_cbow_kernel(c2, batched=True)[0][1], _run_cbow_kernel(c2, batched=False)[0][1],
+                           rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("name, kernel", [("fasttext", "batched"), ("fasttext-cbow", "batched"),
+                                          ("fasttext-cbow", "exact")])
+def test_unseen_inflections_land_next_to_their_stem(inflections, tmp_path, name, kernel):
+    store = make_trainer(name, dim=24, epochs=5, workers=1, seed=2, bucket=20_000, kernel=kernel,
+                         progress=False).fit(inflections, tmp_path / name)
     assert store.meta["method"] == name and store.meta["subwords"]["min_n"] == 3
     assert set(store.components) == {"context_vectors", "word_vectors", "ngram_vectors"}
     hits = 0

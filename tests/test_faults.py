@@ -646,3 +646,50 @@ def test_a_run_killed_while_writing_its_first_file_is_resumable(corpus, tmp_path
         Word2Vec(**params).fit(wordlab.Corpus(corpus), out)
     emb = Word2Vec(**params).fit(wordlab.Corpus(corpus), out, resume=True)
     assert len(emb.meta["history"]) == 1 and not work.exists()
+
+
+# -- checkpoint schedule: fewer checkpoints, the same result ---------------------------------------------
+def test_a_kill_while_the_last_checkpoint_takes_the_live_files_resumes_to_the_same_store(corpus, tmp_path):
+    """After the last epoch the live weights are moved into the checkpoint, not copied:
+    a kill between the two moves leaves them in a partial folder; resume trains the last
+    epoch again from the checkpoint before it."""
+    args = ["train", corpus, *METHODS["sgns"], *COMMON]           # 3 epochs, 2 weights
+    ref, out = tmp_path / "ref", tmp_path / "out"
+    assert wordlab_cmd([*args, "-o", ref]).returncode == 0
+    # checkpoints after epochs 0..3 copy or move 2 weights each: hit 7 is the last one's first
+    r = wordlab_cmd([*args, "-o", out], fault="checkpoint.weight-copied:7")
+    assert r.returncode == -signal.SIGKILL and not out.exists()
+    work = tmp_path / ".out.training"
+    assert not (work / "vectors.npy").exists()                     # moved into the partial folder
+    assert [p.name for p in (work / "checkpoints").iterdir() if not p.name.startswith(".")] == ["epoch-0002"]
+    r = wordlab_cmd([*args, "-o", out, "--resume"])
+    assert r.returncode == 0, r.stderr
+    assert_same_store(ref, out)
+    assert not work.exists() and partials(tmp_path) == []
+
+
+def test_a_run_without_checkpoints_resumes_from_the_start_to_the_same_store(corpus, tmp_path):
+    """With checkpoints far apart only the last epoch writes one (the first state is
+    redrawn from the seed): a kill before it loses the training done, not the result."""
+    args = ["train", corpus, *METHODS["sgns"], *COMMON, "--checkpoint-interval", "1e9"]
+    ref, out = tmp_path / "ref", tmp_path / "out"
+    assert wordlab_cmd([*args, "-o", ref]).returncode == 0
+    r = wordlab_cmd([*args, "-o", out], fault="train.epoch-done:2")
+    assert r.returncode == -signal.SIGKILL
+    work = tmp_path / ".out.training"
+    assert not (work / "checkpoints").exists() or not any((work / "checkpoints").iterdir())
+    r = wordlab_cmd([*args, "-o", out, "--resume"])
+    assert r.returncode == 0 and "no finished checkpoint; starting the run again" in r.stderr, r.stderr
+    assert_same_store(ref, out)
+    # the default schedule (small weights: every epoch) gives the same store
+    default = tmp_path / "default"
+    assert wordlab_cmd(["train", corpus, *METHODS["sgns"], *COMMON, "-o", default]).returncode == 0
+    assert_same_store(ref, default)
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "soon"])
+def test_a_bad_checkpoint_interval_is_refused_in_one_line(corpus, tmp_path, value):
+    r = wordlab_cmd(["train", corpus, *METHODS["sgns"], *COMMON, "-o", tmp_path / "o", "--checkpoint-interval",
+                     value])
+    assert r.returncode == 2 and "--checkpoint-interval" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "o").exists()

@@ -649,3 +649,25 @@ def test_cli_train_refuses_a_corpus_without_frequent_words(tmp_path):
     assert not (tmp_path / "run").exists()
     resume = CliRunner().invoke(cli, ["train", str(corpus), "--resume", "--no-progress"])
     assert resume.exit_code == 2 and "--out" in resume.output
+
+
+def test_the_checkpoint_schedule():
+    from wordlab.trainers.run import CheckpointSchedule
+    small = {"vectors": ((1000, 100), None)}
+    big = {"vectors": ((1000, 100), None), "ngram_vectors": ((2_000_000, 100), None)}     # 800 MB
+    s = CheckpointSchedule(None, small)
+    assert s.every_epoch and s.initial(False) and all(s.due(0.01, last=False) for _ in range(3))
+    s = CheckpointSchedule(None, big)                  # auto: train 10x as long as a write takes
+    assert not s.every_epoch and not s.initial(False) and s.initial(True)
+    s.wrote(3.0)
+    assert [s.due(8.0, last=False) for _ in range(4)] == [False, False, False, True]
+    s.wrote(3.0)
+    assert not s.due(8.0, last=False) and s.due(1.0, last=True)
+    s = CheckpointSchedule(0, big)                     # 0: every epoch, whatever the size
+    assert s.every_epoch and s.due(0.0, last=False)
+    s = CheckpointSchedule(60, small)                  # seconds: explicit, even for small weights
+    assert not s.every_epoch and not s.due(59.0, last=False) and s.due(1.0, last=False)
+    for bad in (-1, float("nan"), float("inf"), True, "5"):
+        with pytest.raises(wordlab.errors.ParameterError, match="checkpoint_interval"):
+            CheckpointSchedule.check(bad)
+    assert CheckpointSchedule.check(None) is None and CheckpointSchedule.check(2.5) == 2.5

@@ -8,6 +8,7 @@ no edit here.
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -70,6 +71,12 @@ def parameter_options(f):
     return f
 
 
+def _finite_seconds(ctx, param, value):
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a number of seconds")
+    return value
+
+
 @click.command()
 @click.argument("paths", nargs=-1)
 @click.option("--method", type=click.Choice(list(registry.REGISTRY)), default="sgns", show_default=True,
@@ -78,10 +85,14 @@ def parameter_options(f):
 @click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
               help="Store directory to create (default: a new METHOD-TIMESTAMP under the cache's runs/).")
 @click.option("--resume", is_flag=True, help="Continue the interrupted run of --out.")
+@click.option("--checkpoint-interval", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              callback=_finite_seconds,
+              help="Training seconds between checkpoints; 0: after every epoch. Default: every epoch for weights "
+                   "up to 256 MiB, else so that checkpoints take about a tenth of the training time.")
 @overwrite_option("an existing store at --out (when the run completes)")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: in a terminal or Jupyter).")
 @corpus_options
-def train(paths, method, out, resume, overwrite, progress, **options) -> None:
+def train(paths, method, out, resume, checkpoint_interval, overwrite, progress, **options) -> None:
     """Train embeddings on PATHS (default: the embedded English Wikipedia sample).
 
     The help of an option that only some methods take names them first; giving it to
@@ -108,7 +119,7 @@ def train(paths, method, out, resume, overwrite, progress, **options) -> None:
         raise click.ClickException(
             f"nothing to train on: {encoded.meta.get('total_tokens', 0):,} tokens, none of a word seen "
             f"at least --min-count={trainer.min_count} times")
-    emb = trainer.fit(encoded, out, resume=resume, overwrite=overwrite)
+    emb = trainer.fit(encoded, out, resume=resume, overwrite=overwrite, checkpoint_interval=checkpoint_interval)
     _report(emb, encoded, trainer, method)
 
 

@@ -37,8 +37,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._sampling import lcg_next, uniform_below
-from ._word2vec_kernels import _negative_sampling_update, _subsample
+from ._word2vec_kernels import _negative_sampling_update, _sentence_alpha, _sentence_buffer, _subsample, _window
 
 
 @njit(nogil=True, cache=True)
@@ -105,22 +104,14 @@ def train_sentences_subword(tokens, offsets, first, last, syn0, ngrams, sub_offs
     neu1 = np.empty(dim, dtype=np.float32)
     neu1e = np.empty(dim, dtype=np.float32)
     total_e = np.empty(dim, dtype=np.float32)      # skip-gram: a window's summed input gradient
-    longest = 0
-    for s in range(first, last):
-        longest = max(longest, offsets[s + 1] - offsets[s])
-    buf = np.empty(longest, dtype=np.int32)
-    total_words = max(offsets[last] - offsets[first], 1)
+    buf, total_words = _sentence_buffer(offsets, first, last)
     loss = 0.0
     examples = 0
     for s in range(first, last):
-        done = offsets[s] - offsets[first]
-        alpha = np.float32(alpha_start + (alpha_end - alpha_start) * (done / total_words))
+        alpha = _sentence_alpha(offsets, first, s, total_words, alpha_start, alpha_end)
         n, state = _subsample(tokens, offsets[s], offsets[s + 1], keep, state, buf)
         for i in range(n):
-            state = lcg_next(state)
-            radius = window - uniform_below(state, window)   # uniform in 1..window
-            lo = max(0, i - radius)
-            hi = min(n, i + radius + 1)
+            lo, hi, state = _window(state, i, n, window)
             centre = buf[i]
             if cbow:
                 for k in range(dim):
@@ -169,4 +160,86 @@ def train_sentences_subword(tokens, offsets, first, last, syn0, ngrams, sub_offs
                         total_e[k] += neu1e[k]
                         neu1[k] += step * neu1e[k]
                 _apply(centre, total_e, lock, syn0, ngrams, sub_offsets, sub_rows)
+    return loss, examples, state
+
+
+@njit(nogil=True, cache=True, fastmath=True)
+def train_cbow_batched(tokens, offsets, first, last, syn0, ngrams, sub_offsets, sub_rows, sub_weights, syn1,
+                       lock, keep, accept, alias, window, negative, cbow_mean, alpha_start, alpha_end,
+                       state, train_context, sig_table, nlog_table):
+    """CBOW with each position's rows read once and written once (``kernel="batched"``).
+
+    Arguments and result as :func:`train_sentences_subword`. The exact kernel reads the
+    1 + G rows of every context word for every centre whose window holds it (about
+    2 * window times) and adds each centre's ``neu1e`` to all of them. This one keeps,
+    for the 2 * window + 1 positions a window can reach, the sum of each position's rows
+    (composed when the position enters the reach) and the gradient owed to them: a
+    centre's input is built from those sums, its ``neu1e`` moves each context position's
+    sum as the rows would move (by ``(lock + sub_weights[w]) * neu1e``) and is added to
+    what the position owes, and the rows receive what they are owed once, when the
+    position leaves the reach. Every row gets the same total gradient as under the
+    exact kernel and each position sees its own updates at once; what a position does
+    not see is, within one reach, another position's update to a row they share (the
+    same word twice in a window, or a common n-gram): the staleness Hogwild threads
+    already have between them.
+    """
+    dim = syn0.shape[1]
+    reach = 2 * window + 1
+    sums = np.zeros((reach, dim), dtype=np.float32)     # slot p % reach: position p's row sum
+    owed = np.zeros((reach, dim), dtype=np.float32)     # ... and the gradient its rows are owed
+    neu1 = np.empty(dim, dtype=np.float32)
+    neu1e = np.empty(dim, dtype=np.float32)
+    buf, total_words = _sentence_buffer(offsets, first, last)
+    loss = 0.0
+    examples = 0
+    for s in range(first, last):
+        alpha = _sentence_alpha(offsets, first, s, total_words, alpha_start, alpha_end)
+        n, state = _subsample(tokens, offsets[s], offsets[s + 1], keep, state, buf)
+        loaded = 0                       # positions 0..loaded-1 have entered the reach
+        flushed = 0                      # positions 0..flushed-1 have left it
+        for i in range(n):
+            lo, hi, state = _window(state, i, n, window)
+            while loaded < hi:
+                slot = sums[loaded % reach]
+                for k in range(dim):
+                    slot[k] = 0.0
+                    owed[loaded % reach, k] = 0.0
+                _add_rows(slot, buf[loaded], syn0, ngrams, sub_offsets, sub_rows)
+                loaded += 1
+            for k in range(dim):
+                neu1[k] = 0.0
+            count = 0
+            for j in range(lo, hi):
+                if j != i:
+                    v = sums[j % reach]
+                    for k in range(dim):
+                        neu1[k] += v[k]
+                    count += 1 + sub_offsets[buf[j] + 1] - sub_offsets[buf[j]]
+            if count > 0:
+                if cbow_mean:
+                    inv = np.float32(1.0 / count)
+                    for k in range(dim):
+                        neu1[k] *= inv
+                for k in range(dim):
+                    neu1e[k] = 0.0
+                l, state = _negative_sampling_update(neu1, buf[i], syn1, neu1e, alpha, negative, accept,
+                                                     alias, state, train_context, sig_table, nlog_table)
+                loss += l
+                examples += 1
+                for j in range(lo, hi):
+                    if j != i:
+                        w = buf[j]
+                        step = np.float32(lock[w] + sub_weights[w])
+                        v = sums[j % reach]
+                        o = owed[j % reach]
+                        for k in range(dim):
+                            v[k] += step * neu1e[k]
+                            o[k] += neu1e[k]
+            # position i - window is out of every later window's reach
+            while flushed <= i - window:
+                _apply(buf[flushed], owed[flushed % reach], lock, syn0, ngrams, sub_offsets, sub_rows)
+                flushed += 1
+        while flushed < loaded:
+            _apply(buf[flushed], owed[flushed % reach], lock, syn0, ngrams, sub_offsets, sub_rows)
+            flushed += 1
     return loss, examples, state

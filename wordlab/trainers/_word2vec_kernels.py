@@ -85,6 +85,32 @@ def _subsample(tokens, start, stop, keep, state, buf):
     return n, state
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _sentence_buffer(offsets, first, last):
+    """A buffer (int32) for the kept tokens of the longest of sentences ``first..last-1``,
+    and their number of tokens (at least 1: the learning rate's schedule divides by it)."""
+    longest = 0
+    for s in range(first, last):
+        longest = max(longest, offsets[s + 1] - offsets[s])
+    return np.empty(longest, dtype=np.int32), max(offsets[last] - offsets[first], 1)
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _sentence_alpha(offsets, first, s, total_words, alpha_start, alpha_end):
+    """The learning rate of sentence ``s``: linear in the tokens before it (float32)."""
+    done = offsets[s] - offsets[first]
+    return np.float32(alpha_start + (alpha_end - alpha_start) * (done / total_words))
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _window(state, i, n, window):
+    """Position i's reduced window ``lo..hi-1`` in a sentence of n: a radius uniform in
+    1..window (word2vec.c's ``b``); returns (lo, hi, state)."""
+    state = lcg_next(state)
+    radius = window - uniform_below(state, window)
+    return max(0, i - radius), min(n, i + radius + 1), state
+
+
 @njit(nogil=True, cache=True, fastmath=True, inline="always")
 def _negative_sampling_update(h, target_word, syn1, neu1e, alpha, negative, accept, alias, state,
                               train_context, sig_table, nlog_table):
@@ -144,22 +170,14 @@ def train_sentences(tokens, offsets, first, last, syn0, syn1, lock, keep, accept
     dim = syn0.shape[1]
     neu1 = np.empty(dim, dtype=np.float32)
     neu1e = np.empty(dim, dtype=np.float32)
-    longest = 0
-    for s in range(first, last):
-        longest = max(longest, offsets[s + 1] - offsets[s])
-    buf = np.empty(longest, dtype=np.int32)
-    total_words = max(offsets[last] - offsets[first], 1)
+    buf, total_words = _sentence_buffer(offsets, first, last)
     loss = 0.0
     examples = 0
     for s in range(first, last):
-        done = offsets[s] - offsets[first]
-        alpha = np.float32(alpha_start + (alpha_end - alpha_start) * (done / total_words))
+        alpha = _sentence_alpha(offsets, first, s, total_words, alpha_start, alpha_end)
         n, state = _subsample(tokens, offsets[s], offsets[s + 1], keep, state, buf)
         for i in range(n):
-            state = lcg_next(state)
-            radius = window - uniform_below(state, window)   # uniform in 1..window
-            lo = max(0, i - radius)
-            hi = min(n, i + radius + 1)
+            lo, hi, state = _window(state, i, n, window)
             centre = buf[i]
             if cbow:
                 for k in range(dim):

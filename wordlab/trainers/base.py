@@ -43,9 +43,9 @@ from ..params import Constraint, validate
 from ..paths import cache_root
 from ..store import Embeddings
 from ..store.writer import provenance
-from .run import (RUN_FILE, EpochBar, check_init, describe_init, latest_checkpoint, now, publish_store,
-                  read_checkpoint_state, recover, unique_run_path, verified_weight, words_per_second, work_dir,
-                  write_checkpoint)
+from .run import (RUN_FILE, CheckpointSchedule, EpochBar, check_init, describe_init, kept_checkpoint,
+                  latest_checkpoint, now, publish_store, read_checkpoint_state, recover, unique_run_path,
+                  verified_weight, words_per_second, work_dir, write_checkpoint)
 
 __all__ = ["Callback", "EpochReport", "Trainer", "latest_checkpoint", "unique_run_path", "work_dir"]
 
@@ -217,7 +217,7 @@ class Trainer:
     def fit(self, corpus, out: str | os.PathLike | None = None, *, resume: bool = False,
             overwrite: bool = False, init_vectors: Embeddings | np.ndarray | None = None,
             init_context: Embeddings | np.ndarray | None = None, freeze_context: bool = False,
-            frozen_words: Iterable[str] | None = None) -> Embeddings:
+            frozen_words: Iterable[str] | None = None, checkpoint_interval: float | None = None) -> Embeddings:
         """Train on ``corpus`` and write the store to ``out``; return it (opened).
 
         Parameters
@@ -243,6 +243,12 @@ class Trainer:
             Keep the output matrix fixed (train input vectors only), as CADE needs.
         frozen_words : iterable of str, optional
             Words whose input vectors stay fixed.
+        checkpoint_interval : float, optional
+            Seconds of training between checkpoints (0: after every epoch). Default:
+            after every epoch for weights up to 256 MiB, otherwise so that writing
+            checkpoints takes about a tenth of the training time
+            (:class:`~wordlab.trainers.run.CheckpointSchedule`). A resumed run gives
+            the same result whichever checkpoint it starts from.
 
         Raises
         ------
@@ -256,6 +262,7 @@ class Trainer:
             The loss or the weights stopped being finite; the last good checkpoint is kept.
         """
         self._validate()
+        self._checkpoint_interval = CheckpointSchedule.check(checkpoint_interval)
         for name, init in (("init_vectors", init_vectors), ("init_context", init_context)):
             check_init(init, name)
         encoded = self._encode(corpus)
@@ -307,9 +314,12 @@ class Trainer:
         release_compiler_pages()
         self._work = work
 
+        self._schedule = CheckpointSchedule(self._checkpoint_interval, self._weight_specs(len(vocab)))
         try:
+            started = time.time()
             if checkpoint is not None:
                 state = self._restore(work, checkpoint, run["run_id"])
+                self._schedule.wrote(time.time() - started)
             else:
                 run = {"format": "wordlab-training-run", "run_id": uuid.uuid4().hex, "method": self.method_name,
                        **expected, "wordlab_version": __version__, "started": now()}
@@ -318,8 +328,10 @@ class Trainer:
                 vocab.save(work / "vocab.tsv", private=True)
                 self._open_weights(work, create=True)
                 self._initialise(init_vectors, init_context)
+                self._schedule.wrote(time.time() - started)
                 state = {"format": "wordlab-checkpoint", "run_id": run["run_id"], "epochs_done": 0, "history": []}
-                self._checkpoint(work, state)
+                if self._schedule.initial(init_vectors is not None or init_context is not None):
+                    self._checkpoint(work, state)
             self._train_epochs(work, state)
         except OSError as e:
             if not is_disk_full(e):
@@ -418,8 +430,10 @@ class Trainer:
             target[:] = np.asarray(source, dtype=np.float32)[:, columns]
 
     # -- checkpoints ------------------------------------------------------------------------------
-    def _checkpoint(self, work: Path, state: dict) -> None:
-        write_checkpoint(work, self._weights, state)
+    def _checkpoint(self, work: Path, state: dict, move: bool = False) -> None:
+        started = time.time()
+        write_checkpoint(work, self._weights, state, move)
+        self._schedule.wrote(time.time() - started)
 
     def _restore(self, work: Path, checkpoint: Path, run_id: str) -> dict:
         """Load ``checkpoint`` into the live weights, verifying it as it is read."""
@@ -463,15 +477,16 @@ class Trainer:
                 if bad is not None:
                     raise TrainingDivergedError(
                         f"training diverged in epoch {epoch + 1} of {self.epochs}: the {bad} became NaN or "
-                        f"infinite; the last good checkpoint (after epoch {epoch}) is kept in {work}. Lower the "
-                        f"learning rate and start again (overwrite=True, --overwrite)")
+                        f"infinite; {kept_checkpoint(work)}. Lower the learning rate and start again "
+                        "(overwrite=True, --overwrite)")
                 record = {"epoch": epoch + 1, "loss": loss_sum / max(examples, 1), "loss_sum": loss_sum,
                           "examples": int(examples), "words": int(n_tokens), "seconds": round(seconds, 3),
                           **self._epoch_extra()}
                 state["history"].append(record)
                 state["epochs_done"] = epoch + 1
                 fault_point("train.epoch-done")
-                self._checkpoint(work, state)
+                if self._schedule.due(seconds, last=epoch + 1 == self.epochs):
+                    self._checkpoint(work, state, move=epoch + 1 == self.epochs)
                 bar.epoch_done(epoch + 1, record)
                 report = EpochReport(epoch + 1, self.epochs, record["loss"], loss_sum, int(examples),
                                      int(n_tokens), seconds, self)

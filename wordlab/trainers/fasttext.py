@@ -10,7 +10,10 @@ FNV-1a into ``bucket`` rows). The kernel (:mod:`wordlab.trainers._fasttext_kerne
 is word2vec's loop with inputs that carry n-gram rows, on word2vec's sampling and
 update helpers; skip-gram pairs the words in fastText's order (the centre's vector
 predicts each context word); a word's n-gram rows are computed once per vocabulary.
-With n-grams off (``max_n=0``) word2vec's kernel itself runs.
+With n-grams off (``max_n=0``) word2vec's kernel itself runs. CBOW's default kernel,
+``kernel="batched"``, reads and writes each position's rows once instead of once per
+window that holds it (:func:`~wordlab.trainers._fasttext_kernels.train_cbow_batched`
+says what that changes); ``kernel="exact"`` is fastText's update.
 
 **Defaults** follow gensim's ``FastText`` and our ``Word2Vec`` (so that ``max_n=0``
 gives the SGNS or CBOW result bit for bit): ``alpha`` 0.025, ``sample`` 1e-3, 5 epochs,
@@ -39,12 +42,13 @@ from ..npyio import create_npy
 from ..params import Integer
 from ..store._subword_kernels import mean_rows
 from . import parameters as P
-from ._fasttext_kernels import ngram_weights, train_sentences_subword
+from ._fasttext_kernels import ngram_weights, train_cbow_batched, train_sentences_subword
 from ..npyio import NpyAppender
 from .base import Callback
 from .word2vec import _INIT_BLOCK_ROWS, Word2Vec, uniform_rows
 
 _BLOCK_ROWS = 8192
+KERNELS = ("batched", "exact")
 
 
 def first_use_rows(rows: np.ndarray, bucket: int) -> np.ndarray:
@@ -78,10 +82,12 @@ class FastText(Word2Vec):
         "min_n": P.Param(Integer(0, 100), "Shortest character n-gram (fastText's -minn)."),
         "max_n": P.Param(Integer(0, 100), "Longest character n-gram (fastText's -maxn); 0 switches n-grams off."),
         "bucket": P.Param(Integer(0, 2 ** 31 - 1), "Rows the n-grams are hashed into (fastText's -bucket)."),
+        "kernel": P.Param(P.Options(KERNELS), "CBOW's update: batched (each position's rows read and written once) "
+                          "or exact (fastText's: every window's rows); skip-gram has one kernel."),
     }
 
     def __init__(self, *, method: str = "sgns", min_n: int = 3, max_n: int = 6, bucket: int = 2_000_000,
-                 dim: int = 100, window: int = 5, negative: int = 5, sample: float = 1e-3,
+                 kernel: str = "batched", dim: int = 100, window: int = 5, negative: int = 5, sample: float = 1e-3,
                  ns_exponent: float = 0.75, alpha: float = 0.025, min_alpha: float = 0.0001, cbow_mean: bool = True,
                  epochs: int = 5, min_count: int = 5, max_size: int | None = None, workers: int | None = None,
                  seed: int = 1, progress: bool | None = None, callbacks: Sequence[Callback] = ()):
@@ -92,6 +98,7 @@ class FastText(Word2Vec):
         self.min_n = min_n
         self.max_n = max_n
         self.bucket = bucket
+        self.kernel = kernel
 
     @property
     def method_name(self) -> str:
@@ -140,24 +147,33 @@ class FastText(Word2Vec):
     def _kernel(self, tokens, local_offsets, n_sentences, alpha_start, alpha_end, state):
         if not self.spec.enabled:        # no n-grams: word2vec itself, bit for bit
             return super()._kernel(tokens, local_offsets, n_sentences, alpha_start, alpha_end, state)
-        return train_sentences_subword(
-            tokens, local_offsets, 0, n_sentences, np.asarray(self._weights["vectors"]), self._ngrams(),
-            self._sub_offsets, self._sub_rows, self._sub_weights, np.asarray(self._weights["context_vectors"]),
-            self._locks,
-            self._keep, self._accept, self._alias, int(self.window), int(self.negative), self.method == "cbow",
-            bool(self.cbow_mean), np.float32(alpha_start), np.float32(alpha_end), np.uint64(state),
-            not self._freeze_context, self._sig, self._nlog)
+        return self._subword_kernel()(*self._kernel_args(
+            tokens, local_offsets, n_sentences, np.asarray(self._weights["vectors"]), self._ngrams(),
+            (self._sub_offsets, self._sub_rows, self._sub_weights), np.asarray(self._weights["context_vectors"]),
+            self._locks, alpha_start, alpha_end, state))
+
+    def _subword_kernel(self):
+        return train_cbow_batched if self.method == "cbow" and self.kernel == "batched" else train_sentences_subword
+
+    def _kernel_args(self, tokens, offsets, n_sentences, syn0, ngrams, tables, syn1, lock, alpha_start, alpha_end,
+                     state) -> tuple:
+        """The subword kernel's arguments; ``tables``: a word's n-gram rows and weights
+        (the batched CBOW kernel takes no ``cbow`` flag)."""
+        head = (tokens, offsets, 0, n_sentences, syn0, ngrams, *tables, syn1, lock, self._keep, self._accept,
+                self._alias, int(self.window), int(self.negative))
+        cbow = () if self._subword_kernel() is train_cbow_batched else (self.method == "cbow",)
+        return head + cbow + (bool(self.cbow_mean), np.float32(alpha_start), np.float32(alpha_end), np.uint64(state),
+                              not self._freeze_context, self._sig, self._nlog)
 
     def _load_kernels(self) -> None:
         if not self.spec.enabled:
             super()._load_kernels()
+        # no sentences, the real argument types: loads the compiled kernel (or compiles it)
         row = np.zeros((1, self.dim), dtype=np.float32)
-        train_sentences_subword(np.zeros(0, np.int32), np.zeros(1, np.int64), 0, 0, row, row.copy(),
-                                np.zeros(2, np.int64), np.zeros(0, np.int32), np.zeros(1, np.float32), row.copy(),
-                                np.ones(1, np.float32),
-                                self._keep, self._accept, self._alias, int(self.window), int(self.negative),
-                                self.method == "cbow", bool(self.cbow_mean), np.float32(self.alpha),
-                                np.float32(self.alpha), np.uint64(1), not self._freeze_context, self._sig, self._nlog)
+        empty = (np.zeros(2, np.int64), np.zeros(0, np.int32), np.zeros(1, np.float32))
+        self._subword_kernel()(*self._kernel_args(np.zeros(0, np.int32), np.zeros(1, np.int64), 0, row, row.copy(),
+                                                  empty, row.copy(), np.ones(1, np.float32), self.alpha, self.alpha,
+                                                  1))
         mean_rows(row, row, np.zeros(2, np.int64), np.zeros(0, np.int32), row.copy())
 
     # -- the store ------------------------------------------------------------------------------
