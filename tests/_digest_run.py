@@ -26,6 +26,7 @@ CASES = {
     "cmow": dict(dim=16, epochs=1, window=3),
     "hybrid": dict(dim=16, cbow_dim=8, epochs=2, window=3),
     "fasttext": dict(dim=12, epochs=2, window=3, bucket=500),
+    "fasttext:exact": dict(dim=12, epochs=2, window=3, bucket=500, kernel="exact"),
     "fasttext-cbow": dict(dim=12, epochs=2, window=3, min_n=2, max_n=4, bucket=300),
     "fasttext-cbow:exact": dict(dim=12, epochs=2, window=3, min_n=2, max_n=4, bucket=300, kernel="exact"),
 }

@@ -146,21 +146,22 @@ def test_without_ngrams_it_is_word2vec_bit_for_bit(inflections, tmp_path, method
     assert ft.meta["loss_history"] == w2v.meta["loss_history"]
 
 
-def _reference_negative_sampling(h, target, syn1, accept, alias, negative, alpha, state, sig):
+def _reference_negative_sampling(h, target, syn1, accept, alias, negative, alpha, state, sig, scored):
     """word2vec.c's update of ``syn1`` against h, in numpy (the kernel's draws and
-    saturated sigmoid): returns (the input gradient, the state)."""
+    saturated sigmoid): returns (the input gradient, the state). ``scored``: every
+    target's score is taken before the first update (a row drawn twice is scored twice
+    with its old value)."""
     from wordlab.trainers._sampling import draw_noise
+    targets = [(target, 1.0)]
+    for d in range(negative):
+        t, state = draw_noise(state, accept, alias)
+        state = np.uint64(int(state) % (1 << 64))
+        if t != target:
+            targets.append((t, 0.0))
+    before = [float(h @ syn1[t]) for t, _ in targets]
     e = np.zeros_like(h)
-    for d in range(negative + 1):
-        if d == 0:
-            t, label = target, 1.0
-        else:
-            t, state = draw_noise(state, accept, alias)
-            state = np.uint64(int(state) % (1 << 64))
-            if t == target:
-                continue
-            label = 0.0
-        f = float(h @ syn1[t])
+    for (t, label), f0 in zip(targets, before):
+        f = f0 if scored else float(h @ syn1[t])
         p = 1.0 if f >= 6 else 0.0 if f <= -6 else sig[int((f + 6) * (1000 / 12))]
         g = (label - p) * alpha
         e += g * syn1[t]
@@ -169,7 +170,7 @@ def _reference_negative_sampling(h, target, syn1, accept, alias, negative, alpha
 
 
 def _fasttext_skipgram_reference(tokens, syn0, ngrams, offsets, rows, syn1, lock, accept, alias, window, negative,
-                                 alpha, state, sig):
+                                 alpha, state, sig, scored):
     """fastText's ``FastText::skipgram`` and ``Model::update``, one pair at a time, in numpy:
     h recomputed from the centre's rows for every pair, every row updated at once; the
     kernel's random draws (no subsampling) and word2vec.c's saturated sigmoid."""
@@ -191,16 +192,20 @@ def _fasttext_skipgram_reference(tokens, syn0, ngrams, offsets, rows, syn1, lock
             if j == i:
                 continue
             h = (syn0[w] + ngrams[ids].sum(axis=0)) / (1 + len(ids))
-            e, state = _reference_negative_sampling(h, tokens[j], syn1, accept, alias, negative, alpha, state, sig)
+            e, state = _reference_negative_sampling(h, tokens[j], syn1, accept, alias, negative, alpha, state, sig,
+                                                    scored)
             syn0[w] += lock[w] * e
             np.add.at(ngrams, ids, e)                 # a row listed twice gets e twice
     return state
 
 
-def test_skipgram_kernel_is_fasttexts_update_pair_by_pair():
+@pytest.mark.parametrize("scored", [False, True])
+def test_skipgram_kernel_is_fasttexts_update_pair_by_pair(scored):
     """The kernel composes h once per centre and moves it with each pair's gradient; that
     equals recomputing h for every pair (fastText), here with a word whose n-gram list
-    repeats a row ("ana" in "banana") and a frozen word."""
+    repeats a row ("ana" in "banana") and a frozen word; ``scored`` (the batched kernel)
+    scores an example's targets before updating them, which with 8 words often draws a
+    row twice."""
     from wordlab.trainers._fasttext_kernels import ngram_weights, train_sentences_subword
     from wordlab.trainers._sampling import alias_table
     from wordlab.trainers._word2vec_kernels import sigmoid_tables
@@ -224,12 +229,12 @@ def test_skipgram_kernel_is_fasttexts_update_pair_by_pair():
     keep = np.full(n, 1 << 32, dtype=np.uint64)                 # no subsampling
     ref = [a.astype(np.float64) for a in (syn0, ngrams, syn1)]
     end_ref = _fasttext_skipgram_reference(tokens, *ref[:2], offsets, rows, ref[2], lock, accept, alias, 3, 4,
-                                           0.05, 7, sig)
+                                           0.05, 7, sig, scored)
     got = [a.copy() for a in (syn0, ngrams, syn1)]
     _, examples, end = train_sentences_subword(tokens, np.array([0, len(tokens)], np.int64), 0, 1, got[0], got[1],
                                                offsets, rows, weights, got[2], lock, keep, accept, alias, 3, 4,
                                                False, True, np.float32(0.05), np.float32(0.05), np.uint64(7),
-                                               True, sig, nlog)
+                                               True, sig, nlog, scored)
     assert int(end) == int(end_ref) and examples > 1000
     for a, b in zip(got, ref):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-5)
@@ -238,7 +243,7 @@ def test_skipgram_kernel_is_fasttexts_update_pair_by_pair():
 
 
 def _batched_cbow_reference(tokens, syn0, ngrams, offsets, rows, syn1, lock, accept, alias, window, negative,
-                            alpha, state, sig):
+                            alpha, state, sig, scored):
     """The batched CBOW rule of ``train_cbow_batched``'s docstring, in numpy: each
     position's row sum composed when it enters the reach, moved by its own updates,
     and the gradient it is owed added to its rows when it leaves."""
@@ -270,7 +275,8 @@ def _batched_cbow_reference(tokens, syn0, ngrams, offsets, rows, syn1, lock, acc
             loaded += 1
         ctx = [j for j in range(lo, hi) if j != i]
         h = sum(sums[j] for j in ctx) / sum(1 + len(listed[tokens[j]]) for j in ctx)
-        e, state = _reference_negative_sampling(h, tokens[i], syn1, accept, alias, negative, alpha, state, sig)
+        e, state = _reference_negative_sampling(h, tokens[i], syn1, accept, alias, negative, alpha, state, sig,
+                                                scored)
         for j in ctx:
             w = tokens[j]
             sums[j] += (lock[w] + squares[w]) * e
@@ -303,25 +309,26 @@ def _cbow_case(words, spec, seed=0, n_tokens=400, tokens=None):
                 lock=lock, accept=accept, alias=alias, sig=sig, nlog=nlog, keep=np.full(n, 1 << 32, np.uint64))
 
 
-def _run_cbow_kernel(c, batched: bool, window=3, negative=4):
+def _run_cbow_kernel(c, batched: bool, scored: bool, window=3, negative=4):
     from wordlab.trainers._fasttext_kernels import train_cbow_batched, train_sentences_subword
     got = [a.copy() for a in c["arrays"]]
     head = (c["tokens"], np.array([0, len(c["tokens"])], np.int64), 0, 1, got[0], got[1], c["offsets"], c["rows"],
             c["weights"], got[2], c["lock"], c["keep"], c["accept"], c["alias"], window, negative)
-    tail = (True, np.float32(0.05), np.float32(0.05), np.uint64(7), True, c["sig"], c["nlog"])
+    tail = (True, np.float32(0.05), np.float32(0.05), np.uint64(7), True, c["sig"], c["nlog"], scored)
     kernel, flag = (train_cbow_batched, ()) if batched else (train_sentences_subword, (True,))
     loss, examples, end = kernel(*head, *flag, *tail)
     return got, loss, examples, end
 
 
-def test_batched_cbow_kernel_is_its_documented_rule():
+@pytest.mark.parametrize("scored", [False, True])
+def test_batched_cbow_kernel_is_its_documented_rule(scored):
     """Against the numpy rule, with a word that lists a row twice ("ana" in "banana"),
     words sharing n-grams, a frozen word and words repeated within one reach."""
     c = _cbow_case(["banana", "ana", "cat", "cats", "dog", "x", "walker", "nan"], SubwordSpec(2, 4, 37))
-    got, _, examples, end = _run_cbow_kernel(c, batched=True)
+    got, _, examples, end = _run_cbow_kernel(c, batched=True, scored=scored)
     ref = [a.astype(np.float64) for a in c["arrays"]]
     end_ref = _batched_cbow_reference(c["tokens"], ref[0], ref[1], c["offsets"], c["rows"], ref[2], c["lock"],
-                                      c["accept"], c["alias"], 3, 4, 0.05, 7, c["sig"])
+                                      c["accept"], c["alias"], 3, 4, 0.05, 7, c["sig"], scored)
     assert int(end) == int(end_ref) and examples == len(c["tokens"])
     for a, b in zip(got, ref):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=2e-5)
@@ -329,7 +336,8 @@ def test_batched_cbow_kernel_is_its_documented_rule():
     assert not np.allclose(got[1], c["arrays"][1])
 
 
-def test_batched_cbow_equals_the_exact_kernel_when_positions_share_no_row():
+@pytest.mark.parametrize("scored", [False, True])
+def test_batched_cbow_equals_the_exact_kernel_when_positions_share_no_row(scored):
     """Where no two positions within a reach share a row, deferring the row updates
     changes nothing: each position sees its own updates at once either way."""
     n_words, per_word = 40, 3
@@ -337,16 +345,16 @@ def test_batched_cbow_equals_the_exact_kernel_when_positions_share_no_row():
     rows = np.arange(n_words * per_word, dtype=np.int32)              # every word its own rows
     tokens = np.tile(np.arange(n_words, dtype=np.int32), 8)            # no word twice within 2*3+1
     c = _cbow_case([f"w{i}" for i in range(n_words)], (offsets, rows), tokens=tokens)
-    exact, loss_e, ex_e, end_e = _run_cbow_kernel(c, batched=False)
-    batched, loss_b, ex_b, end_b = _run_cbow_kernel(c, batched=True)
+    exact, loss_e, ex_e, end_e = _run_cbow_kernel(c, batched=False, scored=scored)
+    batched, loss_b, ex_b, end_b = _run_cbow_kernel(c, batched=True, scored=scored)
     assert (ex_e, int(end_e)) == (ex_b, int(end_b)) and loss_b == pytest.approx(loss_e, rel=1e-5)
     for a, b in zip(batched, exact):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
     # and with a repeated word inside a reach they differ (the rule is not exact there)
     c2 = _cbow_case([f"w{i}" for i in range(n_words)], (offsets, rows),
                     tokens=np.tile(np.array([0, 1, 0, 2], np.int32), 60))
-    assert not np.allclose(_run_cbow_kernel(c2, batched=True)[0][1], _run_cbow_kernel(c2, batched=False)[0][1],
-                           rtol=1e-4, atol=1e-5)
+    assert not np.allclose(_run_cbow_kernel(c2, batched=True, scored=scored)[0][1],
+                           _run_cbow_kernel(c2, batched=False, scored=scored)[0][1], rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("name, kernel", [("fasttext", "batched"), ("fasttext-cbow", "batched"),

@@ -7,7 +7,7 @@ its character n-grams in ``ngrams`` (Bojanowski et al. 2017):
 
 Training is that of :mod:`wordlab.trainers._word2vec_kernels` (the same subsampling,
 reduced windows, noise draws and update: :func:`_subsample` and
-:func:`_negative_sampling_update` are imported from there), with h(w) in place of
+:func:`_negative_sampling` are imported from there), with h(w) in place of
 ``syn0[w]``; the input gradient ``neu1e`` is added to the word's row (times its lock)
 and to each of its n-gram rows, undivided, as fastText's ``Model::update`` does.
 
@@ -37,7 +37,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._word2vec_kernels import _negative_sampling_update, _sentence_alpha, _sentence_buffer, _subsample, _window
+from ._word2vec_kernels import _negative_sampling, _sentence_alpha, _sentence_buffer, _subsample, _window
 
 
 @njit(nogil=True, cache=True)
@@ -89,7 +89,7 @@ def _apply(w, neu1e, lock, syn0, ngrams, offsets, rows):
 @njit(nogil=True, cache=True, fastmath=True)
 def train_sentences_subword(tokens, offsets, first, last, syn0, ngrams, sub_offsets, sub_rows, sub_weights, syn1,
                             lock, keep, accept, alias, window, negative, cbow, cbow_mean, alpha_start, alpha_end,
-                            state, train_context, sig_table, nlog_table):
+                            state, train_context, sig_table, nlog_table, scored):
     """Train on sentences ``first..last-1`` (arguments as
     :func:`~wordlab.trainers._word2vec_kernels.train_sentences`, plus):
 
@@ -97,6 +97,9 @@ def train_sentences_subword(tokens, offsets, first, last, syn0, ngrams, sub_offs
     sub_offsets  int64 (n_words + 1), sub_rows int32: word w's n-gram rows are
                  ``sub_rows[sub_offsets[w]:sub_offsets[w + 1]]``
     sub_weights  float32 (n_words,): :func:`ngram_weights` of that table
+    scored       bool: each example's targets scored before any update
+                 (:func:`~wordlab.trainers._word2vec_kernels._scored_negative_sampling`),
+                 else word2vec.c's update target by target
 
     Returns ``(loss, n_examples, state)``.
     """
@@ -104,6 +107,8 @@ def train_sentences_subword(tokens, offsets, first, last, syn0, ngrams, sub_offs
     neu1 = np.empty(dim, dtype=np.float32)
     neu1e = np.empty(dim, dtype=np.float32)
     total_e = np.empty(dim, dtype=np.float32)      # skip-gram: a window's summed input gradient
+    targets = np.empty(negative + 1, dtype=np.int64)
+    scores = np.empty(negative + 1, dtype=np.float32)
     buf, total_words = _sentence_buffer(offsets, first, last)
     loss = 0.0
     examples = 0
@@ -128,8 +133,8 @@ def train_sentences_subword(tokens, offsets, first, last, syn0, ngrams, sub_offs
                         neu1[k] *= inv
                 for k in range(dim):
                     neu1e[k] = 0.0
-                l, state = _negative_sampling_update(neu1, centre, syn1, neu1e, alpha, negative, accept,
-                                                     alias, state, train_context, sig_table, nlog_table)
+                l, state = _negative_sampling(scored, neu1, centre, syn1, neu1e, alpha, negative, accept, alias,
+                                              state, train_context, sig_table, nlog_table, targets, scores)
                 loss += l
                 examples += 1
                 for j in range(lo, hi):
@@ -152,8 +157,9 @@ def train_sentences_subword(tokens, offsets, first, last, syn0, ngrams, sub_offs
                         continue
                     for k in range(dim):
                         neu1e[k] = 0.0
-                    l, state = _negative_sampling_update(neu1, buf[j], syn1, neu1e, alpha, negative, accept,
-                                                         alias, state, train_context, sig_table, nlog_table)
+                    l, state = _negative_sampling(scored, neu1, buf[j], syn1, neu1e, alpha, negative, accept,
+                                                  alias, state, train_context, sig_table, nlog_table, targets,
+                                                  scores)
                     loss += l
                     examples += 1
                     for k in range(dim):
@@ -166,12 +172,12 @@ def train_sentences_subword(tokens, offsets, first, last, syn0, ngrams, sub_offs
 @njit(nogil=True, cache=True, fastmath=True)
 def train_cbow_batched(tokens, offsets, first, last, syn0, ngrams, sub_offsets, sub_rows, sub_weights, syn1,
                        lock, keep, accept, alias, window, negative, cbow_mean, alpha_start, alpha_end,
-                       state, train_context, sig_table, nlog_table):
+                       state, train_context, sig_table, nlog_table, scored):
     """CBOW with each position's rows read once and written once (``kernel="batched"``).
 
-    Arguments and result as :func:`train_sentences_subword`. The exact kernel reads the
-    1 + G rows of every context word for every centre whose window holds it (about
-    2 * window times) and adds each centre's ``neu1e`` to all of them. This one keeps,
+    Arguments and result as :func:`train_sentences_subword`, less ``cbow``. The exact
+    kernel reads the 1 + G rows of every context word for every centre whose window
+    holds it (about 2 * window times) and adds each centre's ``neu1e`` to all of them. This one keeps,
     for the 2 * window + 1 positions a window can reach, the sum of each position's rows
     (composed when the position enters the reach) and the gradient owed to them: a
     centre's input is built from those sums, its ``neu1e`` moves each context position's
@@ -189,6 +195,8 @@ def train_cbow_batched(tokens, offsets, first, last, syn0, ngrams, sub_offsets, 
     owed = np.zeros((reach, dim), dtype=np.float32)     # ... and the gradient its rows are owed
     neu1 = np.empty(dim, dtype=np.float32)
     neu1e = np.empty(dim, dtype=np.float32)
+    targets = np.empty(negative + 1, dtype=np.int64)
+    scores = np.empty(negative + 1, dtype=np.float32)
     buf, total_words = _sentence_buffer(offsets, first, last)
     loss = 0.0
     examples = 0
@@ -222,8 +230,8 @@ def train_cbow_batched(tokens, offsets, first, last, syn0, ngrams, sub_offsets, 
                         neu1[k] *= inv
                 for k in range(dim):
                     neu1e[k] = 0.0
-                l, state = _negative_sampling_update(neu1, buf[i], syn1, neu1e, alpha, negative, accept,
-                                                     alias, state, train_context, sig_table, nlog_table)
+                l, state = _negative_sampling(scored, neu1, buf[i], syn1, neu1e, alpha, negative, accept, alias,
+                                              state, train_context, sig_table, nlog_table, targets, scores)
                 loss += l
                 examples += 1
                 for j in range(lo, hi):

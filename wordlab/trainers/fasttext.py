@@ -10,10 +10,12 @@ FNV-1a into ``bucket`` rows). The kernel (:mod:`wordlab.trainers._fasttext_kerne
 is word2vec's loop with inputs that carry n-gram rows, on word2vec's sampling and
 update helpers; skip-gram pairs the words in fastText's order (the centre's vector
 predicts each context word); a word's n-gram rows are computed once per vocabulary.
-With n-grams off (``max_n=0``) word2vec's kernel itself runs. CBOW's default kernel,
-``kernel="batched"``, reads and writes each position's rows once instead of once per
-window that holds it (:func:`~wordlab.trainers._fasttext_kernels.train_cbow_batched`
-says what that changes); ``kernel="exact"`` is fastText's update.
+With n-grams off (``max_n=0``) word2vec's kernel itself runs. The default kernel,
+``kernel="batched"``, scores each example's targets before updating them and, in CBOW,
+reads and writes each position's rows once instead of once per window that holds it
+(:func:`~wordlab.trainers._word2vec_kernels._scored_negative_sampling` and
+:func:`~wordlab.trainers._fasttext_kernels.train_cbow_batched` say what that changes);
+``kernel="exact"`` is fastText's update.
 
 **Defaults** follow gensim's ``FastText`` and our ``Word2Vec`` (so that ``max_n=0``
 gives the SGNS or CBOW result bit for bit): ``alpha`` 0.025, ``sample`` 1e-3, 5 epochs,
@@ -82,8 +84,8 @@ class FastText(Word2Vec):
         "min_n": P.Param(Integer(0, 100), "Shortest character n-gram (fastText's -minn)."),
         "max_n": P.Param(Integer(0, 100), "Longest character n-gram (fastText's -maxn); 0 switches n-grams off."),
         "bucket": P.Param(Integer(0, 2 ** 31 - 1), "Rows the n-grams are hashed into (fastText's -bucket)."),
-        "kernel": P.Param(P.Options(KERNELS), "CBOW's update: batched (each position's rows read and written once) "
-                          "or exact (fastText's: every window's rows); skip-gram has one kernel."),
+        "kernel": P.Param(P.Options(KERNELS), "batched (an example's targets scored together; CBOW: each "
+                          "position's rows read and written once) or exact (fastText's update, target by target)."),
     }
 
     def __init__(self, *, method: str = "sgns", min_n: int = 3, max_n: int = 6, bucket: int = 2_000_000,
@@ -163,7 +165,7 @@ class FastText(Word2Vec):
                 self._alias, int(self.window), int(self.negative))
         cbow = () if self._subword_kernel() is train_cbow_batched else (self.method == "cbow",)
         return head + cbow + (bool(self.cbow_mean), np.float32(alpha_start), np.float32(alpha_end), np.uint64(state),
-                              not self._freeze_context, self._sig, self._nlog)
+                              not self._freeze_context, self._sig, self._nlog, self.kernel == "batched")
 
     def _load_kernels(self) -> None:
         if not self.spec.enabled:
