@@ -65,13 +65,21 @@ def test_the_vocabulary_table_equals_each_words_rows():
     assert off0.tolist() == [0] * (len(WORDS) + 1) and rows0.size == 0
 
 
-@pytest.mark.parametrize("bad", [dict(min_n=4, max_n=3), dict(min_n=0, max_n=3), dict(bucket=2 ** 31),
+@pytest.mark.parametrize("bad", [dict(min_n=4, max_n=3), dict(bucket=2 ** 31),
                                  dict(min_n=-1), dict(max_n=2.5)])
 def test_bad_settings_are_refused(bad):
     with pytest.raises(ParameterError):
         SubwordSpec(**{"min_n": 3, "max_n": 6, "bucket": 100, **bad})
     with pytest.raises(ParameterError):
         FastText(**{"min_n": 3, "max_n": 6, "bucket": 100, **bad}).validate()
+
+
+def test_min_n_zero_counts_from_one_as_in_fasttext_and_gensim():
+    from gensim.models.fasttext_inner import compute_ngrams_bytes
+    for word in ["cat", "ab", "ශ්‍රී", "yáʼátʼééh"]:
+        assert char_ngrams(word, 0, 4) == char_ngrams(word, 1, 4)
+        assert sorted(char_ngrams(word, 0, 4)) == sorted(g.decode() for g in compute_ngrams_bytes(word, 0, 4))
+    assert SubwordSpec(0, 4, 100).rows("cat").tolist() == SubwordSpec(1, 4, 100).rows("cat").tolist()
 
 
 # -- composition ----------------------------------------------------------------------------------

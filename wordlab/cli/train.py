@@ -8,14 +8,13 @@ no edit here.
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import click
 
 from ..params import Boolean, Constraint, Integer, Options, Real
 from ..trainers import registry
-from .common import overwrite_option
+from .common import FiniteFloat, overwrite_option
 from .options import corpus_options, make_corpus
 
 
@@ -71,12 +70,6 @@ def parameter_options(f):
     return f
 
 
-def _finite_seconds(ctx, param, value):
-    if value is not None and not math.isfinite(value):
-        raise click.BadParameter(f"{value} is not a number of seconds")
-    return value
-
-
 @click.command()
 @click.argument("paths", nargs=-1)
 @click.option("--method", type=click.Choice(list(registry.REGISTRY)), default="sgns", show_default=True,
@@ -85,8 +78,7 @@ def _finite_seconds(ctx, param, value):
 @click.option("-o", "--out", type=click.Path(file_okay=False), default=None,
               help="Store directory to create (default: a new METHOD-TIMESTAMP under the cache's runs/).")
 @click.option("--resume", is_flag=True, help="Continue the interrupted run of --out.")
-@click.option("--checkpoint-interval", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
-              callback=_finite_seconds,
+@click.option("--checkpoint-interval", type=FiniteFloat(0), default=None, metavar="SECONDS",
               help="Training seconds between checkpoints; 0: after every epoch. Default: every epoch for weights "
                    "up to 256 MiB, else so that checkpoints take about a tenth of the training time.")
 @overwrite_option("an existing store at --out (when the run completes)")

@@ -85,7 +85,8 @@ MAX_N = 100
 @dataclass(frozen=True)
 class SubwordSpec:
     """The n-gram settings of a model: n from ``min_n`` to ``max_n`` characters, hashed
-    into ``bucket`` rows (fastText's ``-minn``, ``-maxn``, ``-bucket``)."""
+    into ``bucket`` rows (fastText's ``-minn``, ``-maxn``, ``-bucket``); ``min_n`` 0 is
+    taken as 1, as fastText and gensim take it."""
     min_n: int = 3
     max_n: int = 6
     bucket: int = 2_000_000
@@ -101,8 +102,9 @@ class SubwordSpec:
             raise ParameterError(f"bucket must be below 2**31, not {self.bucket}")
         if self.max_n > MAX_N:
             raise ParameterError(f"max_n must be at most {MAX_N}, not {self.max_n}")
-        if self.enabled and not 1 <= self.min_n <= self.max_n:
-            raise ParameterError(f"n-grams need 1 <= min_n <= max_n, not min_n={self.min_n}, max_n={self.max_n} "
+        # min_n 0 counts from 1, as in fastText (its loop starts at n = 1) and gensim
+        if self.enabled and not self.min_n <= self.max_n:
+            raise ParameterError(f"n-grams need min_n <= max_n, not min_n={self.min_n}, max_n={self.max_n} "
                                  "(max_n=0 switches them off)")
         if self.hash != "fasttext-fnv1a":
             raise ParameterError(f"unknown n-gram hash {self.hash!r}")
