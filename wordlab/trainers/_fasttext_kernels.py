@@ -177,13 +177,13 @@ def train_cbow_batched(tokens, offsets, first, last, syn0, ngrams, sub_offsets, 
 
     Arguments and result as :func:`train_sentences_subword`, less ``cbow``. The exact
     kernel reads the 1 + G rows of every context word for every centre whose window
-    holds it (about 2 * window times) and adds each centre's ``neu1e`` to all of them. This one keeps,
-    for the 2 * window + 1 positions a window can reach, the sum of each position's rows
-    (composed when the position enters the reach) and the gradient owed to them: a
-    centre's input is built from those sums, its ``neu1e`` moves each context position's
-    sum as the rows would move (by ``(lock + sub_weights[w]) * neu1e``) and is added to
-    what the position owes, and the rows receive what they are owed once, when the
-    position leaves the reach. Every row gets the same total gradient as under the
+    holds it (about 2 * window times) and adds each centre's ``neu1e`` to all of them.
+    This one keeps, for the 2 * window + 1 positions a window can reach, the sum of each
+    position's rows (composed when the position enters the reach) and the gradient owed
+    to them: a centre's input is built from those sums, its ``neu1e`` moves each context
+    position's sum as the rows would move (by ``(lock + sub_weights[w]) * neu1e``) and
+    is added to what the position owes, and the rows receive what they are owed once,
+    when the position leaves the reach. Every row gets the same total gradient as under the
     exact kernel and each position sees its own updates at once; what a position does
     not see is, within one reach, another position's update to a row they share (the
     same word twice in a window, or a common n-gram): the staleness Hogwild threads
