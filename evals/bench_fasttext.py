@@ -22,7 +22,11 @@ position's rows read and written once) and with ``kernel="exact"`` (fastText's u
 labelled "(exact)").
 
 Usage: python evals/bench_fasttext.py [--methods fasttext,fasttext-cbow] [--epochs 5] [--workers 2]
-       [--bucket 2000000] [--limit-tokens N] [--corpus-file] [--no-exact]
+       [--bucket 2000000] [--limit-tokens N] [--corpus-file] [--no-exact] [--seeds N]
+
+With ``--seeds N`` every side runs N times (seeds 1..N, seeds outermost) and a second
+table gives each side's mean and sample standard deviation: a single run's WS-353
+moves by about 0.01 between seeds, as much as the goal's tolerance.
 """
 from __future__ import annotations
 
@@ -63,7 +67,7 @@ def quality(kv, rare_pairs: list) -> dict:
 
 
 def side_wordlab(corpus: str, method: str, epochs: int, workers: int, bucket: int, out: str, rare: list,
-                 kernel: str = "batched") -> dict:
+                 kernel: str = "batched", seed: int = 1) -> dict:
     import wordlab
     from wordlab.trainers import make_trainer
     t0 = time.time()
@@ -72,7 +76,7 @@ def side_wordlab(corpus: str, method: str, epochs: int, workers: int, bucket: in
     trainer = make_trainer(method, dim=SETTINGS["dim"], window=SETTINGS["window"], negative=SETTINGS["negative"],
                            sample=SETTINGS["sample"], alpha=SETTINGS["alpha"], min_count=SETTINGS["min_count"],
                            min_n=SETTINGS["min_n"], max_n=SETTINGS["max_n"], bucket=bucket, epochs=epochs,
-                           workers=workers, seed=1, progress=False, kernel=kernel)
+                           workers=workers, seed=seed, progress=False, kernel=kernel)
     t1 = time.time()
     emb = trainer.fit(encoded, out, overwrite=True)
     t_train = time.time() - t1
@@ -81,13 +85,14 @@ def side_wordlab(corpus: str, method: str, epochs: int, workers: int, bucket: in
             "rss_encode": rss_encode, "rss_train": rss_train, **quality(emb.to_gensim(), rare)}
 
 
-def side_gensim(corpus: str, method: str, epochs: int, workers: int, bucket: int, mode: str, rare: list) -> dict:
+def side_gensim(corpus: str, method: str, epochs: int, workers: int, bucket: int, mode: str, rare: list,
+                seed: int = 1) -> dict:
     from gensim.models import FastText
     from gensim.models.word2vec import Text8Corpus
     kwargs = dict(vector_size=SETTINGS["dim"], window=SETTINGS["window"], negative=SETTINGS["negative"],
                   sample=SETTINGS["sample"], min_count=SETTINGS["min_count"], alpha=SETTINGS["alpha"],
                   min_n=SETTINGS["min_n"], max_n=SETTINGS["max_n"], bucket=bucket, sg=int(method == "fasttext"),
-                  hs=0, workers=workers, epochs=epochs, seed=1)
+                  hs=0, workers=workers, epochs=epochs, seed=seed)
     t0 = time.time()
     model = FastText(**kwargs)
     if mode == "sentences":
@@ -129,6 +134,19 @@ def rare_pairs(corpus: str) -> list:
     return [(a, b, s) for a, b, s in pairs if min(counts[a], counts[b]) < RARE]
 
 
+def _by_side(rows: list) -> list:
+    sides: dict = {}
+    for r in rows:
+        sides.setdefault(r["side"], []).append(r)
+    return list(sides.items())
+
+
+def _mean_sd(values: list, fmt: str) -> str:
+    import statistics
+    mean = statistics.fmean(values)
+    return fmt.format(mean) + (f" ({fmt.format(statistics.stdev(values))})" if len(values) > 1 else "")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--methods", default="fasttext,fasttext-cbow")
@@ -138,6 +156,9 @@ def main() -> None:
     ap.add_argument("--limit-tokens", type=int, default=None)
     ap.add_argument("--corpus-file", action="store_true", help="Also run gensim's corpus_file mode.")
     ap.add_argument("--no-exact", action="store_true", help="Leave out CBOW's exact kernel.")
+    ap.add_argument("--seeds", type=int, default=1,
+                    help="Run every side with seeds 1..N and add each side's mean and sample s.d. of quality.")
+    ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--side", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
@@ -148,9 +169,10 @@ def main() -> None:
         tool, method, mode = args.side.split(":")
         rare = json.loads(Path(args.rare).read_text())
         if tool == "wordlab":
-            result = side_wordlab(args.corpus, method, args.epochs, args.workers, args.bucket, args.out, rare, mode)
+            result = side_wordlab(args.corpus, method, args.epochs, args.workers, args.bucket, args.out, rare, mode,
+                                  args.seed)
         else:
-            result = side_gensim(args.corpus, method, args.epochs, args.workers, args.bucket, mode, rare)
+            result = side_gensim(args.corpus, method, args.epochs, args.workers, args.bucket, mode, rare, args.seed)
         emit(result)
         return
 
@@ -168,28 +190,36 @@ def main() -> None:
             sides = [("wordlab", k, plain) for k in kernels] + [("gensim", "sentences", plain)]
             if args.corpus_file:
                 sides.append(("gensim", "corpus_file", lines))
-            for tool, mode, corpus in sides:
-                label = f"{tool} {method}" + (f" ({mode})" if tool == "gensim" or mode == "exact" else "")
-                print(f"running {label} ...", file=sys.stderr, flush=True)
-                r = run_side(__file__, ["--side", f"{tool}:{method}:{mode}", "--epochs", str(args.epochs),
-                                        "--workers", str(args.workers), "--bucket", str(args.bucket),
-                                        "--corpus", corpus, "--rare", str(tmp / "rare.json"),
-                                        "--out", str(tmp / f"{method}-store")],
-                             env={"WORDLAB_CACHE": str(tmp / "cache")})
-                if "error" in r:
-                    raise SystemExit(f"{label} failed: {r['error']}")
-                words = r["tokens"] * args.epochs
-                rows.append({"side": label, "wps": words / r["train_s"], **r})
-                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+            # seeds outermost, so that a slow spell of the machine does not fall on one side only
+            for seed in range(1, args.seeds + 1):
+                for tool, mode, corpus in sides:
+                    label = f"{tool} {method}" + (f" ({mode})" if tool == "gensim" or mode == "exact" else "")
+                    print(f"running {label}, seed {seed} ...", file=sys.stderr, flush=True)
+                    r = run_side(__file__, ["--side", f"{tool}:{method}:{mode}", "--epochs", str(args.epochs),
+                                            "--workers", str(args.workers), "--bucket", str(args.bucket),
+                                            "--corpus", corpus, "--rare", str(tmp / "rare.json"),
+                                            "--out", str(tmp / f"{method}-store"), "--seed", str(seed)],
+                                 env={"WORDLAB_CACHE": str(tmp / "cache")})
+                    if "error" in r:
+                        raise SystemExit(f"{label} failed: {r['error']}")
+                    words = r["tokens"] * args.epochs
+                    rows.append({"side": label, "seed": seed, "wps": words / r["train_s"], **r})
+                    print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     print(f"corpus: enwiki-text8style{' (first %d tokens)' % args.limit_tokens if args.limit_tokens else ''}; "
           f"dim 100, window 5, negative 5, n-grams 3-6, bucket {args.bucket:,}, sample 1e-3, min_count 5, "
           f"epochs {args.epochs}, workers {args.workers}")
-    headers = ["side", "train words/s", "train s", "wall s", "peak RSS MiB (train job)", "peak RSS MiB (+ eval)",
-               "analogy@30k", "WS-353", "SimLex-999", f"rare pairs (<{RARE}) Spearman", "vocab"]
-    print(table(headers, [[r["side"], f"{r['wps']:,.0f}", f"{r['train_s']:.1f}", f"{r['total_s']:.1f}",
+    headers = ["side", "seed", "train words/s", "train s", "wall s", "peak RSS MiB (train job)",
+               "peak RSS MiB (+ eval)", "analogy@30k", "WS-353", "SimLex-999", f"rare pairs (<{RARE}) Spearman", "vocab"]
+    print(table(headers, [[r["side"], str(r["seed"]), f"{r['wps']:,.0f}", f"{r['train_s']:.1f}", f"{r['total_s']:.1f}",
                            f"{r['rss_train']:,.0f}", f"{r['peak_rss_mb']:,.0f}", f"{r['analogy']:.3f}",
                            f"{r['ws353']:.3f}", f"{r['simlex']:.3f}", f"{r['rare']:.3f} ({r['rare_pairs']})",
-                           f"{r['vocab']:,}"] for r in rows]))
+                           f"{r['vocab']:,}"] for r in sorted(rows, key=lambda r: (r["side"], r["seed"]))]))
+    if args.seeds > 1:
+        print(f"\nmean (sample s.d.) over seeds 1-{args.seeds}")
+        print(table(["side", "train words/s", "analogy@30k", "WS-353", "SimLex-999"],
+                    [[side, _mean_sd([r["wps"] for r in group], "{:,.0f}"),
+                      *(_mean_sd([r[k] for r in group], "{:.3f}") for k in ("analogy", "ws353", "simlex"))]
+                     for side, group in _by_side(rows)]))
     print("words/s counts the corpus tokens kept by min_count, times epochs, for every side. Rare pairs: WS-353 "
           f"and SimLex-999 pairs with a word seen fewer than {RARE} times, every word composed from n-grams "
           "where it is not in the vocabulary.")

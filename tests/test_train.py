@@ -19,7 +19,8 @@ from wordlab.trainers import EpochReport, Word2Vec, make_trainer, train
 from wordlab.trainers._sampling import (alias_table, draw_noise, keep_probabilities, keep_thresholds,
                                      noise_distribution, thread_seeds)
 from wordlab.trainers._word2vec_kernels import _subsample
-from wordlab.trainers.stream import _thread_ranges
+from wordlab.trainers import stream
+from wordlab.trainers.stream import chunk_cuts
 
 TWO32 = float(1 << 32)
 GROUP_A = [f"alpha{i:02d}" for i in range(20)]
@@ -190,19 +191,48 @@ def test_thread_seeds_depend_on_seed_epoch_and_thread():
     assert not np.array_equal(a, thread_seeds(2, 0, 4))
 
 
-def test_thread_ranges_cover_the_corpus_in_balanced_pieces():
+def test_chunk_cuts_cover_the_corpus_in_whole_sentences():
     lengths = np.random.default_rng(3).integers(1, 30, 1000)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
-    for workers in (1, 2, 3, 7):
-        ranges = _thread_ranges(offsets, workers)
-        assert len(ranges) == workers
-        assert ranges[0][0] == 0 and ranges[-1][1] == 1000
-        assert all(a < b for a, b in ranges)
-        assert all(ranges[i][1] == ranges[i + 1][0] for i in range(len(ranges) - 1))
-        sizes = [offsets[b] - offsets[a] for a, b in ranges]
-        assert max(sizes) - min(sizes) <= 2 * 30 + 1
-    # more workers than sentences: never an empty range
-    assert _thread_ranges(np.array([0, 3, 5]), 4) == [(0, 1), (1, 2)]
+    cuts = chunk_cuts(offsets, 200)
+    assert cuts[0] == 0 and cuts[-1] == 1000 and np.all(np.diff(cuts) > 0)
+    sizes = offsets[cuts[1:]] - offsets[cuts[:-1]]
+    assert np.all(sizes <= 200) and np.all(sizes[:-1] > 200 - 30)
+    # a sentence longer than a chunk is a chunk of its own; no chunk for no sentences
+    np.testing.assert_array_equal(chunk_cuts(np.array([0, 5, 900, 905]), 100), [0, 1, 2, 3])
+    np.testing.assert_array_equal(chunk_cuts(np.array([0]), 100), [0])
+
+
+def test_threads_take_the_chunks_in_turn_at_the_rate_of_their_position(tmp_path, monkeypatch):
+    """Thread t trains chunks t, t + workers, ...: the threads move through the corpus side
+    by side (gensim's order), each chunk once per epoch, at the learning rate of its place."""
+    rng = np.random.default_rng(0)
+    sentences = [[f"w{i}" for i in rng.integers(0, 50, 40)] for _ in range(300)]
+    encoded = Corpus(sentences).encode(min_count=1, out=tmp_path / "enc")
+    monkeypatch.setattr(stream, "_SUBCHUNK_TOKENS", 1000)
+    cuts = chunk_cuts(np.asarray(encoded.offsets), 1000)
+    calls = []
+
+    def recording_kernel(self, tokens, local_offsets, n_sentences, alpha_start, alpha_end, state):
+        calls.append((int(state), int(tokens[0]), n_sentences, alpha_start, alpha_end))
+        return 0.0, 1, state     # the state unchanged: it names the thread
+
+    monkeypatch.setattr(Word2Vec, "_kernel", recording_kernel)
+    w = Word2Vec(dim=8, epochs=2, workers=3, min_count=1, progress=False)
+    w.fit(encoded, tmp_path / "out")
+    per_epoch = len(cuts) - 1
+    assert per_epoch >= 9 and len(calls) == 2 * per_epoch
+    offsets = np.asarray(encoded.offsets)
+    total = offsets[-1]
+    for epoch in range(2):
+        # each chunk once, found by its size and its rate at its first token
+        seen = sorted(calls[epoch * per_epoch:(epoch + 1) * per_epoch], key=lambda c: -c[3])
+        seeds = thread_seeds(w.seed, epoch, 3)
+        for c, (state, _, n_sentences, a0, a1) in enumerate(seen):
+            assert state == seeds[c % 3]          # chunk c by thread c mod 3
+            assert n_sentences == cuts[c + 1] - cuts[c]
+            assert a0 == pytest.approx(w._alpha_at(epoch, offsets[cuts[c]] / total))
+            assert a1 == pytest.approx(w._alpha_at(epoch, offsets[cuts[c + 1]] / total))
 
 
 # -- 3. learning rate ------------------------------------------------------------------------

@@ -1,12 +1,19 @@
 """Trainers that stream the encoded corpus: word2vec, CMOW (orchestration shared).
 
-The token array is cut into ``workers`` contiguous ranges of whole sentences; one
-thread trains each range (Hogwild: all share the weight matrices without locks),
-calling the subclass's Numba kernel on sub-chunks of about 100k tokens read into a
-private buffer, so that progress can be shown and the resident set does not grow with
-the corpus. Each thread has its own random state, derived from (seed, epoch, thread),
-and a learning rate that decays linearly from ``alpha`` to ``min_alpha`` with its own
-progress through its range (as word2vec.c's threads do).
+The token array is cut into chunks of whole sentences, about 100k tokens each, and
+thread t of ``workers`` trains chunks t, t + workers, t + 2 * workers, ... in order
+(Hogwild: all share the weight matrices without locks), calling the subclass's Numba
+kernel on each chunk read into a private buffer, so that progress can be shown and
+the resident set does not grow with the corpus. Each thread carries its own random
+state from chunk to chunk, derived from (seed, epoch, thread); a chunk's learning rate
+decays linearly from ``alpha`` to ``min_alpha`` with its position in the corpus.
+
+So the threads move through the corpus side by side, as gensim's job queue feeds its
+workers consecutive jobs. word2vec.c instead gives each thread one contiguous range
+(its threads train the first and the second half of the corpus at once); that order,
+ours until 2026-12, cost the fastText skip-gram 0.02-0.04 of WS-353 Spearman at 2
+workers (`evals/README.md`, bench_fasttext.py). With one worker both orders are the
+same: the chunks in corpus order, one random state, bit-identical to the old one.
 
 Subclasses set ``alpha``, ``min_alpha`` and implement
 ``_kernel(tokens, local_offsets, n_sentences, alpha_start, alpha_end, state)
@@ -38,7 +45,8 @@ class StreamTrainer(Trainer):
             raise ParameterError(f"min_alpha must be in [0, alpha={self.alpha}], not {self.min_alpha!r}")
 
     def _prepare_stream(self, encoded: EncodedCorpus) -> None:
-        self._ranges = _thread_ranges(np.asarray(encoded.offsets), self.n_workers)
+        self._cuts = chunk_cuts(np.asarray(encoded.offsets), _SUBCHUNK_TOKENS)
+        self._n_threads = max(1, min(self.n_workers, self._cuts.shape[0] - 1))
         self._stop = threading.Event()
 
     def _kernel(self, tokens: np.ndarray, local_offsets: np.ndarray, n_sentences: int, alpha_start: float,
@@ -50,17 +58,17 @@ class StreamTrainer(Trainer):
         progress = (epoch + fraction) / self.epochs
         return self.alpha - (self.alpha - self.min_alpha) * progress
 
-    def _train_range(self, epoch: int, thread: int, first: int, last: int, state: np.uint64,
-                     status: np.ndarray, loss: np.ndarray) -> None:
+    def _train_chunks(self, epoch: int, thread: int, state: np.uint64, status: np.ndarray, loss: np.ndarray) -> None:
+        """Train chunks ``thread, thread + n_threads, ...`` of the epoch, in order."""
         enc = self._encoded
         offsets = np.asarray(enc.offsets)
-        base = offsets[first]
-        span = max(int(offsets[last] - base), 1)
+        cuts = self._cuts
+        total = max(int(offsets[-1]), 1)
         buffer = np.empty(0, dtype=np.int32)
-        s = first
-        while s < last and not self._stop.is_set():
-            e = int(np.searchsorted(offsets, offsets[s] + _SUBCHUNK_TOKENS, side="right")) - 1
-            e = min(max(e, s + 1), last)
+        for c in range(thread, cuts.shape[0] - 1, self._n_threads):
+            if self._stop.is_set():
+                break
+            s, e = int(cuts[c]), int(cuts[c + 1])
             # Tokens are read into a private buffer (not through the memory map) so the
             # resident set does not grow with the corpus.
             n = int(offsets[e] - offsets[s])
@@ -68,19 +76,18 @@ class StreamTrainer(Trainer):
                 buffer = np.empty(n, dtype=np.int32)
             tokens = enc.read_tokens(offsets[s], offsets[e], buffer)
             local = offsets[s:e + 1] - offsets[s]
-            a0 = self._alpha_at(epoch, (offsets[s] - base) / span)
-            a1 = self._alpha_at(epoch, (offsets[e] - base) / span)
+            a0 = self._alpha_at(epoch, offsets[s] / total)
+            a1 = self._alpha_at(epoch, offsets[e] / total)
             l, n_examples, state = self._kernel(tokens, local, e - s, a0, a1, state)
             loss[thread] += l
             status[thread, 0] += n
             status[thread, 1] += n_examples
-            s = e
             fault_point("train.subchunk")
 
     def _train_epoch(self, epoch: int, report: Callable) -> tuple[float, int]:
-        seeds = thread_seeds(self.seed, epoch, len(self._ranges))
-        status = np.zeros((len(self._ranges), 2), dtype=np.int64)   # words, examples
-        loss = np.zeros(len(self._ranges), dtype=np.float64)
+        seeds = thread_seeds(self.seed, epoch, self._n_threads)
+        status = np.zeros((self._n_threads, 2), dtype=np.int64)   # words, examples
+        loss = np.zeros(self._n_threads, dtype=np.float64)
 
         def progress() -> None:
             words = int(status[:, 0].sum())
@@ -88,21 +95,23 @@ class StreamTrainer(Trainer):
                    self._alpha_at(epoch, words / max(self._encoded.n_tokens, 1)))
 
         def task(t: int) -> None:
-            first, last = self._ranges[t]
-            self._train_range(epoch, t, first, last, seeds[t], status, loss)
-        run_threads(task, len(self._ranges), poll=progress, on_error=self._stop.set)
+            self._train_chunks(epoch, t, seeds[t], status, loss)
+        run_threads(task, self._n_threads, poll=progress, on_error=self._stop.set)
         words = int(status[:, 0].sum())
         report(words, float(loss.sum()), int(status[:, 1].sum()), self._alpha_at(epoch, 1.0))
         return float(loss.sum()), int(status[:, 1].sum())
 
 
-def _thread_ranges(offsets: np.ndarray, workers: int) -> list[tuple[int, int]]:
-    """Split sentences into ``workers`` contiguous ranges of about equal token counts."""
+def chunk_cuts(offsets: np.ndarray, tokens: int) -> np.ndarray:
+    """Sentence indices (int64) that cut a corpus into chunks of about ``tokens`` tokens:
+    chunk c is sentences ``cuts[c]..cuts[c + 1] - 1``. Whole sentences, at least one per
+    chunk (a sentence longer than ``tokens`` is a chunk of its own); no chunk for an
+    empty corpus (``[0]`` when it has no sentences)."""
+    offsets = np.asarray(offsets, dtype=np.int64)
     n_sentences = offsets.shape[0] - 1
-    total = int(offsets[-1])
     cuts = [0]
-    for k in range(1, workers):
-        cuts.append(int(np.searchsorted(offsets, total * k / workers, side="left")))
-    cuts.append(n_sentences)
-    cuts = sorted(set(min(max(c, 0), n_sentences) for c in cuts))
-    return [(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b > a] or [(0, n_sentences)]
+    while cuts[-1] < n_sentences:
+        s = cuts[-1]
+        e = int(np.searchsorted(offsets, offsets[s] + tokens, side="right")) - 1
+        cuts.append(min(max(e, s + 1), n_sentences))
+    return np.asarray(cuts, dtype=np.int64)

@@ -5,21 +5,19 @@ meaning, are in the :class:`Word2Vec` docstring, generated from their declaratio
 each centre draws its radius in 1..window; a token is kept with P = sqrt(t/f) + t/f
 (t = ``sample``); noise words follow count ** ns_exponent; alpha starts at 0.025 for
 both methods as in gensim (word2vec.c starts CBOW at 0.05) and decays linearly to
-``min_alpha``, each thread following its own progress through its range of the corpus
-(as word2vec.c's threads do), across epochs.
+``min_alpha`` with the position in the corpus, across epochs.
 
 Input vectors start uniform in +-0.5/dim and output vectors at zero (word2vec.c).
 Subsampled tokens are removed before windows are formed.
 
 Parallelism (shared with the other streaming trainers, :mod:`wordlab.trainers.stream`):
-the token array is cut into ``workers`` contiguous ranges of whole sentences; one
-thread trains each range (Hogwild: all share the matrices without locks), calling the
-kernel on sub-chunks of about 100k tokens so that progress can be shown. Each thread
-has its own random state, derived from (seed, epoch, thread).
-With ``workers=1`` a run is deterministic: same seed, bit-identical vectors. With
-more workers the result varies from run to run only through the races of Hogwild
-updates (and, like word2vec.c, the learning rate of each thread follows its own
-progress through its range).
+the token array is cut into chunks of whole sentences (about 100k tokens) and the
+threads take them in turn, moving through the corpus side by side as gensim's workers
+do (Hogwild: all share the matrices without locks; word2vec.c gives each thread one
+contiguous range instead). Each thread has its own random state, derived from (seed,
+epoch, thread). With ``workers=1`` a run is deterministic: same seed, bit-identical
+vectors. With more workers the result varies from run to run only through the races
+of Hogwild updates.
 """
 from __future__ import annotations
 
