@@ -144,9 +144,10 @@ def inflections():
     return wordlab.Corpus(_inflections()).encode(min_count=1, progress=False)
 
 
+@pytest.mark.parametrize("kernel", ["batched", "exact"])
 @pytest.mark.parametrize("method", ["sgns", "cbow"])
-def test_without_ngrams_it_is_word2vec_bit_for_bit(inflections, tmp_path, method):
-    kw = dict(method=method, dim=16, epochs=2, workers=1, seed=4, progress=False)
+def test_without_ngrams_it_is_word2vec_bit_for_bit(inflections, tmp_path, method, kernel):
+    kw = dict(method=method, dim=16, epochs=2, workers=1, seed=4, progress=False, kernel=kernel)
     w2v = Word2Vec(**kw).fit(inflections, tmp_path / "w2v")
     ft = FastText(**kw, min_n=0, max_n=0).fit(inflections, tmp_path / "ft")
     np.testing.assert_array_equal(np.asarray(ft.vectors), np.asarray(w2v.vectors))

@@ -47,10 +47,9 @@ from . import parameters as P
 from ._fasttext_kernels import ngram_weights, train_cbow_batched, train_sentences_subword
 from ..npyio import NpyAppender
 from .base import Callback
-from .word2vec import _INIT_BLOCK_ROWS, Word2Vec, uniform_rows
+from .word2vec import _INIT_BLOCK_ROWS, KERNELS, Word2Vec, uniform_rows
 
 _BLOCK_ROWS = 8192
-KERNELS = ("batched", "exact")
 
 
 def first_use_rows(rows: np.ndarray, bucket: int) -> np.ndarray:
@@ -95,12 +94,11 @@ class FastText(Word2Vec):
                  seed: int = 1, progress: bool | None = None, callbacks: Sequence[Callback] = ()):
         super().__init__(method=method, dim=dim, window=window, negative=negative, sample=sample,
                          ns_exponent=ns_exponent, alpha=alpha, min_alpha=min_alpha, cbow_mean=cbow_mean,
-                         epochs=epochs, min_count=min_count, max_size=max_size, workers=workers, seed=seed,
-                         progress=progress, callbacks=callbacks)
+                         kernel=kernel, epochs=epochs, min_count=min_count, max_size=max_size, workers=workers,
+                         seed=seed, progress=progress, callbacks=callbacks)
         self.min_n = min_n
         self.max_n = max_n
         self.bucket = bucket
-        self.kernel = kernel
 
     @property
     def method_name(self) -> str:

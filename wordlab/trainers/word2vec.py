@@ -28,11 +28,13 @@ import numpy as np
 from ..corpus import EncodedCorpus
 from . import parameters as P
 from ._sampling import alias_table, keep_thresholds, noise_distribution
+from ._word2vec_batched import train_sgns_batched
 from ._word2vec_kernels import sigmoid_tables, train_sentences
 from .base import Callback
 from .stream import StreamTrainer
 
 _INIT_BLOCK_ROWS = 4096
+KERNELS = ("batched", "exact")
 
 
 def uniform_rows(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
@@ -60,12 +62,14 @@ class Word2Vec(StreamTrainer):
         "window": P.WINDOW, "negative": P.NEGATIVE, "sample": P.SAMPLE, "ns_exponent": P.NS_EXPONENT,
         "alpha": P.ALPHA, "min_alpha": P.MIN_ALPHA,
         "cbow_mean": P.Param(P.Boolean(), "CBOW's hidden layer: the mean of the context vectors (else their sum)."),
+        "kernel": P.Param(P.Options(KERNELS), "exact (word2vec.c's update, pair by pair) or batched (skip-gram: "
+                          "the pairs of a window share one set of noise words, HogBatch; CBOW: as exact)."),
     }
 
     def __init__(self, *, method: str = "sgns", dim: int = 100, window: int = 5, negative: int = 5,
                  sample: float = 1e-3, ns_exponent: float = 0.75, alpha: float = 0.025,
-                 min_alpha: float = 0.0001, cbow_mean: bool = True, epochs: int = 5, min_count: int = 5,
-                 max_size: int | None = None, workers: int | None = None, seed: int = 1,
+                 min_alpha: float = 0.0001, cbow_mean: bool = True, kernel: str = "exact", epochs: int = 5,
+                 min_count: int = 5, max_size: int | None = None, workers: int | None = None, seed: int = 1,
                  progress: bool | None = None, callbacks: Sequence[Callback] = ()):
         super().__init__(dim=dim, epochs=epochs, min_count=min_count, max_size=max_size, workers=workers,
                          seed=seed, progress=progress, callbacks=callbacks)
@@ -77,6 +81,7 @@ class Word2Vec(StreamTrainer):
         self.alpha = alpha
         self.min_alpha = min_alpha
         self.cbow_mean = cbow_mean
+        self.kernel = kernel
 
     # -- weights ------------------------------------------------------------------------------
     def _weight_specs(self, n_words: int):
@@ -102,6 +107,12 @@ class Word2Vec(StreamTrainer):
 
     def _kernel(self, tokens: np.ndarray, local_offsets: np.ndarray, n_sentences: int, alpha_start: float,
                 alpha_end: float, state) -> tuple[float, int, np.uint64]:
+        if self._batched_sgns:
+            return train_sgns_batched(
+                tokens, local_offsets, 0, n_sentences, np.asarray(self._weights["vectors"]),
+                np.asarray(self._weights["context_vectors"]), self._locks, self._keep, self._accept, self._alias,
+                int(self.window), int(self.negative), np.float32(alpha_start), np.float32(alpha_end),
+                np.uint64(state), not self._freeze_context, self._sig, self._nlog)
         return train_sentences(
             tokens, local_offsets, 0, n_sentences, np.asarray(self._weights["vectors"]),
             np.asarray(self._weights["context_vectors"]), self._locks, self._keep, self._accept, self._alias,
@@ -109,9 +120,19 @@ class Word2Vec(StreamTrainer):
             np.float32(alpha_start), np.float32(alpha_end), np.uint64(state), not self._freeze_context,
             self._sig, self._nlog)
 
+    @property
+    def _batched_sgns(self) -> bool:
+        return self.kernel == "batched" and self.method == "sgns"
+
     def _load_kernels(self) -> None:
         # No sentences, the real argument types: loads the compiled kernel (or compiles it).
         row = np.zeros((1, self.dim), dtype=np.float32)
+        if self._batched_sgns:
+            train_sgns_batched(np.zeros(0, np.int32), np.zeros(1, np.int64), 0, 0, row, row.copy(),
+                               np.ones(1, np.float32), self._keep, self._accept, self._alias, int(self.window),
+                               int(self.negative), np.float32(self.alpha), np.float32(self.alpha), np.uint64(1),
+                               not self._freeze_context, self._sig, self._nlog)
+            return
         train_sentences(np.zeros(0, np.int32), np.zeros(1, np.int64), 0, 0, row, row.copy(), np.ones(1, np.float32),
                         self._keep, self._accept, self._alias, int(self.window), int(self.negative),
                         self.method == "cbow", bool(self.cbow_mean), np.float32(self.alpha), np.float32(self.alpha),
