@@ -123,7 +123,8 @@ def test_train_refuses_an_option_of_another_method_before_any_work(name, tmp_pat
     others = [p for p, param in registry.all_parameters().items()
               if param.cli and p not in REGISTRY[name].parameters()]
     pname = others[0]
-    value = "sum" if isinstance(registry.all_parameters()[pname].constraint, Options) else "1"
+    constraint = registry.all_parameters()[pname].constraint
+    value = str(constraint.values[0]) if isinstance(constraint, Options) else "1"   # a value the option accepts
     flag = f"--{pname.replace('_', '-')}"
     args = ["train", "--method", name, "-o", str(tmp_path / "out")]
     args += [flag] if isinstance(registry.all_parameters()[pname].constraint, Boolean) else [flag, value]

@@ -36,7 +36,7 @@ def reference_sgns_batched(tokens, syn0, syn1, accept, alias, window, negative, 
     n = len(tokens)
     pairs = 0
     for i in range(n):
-        state = lcg_next(state)
+        state = np.uint64(lcg_next(state))     # kept uint64: Numba reads a Python int as int64
         radius = window - uniform_below(state, window)
         lo, hi = max(0, i - radius), min(n, i + radius + 1)
         if hi - lo < 2:
@@ -45,6 +45,7 @@ def reference_sgns_batched(tokens, syn0, syn1, accept, alias, window, negative, 
         targets = [tokens[i]]
         for _ in range(negative):
             t, state = draw_noise(state, accept, alias)
+            state = np.uint64(state)
             if t != tokens[i]:
                 targets.append(int(t))
         C, T = syn0[ids], syn1[targets]
@@ -118,9 +119,8 @@ def test_batched_runs_are_reproducible_resume_and_differ_from_exact(encoded, tmp
     assert c.meta["loss_history"] == a.meta["loss_history"]
 
 
-def test_cbow_batched_is_cbow_exact(planted, tmp_path):
+def test_cbow_batched_is_cbow_exact(encoded, tmp_path):
     """Until CBOW has a batched kernel of its own, ``kernel="batched"`` trains it exactly."""
-    _, encoded = planted
     params = dict(FAST, epochs=1, workers=1, seed=2, method="cbow")
     a = Word2Vec(kernel="batched", **params).fit(encoded, tmp_path / "a")
     b = Word2Vec(kernel="exact", **params).fit(encoded, tmp_path / "b")
