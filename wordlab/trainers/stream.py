@@ -11,9 +11,10 @@ decays linearly from ``alpha`` to ``min_alpha`` with its position in the corpus.
 So the threads move through the corpus side by side, as gensim's job queue feeds its
 workers consecutive jobs. word2vec.c instead gives each thread one contiguous range
 (its threads train the first and the second half of the corpus at once); that order,
-ours until 2026-12, cost the fastText skip-gram 0.02-0.04 of WS-353 Spearman at 2
-workers (`evals/README.md`, bench_fasttext.py). With one worker both orders are the
-same: the chunks in corpus order, one random state, bit-identical to the old one.
+ours until 2026-12, cost the fastText skip-gram 0.012 of WS-353 Spearman at 2
+workers, 0.037 on the first 2M tokens (`evals/README.md`, bench_fasttext.py). With one
+worker both orders are the same: the chunks in corpus order, one random state,
+bit-identical to the old one.
 
 Subclasses set ``alpha``, ``min_alpha`` and implement
 ``_kernel(tokens, local_offsets, n_sentences, alpha_start, alpha_end, state)
