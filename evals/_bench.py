@@ -169,6 +169,22 @@ def run_side(script: str, args: Sequence[str], env: dict | None = None,
     return result
 
 
+def mean_sd(values: Sequence[float], fmt: str) -> str:
+    """``mean (sample s.d.)`` of ``values``, each formatted with ``fmt`` (the mean alone
+    for one value)."""
+    import statistics
+    mean = fmt.format(statistics.fmean(values))
+    return mean + (f" ({fmt.format(statistics.stdev(values))})" if len(values) > 1 else "")
+
+
+def by_side(rows: Sequence[dict]) -> list[tuple[str, list[dict]]]:
+    """Rows grouped by their ``"side"``, in order of first appearance."""
+    sides: dict[str, list[dict]] = {}
+    for r in rows:
+        sides.setdefault(r["side"], []).append(r)
+    return list(sides.items())
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence], align: str | None = None) -> str:
     """A plain-text table (:func:`wordlab.tables.plain`); ``align`` is one of l/r per
     column (default: first l, rest r)."""

@@ -40,7 +40,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import emit, find_data_dir, machine_line, peak_rss_mb, run_side, table  # noqa: E402
+from _bench import by_side, emit, find_data_dir, machine_line, mean_sd, peak_rss_mb, run_side, table  # noqa: E402
 from bench_word2vec import prepare_inputs  # noqa: E402
 
 SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5, alpha=0.025, min_n=3, max_n=6)
@@ -134,19 +134,6 @@ def rare_pairs(corpus: str) -> list:
     return [(a, b, s) for a, b, s in pairs if min(counts[a], counts[b]) < RARE]
 
 
-def _by_side(rows: list) -> list:
-    sides: dict = {}
-    for r in rows:
-        sides.setdefault(r["side"], []).append(r)
-    return list(sides.items())
-
-
-def _mean_sd(values: list, fmt: str) -> str:
-    import statistics
-    mean = statistics.fmean(values)
-    return fmt.format(mean) + (f" ({fmt.format(statistics.stdev(values))})" if len(values) > 1 else "")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--methods", default="fasttext,fasttext-cbow")
@@ -217,9 +204,9 @@ def main() -> None:
     if args.seeds > 1:
         print(f"\nmean (sample s.d.) over seeds 1-{args.seeds}")
         print(table(["side", "train words/s", "analogy@30k", "WS-353", "SimLex-999"],
-                    [[side, _mean_sd([r["wps"] for r in group], "{:,.0f}"),
-                      *(_mean_sd([r[k] for r in group], "{:.3f}") for k in ("analogy", "ws353", "simlex"))]
-                     for side, group in _by_side(rows)]))
+                    [[side, mean_sd([r["wps"] for r in group], "{:,.0f}"),
+                      *(mean_sd([r[k] for r in group], "{:.3f}") for k in ("analogy", "ws353", "simlex"))]
+                     for side, group in by_side(rows)]))
     print("words/s counts the corpus tokens kept by min_count, times epochs, for every side. Rare pairs: WS-353 "
           f"and SimLex-999 pairs with a word seen fewer than {RARE} times, every word composed from n-grams "
           "where it is not in the vocabulary.")

@@ -17,7 +17,13 @@ Spearman.
 Goals (issue 3): analogy within 2 points and WS-353 within 0.03 of gensim for both
 methods; training words/s at least gensim's best mode; peak RSS no higher than gensim's.
 
+Skip-gram runs with each of wordlab's kernels (``--kernels exact,batched``: word2vec.c's
+pair-by-pair update, and HogBatch's shared noise words per window); CBOW with its exact
+kernel (its batched kernel is the exact one so far). ``--seeds N`` runs every side with
+seeds 1..N and adds each side's mean and sample standard deviation.
+
 Usage: python evals/bench_word2vec.py [--methods sgns,cbow] [--epochs 5] [--workers 2]
+       [--kernels exact,batched] [--seeds N] [--skip-sentences] [--skip-corpus-file]
        [--limit-tokens N]   (a prefix of the corpus, for a quick smoke run)
 """
 from __future__ import annotations
@@ -31,7 +37,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import emit, find_data_dir, machine_line, peak_rss_mb, run_side, table  # noqa: E402
+from _bench import by_side, emit, find_data_dir, machine_line, mean_sd, peak_rss_mb, run_side, table  # noqa: E402
 
 SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5, alpha=0.025)
 
@@ -44,7 +50,8 @@ def evaluate(kv) -> dict:
     return {"analogy": float(analogy), "ws353": float(ws[1][0]), "simlex": float(sl[1][0])}
 
 
-def side_wordlab(corpus: str, method: str, epochs: int, workers: int, out: str) -> dict:
+def side_wordlab(corpus: str, method: str, epochs: int, workers: int, out: str, kernel: str = "exact",
+                 seed: int = 1) -> dict:
     import wordlab
     rss_import = peak_rss_mb()
     t0 = time.time()
@@ -54,7 +61,7 @@ def side_wordlab(corpus: str, method: str, epochs: int, workers: int, out: str) 
     from wordlab.trainers import make_trainer
     trainer = make_trainer(method, dim=SETTINGS["dim"], window=SETTINGS["window"], negative=SETTINGS["negative"],
                            sample=SETTINGS["sample"], alpha=SETTINGS["alpha"], min_count=SETTINGS["min_count"],
-                           epochs=epochs, workers=workers, seed=1, progress=False)
+                           epochs=epochs, workers=workers, seed=seed, progress=False, kernel=kernel)
     t1 = time.time()
     emb = trainer.fit(encoded, out, overwrite=True)
     t_train = time.time() - t1
@@ -64,13 +71,13 @@ def side_wordlab(corpus: str, method: str, epochs: int, workers: int, out: str) 
             "rss_train": rss_train, **evaluate(emb.to_gensim())}
 
 
-def side_gensim(corpus: str, method: str, epochs: int, workers: int, mode: str) -> dict:
+def side_gensim(corpus: str, method: str, epochs: int, workers: int, mode: str, seed: int = 1) -> dict:
     from gensim.models import Word2Vec
     from gensim.models.word2vec import Text8Corpus
     rss_import = peak_rss_mb()
     kwargs = dict(vector_size=SETTINGS["dim"], window=SETTINGS["window"], negative=SETTINGS["negative"],
                   sample=SETTINGS["sample"], min_count=SETTINGS["min_count"], alpha=SETTINGS["alpha"],
-                  sg=int(method == "sgns"), hs=0, workers=workers, epochs=epochs, seed=1)
+                  sg=int(method == "sgns"), hs=0, workers=workers, epochs=epochs, seed=seed)
     t0 = time.time()
     model = Word2Vec(**kwargs)
     if mode == "sentences":
@@ -135,6 +142,12 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--limit-tokens", type=int, default=None)
     ap.add_argument("--skip-corpus-file", action="store_true", help="Skip gensim's corpus_file mode.")
+    ap.add_argument("--skip-sentences", action="store_true", help="Skip gensim's sentences mode.")
+    ap.add_argument("--kernels", default="exact,batched",
+                    help="wordlab's skip-gram kernels to run (CBOW's batched kernel is its exact one).")
+    ap.add_argument("--seeds", type=int, default=1,
+                    help="Run every side with seeds 1..N and add each side's mean and sample s.d. of quality.")
+    ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--side", help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
@@ -143,9 +156,9 @@ def main() -> None:
     if args.side:
         tool, method, mode = args.side.split(":")
         if tool == "wordlab":
-            result = side_wordlab(args.corpus, method, args.epochs, args.workers, args.out)
+            result = side_wordlab(args.corpus, method, args.epochs, args.workers, args.out, mode, args.seed)
         else:
-            result = side_gensim(args.corpus, method, args.epochs, args.workers, mode)
+            result = side_gensim(args.corpus, method, args.epochs, args.workers, mode, args.seed)
         emit(result)
         return
 
@@ -154,33 +167,47 @@ def main() -> None:
         plain, lines = prepare_inputs(args.limit_tokens, tmp)
         rows = []
         for method in args.methods.split(","):
-            sides = [("wordlab", "encoded", plain), ("gensim", "sentences", plain)]
+            kernels = args.kernels.split(",") if method == "sgns" else ["exact"]
+            sides = [("wordlab", kernel, plain) for kernel in kernels]
+            if not args.skip_sentences:
+                sides.append(("gensim", "sentences", plain))
             if not args.skip_corpus_file:
                 sides.append(("gensim", "corpus_file", lines))
-            for tool, mode, corpus in sides:
-                label = f"{tool} {method}" + (f" ({mode})" if tool == "gensim" else "")
-                print(f"running {label} ...", file=sys.stderr, flush=True)
-                common = ["--epochs", str(args.epochs), "--workers", str(args.workers), "--corpus", corpus]
-                r = run_side(__file__, ["--side", f"{tool}:{method}:{mode}", *common,
-                                        "--out", str(tmp / f"{method}-store")],
-                             env={"WORDLAB_CACHE": str(tmp / "cache")})
-                if "error" in r:
-                    raise SystemExit(f"{label} failed: {r['error']}")
-                words = r["tokens"] * args.epochs
-                rows.append({"side": label, "train_wps": words / r["train_s"], "total_wps": words / r["total_s"],
-                             "train_s": r["train_s"], "total_s": r["total_s"], "rss": r["peak_rss_mb"],
-                             "analogy": r["analogy"], "ws353": r["ws353"], "simlex": r["simlex"],
-                             "vocab": r["vocab"], "tokens": r["tokens"], "rss_import": r["rss_import"],
-                             "rss_encode": r["rss_encode"], "rss_train": r["rss_train"]})
-                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+            # seeds outermost, so that a slow spell of the machine does not fall on one side only
+            for seed in range(1, args.seeds + 1):
+                for tool, mode, corpus in sides:
+                    label = f"{tool} {method}" + (f" ({mode})" if tool == "gensim" or len(kernels) > 1 else "")
+                    print(f"running {label}, seed {seed} ...", file=sys.stderr, flush=True)
+                    common = ["--epochs", str(args.epochs), "--workers", str(args.workers), "--corpus", corpus,
+                              "--seed", str(seed)]
+                    r = run_side(__file__, ["--side", f"{tool}:{method}:{mode}", *common,
+                                            "--out", str(tmp / f"{method}-store")],
+                                 env={"WORDLAB_CACHE": str(tmp / "cache")})
+                    if "error" in r:
+                        raise SystemExit(f"{label} failed: {r['error']}")
+                    words = r["tokens"] * args.epochs
+                    rows.append({"side": label, "seed": seed, "train_wps": words / r["train_s"],
+                                 "total_wps": words / r["total_s"], "train_s": r["train_s"], "total_s": r["total_s"],
+                                 "rss": r["peak_rss_mb"], "analogy": r["analogy"], "ws353": r["ws353"],
+                                 "simlex": r["simlex"], "vocab": r["vocab"], "tokens": r["tokens"],
+                                 "rss_import": r["rss_import"], "rss_encode": r["rss_encode"],
+                                 "rss_train": r["rss_train"]})
+                    print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     print(f"corpus: enwiki-text8style{' (first %d tokens)' % args.limit_tokens if args.limit_tokens else ''}; "
           f"dim 100, window 5, negative 5, sample 1e-3, min_count 5, epochs {args.epochs}, workers {args.workers}")
-    headers = ["side", "train words/s", "end-to-end words/s", "train s", "wall s", "peak RSS MiB (train job)",
+    headers = ["side", "seed", "train words/s", "end-to-end words/s", "train s", "wall s", "peak RSS MiB (train job)",
                "peak RSS MiB (+ eval)", "analogy@30k", "WS-353", "SimLex-999", "vocab"]
-    print(table(headers, [[r["side"], f"{r['train_wps']:,.0f}", f"{r['total_wps']:,.0f}", f"{r['train_s']:.1f}",
-                           f"{r['total_s']:.1f}", f"{r['rss_train']:,.0f}", f"{r['rss']:,.0f}",
+    ordered = [r for _, group in by_side(rows) for r in group]
+    print(table(headers, [[r["side"], str(r["seed"]), f"{r['train_wps']:,.0f}", f"{r['total_wps']:,.0f}",
+                           f"{r['train_s']:.1f}", f"{r['total_s']:.1f}", f"{r['rss_train']:,.0f}", f"{r['rss']:,.0f}",
                            f"{r['analogy']:.3f}", f"{r['ws353']:.3f}", f"{r['simlex']:.3f}", f"{r['vocab']:,}"]
-                          for r in rows]))
+                          for r in ordered]))
+    if args.seeds > 1:
+        print(f"\nmean (sample s.d.) over seeds 1-{args.seeds}")
+        print(table(["side", "train words/s", "analogy@30k", "WS-353", "SimLex-999"],
+                    [[side, mean_sd([r["train_wps"] for r in group], "{:,.0f}"),
+                      *(mean_sd([r[k] for r in group], "{:.3f}") for k in ("analogy", "ws353", "simlex"))]
+                     for side, group in by_side(rows)]))
     print("peak RSS (train job) = VmHWM after encoding/vocabulary and training, before evaluation; "
           "(+ eval) = the whole process, including loading gensim's evaluators. words/s counts the "
           "corpus tokens kept by min_count, times epochs, for every side.")
