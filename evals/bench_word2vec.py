@@ -17,13 +17,20 @@ Spearman.
 Goals (issue 3): analogy within 2 points and WS-353 within 0.03 of gensim for both
 methods; training words/s at least gensim's best mode; peak RSS no higher than gensim's.
 
-Skip-gram runs with each of wordlab's kernels (``--kernels exact,batched``: word2vec.c's
-pair-by-pair update, and HogBatch's shared noise words per window); CBOW with its exact
-kernel (its batched kernel is the exact one so far). ``--seeds N`` runs every side with
-seeds 1..N and adds each side's mean and sample standard deviation.
+Both methods run with each of wordlab's kernels (``--kernels exact,batched``: word2vec.c's
+update with fresh noise words per example, and the batched kernels that share them:
+by the pairs of a skip-gram window, by CBOW centres 2 * window + 1 apart, 8 to a draw).
+``--seeds N`` runs every side with seeds 1..N and adds each side's mean and sample
+standard deviation.
+
+Roofline (issue 21): the machine's single-core multiply-add rate, bandwidth and random-row
+rate are measured by a microbenchmark in this process before the sides run
+(``_roofline.measure_machine``), and each wordlab side's mean words/s is set against the
+flops and rows its kernel moves per token (``_roofline.word2vec_cost``, with the kept
+fraction after subsampling measured on the corpus). ``--skip-roofline`` leaves it out.
 
 Usage: python evals/bench_word2vec.py [--methods sgns,cbow] [--epochs 5] [--workers 2]
-       [--kernels exact,batched] [--seeds N] [--skip-sentences] [--skip-corpus-file]
+       [--kernels exact,batched] [--seeds N] [--skip-sentences] [--skip-corpus-file] [--skip-roofline]
        [--limit-tokens N]   (a prefix of the corpus, for a quick smoke run)
 """
 from __future__ import annotations
@@ -38,6 +45,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench import by_side, emit, find_data_dir, machine_line, mean_sd, peak_rss_mb, run_side, table  # noqa: E402
+from _roofline import (ROOFLINE_HEADERS, cost_table, machine_summary, machine_table, measure_machine,  # noqa: E402
+                       roofline_rows)
 
 SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5, alpha=0.025)
 
@@ -66,9 +75,18 @@ def side_wordlab(corpus: str, method: str, epochs: int, workers: int, out: str, 
     emb = trainer.fit(encoded, out, overwrite=True)
     t_train = time.time() - t1
     rss_train = peak_rss_mb()
-    return {"tokens": encoded.n_tokens, "vocab": len(emb), "encode_s": t_encode, "train_s": t_train,
+    return {"tokens": encoded.n_tokens, "vocab": len(emb), "kept_fraction": kept_fraction(encoded.vocab.counts), "encode_s": t_encode, "train_s": t_train,
             "total_s": time.time() - t0, "rss_import": rss_import, "rss_encode": rss_encode,
             "rss_train": rss_train, **evaluate(emb.to_gensim())}
+
+
+def kept_fraction(counts) -> float:
+    """The expected share of the corpus tokens that subsampling keeps (word2vec.c's rule)."""
+    import numpy as np
+    from wordlab.trainers._sampling import keep_thresholds
+    counts = np.asarray(counts, dtype=np.float64)
+    keep = np.minimum(keep_thresholds(counts, SETTINGS["sample"]).astype(np.float64) / 2 ** 32, 1.0)
+    return float((counts * keep).sum() / counts.sum())
 
 
 def side_gensim(corpus: str, method: str, epochs: int, workers: int, mode: str, seed: int = 1) -> dict:
@@ -135,6 +153,26 @@ def prepare_inputs(limit_tokens: int | None, tmp: Path) -> tuple[str, str]:
     return plain, str(lines_path)
 
 
+def print_roofline(rows: list[dict], machine: dict, workers: int) -> None:
+    """The machine's figures, the model's costs per token, and each wordlab side's mean
+    training words/s against them."""
+    ours = [r for r in rows if r["tool"] == "wordlab"]
+    if not ours:
+        return
+    kept = sum(r["kept_fraction"] for r in ours) / len(ours)
+    measured = {}
+    for r in ours:
+        measured.setdefault((r["method"], r["kernel"]), []).append(r["train_wps"])
+    print(f"\nroofline: this machine ({machine_summary(machine)})")
+    print(machine_table(machine))
+    print(f"\nper kept token (subsampling keeps {kept:.3f} of the tokens)")
+    print(cost_table())
+    print(f"\nmean training words/s against the roofs ({workers} workers: the roofs are {workers} x one core's "
+          "dot+axpy rate and 2 x the random-row rate measured with as many threads)")
+    print(table(ROOFLINE_HEADERS, roofline_rows({k: sum(v) / len(v) for k, v in measured.items()}, machine, kept,
+                                                workers)))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--methods", default="sgns,cbow")
@@ -143,8 +181,8 @@ def main() -> None:
     ap.add_argument("--limit-tokens", type=int, default=None)
     ap.add_argument("--skip-corpus-file", action="store_true", help="Skip gensim's corpus_file mode.")
     ap.add_argument("--skip-sentences", action="store_true", help="Skip gensim's sentences mode.")
-    ap.add_argument("--kernels", default="exact,batched",
-                    help="wordlab's skip-gram kernels to run (CBOW's batched kernel is its exact one).")
+    ap.add_argument("--kernels", default="exact,batched", help="wordlab's kernels to run, for both methods.")
+    ap.add_argument("--skip-roofline", action="store_true", help="Leave out the machine microbenchmark.")
     ap.add_argument("--seeds", type=int, default=1,
                     help="Run every side with seeds 1..N and add each side's mean and sample s.d. of quality.")
     ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
@@ -162,12 +200,13 @@ def main() -> None:
         emit(result)
         return
 
+    machine = None if args.skip_roofline else measure_machine()
     with tempfile.TemporaryDirectory(prefix="wordlab-bench-") as tmp:
         tmp = Path(tmp)
         plain, lines = prepare_inputs(args.limit_tokens, tmp)
         rows = []
         for method in args.methods.split(","):
-            kernels = args.kernels.split(",") if method == "sgns" else ["exact"]
+            kernels = args.kernels.split(",")
             sides = [("wordlab", kernel, plain) for kernel in kernels]
             if not args.skip_sentences:
                 sides.append(("gensim", "sentences", plain))
@@ -191,7 +230,8 @@ def main() -> None:
                                  "rss": r["peak_rss_mb"], "analogy": r["analogy"], "ws353": r["ws353"],
                                  "simlex": r["simlex"], "vocab": r["vocab"], "tokens": r["tokens"],
                                  "rss_import": r["rss_import"], "rss_encode": r["rss_encode"],
-                                 "rss_train": r["rss_train"]})
+                                 "rss_train": r["rss_train"], "method": method, "kernel": mode,
+                                 "kept_fraction": r.get("kept_fraction"), "tool": tool})
                     print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
     print(f"corpus: enwiki-text8style{' (first %d tokens)' % args.limit_tokens if args.limit_tokens else ''}; "
           f"dim 100, window 5, negative 5, sample 1e-3, min_count 5, epochs {args.epochs}, workers {args.workers}")
@@ -208,6 +248,8 @@ def main() -> None:
                     [[side, mean_sd([r["train_wps"] for r in group], "{:,.0f}"),
                       *(mean_sd([r[k] for r in group], "{:.3f}") for k in ("analogy", "ws353", "simlex"))]
                      for side, group in by_side(rows)]))
+    if machine is not None:
+        print_roofline(rows, machine, args.workers)
     print("peak RSS (train job) = VmHWM after encoding/vocabulary and training, before evaluation; "
           "(+ eval) = the whole process, including loading gensim's evaluators. words/s counts the "
           "corpus tokens kept by min_count, times epochs, for every side.")

@@ -149,23 +149,11 @@ def _negative_sampling_update(h, target_word, syn1, neu1e, alpha, negative, acce
 
 
 @njit(nogil=True, cache=True, fastmath=True, inline="always")
-def _scored_negative_sampling(h, target_word, syn1, neu1e, alpha, negative, accept, alias, state, train_context,
-                              sig_table, nlog_table, targets, scores):
-    """:func:`~wordlab.trainers._word2vec_kernels._negative_sampling_update` with the
-    scores of all 1 + ``negative`` targets computed before any update: the dot products
-    are independent, so the CPU overlaps them instead of waiting for each in turn. The
-    same draws and the same update, except that a row drawn twice for one example is
-    scored both times before its first update (word2vec.c updates it in between).
-    Measured on the fastText skip-gram kernel: 25-30 % more words/s.
-    ``targets`` int64 and ``scores`` float32 (negative + 1,) are scratch."""
+def _scored_update(h, neu1e, syn1, targets, nt, alpha, train_context, sig_table, nlog_table, scores):
+    """word2vec.c's update of h against ``targets[:nt]`` (the first the positive one, the
+    rest noise), all scored before any is updated; accumulates the input gradient in
+    ``neu1e`` (float32 (dim,)) and returns the loss (float64)."""
     dim = h.shape[0]
-    nt = 1
-    targets[0] = target_word
-    for d in range(negative):
-        t, state = draw_noise(state, accept, alias)
-        if t != target_word:
-            targets[nt] = t
-            nt += 1
     for q in range(nt):
         out = syn1[targets[q]]
         f = np.float32(0.0)
@@ -184,7 +172,27 @@ def _scored_negative_sampling(h, target_word, syn1, neu1e, alpha, negative, acce
         if train_context:
             for k in range(dim):
                 out[k] += g * h[k]
-    return loss, state
+    return loss
+
+
+@njit(nogil=True, cache=True, fastmath=True, inline="always")
+def _scored_negative_sampling(h, target_word, syn1, neu1e, alpha, negative, accept, alias, state, train_context,
+                              sig_table, nlog_table, targets, scores):
+    """:func:`~wordlab.trainers._word2vec_kernels._negative_sampling_update` with the
+    scores of all 1 + ``negative`` targets computed before any update: the dot products
+    are independent, so the CPU overlaps them instead of waiting for each in turn. The
+    same draws and the same update, except that a row drawn twice for one example is
+    scored both times before its first update (word2vec.c updates it in between).
+    Measured on the fastText skip-gram kernel: 25-30 % more words/s.
+    ``targets`` int64 and ``scores`` float32 (negative + 1,) are scratch."""
+    nt = 1
+    targets[0] = target_word
+    for d in range(negative):
+        t, state = draw_noise(state, accept, alias)
+        if t != target_word:
+            targets[nt] = t
+            nt += 1
+    return _scored_update(h, neu1e, syn1, targets, nt, alpha, train_context, sig_table, nlog_table, scores), state
 
 
 @njit(nogil=True, cache=True, fastmath=True, inline="always")

@@ -28,7 +28,7 @@ import numpy as np
 from ..corpus import EncodedCorpus
 from . import parameters as P
 from ._sampling import alias_table, keep_thresholds, noise_distribution
-from ._word2vec_batched import train_sgns_batched
+from ._word2vec_batched import CBOW_NOISE_SHARE, SGNS_NOISE_SHARE, train_cbow_batched, train_sgns_batched
 from ._word2vec_kernels import sigmoid_tables, train_sentences
 from .base import Callback
 from .stream import StreamTrainer
@@ -62,8 +62,9 @@ class Word2Vec(StreamTrainer):
         "window": P.WINDOW, "negative": P.NEGATIVE, "sample": P.SAMPLE, "ns_exponent": P.NS_EXPONENT,
         "alpha": P.ALPHA, "min_alpha": P.MIN_ALPHA,
         "cbow_mean": P.Param(P.Boolean(), "CBOW's hidden layer: the mean of the context vectors (else their sum)."),
-        "kernel": P.Param(P.Options(KERNELS), "exact (word2vec.c's update, pair by pair) or batched (skip-gram: "
-                          "the pairs of a window share one set of noise words, HogBatch; CBOW: as exact)."),
+        "kernel": P.Param(P.Options(KERNELS), "exact (word2vec.c: fresh noise words for every example) or batched "
+                          "(noise words shared: by the pairs of a skip-gram window, by CBOW centres "
+                          "2 * window + 1 apart, 8 to a draw; word2vec.c's update otherwise)."),
     }
 
     def __init__(self, *, method: str = "sgns", dim: int = 100, window: int = 5, negative: int = 5,
@@ -107,33 +108,23 @@ class Word2Vec(StreamTrainer):
 
     def _kernel(self, tokens: np.ndarray, local_offsets: np.ndarray, n_sentences: int, alpha_start: float,
                 alpha_end: float, state) -> tuple[float, int, np.uint64]:
-        if self._batched_sgns:
-            return train_sgns_batched(
-                tokens, local_offsets, 0, n_sentences, np.asarray(self._weights["vectors"]),
-                np.asarray(self._weights["context_vectors"]), self._locks, self._keep, self._accept, self._alias,
-                int(self.window), int(self.negative), np.float32(alpha_start), np.float32(alpha_end),
-                np.uint64(state), not self._freeze_context, self._sig, self._nlog)
-        return train_sentences(
-            tokens, local_offsets, 0, n_sentences, np.asarray(self._weights["vectors"]),
-            np.asarray(self._weights["context_vectors"]), self._locks, self._keep, self._accept, self._alias,
-            int(self.window), int(self.negative), self.method == "cbow", bool(self.cbow_mean),
-            np.float32(alpha_start), np.float32(alpha_end), np.uint64(state), not self._freeze_context,
-            self._sig, self._nlog)
+        return self._word2vec_kernel(tokens, local_offsets, n_sentences, np.asarray(self._weights["vectors"]),
+                                     np.asarray(self._weights["context_vectors"]), alpha_start, alpha_end, state)
 
-    @property
-    def _batched_sgns(self) -> bool:
-        return self.kernel == "batched" and self.method == "sgns"
+    def _word2vec_kernel(self, tokens, offsets, n_sentences, syn0, syn1, alpha_start, alpha_end, state):
+        """The kernel of ``method`` and ``kernel``, called on sentences ``0..n_sentences-1``."""
+        head = (tokens, offsets, 0, n_sentences, syn0, syn1, self._locks, self._keep, self._accept, self._alias,
+                int(self.window), int(self.negative))
+        tail = (np.float32(alpha_start), np.float32(alpha_end), np.uint64(state), not self._freeze_context,
+                self._sig, self._nlog)
+        if self.kernel == "batched":
+            if self.method == "sgns":
+                return train_sgns_batched(*head, SGNS_NOISE_SHARE, *tail)
+            return train_cbow_batched(*head, bool(self.cbow_mean), CBOW_NOISE_SHARE, *tail)
+        return train_sentences(*head, self.method == "cbow", bool(self.cbow_mean), *tail)
 
     def _load_kernels(self) -> None:
         # No sentences, the real argument types: loads the compiled kernel (or compiles it).
         row = np.zeros((1, self.dim), dtype=np.float32)
-        if self._batched_sgns:
-            train_sgns_batched(np.zeros(0, np.int32), np.zeros(1, np.int64), 0, 0, row, row.copy(),
-                               np.ones(1, np.float32), self._keep, self._accept, self._alias, int(self.window),
-                               int(self.negative), np.float32(self.alpha), np.float32(self.alpha), np.uint64(1),
-                               not self._freeze_context, self._sig, self._nlog)
-            return
-        train_sentences(np.zeros(0, np.int32), np.zeros(1, np.int64), 0, 0, row, row.copy(), np.ones(1, np.float32),
-                        self._keep, self._accept, self._alias, int(self.window), int(self.negative),
-                        self.method == "cbow", bool(self.cbow_mean), np.float32(self.alpha), np.float32(self.alpha),
-                        np.uint64(1), not self._freeze_context, self._sig, self._nlog)
+        self._word2vec_kernel(np.zeros(0, np.int32), np.zeros(1, np.int64), 0, row, row.copy(), self.alpha,
+                              self.alpha, 1)
