@@ -10,6 +10,17 @@ both methods as in gensim (word2vec.c starts CBOW at 0.05) and decays linearly t
 Input vectors start uniform in +-0.5/dim and output vectors at zero (word2vec.c).
 Subsampled tokens are removed before windows are formed.
 
+Kernels: ``kernel="exact"`` is word2vec.c's (:mod:`~wordlab.trainers._word2vec_kernels`);
+``kernel="batched"`` (:mod:`~wordlab.trainers._word2vec_batched`) keeps its update and
+shares noise words between examples, so that most output rows an example scores are
+already in the cache.
+
+The loss per epoch (``loss_history``) is a running mean, each example scored just
+before its own update and after its neighbours' updates; at a high learning rate those
+lower it, and as the rate decays they lower it less, so skip-gram's reported loss can
+rise in the last epochs while its objective on a fixed sample keeps falling
+(``evals/study_running_loss.py``).
+
 Parallelism (shared with the other streaming trainers, :mod:`wordlab.trainers.stream`):
 the token array is cut into chunks of whole sentences (about 100k tokens) and the
 threads take them in turn, moving through the corpus side by side as gensim's workers
