@@ -12,7 +12,10 @@ took fastText's pair order (the centre's vector predicts each context word); the
 n-gram matrix's first-use layout, added at the same time, left ``fasttext-cbow``'s
 digests as they were; ``fasttext`` and ``fasttext-cbow`` when their default kernel
 became the batched one (``kernel="exact"``, the cases ``fasttext:exact`` and
-``fasttext-cbow:exact``, keeps the digests from before).
+``fasttext-cbow:exact``, keeps the digests from before); ``cmow`` and ``hybrid`` when
+their kernel took Adam in float32 and the products in a new order (issue 21: 2.8-3.1x
+the examples/s; the losses agree to about 1e-5 relative, the weights drift apart as
+Adam's per-row normalisation amplifies the rounding).
 """
 from __future__ import annotations
 
@@ -29,14 +32,14 @@ import pytest
 RECORDED = {
     "bitcipher": {"vectors.npy": "b589a9d14fb7f8e9"},
     "cbow": {"context_vectors.npy": "d5620c38b523fab0", "vectors.npy": "5c4cd1835ebf9791"},
-    "cmow": {"context_vectors.npy": "87df30d6a739dbe8", "vectors.npy": "d1b6dcc61918099b"},
+    "cmow": {"context_vectors.npy": "a009a0f05b870b8d", "vectors.npy": "bcdc994413ca132d"},
     # recorded when the methods were added (issue 20)
     "fasttext": {"context_vectors.npy": "15c37ffc47099691", "ngram_vectors.npy": "26bfc699421b4333", "vectors.npy": "fd19776c4ddc283d", "word_vectors.npy": "aec76bb1c1ebf724"},
     "fasttext:exact": {"context_vectors.npy": "5681593a24287822", "ngram_vectors.npy": "4fe3372584bac0a3", "vectors.npy": "2f2d434ff9fec5df", "word_vectors.npy": "45607b742c05b547"},
     "fasttext-cbow": {"context_vectors.npy": "70305e394b8a2ae4", "ngram_vectors.npy": "8354de4850df7909", "vectors.npy": "83ba92407aff836b", "word_vectors.npy": "edfa81af8930fdd7"},
     "fasttext-cbow:exact": {"context_vectors.npy": "15497cd9fd944344", "ngram_vectors.npy": "4bef08624e917a7a", "vectors.npy": "41c532a0b44817d5", "word_vectors.npy": "c6a57e6a6b24dd40"},
     "glove": {"bias.npy": "ff7b4ca2fff1df57", "context_bias.npy": "71d60439d485dc13", "context_vectors.npy": "572fe988a05b2146", "vectors.npy": "0a95944775ea2c59", "word_vectors.npy": "0348d4dbb74b5dad"},
-    "hybrid": {"context_vectors.npy": "f235de6982a7990a", "vectors.npy": "d74c7c5f17938fa0"},
+    "hybrid": {"context_vectors.npy": "546ea0d662770926", "vectors.npy": "1385dab9e6b64852"},
     "pu": {"bias.npy": "08af211731e5afa9", "context_bias.npy": "43a6ffffb6666801", "context_vectors.npy": "60e980cff95996ab", "vectors.npy": "669387a555345b24", "word_vectors.npy": "f62d6ada8a1758af"},
     "sgns": {"context_vectors.npy": "08447160ac376d6e", "vectors.npy": "3ef5a69a3cde2bc1"},
 }
