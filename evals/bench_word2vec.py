@@ -45,8 +45,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench import by_side, emit, find_data_dir, machine_line, mean_sd, peak_rss_mb, run_side, table  # noqa: E402
-from _roofline import (ROOFLINE_HEADERS, cost_table, machine_summary, machine_table, measure_machine,  # noqa: E402
-                       roofline_rows)
 
 SETTINGS = dict(dim=100, window=5, negative=5, sample=1e-3, min_count=5, alpha=0.025)
 
@@ -156,6 +154,7 @@ def prepare_inputs(limit_tokens: int | None, tmp: Path) -> tuple[str, str]:
 def print_roofline(rows: list[dict], machine: dict, workers: int) -> None:
     """The machine's figures, the model's costs per token, and each wordlab side's mean
     training words/s against them."""
+    from _roofline import ROOFLINE_HEADERS, cost_table, machine_summary, machine_table, roofline_rows
     ours = [r for r in rows if r["tool"] == "wordlab"]
     if not ours:
         return
@@ -167,8 +166,8 @@ def print_roofline(rows: list[dict], machine: dict, workers: int) -> None:
     print(machine_table(machine))
     print(f"\nper kept token (subsampling keeps {kept:.3f} of the tokens)")
     print(cost_table())
-    print(f"\nmean training words/s against the roofs ({workers} workers: the roofs are {workers} x one core's "
-          "dot+axpy rate and 2 x the random-row rate measured with as many threads)")
+    print(f"\nmean training words/s against the roofs: the dot+axpy rate and 2 x the random-row rate (a row read "
+          f"and written), both measured with {workers} threads at once")
     print(table(ROOFLINE_HEADERS, roofline_rows({k: sum(v) / len(v) for k, v in measured.items()}, machine, kept,
                                                 workers)))
 
@@ -200,6 +199,8 @@ def main() -> None:
         emit(result)
         return
 
+    # Imported here, not at the top: the sides' processes must not load it (numba, ~70 MiB of their peak RSS).
+    from _roofline import measure_machine
     machine = None if args.skip_roofline else measure_machine()
     with tempfile.TemporaryDirectory(prefix="wordlab-bench-") as tmp:
         tmp = Path(tmp)

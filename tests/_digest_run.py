@@ -19,7 +19,9 @@ from wordlab.trainers.registry import REGISTRY
 #: method's own knobs at a non-default)
 CASES = {
     "sgns": dict(dim=12, epochs=2, window=3),
+    "sgns:exact": dict(dim=12, epochs=2, window=3, kernel="exact"),
     "cbow": dict(dim=12, epochs=2, window=3),
+    "cbow:exact": dict(dim=12, epochs=2, window=3, kernel="exact"),
     "glove": dict(dim=12, epochs=2, window=3),
     "pu": dict(dim=8, epochs=2, window=3),
     "bitcipher": dict(bits=16, window=3),
