@@ -14,7 +14,11 @@ wordlab CBOW (exact kernel) with its linear schedule; the same with corpus_file'
 sawtooth put in place of the schedule (``StreamTrainer._alpha_at``, the only change);
 gensim ``sentences``; gensim ``corpus_file``.
 
+The last two sides train wordlab on the corpus_file side's own input, the text in
+1,000-word lines (the others read it as 10,000-token sentences).
+
 Usage: python evals/study_cbow_schedule.py [--seeds 3] [--epochs 5] [--workers 2] [--limit-tokens N]
+       [--sides linear,sawtooth,sentences,corpus_file,linear-lines,sawtooth-lines]
 """
 from __future__ import annotations
 
@@ -30,7 +34,10 @@ from bench_word2vec import SETTINGS, prepare_inputs, side_gensim, side_wordlab  
 SIDES = (("wordlab cbow, linear schedule", "wordlab", "linear"),
          ("wordlab cbow, corpus_file's sawtooth", "wordlab", "sawtooth"),
          ("gensim cbow (sentences)", "gensim", "sentences"),
-         ("gensim cbow (corpus_file)", "gensim", "corpus_file"))
+         ("gensim cbow (corpus_file)", "gensim", "corpus_file"),
+         # the corpus_file side's input: the text in 1,000-word lines (the others read 10,000-token sentences)
+         ("wordlab cbow, linear, 1,000-word lines", "wordlab", "linear-lines"),
+         ("wordlab cbow, sawtooth, 1,000-word lines", "wordlab", "sawtooth-lines"))
 
 
 def use_sawtooth(workers: int) -> None:
@@ -50,6 +57,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--limit-tokens", type=int, default=None)
+    ap.add_argument("--sides", help="Only these sides (by mode: linear, sawtooth, sentences, corpus_file, "
+                                    "linear-lines, sawtooth-lines).")
     ap.add_argument("--side", help=argparse.SUPPRESS)
     ap.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
@@ -58,7 +67,7 @@ def main() -> None:
     if args.side:
         tool, mode = args.side.split(":")
         if tool == "wordlab":
-            if mode == "sawtooth":
+            if mode.startswith("sawtooth"):
                 use_sawtooth(args.workers)
             emit(side_wordlab(args.corpus, "cbow", args.epochs, args.workers, args.out, "exact", args.seed))
         else:
@@ -70,8 +79,10 @@ def main() -> None:
         plain, lines = prepare_inputs(args.limit_tokens, tmp)
         for seed in range(1, args.seeds + 1):
             for label, tool, mode in SIDES:
+                if args.sides and mode not in args.sides.split(","):
+                    continue
                 print(f"running {label}, seed {seed} ...", file=sys.stderr, flush=True)
-                corpus = lines if mode == "corpus_file" else plain
+                corpus = lines if mode in ("corpus_file", "linear-lines", "sawtooth-lines") else plain
                 r = run_side(__file__, ["--side", f"{tool}:{mode}", "--seed", str(seed), "--epochs", str(args.epochs),
                                         "--workers", str(args.workers), "--corpus", corpus,
                                         "--out", str(tmp / "store")], env={"WORDLAB_CACHE": str(tmp / "cache")})
