@@ -28,7 +28,8 @@ import numpy as np
 from numba import njit
 
 from ._sampling import draw_noise
-from ._word2vec_kernels import _scored_update, _sentence_alpha, _sentence_buffer, _subsample, _window
+from ._word2vec_kernels import (_add_to_context, _context_mean, _scored_update, _sentence_alpha,
+                                _sentence_buffer, _subsample, _window)
 
 SGNS_NOISE_SHARE = 1     # skip-gram windows that share one set of noise words (see train_sgns_batched)
 CBOW_NOISE_SHARE = 8     # CBOW centres that share one set of noise words (see train_cbow_batched)
@@ -140,33 +141,13 @@ def train_cbow_batched(tokens, offsets, first, last, syn0, syn1, lock, keep, acc
         for i in range(n):
             lo, hi, state = _window(state, i, n, window)
             r, state = _noise_set(noise, uses, i % ring, share, negative, accept, alias, state)
-            for k in range(dim):
-                neu1[k] = 0.0
-            count = 0
-            for j in range(lo, hi):
-                if j != i:
-                    v = syn0[buf[j]]
-                    for k in range(dim):
-                        neu1[k] += v[k]
-                    count += 1
-            if count == 0:
+            if _context_mean(neu1, syn0, buf, lo, hi, i, cbow_mean) == 0:
                 continue
-            if cbow_mean:
-                inv = np.float32(1.0 / count)
-                for k in range(dim):
-                    neu1[k] *= inv
             nt = _targets(targets, buf[i], noise, r, negative)
             for k in range(dim):
                 neu1e[k] = 0.0
             loss += _scored_update(neu1, neu1e, syn1, targets, nt, alpha, train_context, sig_table, nlog_table,
                                    scores)
             examples += 1
-            for j in range(lo, hi):
-                if j != i:
-                    c = buf[j]
-                    m = lock[c]
-                    if m != 0.0:
-                        v = syn0[c]
-                        for k in range(dim):
-                            v[k] += m * neu1e[k]
+            _add_to_context(syn0, buf, lo, hi, i, lock, neu1e)
     return loss, examples, state

@@ -206,6 +206,41 @@ def _negative_sampling(scored, h, target_word, syn1, neu1e, alpha, negative, acc
                                      train_context, sig_table, nlog_table)
 
 
+@njit(nogil=True, cache=True, fastmath=True, inline="always")
+def _context_mean(neu1, syn0, buf, lo, hi, i, cbow_mean):
+    """CBOW's hidden layer: neu1 = the sum (or, with ``cbow_mean``, the mean) of the rows
+    of ``buf[lo:hi]`` other than position i; returns their number."""
+    dim = neu1.shape[0]
+    for k in range(dim):
+        neu1[k] = 0.0
+    count = 0
+    for j in range(lo, hi):
+        if j != i:
+            v = syn0[buf[j]]
+            for k in range(dim):
+                neu1[k] += v[k]
+            count += 1
+    if cbow_mean and count > 0:
+        inv = np.float32(1.0 / count)
+        for k in range(dim):
+            neu1[k] *= inv
+    return count
+
+
+@njit(nogil=True, cache=True, fastmath=True, inline="always")
+def _add_to_context(syn0, buf, lo, hi, i, lock, neu1e):
+    """CBOW's input update: each context row of ``buf[lo:hi]`` but position i moves by
+    lock * neu1e (word2vec.c adds the gradient undivided)."""
+    for j in range(lo, hi):
+        if j != i:
+            c = buf[j]
+            m = lock[c]
+            if m != 0.0:
+                v = syn0[c]
+                for k in range(v.shape[0]):
+                    v[k] += m * neu1e[k]
+
+
 @njit(nogil=True, cache=True, fastmath=True)
 def train_sentences(tokens, offsets, first, last, syn0, syn1, lock, keep, accept, alias,
                     window, negative, cbow, cbow_mean, alpha_start, alpha_end, state,
@@ -238,35 +273,15 @@ def train_sentences(tokens, offsets, first, last, syn0, syn1, lock, keep, accept
             lo, hi, state = _window(state, i, n, window)
             centre = buf[i]
             if cbow:
-                for k in range(dim):
-                    neu1[k] = 0.0
-                count = 0
-                for j in range(lo, hi):
-                    if j != i:
-                        v = syn0[buf[j]]
-                        for k in range(dim):
-                            neu1[k] += v[k]
-                        count += 1
-                if count == 0:
+                if _context_mean(neu1, syn0, buf, lo, hi, i, cbow_mean) == 0:
                     continue
-                if cbow_mean:
-                    inv = np.float32(1.0 / count)
-                    for k in range(dim):
-                        neu1[k] *= inv
                 for k in range(dim):
                     neu1e[k] = 0.0
                 l, state = _negative_sampling_update(neu1, centre, syn1, neu1e, alpha, negative, accept,
                                                      alias, state, train_context, sig_table, nlog_table)
                 loss += l
                 examples += 1
-                for j in range(lo, hi):
-                    if j != i:
-                        c = buf[j]
-                        m = lock[c]
-                        if m != 0.0:
-                            v = syn0[c]
-                            for k in range(dim):
-                                v[k] += m * neu1e[k]
+                _add_to_context(syn0, buf, lo, hi, i, lock, neu1e)
             else:
                 for j in range(lo, hi):
                     if j == i:
