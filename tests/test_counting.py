@@ -133,12 +133,13 @@ def test_the_cache_key_is_the_one_of_before(tmp_path, monkeypatch):
 
 
 def test_executor_registry_and_bad_executors(encoded):
-    assert EXECUTORS == {"thread": ThreadExecutor, "serial": SerialExecutor}
+    assert EXECUTORS["thread"] is ThreadExecutor and EXECUTORS["serial"] is SerialExecutor
+    assert list(EXECUTORS) == ["thread", "serial", "dask"]
     assert isinstance(get_executor(None, 3), ThreadExecutor) and get_executor(None, 3).task_threads == 3
     assert get_executor("serial", 3).task_threads == 1
     double = Reordering()
     assert get_executor(double) is double
-    for bad, match in (("dask", "executor must be one of 'thread', 'serial', not 'dask'"),
+    for bad, match in (("nope", "executor must be one of 'thread', 'serial', 'dask', not 'nope'"),
                        (object(), "executor must be a name")):
         with pytest.raises(ParameterError, match=match) as e:
             count_cooccurrences(encoded, cache=False, progress=False, executor=bad)

@@ -9,7 +9,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "wordlab"
 MAX_LINES = 520                       # "about 500"
 #: the steps of the flow, in order; a module may import its own step and the ones before
-FLOW = ["errors", "params", "paths", "atomic", "progress", "plotting", "tables", "corpus", "cooccur", "store", "trainers", "align",
+FLOW = ["errors", "params", "paths", "atomic", "progress", "distributed", "plotting", "tables", "corpus", "cooccur", "store", "trainers", "align",
         "debias", "evals", "cli"]
 
 

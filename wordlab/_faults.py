@@ -7,6 +7,10 @@ could only hit by luck. ``NAME:N:stop`` stops it there instead (SIGSTOP, holding
 whatever it holds, such as its output's lock) until a test sends SIGCONT. Unset, a fault point costs one dictionary lookup. The fault
 suite (``evals/faults.py``) and the kill tests use them; the names are listed where
 they are placed (``grep -rn fault_point wordlab``).
+
+``WORDLAB_FAULT_ONCE=PATH`` makes a fault fire at most once among all the processes
+that share the setting: the one that creates PATH (a Dask worker inherits the
+variables, and the worker that replaces a killed one must not die again).
 """
 from __future__ import annotations
 
@@ -27,5 +31,18 @@ def fault_point(name: str) -> None:
             continue
         nth, _, action = rest.partition(":")
         _hits[name] = _hits.get(name, 0) + 1
-        if _hits[name] == (int(nth) if nth.isdigit() else 1):
+        if _hits[name] == (int(nth) if nth.isdigit() else 1) and _first_anywhere():
             os.kill(os.getpid(), signal.SIGSTOP if action == "stop" else signal.SIGKILL)
+
+
+def _first_anywhere() -> bool:
+    """True unless ``WORDLAB_FAULT_ONCE`` names a file that exists (then another process
+    fired already); creates it."""
+    marker = os.environ.get("WORDLAB_FAULT_ONCE")
+    if not marker:
+        return True
+    try:
+        os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True

@@ -47,3 +47,20 @@ def format_option(help: str = "How to print the table."):
 #: ``--workers N``: threads of a command's searches or kernels (default: every CPU)
 workers_option = click.option("--workers", type=click.IntRange(1, 4096), default=None,
                               help="Threads (default: all cores).")
+
+
+#: ``--dask SPEC``: run the stages that can run on a Dask cluster there (wordlab.distributed)
+dask_option = click.option(
+    "--dask", "dask_spec", default=None, metavar="SPEC",
+    help="Run encoding, co-occurrence counting and PU-learning's iterations on a Dask cluster: local[:N] "
+         "(N worker processes) or a scheduler address tcp://HOST:PORT. Inputs and outputs must be on a path "
+         "every worker sees (pip install 'wordlab[dask]').")
+
+
+def dask_client(spec: str | None):
+    """A context manager giving the Dask client of ``--dask`` (None without it)."""
+    import contextlib
+    if not spec:
+        return contextlib.nullcontext(None)
+    from ..distributed import session
+    return session(spec)

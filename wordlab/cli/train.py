@@ -15,7 +15,7 @@ import click
 from ..params import Boolean, Constraint, Integer, Options, Real
 from ..trainers import registry
 from .common import FiniteFloat, overwrite_option
-from .options import corpus_options, make_corpus
+from .options import corpus_options, dask_client, dask_option, make_corpus
 
 
 class ConstraintType(click.ParamType):
@@ -83,8 +83,9 @@ def parameter_options(f):
                    "up to 256 MiB, else so that checkpoints take about a tenth of the training time.")
 @overwrite_option("an existing store at --out (when the run completes)")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: in a terminal or Jupyter).")
+@dask_option
 @corpus_options
-def train(paths, method, out, resume, checkpoint_interval, overwrite, progress, **options) -> None:
+def train(paths, method, out, resume, checkpoint_interval, overwrite, progress, dask_spec, **options) -> None:
     """Train embeddings on PATHS (default: the embedded English Wikipedia sample).
 
     The help of an option that only some methods take names them first; giving it to
@@ -106,12 +107,17 @@ def train(paths, method, out, resume, checkpoint_interval, overwrite, progress, 
         check_target(out, overwrite, directory=True)
     corpus = make_corpus(paths, **options)
     click.echo(f"corpus:  {corpus!r}", err=True)
-    encoded = corpus.encode(min_count=trainer.min_count, max_size=trainer.max_size, progress=progress)
-    if len(encoded.vocab) == 0 or encoded.n_tokens == 0:
-        raise click.ClickException(
-            f"nothing to train on: {encoded.meta.get('total_tokens', 0):,} tokens, none of a word seen "
-            f"at least --min-count={trainer.min_count} times")
-    emb = trainer.fit(encoded, out, resume=resume, overwrite=overwrite, checkpoint_interval=checkpoint_interval)
+    # --dask: the encoding always, and whatever else the method runs on a cluster
+    with dask_client(dask_spec) as client:
+        encoded = corpus.encode(min_count=trainer.min_count, max_size=trainer.max_size, progress=progress,
+                                client=client if corpus.files is not None else None)
+        if len(encoded.vocab) == 0 or encoded.n_tokens == 0:
+            raise click.ClickException(
+                f"nothing to train on: {encoded.meta.get('total_tokens', 0):,} tokens, none of a word seen "
+                f"at least --min-count={trainer.min_count} times")
+        if client is not None and spec.runs_on_dask:
+            trainer.client = client
+        emb = trainer.fit(encoded, out, resume=resume, overwrite=overwrite, checkpoint_interval=checkpoint_interval)
     _report(emb, encoded, trainer, method)
 
 

@@ -64,7 +64,7 @@ def count_cooccurrences(corpus, *, window: int = 10, weighting: str = "harmonic"
                         memory_limit: int = DEFAULT_MEMORY_LIMIT, workers: int | None = None,
                         cache: bool = True, out: str | Path | None = None,
                         progress: bool | None = None, overwrite: bool = False,
-                        executor: str | Executor | None = None) -> CooccurrenceMatrix:
+                        executor: str | Executor | None = None, client=None) -> CooccurrenceMatrix:
     """Count co-occurrences in ``corpus`` (see module docstring); return the matrix.
 
     Parameters
@@ -91,6 +91,11 @@ def count_cooccurrences(corpus, *, window: int = 10, weighting: str = "harmonic"
         :data:`~wordlab.cooccur.executors.EXECUTORS` ("thread": one segment at a time,
         ``workers`` threads each; "serial": one thread) or an executor object. The
         matrix does not depend on it.
+    client : dask.distributed.Client, optional
+        Count on this Dask cluster (``executor="dask"`` uses the default client): row
+        ranges over the whole corpus, one task each (:mod:`wordlab.cooccur.rows`), the
+        same matrix bit for bit. The corpus and the output (``out``, or the cache) must
+        be on a path every worker sees.
     cache : bool
         Reuse (and store) the matrix under ``$WORDLAB_CACHE/cooccur`` keyed by the
         corpus and the counting settings, so several trainers share one count.
@@ -114,7 +119,7 @@ def count_cooccurrences(corpus, *, window: int = 10, weighting: str = "harmonic"
                 "dynamic_window": bool(dynamic_window), "subsample": float(subsample),
                 "seed": int(seed) if subsample > 0 else None}
     fingerprint = corpus_fingerprint(encoded)
-    args = (encoded, settings, memory_limit, get_executor(executor, workers), progress, fingerprint)
+    args = (encoded, settings, memory_limit, get_executor(executor, workers, client), progress, fingerprint)
     if out is not None:
         return _count_to(Path(out), *args, overwrite=overwrite, kinds=(FORMAT,))
     if not cache or fingerprint.get("source") is None:
@@ -193,14 +198,8 @@ def count_segment(task: Task) -> dict:
     """
     s, segment, out = task.settings, task.segment, Path(task.out)
     corpus = Path(task.corpus)
-    n_words = vocab_size(corpus)
-    window = int(s["window"])
-    left = window if s["direction"] in ("both", "left") else 0
-    right = window if s["direction"] in ("both", "right") else 0
-    weights = K.distance_weights(window, s["weighting"] == "harmonic", bool(s["dynamic_window"]))
-    counts = Vocabulary.load(corpus / "vocab.tsv").counts if s["subsample"] > 0 else np.empty(0)
-    keep = _keep_probabilities(counts, float(s["subsample"]))
-    stream, length = segment_stream(corpus, segment, window, keep, int(s["seed"] or 0))
+    n_words, window, left, right, weights, keep, seed = window_settings(corpus, s)
+    stream, length = segment_stream(corpus, segment, window, keep, seed)
     starts = np.empty(n_words + 1, dtype=np.int64)
     positions = np.empty(max(length, 1), dtype=np.int32)
     K.build_occurrence_index(stream, length, n_words, starts, positions)
@@ -220,6 +219,18 @@ def count_segment(task: Task) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     _blockwise(bounds, int(s["block_entries"]), process, out, n_words)
     return {"segment": segment.index, "out": str(out), "tokens": segment.n_tokens}
+
+
+def window_settings(corpus: Path, s: dict) -> tuple[int, int, int, int, np.ndarray, np.ndarray, int]:
+    """(n_words, window, left reach, right reach, distance weights, keep probabilities,
+    seed) of a map task's counting settings ``s`` on the encoded corpus at ``corpus``."""
+    window = int(s["window"])
+    left = window if s["direction"] in ("both", "left") else 0
+    right = window if s["direction"] in ("both", "right") else 0
+    weights = K.distance_weights(window, s["weighting"] == "harmonic", bool(s["dynamic_window"]))
+    counts = Vocabulary.load(corpus / "vocab.tsv").counts if s["subsample"] > 0 else np.empty(0)
+    keep = _keep_probabilities(counts, float(s["subsample"]))
+    return vocab_size(corpus), window, left, right, weights, keep, int(s["seed"] or 0)
 
 
 def segment_stream(corpus: str | Path, segment: Segment, window: int, keep: np.ndarray,
@@ -247,6 +258,16 @@ def _count_into(tmp: Path, encoded: EncodedCorpus, settings: dict, memory_limit:
                 progress: bool | None) -> dict:
     """Plan, map on ``executor``, reduce; the matrix's files in ``tmp``."""
     n_words = len(encoded.vocab)
+    if getattr(executor, "distributed", False):
+        # On other machines: row ranges over the whole corpus, the same matrix as the
+        # segment map of one machine with this memory_limit (see wordlab.cooccur.rows).
+        from .rows import count_by_rows
+        one_machine = plan(encoded, settings, memory_limit)
+        counts = encoded.vocab.counts if not encoded.meta.get("fixed_vocab") else _token_counts(encoded)
+        done = count_by_rows(tmp, str(encoded.path), n_words, counts, [s.last_token for s in one_machine.segments],
+                             settings, memory_limit, one_machine.block_entries, executor, progress)
+        return {**_totals(tmp), "segments": len(one_machine.segments), "row_tasks": done["row_tasks"],
+                "distributed": {"seconds": done["seconds"]}}
     the_plan = plan(encoded, settings, memory_limit // max(1, int(executor.concurrent_tasks)))
     segments = the_plan.segments
     map_settings = {**settings, "block_entries": the_plan.block_entries, "threads": int(executor.task_threads)}
@@ -256,10 +277,22 @@ def _count_into(tmp: Path, encoded: EncodedCorpus, settings: dict, memory_limit:
     if len(segments) > 1:
         merge_parts(targets, tmp, n_words, the_plan.block_entries, int(executor.task_threads), progress)
         shutil.rmtree(tmp / "parts")
+    return {**_totals(tmp), "segments": len(segments)}
+
+
+def _token_counts(encoded: EncodedCorpus) -> np.ndarray:
+    """Each word's tokens in the encoded corpus (a given vocabulary's counts are another corpus's)."""
+    counts = np.zeros(len(encoded.vocab), dtype=np.int64)
+    for a in range(0, encoded.n_tokens, 1 << 22):
+        counts += np.bincount(encoded.read_tokens(a, min(a + (1 << 22), encoded.n_tokens)), minlength=counts.shape[0])
+    return counts
+
+
+def _totals(tmp: Path) -> dict:
     data = np.load(tmp / "data.npy", mmap_mode="r")
     total = float(sum(np.asarray(data[a:a + (1 << 22)], dtype=np.float64).sum()
                       for a in range(0, data.shape[0], 1 << 22)))
-    return {"nnz": int(data.shape[0]), "total_weight": total, "segments": len(segments)}
+    return {"nnz": int(data.shape[0]), "total_weight": total}
 
 
 def _keep_probabilities(counts: np.ndarray, subsample: float) -> np.ndarray:

@@ -15,13 +15,16 @@ does not depend on where or when a task ran. ``task_threads`` is how many thread
 task may use (the kernels split a segment's rows among them); ``concurrent_tasks``
 how many tasks run at once (the plan divides ``memory_limit`` among them).
 
-``EXECUTORS`` maps a name to an executor class; :func:`get_executor` makes one from a
-name or passes an instance through. A new executor (e.g. Dask) is one class here and
-one entry in ``EXECUTORS``.
+``EXECUTORS`` maps a name to a factory ``(workers) -> executor``; :func:`get_executor`
+makes one from a name or passes an instance through. A new executor is one class and
+one entry in ``EXECUTORS``: "dask" (:class:`wordlab.distributed.DaskExecutor`, on the
+current default Dask client) is one. An executor whose ``distributed`` attribute is true
+runs on machines that share only the filesystem, and gets row-range tasks instead of
+segments (:mod:`wordlab.cooccur.rows`).
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from .._threads import default_workers
 from ..errors import ParameterError
@@ -72,14 +75,25 @@ class SerialExecutor(Executor):
         return 1
 
 
-#: name -> executor class (``executor=`` of :func:`~wordlab.cooccur.count_cooccurrences`)
-EXECUTORS: dict[str, type[Executor]] = {"thread": ThreadExecutor, "serial": SerialExecutor}
+def _dask(workers: int | None = None) -> Any:
+    from ..distributed import DaskExecutor
+    return DaskExecutor()
+
+
+#: name -> executor factory (``executor=`` of :func:`~wordlab.cooccur.count_cooccurrences`)
+EXECUTORS: dict[str, Callable[[int | None], Any]] = {"thread": ThreadExecutor, "serial": SerialExecutor,
+                                                     "dask": _dask}
 DEFAULT_EXECUTOR = "thread"
 
 
-def get_executor(executor: "str | Executor | None", workers: int | None = None) -> Executor:
-    """An executor from its name in :data:`EXECUTORS` (``workers`` threads), or ``executor``
-    itself when it already is one."""
+def get_executor(executor: "str | Executor | None", workers: int | None = None, client: Any = None) -> Executor:
+    """An executor from its name in :data:`EXECUTORS` (``workers`` threads), ``executor``
+    itself when it already is one, or a Dask executor on ``client`` when one is given."""
+    if client is not None:
+        if executor not in (None, "dask"):
+            raise ParameterError(f"give client= or executor=, not both (executor={executor!r})")
+        from ..distributed import DaskExecutor
+        return DaskExecutor(client)
     if executor is None:
         executor = DEFAULT_EXECUTOR
     if isinstance(executor, str):

@@ -163,7 +163,7 @@ class Corpus:
     def encode(self, min_count: int = 5, max_size: int | None = None, vocab: Vocabulary | None = None,
                cache: bool = True, cache_dir: str | os.PathLike | None = None,
                out: str | os.PathLike | None = None, progress: bool | None = None,
-               overwrite: bool = False) -> EncodedCorpus:
+               overwrite: bool = False, client=None) -> EncodedCorpus:
         """Encode to memory-mapped token ids (see :mod:`wordlab.corpus.encode`).
 
         The result is cached under ``cache_dir`` (default ``$WORDLAB_CACHE/corpora``)
@@ -173,6 +173,11 @@ class Corpus:
         writes to a chosen directory instead (no cache lookup; an existing ``out`` is
         replaced only with ``overwrite`` and only when it is an encoded corpus).
         Iterables and FIFOs are never cached: give ``out`` to keep their encoding.
+
+        ``client`` (a :class:`dask.distributed.Client`) encodes on that Dask cluster,
+        partition by partition (:mod:`wordlab.corpus.encode_distributed`): the same
+        vocabulary, ids and offsets. The input files and the output (``out``, or the
+        cache) must be on a path every worker sees.
         """
         if vocab is None:
             Integer(1).check("min_count", min_count)
@@ -182,6 +187,9 @@ class Corpus:
             "\n".join(f"{w}\t{c}" for w, c in zip(vocab.words, vocab.counts.tolist())).encode("utf-8")).hexdigest())
         settings = {"min_count": min_count, "max_size": max_size, "vocab": vocab_key}
         meta = {"source": fp, "settings": settings}
+        if client is not None:
+            return self._encode_on(client, fp, settings, meta, min_count, max_size, vocab, cache, cache_dir, out,
+                                   overwrite)
         if out is not None:
             with _progress_bar(self, progress, "encoding") as update:
                 return write_encoded(self.batches(update), Path(out), min_count, max_size, vocab, meta,
@@ -196,6 +204,25 @@ class Corpus:
             with _progress_bar(self, progress, "encoding") as update:
                 return write_encoded(self.batches(update), path, min_count, max_size, vocab, meta, owned=True)
         return get_or_build(entry, _cached, build)
+
+    def _encode_on(self, client, fp, settings, meta, min_count, max_size, vocab, cache, cache_dir, out,
+                   overwrite) -> EncodedCorpus:
+        """:meth:`encode` on a Dask cluster (same cache entries, same result)."""
+        from ..distributed import DaskExecutor
+        from .encode_distributed import write_encoded_distributed
+        if self.files is None:
+            raise ParameterError("client=: encoding on a Dask cluster reads files that every worker sees; "
+                                 "this corpus is a Python iterable")
+        executor = DaskExecutor(client)
+
+        def write(path: Path, policy: dict) -> EncodedCorpus:
+            return write_encoded_distributed(self, executor, path, min_count, max_size, vocab, meta, policy)
+        if out is not None:
+            return write(Path(out), dict(overwrite=overwrite, kinds=("wordlab-encoded-corpus",)))
+        if fp is None or not cache:
+            return write(temporary_dir("encoded-", "encoded"), dict(overwrite=False, kinds=None))
+        entry = (Path(cache_dir) if cache_dir is not None else cache_root() / "corpora") / entry_key([fp, settings])
+        return get_or_build(entry, _cached, lambda path: write(path, dict(overwrite=False, kinds=None)))
 
     def __repr__(self) -> str:
         if self.files is None:

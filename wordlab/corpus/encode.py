@@ -226,13 +226,7 @@ def _write_encoded(batches: Iterable[list[list[str]]], out: Path, min_count: int
             counts += np.bincount(chunk, minlength=len(ids))
         words = list(ids.keys())
         del ids
-        if vocab is None:
-            vocab = Vocabulary(words, counts, total_tokens=n_raw).sorted().pruned(min_count, max_size)
-            final_id = {w: i for i, w in enumerate(vocab.words)}
-        else:
-            final_id = vocab.index
-            vocab = Vocabulary(vocab.words, vocab.counts, total_tokens=n_raw)
-        remap = np.fromiter((final_id.get(w, -1) for w in words), dtype=np.int32, count=len(words))
+        vocab, remap = final_vocabulary(words, counts, n_raw, vocab, min_count, max_size)
         n_kept = int(counts[remap >= 0].sum())
 
         old_offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
@@ -261,14 +255,35 @@ def _write_encoded(batches: Iterable[list[list[str]]], out: Path, min_count: int
         np.cumsum(sentence_lengths[sentence_lengths > 0], out=offsets[1:])
         save_npy(tmp / "offsets.npy", offsets)
         vocab.save(tmp / "vocab.tsv", private=True)
-        info = dict(meta or {})
-        info.update({
-            "format": "wordlab-encoded-corpus", "format_version": FORMAT_VERSION,
-            "n_tokens": n_kept, "n_sentences": int(offsets.shape[0] - 1),
-            "total_tokens": n_raw, "dropped_tokens": n_raw - n_kept,
-            "types_seen": len(words), "vocab_size": len(vocab),
-            "min_count": None if fixed_vocab else min_count,
-            "max_size": None if fixed_vocab else max_size, "fixed_vocab": fixed_vocab,
-            "encode_seconds": round(time.time() - started, 3),
-        })
+        info = encoded_meta(meta, n_kept, offsets, n_raw, len(words), vocab, fixed_vocab, min_count, max_size,
+                            started)
         (tmp / "meta.json").write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+def final_vocabulary(words: list[str], counts: np.ndarray, n_raw: int, vocab: Vocabulary | None, min_count: int,
+                     max_size: int | None) -> tuple[Vocabulary, np.ndarray]:
+    """The vocabulary of an encoding (``words`` in order of first occurrence with their
+    ``counts``; or the given ``vocab``) and each word's final id (-1: dropped)."""
+    if vocab is None:
+        vocab = Vocabulary(words, counts, total_tokens=n_raw).sorted().pruned(min_count, max_size)
+        final_id = {w: i for i, w in enumerate(vocab.words)}
+    else:
+        final_id = vocab.index
+        vocab = Vocabulary(vocab.words, vocab.counts, total_tokens=n_raw)
+    return vocab, np.fromiter((final_id.get(w, -1) for w in words), dtype=np.int32, count=len(words))
+
+
+def encoded_meta(meta: dict | None, n_kept: int, offsets: np.ndarray, n_raw: int, types_seen: int,
+                 vocab: Vocabulary, fixed_vocab: bool, min_count: int, max_size: int | None, started: float) -> dict:
+    """The ``meta.json`` of an encoded corpus (``meta``: the caller's source and settings)."""
+    info = dict(meta or {})
+    info.update({
+        "format": "wordlab-encoded-corpus", "format_version": FORMAT_VERSION,
+        "n_tokens": n_kept, "n_sentences": int(offsets.shape[0] - 1),
+        "total_tokens": n_raw, "dropped_tokens": n_raw - n_kept,
+        "types_seen": types_seen, "vocab_size": len(vocab),
+        "min_count": None if fixed_vocab else min_count,
+        "max_size": None if fixed_vocab else max_size, "fixed_vocab": fixed_vocab,
+        "encode_seconds": round(time.time() - started, 3),
+    })
+    return info

@@ -15,6 +15,8 @@ flattens them for users who iterate sentence by sentence.
 from __future__ import annotations
 
 import codecs
+import io
+import os
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -65,9 +67,39 @@ class _SentenceAssembler:
         return out
 
 
+class _EventAssembler:
+    """For a byte range of a file (:func:`wordlab.corpus.partitions.read_partition`):
+    the tokens, flat, and the token counts at which sentences end; no splitting of long
+    sentences, which needs the count from the sentence's start in an earlier range. An
+    end before the range's first token is recorded at 0: it closes the sentence that an
+    earlier range left open."""
+
+    def __init__(self):
+        self.tokens: list[str] = []
+        self.ends: list[int] = []
+        self.n = 0              # tokens of this range so far
+        self.current = 0        # of which in the open sentence
+
+    def extend(self, tokens: list[str]) -> None:
+        self.tokens.extend(tokens)
+        self.n += len(tokens)
+        self.current += len(tokens)
+
+    def end_sentence(self) -> None:
+        if (self.current or self.n == 0) and not (self.ends and self.ends[-1] == self.n):
+            self.ends.append(self.n)
+        self.current = 0
+
+    def take(self) -> Batch:
+        out, self.tokens = self.tokens, []
+        return [out] if out else []
+
+
 def read_text(path: Path, tokenizer: Tokenizer, max_sentence_length: int = MAX_SENTENCE_LENGTH,
               errors: str = "strict", encoding: str = "utf-8", chunk_bytes: int = _CHUNK_BYTES,
-              progress: ProgressCallback | None = None, paragraphs: bool = False) -> Iterator[Batch]:
+              progress: ProgressCallback | None = None, paragraphs: bool = False, *,
+              byte_range: tuple[int, int] | None = None, line_has_text: bool = False,
+              sentences=None) -> Iterator[Batch]:
     """Yield batches of tokenised sentences from one text file (see module docstring).
 
     Invalid bytes raise :class:`CorpusDecodeError` naming the file, the byte offset
@@ -75,16 +107,27 @@ def read_text(path: Path, tokenizer: Tokenizer, max_sentence_length: int = MAX_S
     ``"ignore"``) was chosen. A byte-order mark at the start of the file is skipped;
     damaged compressed data is an :class:`~wordlab.errors.InputFormatError` naming the
     file and offset (see :func:`~wordlab.corpus.sources.open_binary`).
+
+    ``byte_range=(start, stop)`` reads only those bytes of an uncompressed file, cut
+    where :func:`wordlab.corpus.partitions.plan_partitions` cuts (after whitespace);
+    ``line_has_text`` is the paragraph-mode state at ``start``, and ``sentences`` an
+    :class:`_EventAssembler` that receives the tokens (the last sentence is ended only
+    at the end of the file).
     """
     decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
-    sentences = _SentenceAssembler(max_sentence_length)
+    sentences = sentences if sentences is not None else _SentenceAssembler(max_sentence_length)
+    start, stop = byte_range if byte_range is not None else (0, None)
     carry = ""
-    byte_pos = 0   # decompressed bytes handed to the decoder so far
-    line_no = 1    # line number at the start of the not-yet-decoded input
-    stream, counter = open_binary(path)
+    byte_pos = start   # decompressed bytes handed to the decoder so far
+    line_no = 1        # line number at the start of the not-yet-decoded input (from ``start``)
+    if byte_range is None:
+        stream, counter = open_binary(path)
+    else:                   # an uncompressed file's bytes start:stop
+        fh = open(path, "rb")
+        fh.seek(start)
+        stream, counter, progress = _Limited(fh, stop - start), None, None
     reported = 0
-    line_has_text = False   # paragraph mode: the current line (maybe begun in an earlier chunk) is not blank
-    at_start = True         # no character decoded yet: a byte-order mark is dropped, not read as text
+    at_start = start == 0   # no character decoded yet: a byte-order mark is dropped, not read as text
     with stream:
         while True:
             raw = stream.read(chunk_bytes)
@@ -94,7 +137,7 @@ def read_text(path: Path, tokenizer: Tokenizer, max_sentence_length: int = MAX_S
                 text = decoder.decode(raw, final=final)
             except UnicodeDecodeError as e:
                 offset = byte_pos - len(pending) + e.start
-                line = line_no + e.object[:e.start].count(b"\n")
+                line = line_no + e.object[:e.start].count(b"\n") + (_lines_before(path, start) if start else 0)
                 raise CorpusDecodeError(
                     f"{path}: invalid {encoding} at byte offset {offset} (line {line}): "
                     f"{e.reason}; pass errors='replace' to substitute U+FFFD") from None
@@ -130,7 +173,7 @@ def read_text(path: Path, tokenizer: Tokenizer, max_sentence_length: int = MAX_S
                         sentences.extend(tokenizer(part))
                 else:
                     sentences.extend(tokenizer(segment))
-            if final:
+            if final and (stop is None or stop >= _size(path)):
                 sentences.end_sentence()
             if progress is not None:
                 progress(counter.bytes_read - reported)
@@ -140,3 +183,40 @@ def read_text(path: Path, tokenizer: Tokenizer, max_sentence_length: int = MAX_S
                 yield batch
             if final:
                 return
+
+
+class _Limited(io.RawIOBase):
+    """At most ``n`` bytes of ``inner`` (a byte range's reader)."""
+
+    def __init__(self, inner, n: int):
+        self.inner, self.left = inner, n
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        size = self.left if size is None or size < 0 else min(size, self.left)
+        data = self.inner.read(size) if size else b""
+        self.left -= len(data)
+        return data
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+def _size(path: Path) -> int:
+    return os.stat(path).st_size
+
+
+def _lines_before(path: Path, offset: int) -> int:
+    """Newlines in the first ``offset`` bytes of ``path`` (an error message's line number)."""
+    n = 0
+    with open(path, "rb") as fh:
+        while offset > 0:
+            block = fh.read(min(offset, 1 << 22))
+            if not block:
+                break
+            n += block.count(b"\n")
+            offset -= len(block)
+    return n

@@ -27,7 +27,8 @@ class CooccurrenceTrainer(Trainer):
     def _count(self, encoded: EncodedCorpus) -> CooccurrenceMatrix:
         """The matrix (from the cache when it was counted before); refuse an empty one."""
         matrix = count_cooccurrences(encoded, **self.counting_settings(), memory_limit=self.memory_limit,
-                                     workers=self.workers, progress=self.progress)
+                                     workers=self.workers, progress=self.progress,
+                                     client=getattr(self, "client", None))
         if matrix.nnz == 0:
             raise WordlabError("the co-occurrence matrix is empty: no two vocabulary words share a window")
         return matrix

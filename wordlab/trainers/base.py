@@ -135,8 +135,9 @@ class Trainer:
         return names
 
     def get_params(self) -> dict:
-        """Hyperparameters (JSON-able; without progress and callbacks)."""
-        return {n: getattr(self, n) for n in self._param_names() if n not in ("progress", "callbacks")}
+        """Hyperparameters (JSON-able; without progress, callbacks and a Dask client, which
+        change where the work runs, not its result)."""
+        return {n: getattr(self, n) for n in self._param_names() if n not in ("progress", "callbacks", "client")}
 
     def validate(self) -> "Trainer":
         """Check every parameter against its declared rule (:mod:`wordlab.trainers.parameters`)

@@ -72,9 +72,11 @@ class GloVe(CooccurrenceTrainer):
     def __init__(self, *, dim: int = 100, window: int = 10, x_max: float = 100.0, weight_exponent: float = 0.75,
                  learning_rate: float = 0.05, grad_clip: float = 100.0, output: str = "sum", epochs: int = 15,
                  min_count: int = 5, max_size: int | None = None, workers: int | None = None, seed: int = 1,
-                 memory_limit: int = 1 << 30, progress: bool | None = None, callbacks: Sequence[Callback] = ()):
+                 memory_limit: int = 1 << 30, progress: bool | None = None, callbacks: Sequence[Callback] = (),
+                 client=None):
         super().__init__(dim=dim, epochs=epochs, min_count=min_count, max_size=max_size, workers=workers,
                          seed=seed, progress=progress, callbacks=callbacks)
+        self.client = client        # counts on this Dask cluster (the training stays here)
         self.window = window
         self.x_max = x_max
         self.weight_exponent = weight_exponent

@@ -63,6 +63,9 @@ __all__ = ["Param", "declared", "Boolean", "Integer", "Options", "Real"]
 # -- docstrings ----------------------------------------------------------------------------------
 _CALLBACKS_DOC = ("callbacks : sequence of callables, default ()\n"
                   "    Each is called after every epoch with an :class:`~wordlab.trainers.EpochReport`.")
+_CLIENT_DOC = ("client : dask.distributed.Client or None, default None\n"
+               "    Run this trainer's cluster stages on this Dask cluster (see :mod:`wordlab.distributed`); the "
+               "result is the one of a single machine. Not a hyperparameter: ``get_params`` leaves it out.")
 _LATER_SECTIONS = ("Returns", "Attributes", "Notes", "References", "Examples", "See Also")
 
 
@@ -84,6 +87,8 @@ def numpydoc_entries(cls: type) -> dict[str, str]:
             continue
         if name == "callbacks":
             out[name] = _CALLBACKS_DOC
+        elif name == "client":
+            out[name] = _CLIENT_DOC
         elif name in rules:
             param = rules[name]
             default = param.auto if p.default is None else repr(p.default)

@@ -50,6 +50,7 @@ from ..cooccur.matrix import ppmi
 from ..corpus import EncodedCorpus
 from ..npyio import save_npy
 from . import parameters as P
+from ._pu_distributed import DistributedSides
 from ._pu_kernels import gather, observed_terms, residuals, scatter, update_rows
 from ._cooccurrence import CooccurrenceTrainer
 from .base import Callback
@@ -70,9 +71,11 @@ class PULearning(CooccurrenceTrainer):
     def __init__(self, *, dim: int = 300, window: int = 10, rho: float = 2.0 ** -4, lam: float = 2.0 ** -11,
                  x_max: float = 10.0, context_smoothing: float = 0.75, output: str = "sum", epochs: int = 15,
                  min_count: int = 5, max_size: int | None = None, workers: int | None = None, seed: int = 1,
-                 memory_limit: int = 1 << 30, progress: bool | None = None, callbacks: Sequence[Callback] = ()):
+                 memory_limit: int = 1 << 30, progress: bool | None = None, callbacks: Sequence[Callback] = (),
+                 client=None):
         super().__init__(dim=dim, epochs=epochs, min_count=min_count, max_size=max_size, workers=workers,
                          seed=seed, progress=progress, callbacks=callbacks)
+        self.client = client
         self.window = window
         self.rho = rho
         self.lam = lam
@@ -131,6 +134,14 @@ class PULearning(CooccurrenceTrainer):
             self._t_C = np.empty_like(self._C)
             gather(self._C, self._t_pos, self._t_C)
         self._t_R = None              # the residuals in transposed order (scratch)
+        self._distributed = None      # the shared files of a run on a Dask cluster (made in the first epoch)
+
+    def _start_distributed(self) -> None:
+        """With ``client``: write both sides' entries for the cluster's row-block tasks."""
+        from ..distributed import DaskExecutor
+        sides = {"words": (self._indptr, self._indices, self._A, self._C),
+                 "contexts": (self._t_indptr, self._t_indices, self._t_A, self._t_C)}
+        self._distributed = DistributedSides(DaskExecutor(self.client), self._work / "dask", sides, self.dim + 2)
 
     def _epoch_size(self) -> tuple[int, str]:
         return 2 * self.matrix.nnz, "entries"
@@ -150,7 +161,15 @@ class PULearning(CooccurrenceTrainer):
             scatter(f32, pos, f32)
 
     # -- one outer iteration ------------------------------------------------------------------------
-    def _update_side(self, U: np.ndarray, V: np.ndarray, indptr, indices, A, C, R, features, locks) -> None:
+    def _update_side(self, U: np.ndarray, V: np.ndarray, indptr, indices, A, C, R, features, locks,
+                     side: str = "words", step: str = "") -> None:
+        if self._distributed is not None:
+            # the memory-mapped weight files themselves: the cluster's tasks read them there
+            weight = self._weights["factors" if side == "words" else "context_factors"]
+            residual = self._weights["residuals"] if side == "words" else R
+            self._distributed.update_side(side, weight, residual, V, locks, features, float(self.rho),
+                                          float(self.lam), step)
+            return
         Vf = V.astype(np.float64)
         G = Vf.T @ Vf
         del Vf
@@ -165,6 +184,8 @@ class PULearning(CooccurrenceTrainer):
 
     def _train_epoch(self, epoch: int, report: Callable) -> tuple[float, int]:
         k = self.dim
+        if self.client is not None and self._distributed is None:
+            self._start_distributed()
         U = np.asarray(self._weights["factors"])
         V = np.asarray(self._weights["context_factors"])
         nnz = self.matrix.nnz
@@ -175,13 +196,14 @@ class PULearning(CooccurrenceTrainer):
             self._t_R = np.empty(nnz, dtype=np.float32)
         word_features = np.append(np.arange(k), k).astype(np.int64)       # W and b
         context_features = np.append(np.arange(k), k + 1).astype(np.int64)  # H and c
-        self._update_side(U, V, self._indptr, self._indices, self._A, self._C, R, word_features, self._locks)
+        self._update_side(U, V, self._indptr, self._indices, self._A, self._C, R, word_features, self._locks,
+                          "words", f"{epoch}-words")
         report(nnz, 0.0, 0)
         fault_point("train.subchunk")      # between the two halves of an iteration
         gather(R, self._t_pos, self._t_R)
         if not self._freeze_context:
             self._update_side(V, U, self._t_indptr, self._t_indices, self._t_A, self._t_C, self._t_R,
-                              context_features, np.ones(V.shape[0], dtype=np.float32))
+                              context_features, np.ones(V.shape[0], dtype=np.float32), "contexts", f"{epoch}-contexts")
             scatter(self._t_R, self._t_pos, R)
         objective = self.objective()
         self._objective = objective
@@ -201,7 +223,10 @@ class PULearning(CooccurrenceTrainer):
         return observed + self.rho * everything + self.lam * reg
 
     def _epoch_extra(self) -> dict:
-        return {"objective": self._objective}
+        extra = {"objective": self._objective}
+        if self._distributed is not None:      # the client's share of the epoch on a cluster
+            extra["distributed_seconds"] = self._distributed.take_seconds()
+        return extra
 
     def _current_vectors(self) -> np.ndarray:
         k = self.dim
@@ -211,6 +236,9 @@ class PULearning(CooccurrenceTrainer):
 
     # -- the store ------------------------------------------------------------------------------------
     def _write_output(self, work: Path) -> None:
+        if self._distributed is not None:
+            self._distributed.close()           # the cluster's shared files are not part of the store
+            self._distributed = None
         k = self.dim
         U = np.load(work / "factors.npy", mmap_mode="r")
         V = np.load(work / "context_factors.npy", mmap_mode="r")

@@ -30,7 +30,7 @@ from .parameters import Param, declared
 from .pu import PULearning
 from .word2vec import Word2Vec
 
-_NOT_PARAMETERS = ("callbacks", "progress")
+_NOT_PARAMETERS = ("callbacks", "progress", "client")
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,17 @@ class Method:
         if unknown:
             raise ParameterError(f"{', '.join(unknown)} do{'es' if len(unknown) == 1 else ''} not apply to method "
                                  f"{self.name!r}; it takes {', '.join(sorted(self.parameters()))}")
+        if params.get("client") is not None and not self.runs_on_dask:
+            raise ParameterError(f"method {self.name!r} does not run on a Dask cluster; these do: "
+                                 f"{', '.join(n for n, m in REGISTRY.items() if m.runs_on_dask)}")
+        if not self.runs_on_dask:
+            params.pop("client", None)
         return self.trainer(**self.fixed, **params)
+
+    @property
+    def runs_on_dask(self) -> bool:
+        """Whether the trainer takes ``client=`` (some of its stages run on a Dask cluster)."""
+        return "client" in self.trainer._param_names()
 
 
 REGISTRY: dict[str, Method] = {m.name: m for m in (

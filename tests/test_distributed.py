@@ -1,0 +1,288 @@
+"""Encoding, co-occurrence counting and PU-learning on a Dask cluster: the results equal
+the single-machine ones bit for bit, on a real LocalCluster of worker processes and on
+`dask scheduler` / `dask worker` processes; a worker killed mid-task changes nothing.
+
+The planning and the partition reader are also checked in this process, with an
+executor that runs the tasks here (fast, and for many random texts)."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import wordlab
+from _helpers import zipf_sentences
+from wordlab.cooccur import count_cooccurrences
+from wordlab.corpus.encode_distributed import write_encoded_distributed
+from wordlab.corpus.partitions import find_cut, plan_partitions, sentence_bounds
+from wordlab.distributed import ClusterError, DaskExecutor, session
+from wordlab.errors import ParameterError
+from wordlab.trainers import PULearning
+
+distributed = pytest.importorskip("distributed", reason="dask.distributed is not installed (pip install 'wordlab[dask]')")
+
+
+class HereExecutor:
+    """The executor protocol with the map run here: the distributed code paths, in one process."""
+    name = "here"
+    distributed = True
+    task_threads = 1
+    concurrent_tasks = 3
+
+    def map(self, fn, tasks):
+        return map(fn, list(tasks))
+
+    def check_paths(self, read=(), write=()):
+        pass
+
+
+def _same_encoding(a, b):
+    np.testing.assert_array_equal(np.asarray(a.tokens), np.asarray(b.tokens))
+    np.testing.assert_array_equal(np.asarray(a.offsets), np.asarray(b.offsets))
+    assert a.vocab.words == b.vocab.words
+    np.testing.assert_array_equal(a.vocab.counts, b.vocab.counts)
+    strip = ("encode_seconds", "distributed")
+    assert {k: v for k, v in a.meta.items() if k not in strip} == {k: v for k, v in b.meta.items() if k not in strip}
+
+
+def _same_matrix(a, b):
+    for f in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(np.asarray(getattr(a, f)), np.asarray(getattr(b, f)))
+
+
+def _write_text(path: Path, sentences, *, one_line=False, blank_every=0, punct_every=0) -> Path:
+    lines = []
+    for i, s in enumerate(sentences):
+        line = " ".join(s)
+        if punct_every and i % punct_every == 0:
+            line += ". 3.5 Next!"
+        lines.append(line)
+        if blank_every and i % blank_every == 0:
+            lines.append("   ")
+    path.write_text((" " if one_line else "\n").join(lines) + ("" if one_line else "\n"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def texts(tmp_path_factory):
+    d = tmp_path_factory.mktemp("texts")
+    sents = zipf_sentences(n=6000, vocab=3000, exponent=1.2)
+    return {"one_line": _write_text(d / "one.txt", sents, one_line=True),
+            "lines": _write_text(d / "lines.txt", sents[:3000], blank_every=7, punct_every=5),
+            "more": _write_text(d / "more.txt", sents[3000:])}
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    with session("local:2") as client:
+        yield client
+
+
+# -- planning and reading partitions (this process) -------------------------------------------------
+def test_cuts_fall_after_a_newline_or_after_the_whitespace_that_ends_a_word(tmp_path):
+    p = tmp_path / "t.txt"
+    p.write_bytes(b"aaa bbb\nccc  ddd eee")
+    with open(p, "rb") as fh:
+        assert find_cut(fh, 1, 20) == (8, False)                 # the newline within reach
+        assert find_cut(fh, 9, 20, search=2) == (12, True)       # "ccc " then the cut; the second space is no word end
+        assert find_cut(fh, 17, 20) is None                      # "eee" runs to the end
+    parts = plan_partitions([p], "utf-8", 5)
+    assert [(q.start, q.stop) for q in parts] == [(0, 8), (8, 17), (17, 20)]
+    assert b"".join(p.read_bytes()[q.start:q.stop] for q in parts) == p.read_bytes()
+    assert [q.whole for q in plan_partitions([p], "utf-16", 5)] == [True]     # not ASCII-compatible: whole
+
+
+def test_sentence_bounds_join_partitions_and_cut_long_sentences():
+    # partition 0: tokens 0-9, a sentence ends at 4, the rest stays open; partition 1: 6 tokens,
+    # the open sentence ends after 2 of them, then one of 4 (cut into 3 + 1 at max 3)
+    assert sentence_bounds([10, 6], [np.array([4]), np.array([2, 6])], 3).tolist() == [0, 3, 4, 7, 10, 12, 15, 16]
+    assert sentence_bounds([0, 0], [np.array([], np.int64), np.array([0])], 5).tolist() == [0]
+
+
+@pytest.mark.parametrize("kind,kw", [("one_line", {}), ("lines", {"paragraphs": True}),
+                                     ("lines", {"sentence_split": True}), ("one_line", {"max_sentence_length": 97}),
+                                     ("lines", {"errors": "replace"})])
+def test_partitioned_encoding_equals_the_single_machine_one(texts, tmp_path, kind, kw):
+    corpus = wordlab.Corpus([texts[kind], texts["more"]], **kw)
+    one = corpus.encode(min_count=2, out=tmp_path / "one", progress=False)
+    meta = {"source": corpus.fingerprint(), "settings": {"min_count": 2, "max_size": None, "vocab": None}}
+    for size in (1 << 20, 8192):
+        many = write_encoded_distributed(corpus, HereExecutor(), tmp_path / f"many-{size}", 2, None, None, meta,
+                                         dict(overwrite=False, kinds=None), partition_bytes=size)
+        assert many.meta["distributed"]["partitions"] > (1 if size > 1 << 19 else 20)
+        _same_encoding(one, many)
+        assert sorted(p.name for p in many.path.iterdir()) == sorted(p.name for p in one.path.iterdir())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.sampled_from(list("ab cé\n\n\t.3!  ")), min_size=0, max_size=300),
+       size=st.integers(1, 40), paragraphs=st.booleans(), split=st.booleans())
+def test_any_text_cut_anywhere_encodes_as_one_pass(tmp_path_factory, text, size, paragraphs, split):
+    d = tmp_path_factory.mktemp("h")
+    p = d / "t.txt"
+    p.write_text(text, encoding="utf-8")
+    corpus = wordlab.Corpus([p], paragraphs=paragraphs, sentence_split=split, max_sentence_length=3)
+    one = corpus.encode(min_count=1, out=d / "one", progress=False)
+    meta = {"source": corpus.fingerprint(), "settings": {"min_count": 1, "max_size": None, "vocab": None}}
+    many = write_encoded_distributed(corpus, HereExecutor(), d / "many", 1, None, None, meta,
+                                     dict(overwrite=False, kinds=None), partition_bytes=size)
+    _same_encoding(one, many)
+
+
+@pytest.mark.parametrize("kw", [dict(window=4), dict(window=3, subsample=1e-3), dict(window=5, direction="left",
+                                dynamic_window=True), dict(window=2, weighting="none")])
+def test_row_range_counting_equals_the_segment_map_bit_for_bit(tmp_path, kw):
+    encoded = wordlab.Corpus(zipf_sentences(n=4000, vocab=800, exponent=1.2)).encode(min_count=2, progress=False)
+    for limit in (1 << 30, 1 << 17):         # one segment, and many (partial sums rounded, then merged)
+        one = count_cooccurrences(encoded, memory_limit=limit, cache=False, progress=False, **kw)
+        rows = count_cooccurrences(encoded, memory_limit=limit, cache=False, progress=False, executor=HereExecutor(),
+                                   **kw)
+        assert rows.meta["row_tasks"] >= 9 and rows.meta["segments"] == one.meta["segments"]
+        _same_matrix(one, rows)
+
+
+# -- on a real LocalCluster ---------------------------------------------------------------------------
+def test_encode_count_and_pu_on_a_local_cluster_equal_one_machine(cluster, texts, tmp_path):
+    corpus = wordlab.Corpus([texts["lines"], texts["one_line"]])
+    one = corpus.encode(min_count=2, out=tmp_path / "one", progress=False)
+    many = corpus.encode(min_count=2, out=tmp_path / "many", progress=False, client=cluster)
+    assert many.meta["distributed"]["partitions"] >= 2
+    _same_encoding(one, many)
+    cached = corpus.encode(min_count=3, progress=False, client=cluster)
+    assert corpus.encode(min_count=3, progress=False).path == cached.path      # the same cache entry
+
+    m_one = count_cooccurrences(one, window=4, out=tmp_path / "m1", progress=False)
+    m_many = count_cooccurrences(one, window=4, out=tmp_path / "m2", progress=False, client=cluster)
+    assert m_many.meta["executor"] == "dask" and m_many.meta["row_tasks"] >= 8
+    _same_matrix(m_one, m_many)
+
+    a = PULearning(dim=8, epochs=3, window=3, progress=False).fit(one, tmp_path / "pu1")
+    b = PULearning(dim=8, epochs=3, window=3, progress=False, client=cluster).fit(one, tmp_path / "pu2")
+    assert [h["objective"] for h in a.meta["history"]] == [h["objective"] for h in b.meta["history"]]
+    np.testing.assert_array_equal(np.asarray(a.vectors), np.asarray(b.vectors))
+    assert sorted(p.name for p in b.path.iterdir()) == sorted(p.name for p in a.path.iterdir())
+    assert "client" not in b.meta["params"]
+
+
+def test_a_worker_that_cannot_see_a_path_is_named(cluster, tmp_path):
+    with pytest.raises(ClusterError, match=r"Dask worker tcp://127\.0\.0\.1:\d+ cannot see /no/such/dir/x") as e:
+        DaskExecutor(cluster).check_paths(read=["/no/such/dir/x"])
+    assert "\n" not in str(e.value) and "every worker sees" in str(e.value)
+
+
+def test_client_errors_are_one_line(tmp_path, runner):
+    from wordlab.cli.main import cli
+    r = runner.invoke(cli, ["corpus", "encode", "--dask", "local:0"])
+    assert r.exit_code == 1 and "--dask local:N needs a positive number of workers, not '0'" in r.output
+    with pytest.raises(ParameterError, match="--dask must be"):
+        with session("nonsense"):
+            pass
+    with pytest.raises(ParameterError, match="Python iterable"):
+        wordlab.Corpus([["a", "b"]]).encode(min_count=1, client=object())
+    with pytest.raises(ParameterError, match="does not run on a Dask cluster"):
+        wordlab.trainers.registry.get("sgns").make(client=object())
+    port = _free_port()
+    t = time.time()
+    r = runner.invoke(cli, ["corpus", "encode", "--dask", f"tcp://127.0.0.1:{port}"])
+    assert r.exit_code == 1 and r.output.count("\n") == 1
+    assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in r.output and time.time() - t < 60
+
+
+# -- a worker killed in the middle of a task ---------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["encode.partition_task", "cooccur.row_task", "pu.block_task"])
+def test_a_worker_killed_mid_task_changes_nothing(texts, tmp_path, monkeypatch, point):
+    corpus = wordlab.Corpus([texts["lines"], texts["one_line"]])
+    one = corpus.encode(min_count=2, out=tmp_path / "one", progress=False)
+    reference = {"encode.partition_task": lambda: one,
+                 "cooccur.row_task": lambda: count_cooccurrences(one, window=3, out=tmp_path / "m1", progress=False),
+                 "pu.block_task": lambda: PULearning(dim=8, epochs=2, window=3, progress=False).fit(
+                     one, tmp_path / "pu1")}[point]()
+    marker = tmp_path / "fired"
+    monkeypatch.setenv("WORDLAB_FAULT", point)            # the workers inherit these
+    monkeypatch.setenv("WORDLAB_FAULT_ONCE", str(marker))
+    with session("local:2") as client:
+        pids = set(client.run(os.getpid).values())
+        if point == "encode.partition_task":
+            got = corpus.encode(min_count=2, out=tmp_path / "many", progress=False, client=client)
+            _same_encoding(one, got)
+        elif point == "cooccur.row_task":
+            got = count_cooccurrences(one, window=3, out=tmp_path / "m2", progress=False, client=client)
+            _same_matrix(reference, got)
+        else:
+            got = PULearning(dim=8, epochs=2, window=3, progress=False, client=client).fit(one, tmp_path / "pu2")
+            np.testing.assert_array_equal(np.asarray(reference.vectors), np.asarray(got.vectors))
+        assert marker.exists(), "the fault did not fire"
+        assert set(client.run(os.getpid).values()) != pids     # a worker died and was replaced
+    assert not [p for p in got.path.rglob("*") if ".tmp-" in p.name or p.name in ("shards", "rows", "dask")]
+
+
+# -- `dask scheduler` and `dask worker` processes -----------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def scheduler_and_worker(tmp_path):
+    port = _free_port()
+    bin_dir = Path(sys.executable).parent
+    dask = [str(bin_dir / "dask")] if (bin_dir / "dask").exists() else [sys.executable, "-m", "dask"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    procs = [subprocess.Popen(dask + ["scheduler", "--host", "127.0.0.1", "--port", str(port),
+                                      "--no-dashboard"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)]
+    address = f"tcp://127.0.0.1:{port}"
+    procs.append(subprocess.Popen(dask + ["worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                with distributed.Client(address, timeout="5s") as c:
+                    if len(c.scheduler_info()["workers"]) == 2:
+                        break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                pytest.fail("the dask scheduler and workers did not start within 90 s")
+            time.sleep(0.5)
+        yield address
+    finally:
+        for p in reversed(procs):
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_the_cli_on_separate_scheduler_and_worker_processes(scheduler_and_worker, texts, tmp_path, runner):
+    from wordlab.cli.main import cli
+    corpus = wordlab.Corpus([texts["lines"]])
+    one = corpus.encode(min_count=2, out=tmp_path / "one", progress=False)
+    reference = count_cooccurrences(one, window=3, out=tmp_path / "m1", progress=False)
+    r = runner.invoke(cli, ["corpus", "cooccur", str(texts["lines"]), "--window", "3", "--min-count", "2",
+                            "--out", str(tmp_path / "m2"), "--dask", scheduler_and_worker])
+    assert r.exit_code == 0, r.output
+    _same_matrix(reference, wordlab.cooccur.CooccurrenceMatrix(tmp_path / "m2"))
+    r = runner.invoke(cli, ["train", str(texts["lines"]), "--method", "pu", "--dim", "8", "--epochs", "2",
+                            "--window", "3", "--min-count", "2", "-o", str(tmp_path / "pu2"), "--no-progress",
+                            "--dask", scheduler_and_worker])
+    assert r.exit_code == 0, r.output
+    local = PULearning(dim=8, epochs=2, window=3, min_count=2, progress=False).fit(one, tmp_path / "pu1")
+    np.testing.assert_array_equal(np.asarray(local.vectors), np.asarray(wordlab.load(tmp_path / "pu2").vectors))
