@@ -37,6 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench import emit, find_data_dir, fmt_mb, run_side, table  # noqa: E402
+from _projection import measured_costs, project  # noqa: E402
 
 STAGES = ("encode", "count", "pu")
 MODES = ("one1", "one", "dask")
@@ -84,6 +85,7 @@ def side(stage: str, mode: str, workers: int, inputs: list[str], encoded: str, o
             result["digest"] = _digest(np.asarray(enc.tokens), np.asarray(enc.offsets), enc.vocab.counts)
             result["words_digest"] = _digest(np.frombuffer("\n".join(enc.vocab.words).encode(), np.uint8))
             result.update(tokens=enc.n_tokens, vocab=len(enc.vocab), dropped=enc.dropped_tokens,
+                          types_seen=enc.meta["types_seen"],
                           client_phases=enc.meta.get("distributed", {}).get("seconds"))
         elif stage == "count":
             m = count_cooccurrences(EncodedCorpus(encoded), window=10, workers=threads, out=out, progress=False,
@@ -92,6 +94,13 @@ def side(stage: str, mode: str, workers: int, inputs: list[str], encoded: str, o
             result["digest"] = _digest(np.asarray(m.indptr), np.asarray(m.indices), np.asarray(m.data))
             result.update(nnz=m.nnz, row_tasks=m.meta.get("row_tasks"), segments=m.meta["segments"],
                           client_phases=m.meta.get("distributed", {}).get("seconds"))
+            if mode == "dask":      # one task's scan of the corpus, alone: the projection's c_scan
+                from wordlab.cooccur.rows import gather_occurrences
+                tokens = np.load(Path(encoded) / "tokens.npy", mmap_mode="r")
+                gather_occurrences(tokens, 0, 0, np.empty(0), 0)
+                t1 = time.perf_counter()
+                gather_occurrences(tokens, m.n_words, m.n_words, np.empty(0), 0)
+                result["scan_s_per_token"] = (time.perf_counter() - t1) / max(1, tokens.shape[0])
         else:
             emb = PULearning(dim=pu_dim, epochs=pu_epochs, window=10, workers=threads, progress=False,
                              client=client).fit(EncodedCorpus(encoded), out)
@@ -114,6 +123,43 @@ def side(stage: str, mode: str, workers: int, inputs: list[str], encoded: str, o
         cluster.__exit__(None, None, None)
     result["seconds"] = round(result["seconds"], 3)
     return result
+
+
+def _text_size(path: Path) -> int:
+    """Bytes of text (decompressed)."""
+    if path.suffix != ".gz":
+        return path.stat().st_size
+    n = 0
+    with gzip.open(path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            n += len(block)
+    return n
+
+
+def _print_projection(projections: dict, dim: int) -> None:
+    print()
+    print("Projection to 1B tokens, a 1M-word vocabulary, 1e9 non-zeros (window 10), PU dim 100, memory_limit 1 GiB, "
+          "64 MiB partitions, one worker per machine (evals/_projection.py; from each corpus's unit costs):")
+    print()
+    for name, c in projections.items():
+        print(f"{name}: c_tok {c['c_tok'] * 1e9:.0f} ns/token, Heaps beta {c['heaps_beta']:.2f}, c_merge "
+              f"{c['c_merge'] * 1e9:.0f} ns/entry, join {c['join_bw'] / 1e9:.2f} GB/s; c_scan {c['c_scan'] * 1e9:.2f} "
+              f"ns/token, c_win {c['c_win'] * 1e9:.0f} ns/token, count join {c['count_join_bw'] / 1e9:.2f} GB/s; "
+              f"c_entry {c['c_entry'] * 1e9:.1f} ns/entry/half (dim {dim}; scaled to 100), publish "
+              f"{c['publish_bw'] / 1e9:.2f} GB/s, apply {c['apply_bw'] / 1e9:.2f} GB/s, client "
+              f"{c['c_client'] * 1e9:.1f} ns/entry/iteration")
+        rows = []
+        scaled = dict(c, c_entry=c["c_entry"] * 102 / (dim + 2))
+        for w in (8, 16, 32):
+            p = project(scaled, w)
+            for stage, label in (("encode", "encode"), ("count", "count"), ("pu", "PU, per iteration")):
+                q = p[stage]
+                rows.append([name, w, label, f"{q['tasks_s']:.0f} s", f"{q['client_s']:.0f} s", q["bottleneck"],
+                             f"{q['moved_gb']:.0f} GB", f"{q['worker_mb'] / 1024:.1f} GiB",
+                             f"{q['client_gb']:.0f} GB"])
+        print(table(["from", "workers", "stage", "tasks (per worker)", "client", "bottleneck", "data moved (FS)",
+                     "memory per worker", "client memory"], rows, align="lrlrrlrrr"))
+        print()
 
 
 def _fmt_bytes(n: float | None) -> str:
@@ -145,7 +191,7 @@ def main() -> None:
 
     data = find_data_dir()
     n = args.workers
-    all_rows, checks, costs = [], [], []
+    all_rows, checks, costs, projections = [], [], [], {}
     with tempfile.TemporaryDirectory(prefix="wordlab-bench-dask-") as tmp:
         tmp = Path(tmp)
         env = {"WORDLAB_CACHE": str(tmp / "cache")}
@@ -191,6 +237,11 @@ def main() -> None:
                                             str(tmp / f"{name}-encode-one"), "--out", str(tmp / f"{name}-pu-warm"),
                                             "--pu-dim", "4", "--pu-epochs", "1"], env=env)
             _compare(name, results, tmp, checks)
+            text_bytes = sum(_text_size(Path(p)) for p in inputs)
+            projections[name] = measured_costs(
+                {s: results[(s, "dask")] for s in STAGES}, n, results[("encode", "one")]["tokens"],
+                results[("count", "one")]["nnz"], results[("encode", "one")]["vocab"], args.pu_epochs, args.pu_dim,
+                results[("count", "dask")]["scan_s_per_token"], text_bytes)
             enc = results[("encode", "one")]
             for stage in STAGES:
                 base = results.get((stage, "one1"), results[(stage, "one")])["seconds"]
@@ -223,6 +274,7 @@ def main() -> None:
     print("Measured costs (dask side; task seconds summed over tasks, client phases in seconds):")
     print()
     print(table(["corpus", "stage", "tasks", "task seconds", "per unit", "client phases"], costs, align="llrrll"))
+    _print_projection(projections, args.pu_dim)
 
 
 def _compare(name: str, results: dict, tmp: Path, checks: list) -> None:

@@ -46,15 +46,6 @@ def fill_occurrences(tokens, base, first, last, keep, seed, fill, positions):
             fill[t - first] += 1
 
 
-@njit(nogil=True, cache=True, inline="always")
-def _add(acc, touched, n_touched, c, weight):
-    if acc[c] == 0.0:
-        touched[n_touched] = c
-        n_touched += 1
-    acc[c] += weight
-    return n_touched
-
-
 @njit(nogil=True, cache=True)
 def count_rows_direct(tokens, offsets, segment_ends, starts, positions, slots, region, weights, left, right,
                       keep, seed, n_words, out_indices, out_data, row_nnz, acc, touched, total, total_touched):
@@ -69,38 +60,66 @@ def count_rows_direct(tokens, offsets, segment_ends, starts, positions, slots, r
     ``touched``/``total_touched`` (int32, n_words) are this thread's scratch rows.
     """
     subsample = keep.shape[0] > 0
+    single = segment_ends.shape[0] <= 2      # one segment (and the sentinel): its sums are the row
     for k in slots:
         n_acc = 0
         n_total = 0
         segment = 0
+        lo = np.int64(0)
+        hi = np.int64(0)
         for q in range(starts[k], starts[k + 1]):
             p = positions[q]
-            if p >= segment_ends[segment]:
+            if not single and p >= segment_ends[segment]:
                 n_total = _flush(acc, touched, n_acc, total, total_touched, n_total)
                 n_acc = 0
                 while p >= segment_ends[segment]:
                     segment += 1
-            s = np.searchsorted(offsets, p, side="right") - 1      # p's sentence
-            lo = offsets[s]
-            hi = offsets[s + 1]
-            d = 0
+            if not (lo <= p < hi):           # another sentence than the previous occurrence's
+                s = np.searchsorted(offsets, p, side="right") - 1
+                lo = offsets[s]
+                hi = offsets[s + 1]
+            # (the additions are written out: a helper returning the count ran 5x slower)
+            if not subsample:              # the window is the next tokens of the sentence
+                for d in range(1, min(left, p - lo) + 1):
+                    c = tokens[p - d]
+                    if acc[c] == 0.0:
+                        touched[n_acc] = c
+                        n_acc += 1
+                    acc[c] += weights[d]
+                for d in range(1, min(right, hi - 1 - p) + 1):
+                    c = tokens[p + d]
+                    if acc[c] == 0.0:
+                        touched[n_acc] = c
+                        n_acc += 1
+                    acc[c] += weights[d]
+                continue
+            d = 0                          # the next kept tokens
             j = p - 1
             while d < left and j >= lo:
                 c = tokens[j]
-                if not (subsample and _uniform(seed, j) >= keep[c]):
+                if _uniform(seed, j) < keep[c]:
                     d += 1
-                    n_acc = _add(acc, touched, n_acc, c, weights[d])
+                    if acc[c] == 0.0:
+                        touched[n_acc] = c
+                        n_acc += 1
+                    acc[c] += weights[d]
                 j -= 1
             d = 0
             j = p + 1
             while d < right and j < hi:
                 c = tokens[j]
-                if not (subsample and _uniform(seed, j) >= keep[c]):
+                if _uniform(seed, j) < keep[c]:
                     d += 1
-                    n_acc = _add(acc, touched, n_acc, c, weights[d])
+                    if acc[c] == 0.0:
+                        touched[n_acc] = c
+                        n_acc += 1
+                    acc[c] += weights[d]
                 j += 1
-        n_total = _flush(acc, touched, n_acc, total, total_touched, n_total)
-        row_nnz[k] = _emit_row(total, total_touched, n_total, n_words, out_indices, out_data, region[k])
+        if single:
+            row_nnz[k] = _emit_row(acc, touched, n_acc, n_words, out_indices, out_data, region[k])
+        else:
+            n_total = _flush(acc, touched, n_acc, total, total_touched, n_total)
+            row_nnz[k] = _emit_row(total, total_touched, n_total, n_words, out_indices, out_data, region[k])
 
 
 @njit(nogil=True, cache=True, inline="always")

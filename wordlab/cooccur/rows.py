@@ -66,21 +66,26 @@ def _scratch_bytes(n_words: int) -> int:
     return n_words * (8 + 8 + 4 + 4)
 
 
-def plan_rows(counts: np.ndarray, memory_limit: int, block_entries: int, min_tasks: int) -> list[RowRange]:
-    """Cut the rows (``counts``: each word's tokens) into ranges whose occurrence lists
-    fit in ``memory_limit`` (less the scratch rows and the output block) and whose work
-    is at most 1/``min_tasks`` of the total; every range has at least one row."""
+def plan_rows(counts: np.ndarray, memory_limit: int, block_entries: int, min_tasks: int,
+              span: int = 1) -> list[RowRange]:
+    """Cut the rows (``counts``: each word's tokens; ``span``: window positions per
+    occurrence) into ranges whose occurrence lists fit in ``memory_limit`` (less the
+    scratch rows and the output block) and whose work is about 1/``min_tasks`` of the
+    total; every range has at least one row. A row's work is its occurrences plus its
+    bound on non-zeros halved (an entry costs about what a window does, and the bound is
+    about twice the non-zeros: measured on enwiki-text8style)."""
     counts = np.asarray(counts, dtype=np.int64)
     n_words = counts.shape[0]
     room = memory_limit - _scratch_bytes(n_words) - 8 * block_entries
     max_occurrences = max(1, room // _BYTES_PER_OCCURRENCE)
-    target = max(1, -(-int(counts.sum()) // max(1, min_tasks)))
-    limit = min(max_occurrences, target)
+    work = np.cumsum(counts + np.minimum(counts * span, n_words) // 2)
+    target = max(1, -(-int(work[-1]) // max(1, min_tasks))) if n_words else 1
     ends = np.cumsum(counts)
     ranges, a = [], 0
     while a < n_words:
-        base = int(ends[a - 1]) if a else 0
-        b = int(np.searchsorted(ends, base + limit, side="right"))
+        base, work_base = (int(ends[a - 1]), int(work[a - 1])) if a else (0, 0)
+        b = min(int(np.searchsorted(ends, base + max_occurrences, side="right")),
+                int(np.searchsorted(work, work_base + target, side="right")))
         b = min(max(b, a + 1), n_words)
         ranges.append(RowRange(len(ranges), a, b, int(ends[b - 1] - base)))
         a = b
@@ -168,7 +173,8 @@ def count_by_rows(tmp: Path, corpus: str, n_words: int, counts: np.ndarray, segm
     """Plan row ranges, count them on ``executor`` (pieces under ``tmp/rows``) and join
     them into the matrix's files in ``tmp``; return the number of tasks and the
     seconds of the two phases."""
-    ranges = plan_rows(counts, memory_limit, block_entries, TASKS_PER_WORKER * max(1, executor.concurrent_tasks))
+    span = int(settings["window"]) * (2 if settings["direction"] == "both" else 1)
+    ranges = plan_rows(counts, memory_limit, block_entries, TASKS_PER_WORKER * max(1, executor.concurrent_tasks), span)
     map_settings = {**settings, "block_entries": int(block_entries), "threads": int(executor.task_threads)}
     pieces = tmp / "rows"
     pieces.mkdir()

@@ -33,7 +33,7 @@ import numpy as np
 from .._faults import fault_point
 from ..atomic import atomic_directory
 from ..npyio import NpyAppender, save_npy
-from .encode import EncodedCorpus, encoded_meta, final_vocabulary
+from .encode import EncodedCorpus, _FirstOccurrenceIds, encoded_meta, final_vocabulary
 from .partitions import DEFAULT_PARTITION_BYTES, Partition, plan_partitions, read_partition, sentence_bounds
 from .vocab import Vocabulary
 
@@ -80,32 +80,29 @@ def _stem(task: PartitionTask) -> Path:
 def count_partition(task: PartitionTask) -> dict:
     """Pass 1 (see module docstring); returns the partition's token and type counts."""
     stem = _stem(task)
-    ids: dict[str, int] = {}
-    counts: list[int] = []
+    ids = _FirstOccurrenceIds()
+    lookup = ids.__getitem__
+    counts = np.zeros(0, dtype=np.int64)
     ends: list[np.ndarray] = []
     n = 0
 
     def write_ids(tmp: Path) -> None:
-        nonlocal n
+        nonlocal n, counts
         with open(tmp, "wb") as fh:
             for tokens, local_ends in read_partition(task.corpus, task.partition):
-                out = np.empty(len(tokens), dtype=np.int32)
-                for i, w in enumerate(tokens):
-                    j = ids.get(w)
-                    if j is None:
-                        j = ids[w] = len(ids)
-                        counts.append(0)
-                    counts[j] += 1
-                    out[i] = j
+                out = np.fromiter(map(lookup, tokens), dtype=np.int32, count=len(tokens))
                 out.tofile(fh)
                 fault_point("encode.partition_task")
+                grown = np.bincount(out, minlength=len(ids))
+                grown[:counts.shape[0]] += counts
+                counts = grown
                 ends.append(np.asarray(local_ends, dtype=np.int64))     # counted from the partition start
                 n += len(tokens)
 
     _publish_bytes(stem.with_suffix(".ids"), write_ids)
     all_ends = np.concatenate(ends) if ends else np.zeros(0, np.int64)
     _publish_bytes(stem.with_suffix(".ends.npy"), lambda tmp: np.save(open(tmp, "wb"), all_ends))
-    words = {"words": list(ids), "counts": counts, "n_tokens": n}
+    words = {"words": list(ids), "counts": counts.tolist(), "n_tokens": n}
     _publish_bytes(stem.with_suffix(".words.json"),
                    lambda tmp: tmp.write_text(json.dumps(words, ensure_ascii=True), encoding="ascii"))
     written = sum(stem.with_suffix(x).stat().st_size for x in (".ids", ".ends.npy", ".words.json"))

@@ -1,0 +1,108 @@
+"""A projection of the Dask stages to a large corpus, from costs measured by bench_dask.py.
+
+The model scales each stage's measured unit costs, and it does not fit any curves.
+
+**Encoding:**
+- Tasks: the count and encode passes cost ``c_tok`` seconds per raw token, spread over W workers.
+- Merge: the client merges the partitions' word lists at ``c_merge`` seconds per (partition, type) entry.
+- Types per partition follow Heaps' law. β comes from the two scales measured: one partition, and the whole corpus.
+- Join: the client joins the token shards at the bandwidth measured.
+
+**Counting:**
+- Each row task scans the whole corpus at ``c_scan`` seconds per token, measured on its own.
+- The window work costs ``c_win`` seconds per corpus token, spread over all tasks.
+- The number of tasks is the larger of 4 W and what the memory limit needs: 8 bytes per occurrence.
+- Join: the client joins the pieces, 8 bytes per non-zero, at the bandwidth measured.
+
+**PU-learning:**
+- Tasks: each half-iteration costs ``c_entry`` seconds per observed entry, spread over W workers.
+- The client's phases per half-iteration are projected by their bytes, at the rates measured:
+  - publish: the fixed side, and for the context side the residuals;
+  - apply: the updated rows and residuals.
+- The client's own single-machine work (gathers, objective, Gram matrices) costs ``c_client`` seconds per entry per iteration.
+
+**Memory:**
+- Per worker: what its task holds, plus the idle worker process measured.
+- The client: what it holds for PU-learning, about 40 bytes per non-zero:
+  - A, C and their transposes;
+  - the residuals in both orders;
+  - the transpose's positions and indices.
+"""
+from __future__ import annotations
+
+import math
+
+GB = 1e9
+
+
+def measured_costs(r: dict, n_workers: int, tokens: int, nnz: int, vocab: int, epochs: int, dim: int,
+                   scan_s_per_token: float, text_bytes: int) -> dict:
+    """Unit costs from one corpus's dask sides (``r``: stage -> side result)."""
+    enc, cnt, pu = r["encode"], r["count"], r["pu"]
+    count_tasks = [t for t in enc["tasks"] if t["function"] == "count_partition"]
+    raw = sum(t["tokens"] for t in count_tasks)
+    types_p = sum(t["types"] for t in count_tasks) / len(count_tasks)
+    tokens_p = raw / len(count_tasks)
+    total_types = enc["types_seen"]
+    beta = (math.log(total_types / types_p) / math.log(raw / tokens_p)) if raw > tokens_p * 1.5 else 0.6
+    row_tasks = cnt["tasks"]
+    win = sum(t["seconds"] for t in row_tasks) - len(row_tasks) * tokens * scan_s_per_token
+    phases = pu["client_phases"]
+    half_tasks = sum(t["seconds"] for t in pu["tasks"])
+    width = dim + 2
+    publish_bytes = epochs * (2 * vocab * width * 4 + nnz * 4)
+    apply_bytes = epochs * 2 * (vocab * width * 4 + nnz * 4)
+    client_rest = pu["training_s"] - sum(phases.values())
+    return {
+        "c_tok": sum(t["seconds"] for t in enc["tasks"]) / raw,
+        "bytes_per_token": text_bytes / raw,
+        "heaps_beta": beta, "heaps_k": types_p / tokens_p ** beta,
+        "c_merge": enc["client_phases"]["merge"] / (types_p * len(count_tasks)),
+        "join_bw": 4 * tokens / max(enc["client_phases"]["join"], 1e-3),
+        "c_scan": scan_s_per_token,
+        "c_win": max(win, 0.0) / tokens,
+        "count_join_bw": 8 * nnz / max(cnt["client_phases"]["join"], 1e-3),
+        "c_entry": half_tasks / (2 * epochs * nnz),
+        "publish_bw": publish_bytes / max(phases.get("publish", 0.0), 1e-3),
+        "apply_bw": apply_bytes / max(phases.get("apply", 0.0), 1e-3),
+        "c_client": max(client_rest, 0.0) / (epochs * nnz),
+        "worker_base_mb": min(w["peak_rss_mb"] for w in enc["workers"]),
+    }
+
+
+def project(c: dict, workers: int, n_tokens: float = 1e9, vocab: int = 1_000_000, nnz: float = 1e9,
+            dim: int = 100, memory_limit: int = 1 << 30, partition_bytes: int = 64 << 20) -> dict:
+    """Seconds, bytes and memory per stage for one cluster size (see module docstring)."""
+    W = workers
+    out: dict = {}
+    # encoding
+    tokens_p = partition_bytes / c["bytes_per_token"]
+    parts = max(1.0, n_tokens / tokens_p)
+    types_p = c["heaps_k"] * tokens_p ** c["heaps_beta"]
+    enc_tasks = c["c_tok"] * n_tokens / W
+    enc_merge = c["c_merge"] * parts * types_p
+    enc_join = 4 * n_tokens / c["join_bw"]
+    out["encode"] = {"tasks_s": enc_tasks, "client_s": enc_merge + enc_join,
+                     "moved_gb": (n_tokens * c["bytes_per_token"] + 12 * n_tokens + 8 * n_tokens) / GB,
+                     "worker_mb": c["worker_base_mb"] + types_p * 150 / 1e6, "client_gb": parts * types_p * 150 / GB}
+    # counting
+    room = memory_limit - 24 * vocab - memory_limit // 4
+    n_tasks = max(4 * W, math.ceil(8 * n_tokens / max(room, 1)))
+    cnt_tasks = (n_tasks * n_tokens * c["c_scan"] + n_tokens * c["c_win"]) / W
+    cnt_join = 8 * nnz / c["count_join_bw"]
+    out["count"] = {"tasks_s": cnt_tasks, "client_s": cnt_join, "tasks": n_tasks,
+                    "moved_gb": (W * 4 * n_tokens + 3 * 8 * nnz) / GB,     # every worker reads the corpus once
+                    "worker_mb": c["worker_base_mb"] + (8 * n_tokens / n_tasks + 24 * vocab + memory_limit / 4) / 1e6,
+                    "worker_cache_gb": 4 * n_tokens / GB, "client_gb": 0.0}
+    # PU-learning, per iteration (two halves)
+    width = dim + 2
+    pu_tasks = 2 * c["c_entry"] * nnz / W
+    pu_client = ((2 * vocab * width * 4 + nnz * 4) / c["publish_bw"] + 2 * (vocab * width * 4 + nnz * 4) / c["apply_bw"]
+                 + c["c_client"] * nnz)
+    out["pu"] = {"tasks_s": pu_tasks, "client_s": pu_client,
+                 "moved_gb": (2 * W * vocab * width * 4 + 2 * nnz * 16 + 4 * nnz * 4) / GB,
+                 "worker_mb": c["worker_base_mb"] + (vocab * width * 4 + nnz / (4 * W) * 16) / 1e6,
+                 "client_gb": 40 * nnz / GB}
+    for stage in out.values():
+        stage["bottleneck"] = "client" if stage["client_s"] > stage["tasks_s"] else "workers"
+    return out
