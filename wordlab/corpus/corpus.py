@@ -189,7 +189,7 @@ class Corpus:
         meta = {"source": fp, "settings": settings}
         if client is not None:
             return self._encode_on(client, fp, settings, meta, min_count, max_size, vocab, cache, cache_dir, out,
-                                   overwrite)
+                                   overwrite, progress)
         if out is not None:
             with _progress_bar(self, progress, "encoding") as update:
                 return write_encoded(self.batches(update), Path(out), min_count, max_size, vocab, meta,
@@ -206,7 +206,7 @@ class Corpus:
         return get_or_build(entry, _cached, build)
 
     def _encode_on(self, client, fp, settings, meta, min_count, max_size, vocab, cache, cache_dir, out,
-                   overwrite) -> EncodedCorpus:
+                   overwrite, progress) -> EncodedCorpus:
         """:meth:`encode` on a Dask cluster (same cache entries, same result)."""
         from ..distributed import DaskExecutor
         from .encode_distributed import write_encoded_distributed
@@ -216,7 +216,8 @@ class Corpus:
         executor = DaskExecutor(client)
 
         def write(path: Path, policy: dict) -> EncodedCorpus:
-            return write_encoded_distributed(self, executor, path, min_count, max_size, vocab, meta, policy)
+            return write_encoded_distributed(self, executor, path, min_count, max_size, vocab, meta, policy,
+                                             progress=progress)
         if out is not None:
             return write(Path(out), dict(overwrite=overwrite, kinds=("wordlab-encoded-corpus",)))
         if fp is None or not cache:

@@ -33,6 +33,7 @@ import numpy as np
 from .._faults import fault_point
 from ..atomic import atomic_directory
 from ..npyio import NpyAppender, save_npy
+from ..progress import progress as progress_bar
 from .encode import EncodedCorpus, _FirstOccurrenceIds, encoded_meta, final_vocabulary
 from .partitions import DEFAULT_PARTITION_BYTES, Partition, plan_partitions, read_partition, sentence_bounds
 from .vocab import Vocabulary
@@ -58,6 +59,17 @@ def _publish_bytes(path: Path, write) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _with_progress(results, partitions: list[Partition], progress: bool | None, desc: str) -> list:
+    """The results of a pass, with a bar over the partitions' bytes as they come back."""
+    sizes = [(p.stop if p.stop is not None else Path(p.path).stat().st_size) - p.start for p in partitions]
+    out = []
+    with progress_bar(progress, total=sum(sizes), desc=desc, unit="B") as bar:
+        for size, result in zip(sizes, results):
+            out.append(result)
+            bar.update(size)
+    return out
 
 
 class _Clock:
@@ -131,7 +143,7 @@ def encode_partition(task: PartitionTask) -> dict:
 
 def write_encoded_distributed(corpus, executor, out: Path, min_count: int, max_size: int | None,
                               vocab: Vocabulary | None, meta: dict | None, policy: dict,
-                              partition_bytes: int | None = None) -> EncodedCorpus:
+                              partition_bytes: int | None = None, progress: bool | None = None) -> EncodedCorpus:
     """Encode ``corpus`` (files) on ``executor`` into ``out`` (see module docstring).
     ``partition_bytes`` (default: a quarter of the input per concurrent task, between 1
     and 64 MiB) is where large files are cut."""
@@ -147,7 +159,7 @@ def write_encoded_distributed(corpus, executor, out: Path, min_count: int, max_s
         executor.check_paths(read=[p.path for p in partitions], write=[shards])
         tasks = [PartitionTask(corpus, p, str(shards)) for p in partitions]
         clock = _Clock()
-        counted = list(executor.map(count_partition, tasks))
+        counted = _with_progress(executor.map(count_partition, tasks), partitions, progress, "encoding (1/2)")
         clock.lap("count_tasks")
         if [r["partition"] for r in counted] != [p.index for p in partitions]:
             raise RuntimeError("the executor returned the partitions' results out of order")
@@ -184,7 +196,7 @@ def write_encoded_distributed(corpus, executor, out: Path, min_count: int, max_s
             save_npy(stem.with_suffix(".remap.npy"), remap[local_to_global[k]])
             save_npy(stem.with_suffix(".bounds.npy"), old_offsets[owner == k] - base[k])
         clock.lap("merge")
-        encoded = list(executor.map(encode_partition, tasks))
+        encoded = _with_progress(executor.map(encode_partition, tasks), partitions, progress, "encoding (2/2)")
         clock.lap("encode_tasks")
         kept = np.asarray([r["kept"] for r in encoded], dtype=np.int64)
         kept_base = np.concatenate(([0], np.cumsum(kept)))
