@@ -67,8 +67,11 @@ def glove_updates(rows, cols, counts, P, Q, locks, update_context, x_max, power,
         dot = np.float32(0.0)
         for d in range(dim):
             dot += w[d] * c[d]
-        diff = dot + p[b] + q[b] - np.float32(math.log(x))
-        weight = np.float32(1.0) if x > x_max else np.float32((x / x_max) ** power)
+        # log and pow in float64, then rounded to float32: glibc's logf and powf are not
+        # correctly rounded and differ between CPUs, and the vectors would too.
+        diff = dot + p[b] + q[b] - np.float32(math.log(np.float64(x)))
+        weight = (np.float32(1.0) if x > x_max
+                  else np.float32((np.float64(x) / np.float64(x_max)) ** np.float64(power)))
         fdiff = weight * diff
         if not (math.isfinite(diff) and math.isfinite(fdiff)):
             skipped += 1
