@@ -4,7 +4,9 @@ The model scales each stage's measured unit costs, and it does not fit any curve
 
 **Encoding:**
 - Tasks: the count and encode passes cost ``c_tok`` seconds per raw token, spread over W workers.
-- Merge: the client merges the partitions' word lists at ``c_merge`` seconds per (partition, type) entry.
+- Merge: tasks join the partitions' word lists eight at a time (a tree), at ``c_merge`` seconds per
+  entry of their inputs; the levels run one after another, each spread over the workers. The client then
+  reads the corpus's list (its size from Heaps' law) at the same rate.
 - Types per partition follow Heaps' law. β comes from the two scales measured: one partition, and the whole corpus.
 - Join: the client joins the token shards at the bandwidth measured.
 
@@ -54,10 +56,14 @@ def measured_costs(r: dict, n_workers: int, tokens: int, nnz: int, vocab: int, e
     apply_bytes = epochs * 2 * (vocab * width * 4 + nnz * 4)
     client_rest = pu["training_s"] - sum(phases.values())
     return {
-        "c_tok": sum(t["seconds"] for t in enc["tasks"]) / raw,
+        "c_tok": sum(t["seconds"] for t in enc["tasks"] if t["function"] in ("count_partition", "encode_partition"))
+                 / raw,
         "bytes_per_token": text_bytes / raw,
         "heaps_beta": beta, "heaps_k": types_p / tokens_p ** beta,
-        "c_merge": enc["client_phases"]["merge"] / (types_p * len(count_tasks)),
+        "c_merge": (sum(t["seconds"] for t in enc["tasks"] if t["function"] == "merge_word_lists")
+                    / max(1.0, sum(t.get("input_types") or 0 for t in enc["tasks"]
+                                   if t["function"] == "merge_word_lists"))),
+        "heaps_total": (total_types, raw),
         "join_bw": 4 * tokens / max(enc["client_phases"]["join"], 1e-3),
         "c_scan": scan_s_per_token,
         "c_win": max(win, 0.0) / tokens,
@@ -79,12 +85,18 @@ def project(c: dict, workers: int, n_tokens: float = 1e9, vocab: int = 1_000_000
     tokens_p = partition_bytes / c["bytes_per_token"]
     parts = max(1.0, n_tokens / tokens_p)
     types_p = c["heaps_k"] * tokens_p ** c["heaps_beta"]
-    enc_tasks = c["c_tok"] * n_tokens / W
-    enc_merge = c["c_merge"] * parts * types_p
-    enc_join = 4 * n_tokens / c["join_bw"]
-    out["encode"] = {"tasks_s": enc_tasks, "client_s": enc_merge + enc_join,
+    # the tree: each level joins groups of 8 lists of the previous level's size, on the workers
+    tree, lists, size = 0.0, parts, types_p
+    while lists > 1:
+        groups = math.ceil(lists / 8)
+        joined = c["heaps_k"] * (n_tokens / groups) ** c["heaps_beta"]
+        tree += c["c_merge"] * (lists / groups) * size * math.ceil(groups / W)
+        lists, size = groups, joined
+    enc_tasks = c["c_tok"] * n_tokens / W + tree
+    enc_client = c["c_merge"] * size + 4 * n_tokens / c["join_bw"]    # the corpus's list, then the join
+    out["encode"] = {"tasks_s": enc_tasks, "client_s": enc_client,
                      "moved_gb": (n_tokens * c["bytes_per_token"] + 12 * n_tokens + 8 * n_tokens) / GB,
-                     "worker_mb": c["worker_base_mb"] + types_p * 150 / 1e6, "client_gb": parts * types_p * 150 / GB}
+                     "worker_mb": c["worker_base_mb"] + size * 150 / 1e6, "client_gb": size * 150 / GB}
     # counting
     room = memory_limit - 24 * vocab - memory_limit // 4
     n_tasks = max(4 * W, math.ceil(8 * n_tokens / max(room, 1)))

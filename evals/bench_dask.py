@@ -113,7 +113,8 @@ def side(stage: str, mode: str, workers: int, inputs: list[str], encoded: str, o
                     phases[k] = round(phases.get(k, 0.0) + v, 3)
             result["client_phases"] = phases or None
     result["tasks"] = [{k: t.get(k) for k in ("function", "seconds", "tokens", "types", "kept", "rows", "nnz",
-                                              "entries", "occurrences", "read_bytes", "written_bytes")}
+                                              "entries", "occurrences", "input_types", "read_bytes",
+                                              "written_bytes")}
                        for t in log]
     if client is not None:
         after = client.run(_worker_stats)

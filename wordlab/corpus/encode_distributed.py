@@ -7,17 +7,19 @@ publishing them by rename:
 1. **count** (:func:`count_partition`): tokenise the partition, give its words local
    ids in order of first occurrence, and write the ids (``ids``), the words with their
    counts (``words.json``) and where its sentences end (``ends.npy``);
-2. **encode** (:func:`encode_partition`): map the local ids to the final ones, drop
-   the words outside the vocabulary, write the token ids (``tokens``), and the number
-   of kept tokens before each sentence bound of the partition (``kept.npy``).
+2. **encode** (:func:`encode_partition`): map the local ids to the final ones (from
+   the vocabulary the client wrote, ``vocab.tsv``), drop the words outside it, write
+   the token ids (``tokens``), and the number of kept tokens before each sentence bound
+   of the partition (``kept.npy``).
 
-Between them the client merges the word lists in partition order, which is the
-corpus's order of first occurrence, so the vocabulary (counts descending, ties in
-first-occurrence order), the ids, the sentence bounds (joined across partitions, then
-cut at ``max_sentence_length``), the dropped-token counts and ``meta.json`` are those
-of :func:`wordlab.corpus.encode.write_encoded` (``meta.json`` adds the partitions and
-the phases' seconds under ``distributed``); it
-finally joins the token shards into the one ``tokens.npy`` that every trainer reads.
+Between them, merge tasks (:func:`merge_word_lists`) join the word lists eight at a
+time, level by level, keeping partition order: the joined list is the corpus's order
+of first occurrence, and the client reads only that one. So the vocabulary (counts
+descending, ties in first-occurrence order), the ids, the sentence bounds (joined
+across partitions, then cut at ``max_sentence_length``), the dropped-token counts and
+``meta.json`` are those of :func:`wordlab.corpus.encode.write_encoded` (``meta.json``
+adds the partitions and the phases' seconds under ``distributed``). The client finally
+joins the token shards into the one ``tokens.npy`` that every trainer reads.
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ from .vocab import Vocabulary
 
 TASKS_PER_WORKER = 4
 MIN_PARTITION_BYTES = 1 << 20
+MERGE_FAN_IN = 8            # word lists per merge task
 
 
 class PartitionTask(NamedTuple):
@@ -124,11 +127,14 @@ def count_partition(task: PartitionTask) -> dict:
 
 
 def encode_partition(task: PartitionTask) -> dict:
-    """Pass 2 (see module docstring): ``remap.npy`` (local id -> final id or -1) and
-    ``bounds.npy`` (the sentence bounds inside the partition, local) were written by the
-    client."""
+    """Pass 2 (see module docstring): the final vocabulary (``shards/vocab.tsv``) gives
+    each local word its id (or -1: dropped); ``bounds.npy`` (the sentence bounds inside
+    the partition, local) was written by the client."""
     stem = _stem(task)
-    remap = np.load(stem.with_suffix(".remap.npy"))
+    final_id = Vocabulary.load(Path(task.shards) / "vocab.tsv").index
+    local = json.loads(stem.with_suffix(".words.json").read_text(encoding="ascii"))["words"]
+    remap = np.fromiter((final_id.get(w, -1) for w in local), dtype=np.int32, count=len(local))
+    del final_id, local
     bounds = np.load(stem.with_suffix(".bounds.npy"))
     raw = np.fromfile(stem.with_suffix(".ids"), dtype=np.int32)
     mapped = remap[raw]
@@ -139,6 +145,47 @@ def encode_partition(task: PartitionTask) -> dict:
     return {"partition": task.partition.index, "kept": int(kept_before[-1]),
             "read_bytes": raw.nbytes + remap.nbytes + bounds.nbytes,
             "written_bytes": int(keep.sum()) * 4 + stem.with_suffix(".kept.npy").stat().st_size}
+
+
+class MergeTask(NamedTuple):
+    """Word lists (``words.json`` files, in corpus order) to join into ``out``."""
+    inputs: tuple[str, ...]
+    out: str
+
+
+def merge_word_lists(task: MergeTask) -> dict:
+    """The words of ``task.inputs`` in order of first occurrence, their counts summed:
+    an associative join, so a tree of these gives the corpus's list."""
+    ids = _FirstOccurrenceIds()
+    lookup = ids.__getitem__
+    counts = np.zeros(0, dtype=np.int64)
+    n = inputs = 0
+    for path in task.inputs:
+        part = json.loads(Path(path).read_text(encoding="ascii"))
+        inputs += len(part["words"])
+        local = np.fromiter(map(lookup, part["words"]), dtype=np.int64, count=len(part["words"]))
+        added = np.zeros(len(ids), dtype=np.int64)
+        np.add.at(added, local, np.asarray(part["counts"], dtype=np.int64))
+        added[:counts.shape[0]] += counts
+        counts = added
+        n += int(part["n_tokens"])
+    merged = {"words": list(ids), "counts": counts.tolist(), "n_tokens": n}
+    _publish_bytes(Path(task.out), lambda tmp: tmp.write_text(json.dumps(merged, ensure_ascii=True), encoding="ascii"))
+    return {"types": len(ids), "tokens": n, "input_types": inputs, "written_bytes": Path(task.out).stat().st_size}
+
+
+def _merge_tree(executor, files: list[Path], shards: Path, fan_in: int = MERGE_FAN_IN) -> Path:
+    """Join the partitions' word lists on the executor, ``fan_in`` at a time, level by
+    level; the file of the whole corpus's list."""
+    level = 0
+    while len(files) > 1:
+        groups = [files[a:a + fan_in] for a in range(0, len(files), fan_in)]
+        tasks = [MergeTask(tuple(str(f) for f in g), str(shards / f"merge-{level}-{k:05d}.words.json"))
+                 for k, g in enumerate(groups)]
+        list(executor.map(merge_word_lists, tasks))
+        files = [Path(t.out) for t in tasks]
+        level += 1
+    return files[0]
 
 
 def write_encoded_distributed(corpus, executor, out: Path, min_count: int, max_size: int | None,
@@ -164,37 +211,26 @@ def write_encoded_distributed(corpus, executor, out: Path, min_count: int, max_s
         if [r["partition"] for r in counted] != [p.index for p in partitions]:
             raise RuntimeError("the executor returned the partitions' results out of order")
 
-        # The corpus's first-occurrence order is the partitions' orders, joined.
-        index: dict[str, int] = {}
-        totals: list[int] = []
-        local_to_global, n_tokens, ends = [], [], []
-        for task in tasks:
-            stem = _stem(task)
-            part = json.loads(stem.with_suffix(".words.json").read_text(encoding="ascii"))
-            ids = np.empty(len(part["words"]), dtype=np.int64)
-            for j, (w, c) in enumerate(zip(part["words"], part["counts"])):
-                g = index.get(w)
-                if g is None:
-                    g = index[w] = len(index)
-                    totals.append(0)
-                totals[g] += c
-                ids[j] = g
-            local_to_global.append(ids)
-            n_tokens.append(int(part["n_tokens"]))
-            ends.append(np.load(stem.with_suffix(".ends.npy")))
-        words = list(index)
-        del index
-        counts = np.asarray(totals, dtype=np.int64)
-        n_raw = int(sum(n_tokens))
-        vocab, remap = final_vocabulary(words, counts, n_raw, vocab, min_count, max_size)
+        # The corpus's first-occurrence order is the partitions' orders, joined: on the
+        # workers, as a tree; the client reads the whole corpus's list only.
+        whole = json.loads(_merge_tree(executor, [_stem(t).with_suffix(".words.json") for t in tasks],
+                                       shards).read_text(encoding="ascii"))
+        clock.lap("merge_tasks")
+        words = whole["words"]
+        counts = np.asarray(whole["counts"], dtype=np.int64)
+        n_raw = int(whole["n_tokens"])
+        del whole
+        vocab, _ = final_vocabulary(words, counts, n_raw, vocab, min_count, max_size)
+        vocab.save(shards / "vocab.tsv", private=True)
 
+        n_tokens = [int(r["tokens"]) for r in counted]
+        ends = [np.load(_stem(t).with_suffix(".ends.npy")) for t in tasks]
         old_offsets = sentence_bounds(n_tokens, ends, corpus.max_sentence_length)
+        del ends
         base = np.concatenate(([0], np.cumsum(np.asarray(n_tokens, dtype=np.int64))))
         owner = np.clip(np.searchsorted(base, old_offsets, side="right") - 1, 0, len(tasks) - 1)
         for k, task in enumerate(tasks):
-            stem = _stem(task)
-            save_npy(stem.with_suffix(".remap.npy"), remap[local_to_global[k]])
-            save_npy(stem.with_suffix(".bounds.npy"), old_offsets[owner == k] - base[k])
+            save_npy(_stem(task).with_suffix(".bounds.npy"), old_offsets[owner == k] - base[k])
         clock.lap("merge")
         encoded = _with_progress(executor.map(encode_partition, tasks), partitions, progress, "encoding (2/2)")
         clock.lap("encode_tasks")
