@@ -122,6 +122,38 @@ def test_partitioned_encoding_equals_the_single_machine_one(texts, tmp_path, kin
         assert sorted(p.name for p in many.path.iterdir()) == sorted(p.name for p in one.path.iterdir())
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("chunk", [1 << 20, 97])
+def test_a_file_of_tens_of_mb_in_partitions_with_any_read_buffer(tmp_path, monkeypatch, chunk):
+    """A 24 MB text8-style line plus a hard-wrapped file, cut into ~3 MB partitions and read
+    with a 1 MiB or a 97-byte buffer: the encoding of one pass, and the matrix of one pass."""
+    import wordlab.corpus.partitions as partitions
+    rng = np.random.default_rng(5)
+    words = np.array([f"w{i}" for i in range(40_000)])
+    ids = np.minimum(rng.zipf(1.15, size=5_000_000), 40_000) - 1
+    one_line = tmp_path / "one.txt"
+    one_line.write_text(" ".join(words[ids]), encoding="utf-8")
+    wrapped = tmp_path / "wrapped.txt"
+    lines = [" ".join(words[ids[a:a + 9]]) + ("\n" if a % 7 else "\n\n") for a in range(0, 600_000, 9)]
+    wrapped.write_text("".join(lines), encoding="utf-8")
+    assert one_line.stat().st_size > 20_000_000
+    corpus = wordlab.Corpus([one_line, wrapped], paragraphs=True)
+    one = corpus.encode(min_count=2, out=tmp_path / "one", progress=False)
+    monkeypatch.setattr(partitions, "READ_CHUNK_BYTES", chunk)
+    meta = {"source": corpus.fingerprint(), "settings": {"min_count": 2, "max_size": None, "vocab": None}}
+    many = write_encoded_distributed(corpus, HereExecutor(), tmp_path / "many", 2, None, None, meta,
+                                     dict(overwrite=False, kinds=None), partition_bytes=3 << 20)
+    assert many.meta["distributed"]["partitions"] >= 9
+    _same_encoding(one, many)
+    if chunk > 1000:          # the counting paths do not read text: once is enough
+        limit = 1 << 26       # several segments on one machine
+        m_one = count_cooccurrences(one, window=5, memory_limit=limit, cache=False, progress=False)
+        m_rows = count_cooccurrences(one, window=5, memory_limit=limit, cache=False, progress=False,
+                                     executor=HereExecutor())
+        assert m_one.meta["segments"] > 1
+        _same_matrix(m_one, m_rows)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(alphabet=st.sampled_from(list("ab cé\n\n\t.3!  ")), min_size=0, max_size=300),
        size=st.integers(1, 40), paragraphs=st.booleans(), split=st.booleans())

@@ -31,6 +31,8 @@ from .wiki import read_mediawiki
 _WHITESPACE = b" \t\n\r\x0b\x0c"
 DEFAULT_PARTITION_BYTES = 64 << 20
 _SEARCH = 1 << 20
+#: bytes the reader decodes at a time (a module setting, so that tests can make it tiny)
+READ_CHUNK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def read_partition(corpus, partition: Partition) -> Iterator[tuple[list[str], li
     if partition.whole:         # the single-machine reader; its sentences are complete
         batches = (read_mediawiki(path, corpus.tokenizer, corpus.max_sentence_length) if is_mediawiki(path) else
                    read_text(path, corpus.tokenizer, corpus.max_sentence_length, corpus.errors, corpus.encoding,
-                             paragraphs=corpus.paragraphs))
+                             chunk_bytes=READ_CHUNK_BYTES, paragraphs=corpus.paragraphs))
         n = 0
         for batch in batches:
             lengths = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch))
@@ -116,7 +118,7 @@ def read_partition(corpus, partition: Partition) -> Iterator[tuple[list[str], li
         return
     events = _EventAssembler()
     reader = read_text(path, corpus.tokenizer, corpus.max_sentence_length, corpus.errors, corpus.encoding,
-                       paragraphs=corpus.paragraphs, byte_range=(partition.start, partition.stop),
+                       chunk_bytes=READ_CHUNK_BYTES, paragraphs=corpus.paragraphs, byte_range=(partition.start, partition.stop),
                        line_has_text=partition.line_has_text, sentences=events)
     for batch in reader:
         ends, events.ends = events.ends, []
