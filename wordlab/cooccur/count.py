@@ -39,15 +39,16 @@ from .._memory import trim_heap
 from .._threads import run_threads
 from ..atomic import atomic_directory
 from ..cache import entry_path, get_or_build
-from ..corpus import Corpus, EncodedCorpus, Vocabulary
+from ..corpus import Corpus, EncodedCorpus
 from ..errors import StoreError
-from ..npyio import NpyAppender, read_range, save_npy
+from ..npyio import read_range
 from ..params import Boolean, Integer, Options, Real, validate
 from ..paths import temporary_dir
 from ..progress import progress as progress_bar
 from . import _kernels as K
+from .blocks import scratch_rows, thread_slots, window_settings, write_blockwise
 from .executors import Executor, get_executor
-from .segments import Segment, Task, plan_segments, read_segment, run_tasks, vocab_size
+from .segments import Segment, Task, plan_segments, read_segment, run_tasks
 from .matrix import FORMAT, FORMAT_VERSION, CooccurrenceMatrix
 
 WEIGHTINGS = ("harmonic", "none")
@@ -207,30 +208,18 @@ def count_segment(task: Task) -> dict:
     # Upper bound of each row's non-zeros: every window position is a new context.
     bounds = np.minimum(occurrences * (left + right), n_words)
     threads = max(1, int(s["threads"]))
-    scratch = _scratch(threads, n_words)
+    scratch = scratch_rows(threads, n_words)
 
     def process(rows: np.ndarray, region: np.ndarray, size: int, out_idx, out_val, row_nnz):
         def task(t: int) -> None:
             acc, touched = scratch[t]
-            K.count_rows(stream, starts, positions, rows, region, _slots(t, rows.shape[0], threads), weights,
+            K.count_rows(stream, starts, positions, rows, region, thread_slots(t, rows.shape[0], threads), weights,
                          left, right, n_words, out_idx, out_val, row_nnz, acc, touched)
         run_threads(task, min(threads, max(rows.shape[0], 1)))
 
     out.mkdir(parents=True, exist_ok=True)
-    _blockwise(bounds, int(s["block_entries"]), process, out, n_words)
+    write_blockwise(bounds, int(s["block_entries"]), process, out, n_words)
     return {"segment": segment.index, "out": str(out), "tokens": segment.n_tokens}
-
-
-def window_settings(corpus: Path, s: dict) -> tuple[int, int, int, int, np.ndarray, np.ndarray, int]:
-    """(n_words, window, left reach, right reach, distance weights, keep probabilities,
-    seed) of a map task's counting settings ``s`` on the encoded corpus at ``corpus``."""
-    window = int(s["window"])
-    left = window if s["direction"] in ("both", "left") else 0
-    right = window if s["direction"] in ("both", "right") else 0
-    weights = K.distance_weights(window, s["weighting"] == "harmonic", bool(s["dynamic_window"]))
-    counts = Vocabulary.load(corpus / "vocab.tsv").counts if s["subsample"] > 0 else np.empty(0)
-    keep = _keep_probabilities(counts, float(s["subsample"]))
-    return vocab_size(corpus), window, left, right, weights, keep, int(s["seed"] or 0)
 
 
 def segment_stream(corpus: str | Path, segment: Segment, window: int, keep: np.ndarray,
@@ -242,16 +231,6 @@ def segment_stream(corpus: str | Path, segment: Segment, window: int, keep: np.n
     stream = np.empty(window + tokens.shape[0] + window * n_sent, dtype=np.int32)
     length = K.build_stream(tokens, offsets, 0, n_sent, window, keep, np.uint64(seed), stream)
     return stream, int(length)
-
-
-def _scratch(threads: int, n_words: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Each thread's dense accumulator row (zeros) and its list of touched columns."""
-    return [(np.zeros(n_words, np.float64), np.empty(n_words, np.int32)) for _ in range(threads)]
-
-
-def _slots(t: int, n_rows: int, threads: int) -> np.ndarray:
-    """Thread ``t``'s share of a block's rows (every ``threads``-th)."""
-    return np.arange(t, n_rows, threads, dtype=np.int64)
 
 
 def _count_into(tmp: Path, encoded: EncodedCorpus, settings: dict, memory_limit: int, executor,
@@ -295,46 +274,12 @@ def _totals(tmp: Path) -> dict:
     return {"nnz": int(data.shape[0]), "total_weight": total}
 
 
-def _keep_probabilities(counts: np.ndarray, subsample: float) -> np.ndarray:
-    if subsample <= 0:
-        return np.empty(0, dtype=np.float64)
-    counts = np.asarray(counts, dtype=np.float64)
-    freq = counts / max(counts.sum(), 1.0)
-    return np.minimum(1.0, np.sqrt(subsample / np.maximum(freq, 1e-300)))
-
-
-def _blockwise(bounds: np.ndarray, block_entries: int, process, target: Path, n_words: int) -> None:
-    """Run ``process`` over row blocks whose bounds sum to at most ``block_entries``;
-    stream the compacted rows to ``target`` as CSR."""
-    out_idx = np.empty(block_entries, dtype=np.int32)
-    out_val = np.empty(block_entries, dtype=np.float32)
-    indptr = np.zeros(n_words + 1, dtype=np.int64)
-    ends = np.cumsum(bounds)
-    with NpyAppender(target / "indices.npy", np.int32) as idx_file, \
-            NpyAppender(target / "data.npy", np.float32) as val_file:
-        a = 0
-        while a < n_words:
-            base = ends[a - 1] if a else 0
-            b = int(np.searchsorted(ends, base + block_entries, side="right"))
-            b = min(max(b, a + 1), n_words)
-            rows = np.arange(a, b, dtype=np.int64)
-            region = np.concatenate(([0], np.cumsum(bounds[a:b - 1]))).astype(np.int64)
-            row_nnz = np.zeros(b - a, dtype=np.int64)
-            process(rows, region, int(bounds[a:b].sum()), out_idx, out_val, row_nnz)
-            n = K.compact_rows(region, row_nnz, out_idx, out_val)
-            idx_file.append(out_idx[:n])
-            val_file.append(out_val[:n])
-            indptr[a + 1:b + 1] = indptr[a] + np.cumsum(row_nnz)
-            a = b
-    save_npy(target / "indptr.npy", indptr)
-
-
 def merge_parts(parts: list[Path], tmp: Path, n_words: int, block_entries: int, threads: int,
                 progress: bool | None = False) -> None:
     """The reduce: sum the segments' partial matrices row by row into ``tmp``."""
     indptrs = np.stack([np.load(p / "indptr.npy") for p in parts])          # (n_parts, n_words + 1)
     bounds = np.minimum(np.diff(indptrs, axis=1).sum(axis=0), n_words)
-    scratch = _scratch(threads, n_words)
+    scratch = scratch_rows(threads, n_words)
 
     with progress_bar(progress, total=n_words, desc="merging", unit="w") as bar:
         def process(rows: np.ndarray, region: np.ndarray, size: int, out_idx, out_val, row_nnz):
@@ -352,9 +297,9 @@ def merge_parts(parts: list[Path], tmp: Path, n_words: int, block_entries: int, 
 
             def task(t: int) -> None:
                 acc, touched = scratch[t]
-                K.merge_rows(local, part_idx, part_val, region, _slots(t, b - a, threads), n_words, out_idx,
+                K.merge_rows(local, part_idx, part_val, region, thread_slots(t, b - a, threads), n_words, out_idx,
                              out_val, row_nnz, acc, touched)
             run_threads(task, min(threads, b - a))
             bar.update(b - a)
 
-        _blockwise(bounds, block_entries, process, tmp, n_words)
+        write_blockwise(bounds, block_entries, process, tmp, n_words)

@@ -35,6 +35,7 @@ from .._threads import run_threads
 from ..npyio import NpyAppender, read_range, save_npy
 from ..progress import progress as progress_bar
 from . import _row_kernels as RK
+from .blocks import scratch_rows, thread_slots, window_settings, write_blockwise
 
 _READ_CHUNK = 1 << 22                    # tokens per read of the gather passes (16 MB)
 _BYTES_PER_OCCURRENCE = 8                # an int64 corpus position
@@ -115,7 +116,6 @@ def count_row_range(task: RowTask) -> dict:
     (``indptr.npy`` local to the range, ``indices.npy``, ``data.npy``) published at
     ``task.out`` by a rename. A pure function of the task: a rerun writes the same bytes,
     and a piece already published is kept."""
-    from .count import _blockwise, _scratch, _slots, window_settings
     s, rows, out = task.settings, task.rows, Path(task.out)
     corpus = Path(task.corpus)
     if (out / "indptr.npy").is_file():
@@ -130,8 +130,8 @@ def count_row_range(task: RowTask) -> dict:
     bounds = np.minimum(np.diff(starts) * (left + right), n_words)
     threads = max(1, int(s["threads"]))
     # per thread: the segment's sums and the row's totals, each a dense row and its touched list
-    scratch = [(*segment_sums, *totals) for segment_sums, totals in zip(_scratch(threads, n_words),
-                                                                         _scratch(threads, n_words))]
+    scratch = [(*segment_sums, *totals) for segment_sums, totals in zip(scratch_rows(threads, n_words),
+                                                                         scratch_rows(threads, n_words))]
 
     def process(block: np.ndarray, region: np.ndarray, size: int, out_idx, out_val, row_nnz):
         a, b = int(block[0]), int(block[-1]) + 1
@@ -140,14 +140,14 @@ def count_row_range(task: RowTask) -> dict:
         def work(t: int) -> None:
             acc, touched, total, total_touched = scratch[t]
             RK.count_rows_direct(tokens, offsets, segment_ends, block_starts, positions,
-                                 _slots(t, b - a, threads), region, weights, left, right, keep, np.uint64(seed),
+                                 thread_slots(t, b - a, threads), region, weights, left, right, keep, np.uint64(seed),
                                  n_words, out_idx, out_val, row_nnz, acc, touched, total, total_touched)
         run_threads(work, min(threads, b - a))
 
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir(parents=True)
     try:
-        _blockwise(bounds, int(s["block_entries"]), process, tmp, last - first)
+        write_blockwise(bounds, int(s["block_entries"]), process, tmp, last - first)
         try:
             os.rename(tmp, out)
         except OSError:
