@@ -8,7 +8,8 @@ The model scales each stage's measured unit costs, and it does not fit any curve
   entry of their inputs; the levels run one after another, each spread over the workers. The client then
   reads the corpus's list (its size from Heaps' law) at the same rate.
 - Types per partition follow Heaps' law. β comes from the two scales measured: one partition, and the whole corpus.
-- Join: the client joins the token shards at the bandwidth measured.
+- Join: the client renames the token shards into place and writes the offsets; its measured seconds,
+  scaled by the tokens (it copies no token).
 
 **Counting:**
 - Each row task scans the whole corpus at ``c_scan`` seconds per token, measured on its own.

@@ -11,6 +11,8 @@ one partition each) and each stage, every side runs in its own process:
 
 The stages: ``Corpus.encode(min_count=5)``; ``count_cooccurrences(window=10, 1/d)``;
 ``PULearning(dim=--pu-dim, epochs=--pu-epochs, window=10)`` on the cached count. The
+dask sides of counting and PU read the dask side's encoding (its token shards, where
+the encoding tasks wrote them), the others the single-machine ``tokens.npy``. The
 script checks that the results are equal (encoded arrays and vocabulary, matrix arrays,
 PU objective per iteration and vectors to 1e-5) and reports, per side: wall time of the
 stage, speedup against one thread, parallel efficiency (speedup / N), the bytes Dask
@@ -96,11 +98,13 @@ def side(stage: str, mode: str, workers: int, inputs: list[str], encoded: str, o
                           client_phases=m.meta.get("distributed", {}).get("seconds"))
             if mode == "dask":      # one task's scan of the corpus, alone: the projection's c_scan
                 from wordlab.cooccur.rows import gather_occurrences
-                tokens = np.load(Path(encoded) / "tokens.npy", mmap_mode="r")
-                gather_occurrences(tokens, 0, 0, np.empty(0), 0)
+                from wordlab.corpus.shards import TokenShards
+                shards = TokenShards.open(encoded)
+                arrays = shards.arrays()
+                gather_occurrences(arrays, shards.bases, 0, 0, np.empty(0), 0)
                 t1 = time.perf_counter()
-                gather_occurrences(tokens, m.n_words, m.n_words, np.empty(0), 0)
-                result["scan_s_per_token"] = (time.perf_counter() - t1) / max(1, tokens.shape[0])
+                gather_occurrences(arrays, shards.bases, m.n_words, m.n_words, np.empty(0), 0)
+                result["scan_s_per_token"] = (time.perf_counter() - t1) / max(1, shards.n_tokens)
         else:
             emb = PULearning(dim=pu_dim, epochs=pu_epochs, window=10, workers=threads, progress=False,
                              client=client).fit(EncodedCorpus(encoded), out)
@@ -216,8 +220,10 @@ def main() -> None:
                         continue           # encoding is one thread on one machine
                     print(f"{name}: {stage}, {mode} ...", file=sys.stderr, flush=True)
                     out = tmp / f"{name}-{stage}-{mode}"
+                    # the cluster reads the cluster's encoding: its token shards, in place
+                    encoded = tmp / f"{name}-encode-{'dask' if mode == 'dask' else 'one'}"
                     r = run_side(__file__, ["--side", stage, "--mode", mode, "--workers", str(n), "--inputs",
-                                            json.dumps(inputs), "--encoded", str(tmp / f"{name}-encode-one"),
+                                            json.dumps(inputs), "--encoded", str(encoded),
                                             "--out", str(out), "--pu-dim", str(args.pu_dim),
                                             "--pu-epochs", str(args.pu_epochs)], env=env)
                     if "error" in r:

@@ -49,7 +49,7 @@ def _same_encoding(a, b):
     np.testing.assert_array_equal(np.asarray(a.offsets), np.asarray(b.offsets))
     assert a.vocab.words == b.vocab.words
     np.testing.assert_array_equal(a.vocab.counts, b.vocab.counts)
-    strip = ("encode_seconds", "distributed")
+    strip = ("encode_seconds", "distributed", "token_shards")
     assert {k: v for k, v in a.meta.items() if k not in strip} == {k: v for k, v in b.meta.items() if k not in strip}
 
 
@@ -119,7 +119,11 @@ def test_partitioned_encoding_equals_the_single_machine_one(texts, tmp_path, kin
                                          dict(overwrite=False, kinds=None), partition_bytes=size)
         assert many.meta["distributed"]["partitions"] > (1 if size > 1 << 19 else 20)
         _same_encoding(one, many)
-        assert sorted(p.name for p in many.path.iterdir()) == sorted(p.name for p in one.path.iterdir())
+        # the partitions' token files are the corpus's shards, in place: nothing else is left
+        shards = [s["file"] for s in many.meta["token_shards"]]
+        assert len(shards) > 1 and len(many.token_shards.names) == len(shards)
+        assert sorted(p.name for p in many.path.iterdir()) == sorted(
+            [p.name for p in one.path.iterdir() if p.name != "tokens.npy"] + shards)
 
 
 @pytest.mark.slow
@@ -148,9 +152,9 @@ def test_a_file_of_tens_of_mb_in_partitions_with_any_read_buffer(tmp_path, monke
     if chunk > 1000:          # the counting paths do not read text: once is enough
         limit = 1 << 26       # several segments on one machine
         m_one = count_cooccurrences(one, window=5, memory_limit=limit, cache=False, progress=False)
-        m_rows = count_cooccurrences(one, window=5, memory_limit=limit, cache=False, progress=False,
-                                     executor=HereExecutor())
-        assert m_one.meta["segments"] > 1
+        m_rows = count_cooccurrences(many, window=5, memory_limit=limit, cache=False, progress=False,
+                                     executor=HereExecutor())       # from the shards, in place
+        assert m_one.meta["segments"] > 1 and len(many.meta["token_shards"]) >= 9
         _same_matrix(m_one, m_rows)
 
 
@@ -181,6 +185,88 @@ def test_row_range_counting_equals_the_segment_map_bit_for_bit(tmp_path, kw):
         _same_matrix(one, rows)
 
 
+def test_a_sharded_corpus_reads_counts_and_trains_as_one_tokens_file(texts, tmp_path):
+    """Shards of ~1,500 tokens under sentences of 10,000: most sentences span several
+    shards. Every reader (slices, read_tokens, both counting maps, a trainer) sees the
+    one-file corpus."""
+    corpus = wordlab.Corpus([texts["one_line"], texts["more"]])
+    one = corpus.encode(min_count=2, out=tmp_path / "one", progress=False)
+    meta = {"source": corpus.fingerprint(), "settings": {"min_count": 2, "max_size": None, "vocab": None}}
+    many = write_encoded_distributed(corpus, HereExecutor(), tmp_path / "many", 2, None, None, meta,
+                                     dict(overwrite=False, kinds=None), partition_bytes=8192)
+    shards = many.token_shards
+    assert len(shards.names) > 20 and shards.crossing_length(np.asarray(many.offsets)) == 10_000
+    tokens = np.asarray(one.tokens)
+    rng = np.random.default_rng(0)
+    for a, b in rng.integers(0, tokens.shape[0], size=(200, 2)):
+        a, b = sorted((int(a), int(b)))
+        np.testing.assert_array_equal(many.read_tokens(a, b), tokens[a:b])
+        np.testing.assert_array_equal(many.tokens[a:b], tokens[a:b])
+        assert many.tokens[a] == tokens[a] and many.tokens[-b - 1] == tokens[-b - 1]
+    np.testing.assert_array_equal(many.tokens[5:900:7], tokens[5:900:7])
+    np.testing.assert_array_equal(many.sentence(3), one.sentence(3))
+    with pytest.raises(IndexError):
+        many.read_tokens(0, tokens.shape[0] + 1)
+
+    for kw in (dict(window=4), dict(window=3, subsample=1e-3), dict(window=5, direction="left")):
+        for limit in (1 << 30, 1 << 18):
+            ref = count_cooccurrences(one, memory_limit=limit, cache=False, progress=False, **kw)
+            _same_matrix(ref, count_cooccurrences(many, memory_limit=limit, cache=False, progress=False, **kw))
+            _same_matrix(ref, count_cooccurrences(many, memory_limit=limit, cache=False, progress=False,
+                                                  executor=HereExecutor(), **kw))
+    fit = dict(method="sgns", dim=16, epochs=1, window=3, workers=1, seed=3, progress=False)
+    a = wordlab.train(one, out=tmp_path / "v1", **fit)
+    b = wordlab.train(many, out=tmp_path / "v2", **fit)
+    np.testing.assert_array_equal(np.asarray(a.vectors), np.asarray(b.vectors))
+
+
+def test_more_shards_than_the_soft_limit_on_open_files(texts, tmp_path):
+    """A corpus holds one descriptor per shard: opening one of ~600 shards under a soft
+    limit of 256 raises the limit (toward the hard one) instead of failing."""
+    import resource
+    corpus = wordlab.Corpus([texts["lines"]])
+    meta = {"source": corpus.fingerprint(), "settings": {"min_count": 1, "max_size": None, "vocab": None}}
+    many = write_encoded_distributed(corpus, HereExecutor(), tmp_path / "many", 1, None, None, meta,
+                                     dict(overwrite=False, kinds=None), partition_bytes=200)
+    n = len(many.meta["token_shards"])
+    tokens = np.asarray(many.tokens)
+    del many
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < n + 512:
+        pytest.skip(f"the hard limit on open files ({hard}) is below what the test needs")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+    try:
+        again = wordlab.corpus.EncodedCorpus(tmp_path / "many")
+        assert n > 500 and resource.getrlimit(resource.RLIMIT_NOFILE)[0] > n
+        np.testing.assert_array_equal(again.read_tokens(0, again.n_tokens), tokens)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, resource.getrlimit(resource.RLIMIT_NOFILE)[0]), hard))
+
+
+@pytest.mark.parametrize("damage", ["missing", "short", "outside", "sizes"])
+def test_a_damaged_sharded_corpus_is_refused_in_one_line(texts, tmp_path, damage):
+    import json
+    corpus = wordlab.Corpus([texts["lines"]])
+    meta = {"source": corpus.fingerprint(), "settings": {"min_count": 2, "max_size": None, "vocab": None}}
+    many = write_encoded_distributed(corpus, HereExecutor(), tmp_path / "many", 2, None, None, meta,
+                                     dict(overwrite=False, kinds=None), partition_bytes=8192)
+    path, info = many.path, dict(many.meta)
+    del many
+    second = path / info["token_shards"][1]["file"]
+    if damage == "missing":
+        second.unlink()
+    elif damage == "short":
+        wordlab.npyio.save_npy(second, np.zeros(3, np.int32))
+    else:
+        info["token_shards"][1]["file"] = "../elsewhere.npy" if damage == "outside" else info["token_shards"][1]["file"]
+        if damage == "sizes":
+            info["token_shards"][1]["n_tokens"] += 1
+        (path / "meta.json").write_text(json.dumps(info), encoding="utf-8")
+    with pytest.raises(wordlab.errors.StoreError, match="is not a complete encoded corpus") as e:
+        wordlab.corpus.EncodedCorpus(path)
+    assert "\n" not in str(e.value)
+
+
 # -- on a real LocalCluster ---------------------------------------------------------------------------
 def test_encode_count_and_pu_on_a_local_cluster_equal_one_machine(cluster, texts, tmp_path):
     corpus = wordlab.Corpus([texts["lines"], texts["one_line"]])
@@ -191,13 +277,14 @@ def test_encode_count_and_pu_on_a_local_cluster_equal_one_machine(cluster, texts
     cached = corpus.encode(min_count=3, progress=False, client=cluster)
     assert corpus.encode(min_count=3, progress=False).path == cached.path      # the same cache entry
 
+    assert len(many.meta["token_shards"]) >= 2         # read in place below, by the workers too
     m_one = count_cooccurrences(one, window=4, out=tmp_path / "m1", progress=False)
-    m_many = count_cooccurrences(one, window=4, out=tmp_path / "m2", progress=False, client=cluster)
+    m_many = count_cooccurrences(many, window=4, out=tmp_path / "m2", progress=False, client=cluster)
     assert m_many.meta["executor"] == "dask" and m_many.meta["row_tasks"] >= 8
     _same_matrix(m_one, m_many)
 
     a = PULearning(dim=8, epochs=3, window=3, progress=False).fit(one, tmp_path / "pu1")
-    b = PULearning(dim=8, epochs=3, window=3, progress=False, client=cluster).fit(one, tmp_path / "pu2")
+    b = PULearning(dim=8, epochs=3, window=3, progress=False, client=cluster).fit(many, tmp_path / "pu2")
     assert [h["objective"] for h in a.meta["history"]] == [h["objective"] for h in b.meta["history"]]
     np.testing.assert_array_equal(np.asarray(a.vectors), np.asarray(b.vectors))
     assert sorted(p.name for p in b.path.iterdir()) == sorted(p.name for p in a.path.iterdir())

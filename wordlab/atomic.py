@@ -37,7 +37,7 @@ import re
 import shutil
 import uuid
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from ._faults import fault_point
 from .locks import LOCK_SUFFIX, exclusive, hold_for_process, is_locked, lock_path  # noqa: F401 - part of the API
@@ -261,12 +261,15 @@ class Snapshot:
     of it even when a writer replaces the directory meanwhile: the exchange in
     :func:`publish_directory` moves the old directory aside, and open files outlive it.
 
-    ``names`` must exist, ``optional`` may. :meth:`path` gives a name to hand to
+    ``names`` must exist, ``optional`` may; ``then(snapshot)``, called with those open,
+    names more files to open from the same directory (ones that ``meta.json`` lists).
+    :meth:`path` gives a name to hand to
     ``np.load(..., mmap_mode="r")`` that maps the very file opened here (Linux
     ``/proc/self/fd``; elsewhere the plain path).
     """
 
-    def __init__(self, directory: str | os.PathLike, names: Iterable[str], optional: Iterable[str] = ()):
+    def __init__(self, directory: str | os.PathLike, names: Iterable[str], optional: Iterable[str] = (),
+                 then: Callable[["Snapshot"], Iterable[str]] | None = None):
         self.directory = Path(directory)
         self._fds: dict[str, int] = {}
         dfd = os.open(self.directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
@@ -278,6 +281,9 @@ class Snapshot:
                     self._fds[name] = os.open(name, os.O_RDONLY, dir_fd=dfd)
                 except FileNotFoundError:
                     pass
+            for name in (then(self) if then is not None else ()):
+                if name not in self._fds:
+                    self._fds[name] = os.open(name, os.O_RDONLY, dir_fd=dfd)
         except BaseException:
             self.close()
             raise
@@ -294,6 +300,10 @@ class Snapshot:
     def dup(self, name: str) -> int:
         """A new file descriptor of ``name``, for the caller to keep (and close)."""
         return os.dup(self._fds[name])
+
+    def take(self, name: str) -> int:
+        """The descriptor of ``name``, handed over to the caller (to keep, and close)."""
+        return self._fds.pop(name)
 
     def read_bytes(self, name: str) -> bytes:
         with os.fdopen(os.dup(self._fds[name]), "rb") as fh:

@@ -1,7 +1,7 @@
 """Numba kernels of row-range counting (see :mod:`wordlab.cooccur.rows`).
 
 A row-range task counts the rows ``first:last`` of the matrix over the *whole* encoded
-corpus, reading the token ids where they lie (a memory-mapped ``tokens.npy``) instead of
+corpus, reading the token ids where they lie (memory-mapped ``tokens.npy`` or its shards) instead of
 a segment's stream. It gathers the corpus positions of its rows' occurrences, then
 walks each occurrence's window inside its sentence, skipping subsampled tokens, so the
 contexts and the order in which they are added are those of
@@ -47,12 +47,16 @@ def fill_occurrences(tokens, base, first, last, keep, seed, fill, positions):
 
 
 @njit(nogil=True, cache=True)
-def count_rows_direct(tokens, offsets, segment_ends, starts, positions, slots, region, weights, left, right,
-                      keep, seed, n_words, out_indices, out_data, row_nnz, acc, touched, total, total_touched):
+def count_rows_direct(shards, bases, crossing, offsets, segment_ends, starts, positions, slots, region, weights,
+                      left, right, keep, seed, n_words, out_indices, out_data, row_nnz, acc, touched, total,
+                      total_touched):
     """Count the block rows ``slots`` (one thread's share; row k of the block is the k-th
     row of ``starts``) into ``out_*[region[k]:]`` in ascending column order.
 
-    ``tokens`` int32 (the whole corpus), ``offsets`` int64 (its sentences),
+    ``shards`` (a typed list of int32 arrays: the whole corpus, shard by shard, starting
+    at the corpus positions ``bases`` int64 (n_shards + 1)), ``crossing`` int32 (room for
+    the longest sentence that spans two shards: it is copied there), ``offsets`` int64
+    (its sentences),
     ``segment_ends`` int64 (the token position where each segment of the plan ends),
     ``starts`` int64 (n_block_rows + 1) into ``positions`` int64 (corpus positions,
     ascending per row), ``weights`` float64 as in ``count_rows``, ``keep``/``seed`` the
@@ -67,6 +71,8 @@ def count_rows_direct(tokens, offsets, segment_ends, starts, positions, slots, r
         segment = 0
         lo = np.int64(0)
         hi = np.int64(0)
+        tokens = crossing                  # the sentence's tokens are tokens[j - at]
+        at = np.int64(0)
         for q in range(starts[k], starts[k + 1]):
             p = positions[q]
             if not single and p >= segment_ends[segment]:
@@ -78,16 +84,24 @@ def count_rows_direct(tokens, offsets, segment_ends, starts, positions, slots, r
                 s = np.searchsorted(offsets, p, side="right") - 1
                 lo = offsets[s]
                 hi = offsets[s + 1]
+                h = np.searchsorted(bases, lo, side="right") - 1
+                if hi <= bases[h + 1]:
+                    tokens = shards[h]
+                    at = bases[h]
+                else:
+                    _copy_sentence(shards, bases, h, lo, hi, crossing)
+                    tokens = crossing
+                    at = lo
             # (the additions are written out: a helper returning the count ran 5x slower)
             if not subsample:              # the window is the next tokens of the sentence
                 for d in range(1, min(left, p - lo) + 1):
-                    c = tokens[p - d]
+                    c = tokens[p - d - at]
                     if acc[c] == 0.0:
                         touched[n_acc] = c
                         n_acc += 1
                     acc[c] += weights[d]
                 for d in range(1, min(right, hi - 1 - p) + 1):
-                    c = tokens[p + d]
+                    c = tokens[p + d - at]
                     if acc[c] == 0.0:
                         touched[n_acc] = c
                         n_acc += 1
@@ -96,7 +110,7 @@ def count_rows_direct(tokens, offsets, segment_ends, starts, positions, slots, r
             d = 0                          # the next kept tokens
             j = p - 1
             while d < left and j >= lo:
-                c = tokens[j]
+                c = tokens[j - at]
                 if _uniform(seed, j) < keep[c]:
                     d += 1
                     if acc[c] == 0.0:
@@ -107,7 +121,7 @@ def count_rows_direct(tokens, offsets, segment_ends, starts, positions, slots, r
             d = 0
             j = p + 1
             while d < right and j < hi:
-                c = tokens[j]
+                c = tokens[j - at]
                 if _uniform(seed, j) < keep[c]:
                     d += 1
                     if acc[c] == 0.0:
@@ -120,6 +134,18 @@ def count_rows_direct(tokens, offsets, segment_ends, starts, positions, slots, r
         else:
             n_total = _flush(acc, touched, n_acc, total, total_touched, n_total)
             row_nnz[k] = _emit_row(total, total_touched, n_total, n_words, out_indices, out_data, region[k])
+
+
+@njit(nogil=True, cache=True)
+def _copy_sentence(shards, bases, h, lo, hi, out):
+    """Copy corpus positions lo:hi, which start in shard ``h`` and go on past it, into out."""
+    p = lo
+    while p < hi:
+        a = p - bases[h]
+        n = min(hi, bases[h + 1]) - p
+        out[p - lo:p - lo + n] = shards[h][a:a + n]
+        p += n
+        h += 1
 
 
 @njit(nogil=True, cache=True, inline="always")

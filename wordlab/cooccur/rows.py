@@ -20,6 +20,7 @@ that this fits in ``memory_limit`` and into at least four tasks per concurrent t
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -29,9 +30,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+from numba.typed import List
 
 from .._faults import fault_point
 from .._threads import run_threads
+from ..corpus.shards import TokenShards, shard_files
 from ..npyio import NpyAppender, read_range, save_npy
 from ..progress import progress as progress_bar
 from . import _row_kernels as RK
@@ -93,21 +96,25 @@ def plan_rows(counts: np.ndarray, memory_limit: int, block_entries: int, min_tas
     return ranges or [RowRange(0, 0, 0, 0)]
 
 
-def gather_occurrences(tokens: np.ndarray, first: int, last: int, keep: np.ndarray,
+def gather_occurrences(shards: list[np.ndarray], bases: np.ndarray, first: int, last: int, keep: np.ndarray,
                        seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(starts int64 (last - first + 1), positions int64): the corpus positions of the
-    kept tokens of each row in ``first:last``, ascending, in two passes over ``tokens``."""
-    n = tokens.shape[0]
+    kept tokens of each row in ``first:last``, ascending, in two passes over the token
+    ``shards`` (which start at the corpus positions ``bases``)."""
+    def chunks():
+        for tokens, base in zip(shards, bases.tolist()):
+            for a in range(0, tokens.shape[0], _READ_CHUNK):
+                yield np.asarray(tokens[a:a + _READ_CHUNK]), base + a
+
     counts = np.zeros(max(last - first, 0), dtype=np.int64)
-    for a in range(0, n, _READ_CHUNK):
-        RK.count_occurrences(np.asarray(tokens[a:a + _READ_CHUNK]), a, first, last, keep, np.uint64(seed), counts)
+    for chunk, base in chunks():
+        RK.count_occurrences(chunk, base, first, last, keep, np.uint64(seed), counts)
     starts = np.zeros(counts.shape[0] + 1, dtype=np.int64)
     np.cumsum(counts, out=starts[1:])
     positions = np.empty(int(starts[-1]), dtype=np.int64)
     fill = starts[:-1].copy()
-    for a in range(0, n, _READ_CHUNK):
-        RK.fill_occurrences(np.asarray(tokens[a:a + _READ_CHUNK]), a, first, last, keep, np.uint64(seed), fill,
-                            positions)
+    for chunk, base in chunks():
+        RK.fill_occurrences(chunk, base, first, last, keep, np.uint64(seed), fill, positions)
     return starts, positions
 
 
@@ -121,11 +128,15 @@ def count_row_range(task: RowTask) -> dict:
     if (out / "indptr.npy").is_file():
         return _summary(task)
     n_words, _window, left, right, weights, keep, seed = window_settings(corpus, s)
-    tokens = np.asarray(np.load(corpus / "tokens.npy", mmap_mode="r"))
+    token_shards = TokenShards.open(corpus)
+    shards = List(token_shards.arrays())            # a typed list: one Numba type for any count
+    bases = token_shards.bases
     offsets = np.asarray(np.load(corpus / "offsets.npy", mmap_mode="r"))
+    # a sentence that goes on in the next shard is read into this buffer when reached
+    crossing = np.empty(max(1, token_shards.crossing_length(offsets)), dtype=np.int32)
     segment_ends = np.asarray(task.segment_ends + (np.iinfo(np.int64).max,), dtype=np.int64)
     first, last = rows.first_row, rows.last_row
-    starts, positions = gather_occurrences(tokens, first, last, keep, seed)
+    starts, positions = gather_occurrences(list(shards), bases, first, last, keep, seed)
     fault_point("cooccur.row_task")
     bounds = np.minimum(np.diff(starts) * (left + right), n_words)
     threads = max(1, int(s["threads"]))
@@ -139,7 +150,7 @@ def count_row_range(task: RowTask) -> dict:
 
         def work(t: int) -> None:
             acc, touched, total, total_touched = scratch[t]
-            RK.count_rows_direct(tokens, offsets, segment_ends, block_starts, positions,
+            RK.count_rows_direct(shards, bases, crossing, offsets, segment_ends, block_starts, positions,
                                  thread_slots(t, b - a, threads), region, weights, left, right, keep, np.uint64(seed),
                                  n_words, out_idx, out_val, row_nnz, acc, touched, total, total_touched)
         run_threads(work, min(threads, b - a))
@@ -164,8 +175,13 @@ def _summary(task: RowTask) -> dict:
     corpus = Path(task.corpus)
     return {"rows": [task.rows.first_row, task.rows.last_row], "out": task.out, "nnz": nnz, "pid": os.getpid(),
             "occurrences": task.rows.occurrences,
-            "read_bytes": (corpus / "tokens.npy").stat().st_size + (corpus / "offsets.npy").stat().st_size,
+            "read_bytes": sum(f.stat().st_size for f in _token_files(corpus)) + (corpus / "offsets.npy").stat().st_size,
             "written_bytes": sum(f.stat().st_size for f in Path(task.out).iterdir())}
+
+
+def _token_files(corpus: Path) -> list[Path]:
+    meta = json.loads((corpus / "meta.json").read_text(encoding="utf-8"))
+    return [corpus / f for f, _ in shard_files(meta)]
 
 
 def count_by_rows(tmp: Path, corpus: str, n_words: int, counts: np.ndarray, segment_ends: list[int],
@@ -182,7 +198,7 @@ def count_by_rows(tmp: Path, corpus: str, n_words: int, counts: np.ndarray, segm
              for r in ranges]
     check = getattr(executor, "check_paths", None)
     if check is not None:
-        check(read=[Path(corpus) / "tokens.npy"], write=[pieces])
+        check(read=_token_files(Path(corpus)), write=[pieces])
     started = time.perf_counter()
     with progress_bar(progress, total=int(sum(r.occurrences for r in ranges)), desc="counting", unit="w") as bar:
         for task, result in zip(tasks, executor.map(count_row_range, tasks)):

@@ -13,6 +13,7 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
+from ..corpus.shards import TokenShards
 from ..npyio import read_range
 from ..progress import progress as progress_bar
 
@@ -61,7 +62,11 @@ def read_segment(corpus: str | Path, segment: Segment) -> tuple[np.ndarray, np.n
     corpus's files; the offsets are the corpus's own (they start at ``first_token``)."""
     corpus = Path(corpus)
     offsets = read_range(corpus / "offsets.npy", segment.first_sentence, segment.last_sentence + 1)
-    tokens = read_range(corpus / "tokens.npy", segment.first_token, segment.last_token)
+    shards = TokenShards.open(corpus)
+    try:
+        tokens = shards.read(segment.first_token, segment.last_token)
+    finally:
+        shards.close()
     return tokens, offsets
 
 

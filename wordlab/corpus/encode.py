@@ -3,6 +3,7 @@
 Layout of an encoded-corpus directory::
 
     tokens.npy    int32, (n_tokens,)        ids into vocab.tsv, sentences concatenated
+                                            (or shards tokens-NNNNN.npy: see corpus.shards)
     offsets.npy   int64, (n_sentences + 1,) sentence i is tokens[offsets[i]:offsets[i+1]]
     vocab.tsv     word<TAB>count            the vocabulary the ids refer to
     meta.json     counts, settings and the fingerprint of the inputs
@@ -30,6 +31,7 @@ from .._memory import trim_heap
 from ..atomic import Snapshot, atomic_directory
 from ..errors import StoreError
 from ..npyio import save_npy
+from .shards import SINGLE, ShardedTokens, TokenShards, room_for_descriptors, shard_files
 from .vocab import Vocabulary
 
 FORMAT_VERSION = 1
@@ -56,7 +58,8 @@ class EncodedCorpus:
 
     Attributes
     ----------
-    tokens : np.memmap, int32, shape (n_tokens,)
+    tokens : np.memmap or ShardedTokens, int32, shape (n_tokens,)
+        Array-like in both layouts; :meth:`read_tokens` is the fast way to read a range.
     offsets : np.memmap, int64, shape (n_sentences + 1,)
     vocab : Vocabulary
     meta : dict
@@ -66,27 +69,37 @@ class EncodedCorpus:
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
-        self._fd: int | None = None
-        self._data_offset = 0
+        self._shards: TokenShards | None = None
         meta_path = self.path / "meta.json"
         if not meta_path.is_file():
             raise StoreError(f"{self.path} is not an encoded corpus (no meta.json)")
         try:
             # One snapshot of the directory: a corpus re-encoded into the same path meanwhile
             # must never pair these offsets with another version's tokens.
-            snap = Snapshot(self.path, ["meta.json", "tokens.npy", "offsets.npy"])
-            self.meta = json.loads(snap.read_text("meta.json"))
-            if not isinstance(self.meta, dict) or self.meta.get("format") != "wordlab-encoded-corpus":
-                raise ValueError("not an encoded corpus's meta.json")
-            self.tokens = np.load(snap.path("tokens.npy"), mmap_mode="r")
+            snap = Snapshot(self.path, ["meta.json", "offsets.npy"], then=self._read_meta)
+            files = shard_files(self.meta)
+            single = self.meta.get("token_shards") is None
+            self.tokens = np.load(snap.path(SINGLE), mmap_mode="r") if single else None
+            self._shards = TokenShards([str(self.path / f) for f, _ in files], [snap.take(f) for f, _ in files],
+                                       [n for _, n in files])
+            if not single:
+                self.tokens = ShardedTokens(self._shards)
             self.offsets = np.load(snap.path("offsets.npy"), mmap_mode="r")
             self.vocab = Vocabulary.load(self.path / "vocab.tsv")
             self.vocab.total_tokens = int(self.meta["total_tokens"])
-            self._open_fd(snap.dup("tokens.npy"))
             snap.close()
             self._verify()
         except (OSError, ValueError, EOFError, KeyError, TypeError) as e:
             raise StoreError(f"{self.path} is not a complete encoded corpus ({e})") from None
+
+    def _read_meta(self, snap: Snapshot) -> list[str]:
+        """Read meta.json from the snapshot; the token files it lists, to open with it."""
+        self.meta = json.loads(snap.read_text("meta.json"))
+        if not isinstance(self.meta, dict) or self.meta.get("format") != "wordlab-encoded-corpus":
+            raise ValueError("not an encoded corpus's meta.json")
+        names = [f for f, _ in shard_files(self.meta)]
+        room_for_descriptors(len(names))
+        return names
 
     def _verify(self) -> None:
         """Refuse a damaged encoding: trainers index weight rows by these ids, so an id
@@ -112,38 +125,14 @@ class EncodedCorpus:
 
         Unlike slicing ``tokens``, this maps no pages into the process, so a trainer that
         streams the corpus keeps a resident set independent of the corpus length.
-        Thread-safe.
+        Thread-safe; reads across shards (:mod:`wordlab.corpus.shards`).
         """
-        n = int(stop) - int(start)
-        out = np.empty(n, dtype=np.int32) if out is None else out[:n]
-        if n == 0:
-            return out
-        if self._fd is None:
-            self._open_fd()
-        view = memoryview(out).cast("B")
-        got = os.preadv(self._fd, [view], self._data_offset + 4 * int(start))
-        while got < view.nbytes:  # short reads are legal
-            more = os.preadv(self._fd, [view[got:]], self._data_offset + 4 * int(start) + got)
-            if more <= 0:
-                raise OSError(f"{self.path / 'tokens.npy'}: unexpected end of file")
-            got += more
-        return out
+        return self._shards.read(start, stop, out)
 
-    def _open_fd(self, fd: int | None = None) -> None:
-        fd = os.open(self.path / "tokens.npy", os.O_RDONLY) if fd is None else fd
-        with os.fdopen(os.dup(fd), "rb") as fh:
-            version = np.lib.format.read_magic(fh)
-            (np.lib.format.read_array_header_1_0 if version == (1, 0)
-             else np.lib.format.read_array_header_2_0)(fh)
-            self._data_offset = fh.tell()
-        self._fd = fd
-
-    def __del__(self):
-        if getattr(self, "_fd", None) is not None:
-            try:
-                os.close(self._fd)
-            except OSError:
-                pass
+    @property
+    def token_shards(self) -> TokenShards:
+        """The token files (one, or the shards of a Dask encoding) and where each starts."""
+        return self._shards
 
     @property
     def n_tokens(self) -> int:

@@ -18,8 +18,10 @@ of first occurrence, and the client reads only that one. So the vocabulary (coun
 descending, ties in first-occurrence order), the ids, the sentence bounds (joined
 across partitions, then cut at ``max_sentence_length``), the dropped-token counts and
 ``meta.json`` are those of :func:`wordlab.corpus.encode.write_encoded` (``meta.json``
-adds the partitions and the phases' seconds under ``distributed``). The client finally
-joins the token shards into the one ``tokens.npy`` that every trainer reads.
+adds the partitions and the phases' seconds under ``distributed``). The token files
+stay where the tasks wrote them: they become the corpus's shards
+(:mod:`wordlab.corpus.shards`), which every trainer reads as it reads one
+``tokens.npy``; the client moves them by rename and copies no token.
 """
 from __future__ import annotations
 
@@ -34,10 +36,11 @@ import numpy as np
 
 from .._faults import fault_point
 from ..atomic import atomic_directory
-from ..npyio import NpyAppender, save_npy
+from ..npyio import save_npy
 from ..progress import progress as progress_bar
 from .encode import EncodedCorpus, _FirstOccurrenceIds, encoded_meta, final_vocabulary
 from .partitions import DEFAULT_PARTITION_BYTES, Partition, plan_partitions, read_partition, sentence_bounds
+from .shards import SHARD_NAME, SINGLE
 from .vocab import Vocabulary
 
 
@@ -140,7 +143,7 @@ def encode_partition(task: PartitionTask) -> dict:
     mapped = remap[raw]
     keep = mapped >= 0
     kept_before = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
-    _publish_bytes(stem.with_suffix(".tokens"), lambda tmp: mapped[keep].tofile(str(tmp)))
+    _publish_bytes(stem.with_suffix(".tokens.npy"), lambda tmp: save_npy(tmp, mapped[keep]))
     _publish_bytes(stem.with_suffix(".kept.npy"), lambda tmp: np.save(open(tmp, "wb"), kept_before[bounds]))
     return {"partition": task.partition.index, "kept": int(kept_before[-1]),
             "read_bytes": raw.nbytes + remap.nbytes + bounds.nbytes,
@@ -186,6 +189,26 @@ def _merge_tree(executor, files: list[Path], shards: Path, fan_in: int = MERGE_F
         files = [Path(t.out) for t in tasks]
         level += 1
     return files[0]
+
+
+def _place_shards(tasks: list[PartitionTask], kept: np.ndarray, out: Path) -> list[dict] | None:
+    """Move the partitions' token files into the corpus directory as its shards, in
+    corpus order (renames on the shared filesystem: no token is copied); return the
+    ``token_shards`` entry of ``meta.json``. Empty shards are left out; a corpus of one
+    shard (or none) gets the single-machine ``tokens.npy``."""
+    full = [(t, int(n)) for t, n in zip(tasks, kept) if n > 0]
+    if len(full) <= 1:
+        if full:
+            os.rename(_stem(full[0][0]).with_suffix(".tokens.npy"), out / SINGLE)
+        else:
+            save_npy(out / SINGLE, np.zeros(0, dtype=np.int32))
+        return None
+    listed = []
+    for k, (task, n) in enumerate(full):
+        name = SHARD_NAME.format(k)
+        os.rename(_stem(task).with_suffix(".tokens.npy"), out / name)
+        listed.append({"file": name, "n_tokens": n})
+    return listed
 
 
 def write_encoded_distributed(corpus, executor, out: Path, min_count: int, max_size: int | None,
@@ -240,9 +263,7 @@ def write_encoded_distributed(corpus, executor, out: Path, min_count: int, max_s
                                       for k, t in enumerate(tasks)]) if tasks else np.zeros(1, np.int64)
         n_kept = int(kept_base[-1])
 
-        with NpyAppender(tmp / "tokens.npy", np.int32) as fh:
-            for task in tasks:
-                fh.append(np.fromfile(_stem(task).with_suffix(".tokens"), dtype=np.int32))
+        token_shards = _place_shards(tasks, kept, tmp)
         sentence_lengths = np.diff(new_offsets)
         offsets = np.zeros(int(np.count_nonzero(sentence_lengths)) + 1, dtype=np.int64)
         np.cumsum(sentence_lengths[sentence_lengths > 0], out=offsets[1:])
@@ -254,6 +275,8 @@ def write_encoded_distributed(corpus, executor, out: Path, min_count: int, max_s
         vocab.save(tmp / "vocab.tsv", private=True)
         info = encoded_meta(meta, n_kept, offsets, n_raw, len(words), vocab, fixed_vocab, min_count, max_size,
                             started)
+        if token_shards is not None:
+            info["token_shards"] = token_shards
         info["distributed"] = {"partitions": len(partitions), "seconds": clock.laps}
         (tmp / "meta.json").write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
     return EncodedCorpus(out)
