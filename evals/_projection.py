@@ -18,18 +18,21 @@ The model scales each stage's measured unit costs, and it does not fit any curve
 - Join: the client joins the pieces, 8 bytes per non-zero, at the bandwidth measured.
 
 **PU-learning:**
+- Set-up (once): tasks build the targets, weights and the transpose at ``c_prep`` seconds per non-zero,
+  spread over W workers; the client's pass over the matrix (row, column and transpose sums) costs
+  ``c_prep_client`` seconds per non-zero.
 - Tasks: each half-iteration costs ``c_entry`` seconds per observed entry, spread over W workers.
 - The client's phases per half-iteration are projected by their bytes, at the rates measured:
-  - publish: the fixed side, and for the context side the residuals;
-  - apply: the updated rows and residuals.
-- The client's own single-machine work (gathers, objective, Gram matrices) costs ``c_client`` seconds per entry per iteration.
+  - publish: the fixed side (its transpose) and the locks, n x (k + 2);
+  - apply: the updated rows, n x (k + 2).
+  The residuals never pass through the client, except into a checkpoint: ``ckpt_bw``, per checkpoint.
+- The client's other work per iteration (the objective's Gram matrices, the check that the weights
+  are finite, which reads the residuals' weight file) costs ``c_client`` seconds per entry.
 
 **Memory:**
 - Per worker: what its task holds, plus the idle worker process measured.
-- The client: what it holds for PU-learning, about 40 bytes per non-zero:
-  - A, C and their transposes;
-  - the residuals in both orders;
-  - the transpose's positions and indices.
+- The client: for PU-learning, the factors, the fixed side's transpose and its float64 copy for the
+  Gram matrix, about 20 bytes per vocabulary word and factor column; nothing per non-zero.
 """
 from __future__ import annotations
 
@@ -51,10 +54,13 @@ def measured_costs(r: dict, n_workers: int, tokens: int, nnz: int, vocab: int, e
     row_tasks = cnt["tasks"]
     win = sum(t["seconds"] for t in row_tasks) - len(row_tasks) * tokens * scan_s_per_token
     phases = pu["client_phases"]
-    half_tasks = sum(t["seconds"] for t in pu["tasks"])
+    update_tasks = [t for t in pu["tasks"] if t["function"] == "update_block"]
+    half_tasks = sum(t["seconds"] for t in update_tasks)
+    prep_tasks = sum(t["seconds"] for t in pu["tasks"] if t["function"] in ("prepare_words", "prepare_contexts"))
     width = dim + 2
-    publish_bytes = epochs * (2 * vocab * width * 4 + nnz * 4)
-    apply_bytes = epochs * 2 * (vocab * width * 4 + nnz * 4)
+    publish_bytes = epochs * 2 * (vocab * width * 4 + vocab * 4)
+    apply_bytes = epochs * 2 * vocab * width * 4
+    checkpoints = max(1, pu.get("residual_checkpoints") or 0)
     client_rest = pu["training_s"] - sum(phases.values())
     return {
         "c_tok": sum(t["seconds"] for t in enc["tasks"] if t["function"] in ("count_partition", "encode_partition"))
@@ -70,8 +76,11 @@ def measured_costs(r: dict, n_workers: int, tokens: int, nnz: int, vocab: int, e
         "c_win": max(win, 0.0) / tokens,
         "count_join_bw": 8 * nnz / max(cnt["client_phases"]["join"], 1e-3),
         "c_entry": half_tasks / (2 * epochs * nnz),
+        "c_prep": prep_tasks / nnz,
+        "c_prep_client": phases.get("prepare", 0.0) / nnz,
         "publish_bw": publish_bytes / max(phases.get("publish", 0.0), 1e-3),
         "apply_bw": apply_bytes / max(phases.get("apply", 0.0), 1e-3),
+        "ckpt_bw": checkpoints * 4 * nnz / max(phases.get("checkpoint", 0.0), 1e-3),
         "c_client": max(client_rest, 0.0) / (epochs * nnz),
         "worker_base_mb": min(w["peak_rss_mb"] for w in enc["workers"]),
     }
@@ -107,15 +116,18 @@ def project(c: dict, workers: int, n_tokens: float = 1e9, vocab: int = 1_000_000
                     "moved_gb": (W * 4 * n_tokens + 3 * 8 * nnz) / GB,     # every worker reads the corpus once
                     "worker_mb": c["worker_base_mb"] + (8 * n_tokens / n_tasks + 24 * vocab + memory_limit / 4) / 1e6,
                     "worker_cache_gb": 4 * n_tokens / GB, "client_gb": 0.0}
-    # PU-learning, per iteration (two halves)
+    # PU-learning: the set-up once, then per iteration (two halves)
     width = dim + 2
+    out["pu_setup"] = {"tasks_s": c["c_prep"] * nnz / W, "client_s": c["c_prep_client"] * nnz,
+                       "moved_gb": (12 * nnz + 2 * 16 * nnz + 20 * nnz) / GB,   # the matrix, the pieces, the blocks
+                       "worker_mb": c["worker_base_mb"] + nnz / (4 * W) * 48 / 1e6, "client_gb": 16 * vocab / GB}
     pu_tasks = 2 * c["c_entry"] * nnz / W
-    pu_client = ((2 * vocab * width * 4 + nnz * 4) / c["publish_bw"] + 2 * (vocab * width * 4 + nnz * 4) / c["apply_bw"]
+    pu_client = ((2 * vocab * width * 4 + 2 * vocab * 4) / c["publish_bw"] + 2 * vocab * width * 4 / c["apply_bw"]
                  + c["c_client"] * nnz)
-    out["pu"] = {"tasks_s": pu_tasks, "client_s": pu_client,
-                 "moved_gb": (2 * W * vocab * width * 4 + 2 * nnz * 16 + 4 * nnz * 4) / GB,
-                 "worker_mb": c["worker_base_mb"] + (vocab * width * 4 + nnz / (4 * W) * 16) / 1e6,
-                 "client_gb": 40 * nnz / GB}
+    out["pu"] = {"tasks_s": pu_tasks, "client_s": pu_client, "checkpoint_s": 4 * nnz / c["ckpt_bw"],
+                 "moved_gb": (2 * W * vocab * width * 4 + 48 * nnz) / GB,
+                 "worker_mb": c["worker_base_mb"] + (vocab * width * 4 + nnz / (4 * W) * 40) / 1e6,
+                 "client_gb": 20 * vocab * width / GB}
     for stage in out.values():
         stage["bottleneck"] = "client" if stage["client_s"] > stage["tasks_s"] else "workers"
     return out

@@ -116,6 +116,8 @@ def side(stage: str, mode: str, workers: int, inputs: list[str], encoded: str, o
                 for k, v in (h.get("distributed_seconds") or {}).items():
                     phases[k] = round(phases.get(k, 0.0) + v, 3)
             result["client_phases"] = phases or None
+            result["residual_checkpoints"] = sum(1 for h in emb.meta["history"]
+                                                 if "checkpoint" in (h.get("distributed_seconds") or {}))
     result["tasks"] = [{k: t.get(k) for k in ("function", "seconds", "tokens", "types", "kept", "rows", "nnz",
                                               "entries", "occurrences", "input_types", "read_bytes",
                                               "written_bytes")}
@@ -152,12 +154,14 @@ def _print_projection(projections: dict, dim: int) -> None:
               f"ns/token, c_win {c['c_win'] * 1e9:.0f} ns/token, count join {c['count_join_bw'] / 1e9:.2f} GB/s; "
               f"c_entry {c['c_entry'] * 1e9:.1f} ns/entry/half (dim {dim}; scaled to 100), publish "
               f"{c['publish_bw'] / 1e9:.2f} GB/s, apply {c['apply_bw'] / 1e9:.2f} GB/s, client "
-              f"{c['c_client'] * 1e9:.1f} ns/entry/iteration")
+              f"{c['c_client'] * 1e9:.1f} ns/entry/iteration; set-up c_prep {c['c_prep'] * 1e9:.0f} ns/entry, client "
+              f"{c['c_prep_client'] * 1e9:.1f} ns/entry; residuals into a checkpoint {c['ckpt_bw'] / 1e9:.2f} GB/s")
         rows = []
         scaled = dict(c, c_entry=c["c_entry"] * 102 / (dim + 2))
         for w in (8, 16, 32):
             p = project(scaled, w)
-            for stage, label in (("encode", "encode"), ("count", "count"), ("pu", "PU, per iteration")):
+            for stage, label in (("encode", "encode"), ("count", "count"), ("pu_setup", "PU set-up (once)"),
+                                 ("pu", "PU, per iteration")):
                 q = p[stage]
                 rows.append([name, w, label, f"{q['tasks_s']:.0f} s", f"{q['client_s']:.0f} s", q["bottleneck"],
                              f"{q['moved_gb']:.0f} GB", f"{q['worker_mb'] / 1024:.1f} GiB",

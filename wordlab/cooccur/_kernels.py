@@ -243,3 +243,12 @@ def row_sums(indptr, data, out):
         for p in range(indptr[r], indptr[r + 1]):
             s += data[p]
         out[r] = s
+
+
+@njit(nogil=True, cache=True)
+def column_sums(indices, data, out):
+    """out[c] += every weight of column c, in entry order (as ``np.bincount`` with
+    weights adds them): ``indices`` int32, ``data`` float32 (nnz,), ``out`` float64
+    (n_cols,), zeros on entry. Reads the arrays where they lie (memory maps)."""
+    for p in range(indices.shape[0]):
+        out[indices[p]] += data[p]

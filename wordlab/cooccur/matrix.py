@@ -154,18 +154,27 @@ def ppmi(matrix: CooccurrenceMatrix, context_smoothing: float = 0.75) -> np.ndar
     2015), c_j the column sums and P(i) from the row sums; negative values become 0.
     """
     from . import _kernels as K
-    rows = matrix.row_sums()
-    cols = column_sums(matrix)
-    smoothed = np.where(cols > 0, cols, 1.0) ** context_smoothing
+    log_rows, log_cols, log_total = ppmi_logs(matrix, context_smoothing)
     out = np.empty(matrix.nnz, dtype=np.float32)
-    with np.errstate(divide="ignore"):
-        K.ppmi_values(np.asarray(matrix.indptr), np.asarray(matrix.indices), np.asarray(matrix.data),
-                      np.log(np.where(rows > 0, rows, 1.0)), np.log(smoothed),
-                      float(np.log(smoothed[cols > 0].sum())), out)
+    K.ppmi_values(np.asarray(matrix.indptr), np.asarray(matrix.indices), np.asarray(matrix.data),
+                  log_rows, log_cols, log_total, out)
     return out
 
 
+def ppmi_logs(matrix: CooccurrenceMatrix, context_smoothing: float = 0.75) -> tuple[np.ndarray, np.ndarray, float]:
+    """(log row sums, log smoothed column sums, log of their total): what
+    :func:`~wordlab.cooccur._kernels.ppmi_values` needs to give any row's PPMI."""
+    rows = matrix.row_sums()
+    cols = column_sums(matrix)
+    smoothed = np.where(cols > 0, cols, 1.0) ** context_smoothing
+    with np.errstate(divide="ignore"):
+        return (np.log(np.where(rows > 0, rows, 1.0)), np.log(smoothed),
+                float(np.log(smoothed[cols > 0].sum())))
+
+
 def column_sums(matrix: CooccurrenceMatrix) -> np.ndarray:
-    """Total weight of each column, float64 (n_words,)."""
-    return np.bincount(np.asarray(matrix.indices), weights=np.asarray(matrix.data, dtype=np.float64),
-                       minlength=matrix.n_words)
+    """Total weight of each column, float64 (n_words,), summed in entry order."""
+    from ._kernels import column_sums as kernel
+    out = np.zeros(matrix.n_words, dtype=np.float64)
+    kernel(np.asarray(matrix.indices), np.asarray(matrix.data), out)
+    return out

@@ -76,6 +76,11 @@ def update_rows(slots, indptr, indices, A, C, R, U, Vt, G, features, locks, rho,
                     g[s] += G[s, t] * delta
 
 
+def confidence(data: np.ndarray, x_max: float) -> np.ndarray:
+    """C = min(1, (X / x_max)^0.75), float32, entry by entry (numpy: the same on any slice)."""
+    return np.minimum(np.float32(1.0), (np.asarray(data) / np.float32(x_max)) ** np.float32(0.75)).astype(np.float32)
+
+
 @njit(nogil=True, cache=True)
 def observed_terms(indptr, A, C, R, rho):
     """sum over observed entries of C R^2 - rho p^2 (p = A - R), float64.

@@ -50,8 +50,8 @@ from ..cooccur.matrix import ppmi
 from ..corpus import EncodedCorpus
 from ..npyio import save_npy
 from . import parameters as P
-from ._pu_distributed import DistributedSides
-from ._pu_kernels import gather, observed_terms, residuals, scatter, update_rows
+from ._pu_distributed import DistributedPU
+from ._pu_kernels import confidence, gather, observed_terms, residuals, scatter, update_rows
 from ._cooccurrence import CooccurrenceTrainer
 from .base import Callback
 
@@ -110,12 +110,15 @@ class PULearning(CooccurrenceTrainer):
 
     def _prepare(self, encoded: EncodedCorpus) -> None:
         self.matrix: CooccurrenceMatrix = self._count(encoded)
+        self._distributed = None      # the shared files of a run on a Dask cluster (made in the first epoch)
+        if self.client is not None:
+            return                    # the cluster's tasks build A, C and the transpose, block by block
         m = self.matrix
         self._indptr = np.asarray(m.indptr)
         self._indices = np.asarray(m.indices)
         self._A = ppmi(m, self.context_smoothing)
         data = np.asarray(m.data)
-        self._C = np.minimum(np.float32(1.0), (data / np.float32(self.x_max)) ** np.float32(0.75)).astype(np.float32)
+        self._C = confidence(data, self.x_max)
         # The transpose, for the context side: its entries and where they sit in the CSR.
         pos_dtype = np.int32 if m.nnz < 2 ** 31 else np.int64
         self._t_indptr = np.empty_like(self._indptr)
@@ -134,14 +137,6 @@ class PULearning(CooccurrenceTrainer):
             self._t_C = np.empty_like(self._C)
             gather(self._C, self._t_pos, self._t_C)
         self._t_R = None              # the residuals in transposed order (scratch)
-        self._distributed = None      # the shared files of a run on a Dask cluster (made in the first epoch)
-
-    def _start_distributed(self) -> None:
-        """With ``client``: write both sides' entries for the cluster's row-block tasks."""
-        from ..distributed import DaskExecutor
-        sides = {"words": (self._indptr, self._indices, self._A, self._C),
-                 "contexts": (self._t_indptr, self._t_indices, self._t_A, self._t_C)}
-        self._distributed = DistributedSides(DaskExecutor(self.client), self._work / "dask", sides, self.dim + 2)
 
     def _epoch_size(self) -> tuple[int, str]:
         return 2 * self.matrix.nnz, "entries"
@@ -161,15 +156,7 @@ class PULearning(CooccurrenceTrainer):
             scatter(f32, pos, f32)
 
     # -- one outer iteration ------------------------------------------------------------------------
-    def _update_side(self, U: np.ndarray, V: np.ndarray, indptr, indices, A, C, R, features, locks,
-                     side: str = "words", step: str = "") -> None:
-        if self._distributed is not None:
-            # the memory-mapped weight files themselves: the cluster's tasks read them there
-            weight = self._weights["factors" if side == "words" else "context_factors"]
-            residual = self._weights["residuals"] if side == "words" else R
-            self._distributed.update_side(side, weight, residual, V, locks, features, float(self.rho),
-                                          float(self.lam), step)
-            return
+    def _update_side(self, U: np.ndarray, V: np.ndarray, indptr, indices, A, C, R, features, locks) -> None:
         Vf = V.astype(np.float64)
         G = Vf.T @ Vf
         del Vf
@@ -182,10 +169,14 @@ class PULearning(CooccurrenceTrainer):
             update_rows(slots[t], indptr, indices, A, C, R, U, Vt, G, features, locks, rho, lam)
         run_threads(task, n_threads)
 
-    def _train_epoch(self, epoch: int, report: Callable) -> tuple[float, int]:
+    def _features(self) -> tuple[np.ndarray, np.ndarray]:
+        """The coordinates each half updates: W and b, then H and c."""
         k = self.dim
-        if self.client is not None and self._distributed is None:
-            self._start_distributed()
+        return np.append(np.arange(k), k).astype(np.int64), np.append(np.arange(k), k + 1).astype(np.int64)
+
+    def _train_epoch(self, epoch: int, report: Callable) -> tuple[float, int]:
+        if self.client is not None:
+            return self._train_epoch_on_cluster(epoch, report)
         U = np.asarray(self._weights["factors"])
         V = np.asarray(self._weights["context_factors"])
         nnz = self.matrix.nnz
@@ -194,30 +185,63 @@ class PULearning(CooccurrenceTrainer):
             residuals(self._indptr, self._indices, self._A, U, V, R)
         if self._t_R is None:
             self._t_R = np.empty(nnz, dtype=np.float32)
-        word_features = np.append(np.arange(k), k).astype(np.int64)       # W and b
-        context_features = np.append(np.arange(k), k + 1).astype(np.int64)  # H and c
-        self._update_side(U, V, self._indptr, self._indices, self._A, self._C, R, word_features, self._locks,
-                          "words", f"{epoch}-words")
+        word_features, context_features = self._features()
+        self._update_side(U, V, self._indptr, self._indices, self._A, self._C, R, word_features, self._locks)
         report(nnz, 0.0, 0)
         fault_point("train.subchunk")      # between the two halves of an iteration
         gather(R, self._t_pos, self._t_R)
         if not self._freeze_context:
             self._update_side(V, U, self._t_indptr, self._t_indices, self._t_A, self._t_C, self._t_R,
-                              context_features, np.ones(V.shape[0], dtype=np.float32), "contexts", f"{epoch}-contexts")
+                              context_features, np.ones(V.shape[0], dtype=np.float32))
             scatter(self._t_R, self._t_pos, R)
         objective = self.objective()
         self._objective = objective
         report(2 * nnz, objective, nnz)
         return objective, nnz
 
+    def _train_epoch_on_cluster(self, epoch: int, report: Callable) -> tuple[float, int]:
+        """One outer iteration as block tasks on the cluster (:mod:`._pu_distributed`)."""
+        from ..distributed import DaskExecutor
+        if self._distributed is None:
+            self._distributed = DistributedPU(DaskExecutor(self.client), self._work / "dask", self.matrix,
+                                              float(self.x_max), float(self.context_smoothing), self.dim + 2)
+            if epoch > 0:         # resumed: the checkpoint's residuals (epoch 0 computes them afresh)
+                self._distributed.resumed(self._weights["residuals"])
+        # the memory-mapped weight files themselves: the cluster's tasks read them there
+        U, V = self._weights["factors"], self._weights["context_factors"]
+        nnz = self.matrix.nnz
+        word_features, context_features = self._features()
+        rho, lam = float(self.rho), float(self.lam)
+        observed = self._distributed.update_side("words", U, V, self._locks, word_features, rho, lam,
+                                                 f"{epoch}-words")
+        report(nnz, 0.0, 0)
+        fault_point("train.subchunk")
+        if not self._freeze_context:
+            observed = self._distributed.update_side("contexts", V, U, np.ones(V.shape[0], dtype=np.float32),
+                                                     context_features, rho, lam, f"{epoch}-contexts")
+        self._observed = observed
+        objective = self.objective()
+        self._objective = objective
+        report(2 * nnz, objective, nnz)
+        return objective, nnz
+
+    def _checkpoint(self, work: Path, state: dict, move: bool = False) -> None:
+        if getattr(self, "_distributed", None) is not None:    # the residuals live in the tasks' pieces
+            self._distributed.write_residuals(self._weights["residuals"])
+        super()._checkpoint(work, state, move)
+
     def objective(self) -> float:
         """The PU-learning objective at the current weights (observed terms, the Gram-matrix
-        form of the unobserved ones, regularisation)."""
+        form of the unobserved ones, regularisation). On a cluster, the observed terms are
+        those the last half-iteration's tasks summed."""
         k = self.dim
         U = np.asarray(self._weights["factors"], dtype=np.float64)
         V = np.asarray(self._weights["context_factors"], dtype=np.float64)
-        observed = observed_terms(self._indptr, self._A, self._C, np.asarray(self._weights["residuals"]),
-                                  float(self.rho))
+        if self.client is not None:
+            observed = self._observed
+        else:
+            observed = observed_terms(self._indptr, self._A, self._C, np.asarray(self._weights["residuals"]),
+                                      float(self.rho))
         everything = float(np.sum((U.T @ U) * (V.T @ V)))       # sum over all pairs of p^2
         reg = float((U[:, :k + 1] ** 2).sum() + (V[:, :k] ** 2).sum() + (V[:, k + 1] ** 2).sum())
         return observed + self.rho * everything + self.lam * reg
