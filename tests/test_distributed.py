@@ -22,7 +22,7 @@ import wordlab
 from _helpers import zipf_sentences
 from wordlab.cooccur import count_cooccurrences
 from wordlab.corpus.encode_distributed import write_encoded_distributed
-from wordlab.corpus.partitions import find_cut, plan_partitions, sentence_bounds
+from wordlab.corpus.partitions import find_cut, plan_partitions, sentence_bounds, worth_inflating
 from wordlab.distributed import ClusterError, DaskExecutor, session
 from wordlab.errors import ParameterError
 from wordlab.trainers import PULearning
@@ -183,6 +183,46 @@ def test_row_range_counting_equals_the_segment_map_bit_for_bit(tmp_path, kw):
                                    **kw)
         assert rows.meta["row_tasks"] >= 9 and rows.meta["segments"] == one.meta["segments"]
         _same_matrix(one, rows)
+
+
+def test_a_large_compressed_file_is_decompressed_once_then_cut(texts, tmp_path):
+    """A compressed stream can only be read from its start: a large one is decompressed by
+    one task into a plain copy beside the output, cut into byte ranges, and removed; the
+    errors still name the compressed file, as on one machine."""
+    import gzip
+    from wordlab.errors import InputFormatError
+    policy = dict(overwrite=False, kinds=None)
+    big = tmp_path / "big.txt.gz"
+    with gzip.open(big, "wb") as fh:
+        fh.write(texts["one_line"].read_bytes() + b"\n" + texts["lines"].read_bytes())
+    corpus = wordlab.Corpus([big, texts["more"]], paragraphs=True)
+    one = corpus.encode(min_count=2, out=tmp_path / "one", progress=False)
+    meta = {"source": corpus.fingerprint(), "settings": {"min_count": 2, "max_size": None, "vocab": None}}
+    many = write_encoded_distributed(corpus, HereExecutor(), tmp_path / "many", 2, None, None, meta, policy,
+                                     partition_bytes=8192)
+    assert many.meta["distributed"]["decompressed_inputs"] == 1 and many.meta["distributed"]["partitions"] > 20
+    _same_encoding(one, many)
+    assert not (many.path / "inflated").exists() and not (many.path / "shards").exists()
+
+    rng = np.random.default_rng(1)
+    noise = lambda n: "\n".join(" ".join(f"{x:x}" for x in rng.integers(0, 1 << 30, 9)) for _ in range(n)).encode()  # noqa: E731
+    bad = tmp_path / "bad.txt.gz"
+    with gzip.open(bad, "wb") as fh:
+        fh.write(noise(2000) + b"\nok \xff\xfe bad\n" + noise(2000))
+    cut = tmp_path / "cut.txt.gz"
+    cut.write_bytes(big.read_bytes()[:big.stat().st_size // 2])
+    for damaged, whole in ((bad, True), (cut, False)):
+        assert worth_inflating(damaged, "utf-8", 4096)
+        with pytest.raises(InputFormatError) as single:
+            wordlab.Corpus([damaged]).encode(min_count=1, out=tmp_path / f"{damaged.name}-one", progress=False)
+        with pytest.raises(InputFormatError) as spread:
+            write_encoded_distributed(wordlab.Corpus([damaged]), HereExecutor(), tmp_path / f"{damaged.name}-many",
+                                      1, None, None, {}, policy, partition_bytes=4096)
+        assert str(spread.value).startswith(f"{damaged}: ") and "\n" not in str(spread.value)
+        # the same message (for a truncated stream, its offsets depend on the reads' sizes)
+        head = (lambda m: m) if whole else (lambda m: m.split(" (")[0])
+        assert head(str(spread.value)) == head(str(single.value))
+        assert not (tmp_path / f"{damaged.name}-many").exists()
 
 
 def test_a_sharded_corpus_reads_counts_and_trains_as_one_tokens_file(texts, tmp_path):

@@ -1,6 +1,7 @@
 """Encoding on a Dask cluster: the single-machine encoding, partition by partition.
 
-Two map passes over the partitions of :mod:`wordlab.corpus.partitions`, each task
+Two map passes over the partitions of :mod:`wordlab.corpus.partitions` (after a
+decompressing task for each large compressed input, so that it too is cut), each task
 writing its files to the shared output directory under temporary names and
 publishing them by rename:
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import uuid
 from pathlib import Path
@@ -36,11 +38,14 @@ import numpy as np
 
 from .._faults import fault_point
 from ..atomic import atomic_directory
+from ..errors import WordlabError
 from ..npyio import save_npy
 from ..progress import progress as progress_bar
 from .encode import EncodedCorpus, _FirstOccurrenceIds, encoded_meta, final_vocabulary
-from .partitions import DEFAULT_PARTITION_BYTES, Partition, plan_partitions, read_partition, sentence_bounds
+from .partitions import (DEFAULT_PARTITION_BYTES, Partition, plan_partitions, read_partition, sentence_bounds,
+                         worth_inflating)
 from .shards import SHARD_NAME, SINGLE
+from .sources import open_binary
 from .vocab import Vocabulary
 
 
@@ -95,8 +100,51 @@ def _stem(task: PartitionTask) -> Path:
     return Path(task.shards) / f"{task.partition.index:05d}"
 
 
+class InflateTask(NamedTuple):
+    """A compressed input file and where its decompressed copy goes."""
+    source: str
+    out: str
+
+
+def inflate(task: InflateTask) -> dict:
+    """Decompress ``task.source`` into ``task.out`` (published by a rename); a damaged
+    file raises the reader's one-line error naming it."""
+    def write(tmp: Path) -> None:
+        stream, _ = open_binary(Path(task.source))
+        with stream, open(tmp, "wb") as fh:
+            shutil.copyfileobj(stream, fh, 1 << 22)
+    _publish_bytes(Path(task.out), write)
+    return {"source": task.source, "read_bytes": Path(task.source).stat().st_size,
+            "written_bytes": Path(task.out).stat().st_size}
+
+
+def _inflate(corpus, executor, where: Path, partition_bytes: int) -> dict[str, str]:
+    """Decompress, on the executor, the compressed inputs worth cutting into byte ranges
+    (:func:`~wordlab.corpus.partitions.worth_inflating`); their path -> the copy's."""
+    if executor.concurrent_tasks < 2:
+        return {}
+    tasks = [InflateTask(str(f), str(where / f"{k:05d}.txt")) for k, f in enumerate(corpus.files)
+             if worth_inflating(f, corpus.encoding, partition_bytes)]
+    if not tasks:
+        return {}
+    where.mkdir()
+    list(executor.map(inflate, tasks))
+    return {t.source: t.out for t in tasks}
+
+
 def count_partition(task: PartitionTask) -> dict:
     """Pass 1 (see module docstring); returns the partition's token and type counts."""
+    try:
+        return _count_partition(task)
+    except WordlabError as e:
+        origin = task.partition.origin
+        if origin is None:
+            raise
+        # the messages name the file read: name the user's compressed file, not its copy
+        raise type(e)(str(e).replace(task.partition.path, origin)) from None
+
+
+def _count_partition(task: PartitionTask) -> dict:
     stem = _stem(task)
     ids = _FirstOccurrenceIds()
     lookup = ids.__getitem__
@@ -222,13 +270,15 @@ def write_encoded_distributed(corpus, executor, out: Path, min_count: int, max_s
     if partition_bytes is None:
         share = corpus.total_bytes() // (TASKS_PER_WORKER * max(1, executor.concurrent_tasks))
         partition_bytes = int(min(DEFAULT_PARTITION_BYTES, max(MIN_PARTITION_BYTES, share)))
-    partitions = plan_partitions(corpus.files, corpus.encoding, partition_bytes)
     with atomic_directory(out, **policy) as tmp:
         shards = tmp / "shards"
         shards.mkdir()
-        executor.check_paths(read=[p.path for p in partitions], write=[shards])
-        tasks = [PartitionTask(corpus, p, str(shards)) for p in partitions]
+        executor.check_paths(read=list(corpus.files), write=[shards])
         clock = _Clock()
+        inflated = _inflate(corpus, executor, tmp / "inflated", partition_bytes)
+        clock.lap("inflate_tasks")
+        partitions = plan_partitions(corpus.files, corpus.encoding, partition_bytes, inflated)
+        tasks = [PartitionTask(corpus, p, str(shards)) for p in partitions]
         counted = _with_progress(executor.map(count_partition, tasks), partitions, progress, "encoding (1/2)")
         clock.lap("count_tasks")
         if [r["partition"] for r in counted] != [p.index for p in partitions]:
@@ -269,14 +319,14 @@ def write_encoded_distributed(corpus, executor, out: Path, min_count: int, max_s
         np.cumsum(sentence_lengths[sentence_lengths > 0], out=offsets[1:])
         save_npy(tmp / "offsets.npy", offsets)
         clock.lap("join")
-        for f in shards.iterdir():
-            f.unlink()
-        shards.rmdir()
+        shutil.rmtree(shards)
+        shutil.rmtree(tmp / "inflated", ignore_errors=True)
         vocab.save(tmp / "vocab.tsv", private=True)
         info = encoded_meta(meta, n_kept, offsets, n_raw, len(words), vocab, fixed_vocab, min_count, max_size,
                             started)
         if token_shards is not None:
             info["token_shards"] = token_shards
-        info["distributed"] = {"partitions": len(partitions), "seconds": clock.laps}
+        info["distributed"] = {"partitions": len(partitions), "decompressed_inputs": len(inflated),
+                               "seconds": clock.laps}
         (tmp / "meta.json").write_text(json.dumps(info, indent=2, ensure_ascii=False), encoding="utf-8")
     return EncodedCorpus(out)

@@ -4,7 +4,9 @@ A partition is a whole file, or a byte range of a large uncompressed text file i
 ASCII-compatible encoding, cut where the streaming reader could cut too: right after a
 newline when there is one within ``search`` bytes of the nominal cut, else right after
 the first whitespace byte that follows a non-whitespace byte (an ASCII byte is never
-inside a multi-byte UTF-8 character, and a token never spans whitespace).
+inside a multi-byte UTF-8 character, and a token never spans whitespace). A large
+compressed file is first decompressed, by one task, into a plain copy beside the
+output (:func:`worth_inflating`), which is then cut the same way.
 
 Reading a partition (:func:`read_partition`) gives its tokens, flat, and where its
 sentences end (:class:`~wordlab.corpus.readers._EventAssembler`); the long-sentence
@@ -38,12 +40,14 @@ READ_CHUNK_BYTES = 1 << 20
 @dataclass(frozen=True)
 class Partition:
     """Bytes ``start:stop`` of ``path`` (``stop`` None: the whole file, read by the
-    single-machine reader); ``line_has_text``: paragraph mode's state at ``start``."""
+    single-machine reader); ``line_has_text``: paragraph mode's state at ``start``;
+    ``origin``: the compressed input file that ``path`` is the decompressed copy of."""
     index: int
     path: str
     start: int = 0
     stop: int | None = None
     line_has_text: bool = False
+    origin: str | None = None
 
     @property
     def whole(self) -> bool:
@@ -82,22 +86,35 @@ def find_cut(fh, nominal: int, size: int, search: int = _SEARCH) -> tuple[int, b
         block = fh.read(min(search, size - pos))
 
 
-def plan_partitions(files: list[Path], encoding: str, partition_bytes: int = DEFAULT_PARTITION_BYTES) -> list[Partition]:
-    """The partitions of ``files`` in corpus order (see module docstring)."""
+def worth_inflating(path: Path, encoding: str, partition_bytes: int) -> bool:
+    """True for a compressed text file of at least one partition's size (compressed):
+    decompressed once into a plain copy, it can be cut into byte ranges (a compressed
+    stream can only be read from its start)."""
+    path = Path(path)
+    return (compression_of(path) is not None and _ascii_compatible(encoding) and not is_mediawiki(path)
+            and path.stat().st_size >= partition_bytes)
+
+
+def plan_partitions(files: list[Path], encoding: str, partition_bytes: int = DEFAULT_PARTITION_BYTES,
+                    inflated: dict[str, str] | None = None) -> list[Partition]:
+    """The partitions of ``files`` in corpus order (see module docstring); a file in
+    ``inflated`` (its path -> a plain, decompressed copy) is cut as its copy."""
     out: list[Partition] = []
     splittable = _ascii_compatible(encoding)
+    inflated = inflated or {}
     for path in files:
-        path = Path(path)
+        origin = str(path) if str(path) in inflated else None
+        path = Path(inflated.get(str(path), path))
         size = path.stat().st_size
         if not splittable or compression_of(path) or size <= partition_bytes or is_mediawiki(path):
-            out.append(Partition(len(out), str(path)))
+            out.append(Partition(len(out), str(path), origin=origin))
             continue
         start, state = 0, False
         with open(path, "rb") as fh:
             while start < size:
                 cut = find_cut(fh, start + partition_bytes, size) if start + partition_bytes < size else None
                 stop, next_state = cut if cut is not None else (size, False)
-                out.append(Partition(len(out), str(path), start, stop, state))
+                out.append(Partition(len(out), str(path), start, stop, state, origin))
                 start, state = stop, next_state
     return out
 
