@@ -368,3 +368,16 @@ def ungdc_sentences(years: str):
 
 
 _results_flag()
+
+
+def plain_enwiki(data: Path, out: Path, limit_bytes: int | None = None) -> Path:
+    """enwiki-text8style decompressed to ``out`` (its first ``limit_bytes`` bytes, or all):
+    a plain file's one long line can be cut into byte ranges."""
+    import gzip
+    import shutil
+    with gzip.open(data / "corpora" / "enwiki-text8style.txt.gz", "rb") as src, open(out, "wb") as dst:
+        if limit_bytes:
+            dst.write(src.read(limit_bytes))
+        else:
+            shutil.copyfileobj(src, dst, 1 << 22)
+    return out

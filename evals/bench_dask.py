@@ -31,14 +31,13 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import emit, find_data_dir, fmt_mb, run_side, table  # noqa: E402
+from _bench import emit, find_data_dir, fmt_mb, plain_enwiki, run_side, table  # noqa: E402
 from _projection import measured_costs, project  # noqa: E402
 
 STAGES = ("encode", "count", "pu")
@@ -206,12 +205,7 @@ def main() -> None:
         env = {"WORDLAB_CACHE": str(tmp / "cache")}
         for name in args.corpora.split(","):
             if name == "enwiki":
-                plain = tmp / "enwiki-text8style.txt"
-                with gzip.open(data / "corpora" / "enwiki-text8style.txt.gz", "rb") as src, open(plain, "wb") as dst:
-                    if args.limit_bytes:
-                        dst.write(src.read(args.limit_bytes))
-                    else:
-                        shutil.copyfileobj(src, dst, 1 << 22)
+                plain = plain_enwiki(data, tmp / "enwiki-text8style.txt", args.limit_bytes)
                 inputs = [str(plain)]
             else:
                 inputs = sorted(str(p) for p in (data / "corpora" / "ungdc").glob("ungdc_*.txt.gz"))

@@ -339,6 +339,51 @@ def test_pu_block_tasks_equal_one_machine_and_resume_from_a_checkpoint(texts, tm
     assert not (b.path / "dask").exists() and not list(tmp_path.glob("many*/**/R-*.npy"))
 
 
+def _here(n: int):
+    executor = HereExecutor()
+    executor.concurrent_tasks = n
+    return lambda client: executor
+
+
+@pytest.mark.parametrize("method,kernel", [("sgns", "batched"), ("cbow", "exact")])
+def test_parameter_averaging_with_one_task_is_the_single_machine_run(texts, tmp_path, monkeypatch, method, kernel):
+    import wordlab.distributed
+    encoded = wordlab.Corpus([texts["lines"]]).encode(min_count=2, out=tmp_path / "enc", progress=False)
+    fit = dict(method=method, kernel=kernel, dim=16, epochs=2, window=3, workers=1, seed=4, progress=False)
+    a = wordlab.train(encoded, out=tmp_path / "one", **fit)
+    monkeypatch.setattr(wordlab.distributed, "DaskExecutor", _here(1))
+    b = wordlab.train(encoded, out=tmp_path / "avg", averaging_rounds=3, client=object(), **fit)
+    np.testing.assert_array_equal(np.asarray(a.vectors), np.asarray(b.vectors))
+    assert a.meta["loss_history"] == pytest.approx(b.meta["loss_history"], rel=1e-12)
+    assert b.meta["history"][0]["averaging"]["rounds"] == 3 and "averaging_rounds" in b.meta["params"]
+
+
+def test_parameter_averaging_over_tasks_is_deterministic_and_resumes(texts, tmp_path, monkeypatch):
+    import wordlab.distributed
+    monkeypatch.setattr(wordlab.distributed, "DaskExecutor", _here(3))
+    encoded = wordlab.Corpus([texts["lines"], texts["more"]]).encode(min_count=2, out=tmp_path / "enc",
+                                                                     progress=False)
+    fit = dict(method="sgns", dim=16, epochs=3, window=3, seed=4, progress=False, averaging_rounds=2,
+               client=object())
+    one = wordlab.train(encoded, out=tmp_path / "ref", **{**fit, "averaging_rounds": None, "client": None,
+                                                          "workers": 1})
+    a = wordlab.train(encoded, out=tmp_path / "a", **fit)
+    assert a.meta["history"][0]["averaging"]["tasks"] == 3
+    assert not np.array_equal(np.asarray(a.vectors), np.asarray(one.vectors))     # three copies averaged
+    assert np.isfinite(np.asarray(a.vectors)).all()
+
+    def stop(report):
+        if report.epoch == 2:
+            raise _Stop
+    with pytest.raises(_Stop):
+        wordlab.trainers.Word2Vec(callbacks=[stop], **fit).fit(encoded, tmp_path / "b", checkpoint_interval=0)
+    b = wordlab.trainers.Word2Vec(**fit).fit(encoded, tmp_path / "b", resume=True)
+    np.testing.assert_array_equal(np.asarray(a.vectors), np.asarray(b.vectors))
+    assert not (b.path / "dask").exists()
+    with pytest.raises(ParameterError, match="averaging_rounds trains on a Dask cluster: pass client="):
+        wordlab.train(encoded, out=tmp_path / "c", **{**fit, "client": None})
+
+
 # -- on a real LocalCluster ---------------------------------------------------------------------------
 def test_encode_count_and_pu_on_a_local_cluster_equal_one_machine(cluster, texts, tmp_path):
     corpus = wordlab.Corpus([texts["lines"], texts["one_line"]])
@@ -364,6 +409,17 @@ def test_encode_count_and_pu_on_a_local_cluster_equal_one_machine(cluster, texts
     assert "client" not in b.meta["params"]
 
 
+def test_parameter_averaging_on_a_local_cluster_equals_the_same_plan_here(cluster, texts, tmp_path, monkeypatch):
+    import wordlab.distributed
+    encoded = wordlab.Corpus([texts["lines"]]).encode(min_count=2, out=tmp_path / "enc", progress=False)
+    fit = dict(method="sgns", dim=12, epochs=2, window=3, seed=2, progress=False, averaging_rounds=2)
+    a = wordlab.train(encoded, out=tmp_path / "cluster", client=cluster, **fit)
+    assert a.meta["history"][0]["averaging"]["tasks"] == 2
+    monkeypatch.setattr(wordlab.distributed, "DaskExecutor", _here(2))
+    b = wordlab.train(encoded, out=tmp_path / "here", client=object(), **fit)
+    np.testing.assert_array_equal(np.asarray(a.vectors), np.asarray(b.vectors))
+
+
 def test_a_worker_that_cannot_see_a_path_is_named(cluster, tmp_path):
     with pytest.raises(ClusterError, match=r"Dask worker tcp://127\.0\.0\.1:\d+ cannot see /no/such/dir/x") as e:
         DaskExecutor(cluster).check_paths(read=["/no/such/dir/x"])
@@ -380,7 +436,7 @@ def test_client_errors_are_one_line(tmp_path, runner):
     with pytest.raises(ParameterError, match="Python iterable"):
         wordlab.Corpus([["a", "b"]]).encode(min_count=1, client=object())
     with pytest.raises(ParameterError, match="does not run on a Dask cluster"):
-        wordlab.trainers.registry.get("sgns").make(client=object())
+        wordlab.trainers.registry.get("cmow").make(client=object())
     port = _free_port()
     t = time.time()
     r = runner.invoke(cli, ["corpus", "encode", "--dask", f"tcp://127.0.0.1:{port}"])
@@ -390,11 +446,18 @@ def test_client_errors_are_one_line(tmp_path, runner):
 
 # -- a worker killed in the middle of a task ---------------------------------------------------------
 @pytest.mark.slow
-@pytest.mark.parametrize("point", ["encode.partition_task", "cooccur.row_task", "pu.block_task"])
+@pytest.mark.parametrize("point", ["encode.partition_task", "cooccur.row_task", "pu.block_task", "w2v.slice_task"])
 def test_a_worker_killed_mid_task_changes_nothing(texts, tmp_path, monkeypatch, point):
+    import wordlab.distributed
     corpus = wordlab.Corpus([texts["lines"], texts["one_line"]])
     one = corpus.encode(min_count=2, out=tmp_path / "one", progress=False)
-    reference = {"encode.partition_task": lambda: one,
+    averaging = dict(method="sgns", dim=12, epochs=2, window=3, seed=2, progress=False, averaging_rounds=2)
+
+    def averaged_here():          # the plan of a two-worker cluster, run in this process
+        with monkeypatch.context() as m:
+            m.setattr(wordlab.distributed, "DaskExecutor", _here(2))
+            return wordlab.train(one, out=tmp_path / "w2v1", client=object(), **averaging)
+    reference = {"encode.partition_task": lambda: one, "w2v.slice_task": averaged_here,
                  "cooccur.row_task": lambda: count_cooccurrences(one, window=3, out=tmp_path / "m1", progress=False),
                  "pu.block_task": lambda: PULearning(dim=8, epochs=2, window=3, progress=False).fit(
                      one, tmp_path / "pu1")}[point]()
@@ -409,8 +472,11 @@ def test_a_worker_killed_mid_task_changes_nothing(texts, tmp_path, monkeypatch, 
         elif point == "cooccur.row_task":
             got = count_cooccurrences(one, window=3, out=tmp_path / "m2", progress=False, client=client)
             _same_matrix(reference, got)
-        else:
+        elif point == "pu.block_task":
             got = PULearning(dim=8, epochs=2, window=3, progress=False, client=client).fit(one, tmp_path / "pu2")
+            np.testing.assert_array_equal(np.asarray(reference.vectors), np.asarray(got.vectors))
+        else:
+            got = wordlab.train(one, out=tmp_path / "w2v2", client=client, **averaging)
             np.testing.assert_array_equal(np.asarray(reference.vectors), np.asarray(got.vectors))
         assert marker.exists(), "the fault did not fire"
         assert set(client.run(os.getpid).values()) != pids     # a worker died and was replaced

@@ -31,11 +31,53 @@ import uuid
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
+import numpy as np
+
 from .errors import ParameterError, WordlabError
 
 #: what ``--dask`` accepts, for help texts and errors
 SPEC_HELP = "local, local:N (N worker processes) or a scheduler address such as tcp://HOST:PORT"
 CONNECT_TIMEOUT_S = 10
+
+
+def publish_file(path: Path, write: Callable[[Path], None]) -> None:
+    """A task's output file: ``write(tmp)`` under a temporary name beside ``path``, then a
+    rename, so a reader finds the whole file or none, and a rerun of the task (which
+    writes the same bytes) replaces it harmlessly."""
+    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def publish_npy(array: np.ndarray, path: Path) -> None:
+    """:func:`publish_file` of one ``.npy`` array."""
+    from .npyio import save_npy
+    publish_file(path, lambda tmp: save_npy(tmp, array))
+
+
+class PhaseClock:
+    """Seconds of the client's phases of a distributed stage, summed by name: each
+    :meth:`lap` ends the phase that began at the previous lap (or at :meth:`restart`)."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def restart(self) -> None:
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = round(self.laps.get(name, 0.0) + now - self._last, 4)
+        self._last = now
+
+    def take(self) -> dict[str, float]:
+        """The sums so far, and start again from none."""
+        out, self.laps = self.laps, {}
+        return out
 
 
 class ClusterError(WordlabError):

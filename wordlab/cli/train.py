@@ -98,6 +98,8 @@ def train(paths, method, out, resume, checkpoint_interval, overwrite, progress, 
     if wrong:
         raise click.UsageError(f"--{wrong[0].replace('_', '-')} does not apply to --method {method} "
                                f"(it applies to {', '.join(registry.applies_to(wrong[0]))})")
+    if chosen.get("averaging_rounds") is not None and dask_spec is None:
+        raise click.UsageError("--averaging-rounds trains on a Dask cluster: give --dask SPEC too")
     if out is None and resume:
         raise click.UsageError("--resume needs the --out of the interrupted run")
     trainer = spec.make(progress=progress, **chosen).validate()

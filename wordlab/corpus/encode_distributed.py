@@ -30,7 +30,6 @@ import json
 import os
 import shutil
 import time
-import uuid
 from pathlib import Path
 from typing import NamedTuple
 
@@ -38,6 +37,7 @@ import numpy as np
 
 from .._faults import fault_point
 from ..atomic import atomic_directory
+from ..distributed import PhaseClock, publish_file
 from ..errors import WordlabError
 from ..npyio import save_npy
 from ..progress import progress as progress_bar
@@ -62,16 +62,6 @@ class PartitionTask(NamedTuple):
     shards: str
 
 
-def _publish_bytes(path: Path, write) -> None:
-    """``write(tmp)`` then rename ``tmp`` to ``path``: the file is whole or absent."""
-    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def _with_progress(results, partitions: list[Partition], progress: bool | None, desc: str) -> list:
     """The results of a pass, with a bar over the partitions' bytes as they come back."""
     sizes = [(p.stop if p.stop is not None else Path(p.path).stat().st_size) - p.start for p in partitions]
@@ -81,19 +71,6 @@ def _with_progress(results, partitions: list[Partition], progress: bool | None, 
             out.append(result)
             bar.update(size)
     return out
-
-
-class _Clock:
-    """Seconds of each phase of the client's work (for ``meta.json`` and the benchmark)."""
-
-    def __init__(self):
-        self.laps: dict[str, float] = {}
-        self._last = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.laps[name] = round(self.laps.get(name, 0.0) + now - self._last, 4)
-        self._last = now
 
 
 def _stem(task: PartitionTask) -> Path:
@@ -113,7 +90,7 @@ def inflate(task: InflateTask) -> dict:
         stream, _ = open_binary(Path(task.source))
         with stream, open(tmp, "wb") as fh:
             shutil.copyfileobj(stream, fh, 1 << 22)
-    _publish_bytes(Path(task.out), write)
+    publish_file(Path(task.out), write)
     return {"source": task.source, "read_bytes": Path(task.source).stat().st_size,
             "written_bytes": Path(task.out).stat().st_size}
 
@@ -165,11 +142,11 @@ def _count_partition(task: PartitionTask) -> dict:
                 ends.append(np.asarray(local_ends, dtype=np.int64))     # counted from the partition start
                 n += len(tokens)
 
-    _publish_bytes(stem.with_suffix(".ids"), write_ids)
+    publish_file(stem.with_suffix(".ids"), write_ids)
     all_ends = np.concatenate(ends) if ends else np.zeros(0, np.int64)
-    _publish_bytes(stem.with_suffix(".ends.npy"), lambda tmp: np.save(open(tmp, "wb"), all_ends))
+    publish_file(stem.with_suffix(".ends.npy"), lambda tmp: np.save(open(tmp, "wb"), all_ends))
     words = {"words": list(ids), "counts": counts.tolist(), "n_tokens": n}
-    _publish_bytes(stem.with_suffix(".words.json"),
+    publish_file(stem.with_suffix(".words.json"),
                    lambda tmp: tmp.write_text(json.dumps(words, ensure_ascii=True), encoding="ascii"))
     written = sum(stem.with_suffix(x).stat().st_size for x in (".ids", ".ends.npy", ".words.json"))
     stop = task.partition.stop if task.partition.stop is not None else Path(task.partition.path).stat().st_size
@@ -191,8 +168,8 @@ def encode_partition(task: PartitionTask) -> dict:
     mapped = remap[raw]
     keep = mapped >= 0
     kept_before = np.concatenate(([0], np.cumsum(keep, dtype=np.int64)))
-    _publish_bytes(stem.with_suffix(".tokens.npy"), lambda tmp: save_npy(tmp, mapped[keep]))
-    _publish_bytes(stem.with_suffix(".kept.npy"), lambda tmp: np.save(open(tmp, "wb"), kept_before[bounds]))
+    publish_file(stem.with_suffix(".tokens.npy"), lambda tmp: save_npy(tmp, mapped[keep]))
+    publish_file(stem.with_suffix(".kept.npy"), lambda tmp: np.save(open(tmp, "wb"), kept_before[bounds]))
     return {"partition": task.partition.index, "kept": int(kept_before[-1]),
             "read_bytes": raw.nbytes + remap.nbytes + bounds.nbytes,
             "written_bytes": int(keep.sum()) * 4 + stem.with_suffix(".kept.npy").stat().st_size}
@@ -221,7 +198,7 @@ def merge_word_lists(task: MergeTask) -> dict:
         counts = added
         n += int(part["n_tokens"])
     merged = {"words": list(ids), "counts": counts.tolist(), "n_tokens": n}
-    _publish_bytes(Path(task.out), lambda tmp: tmp.write_text(json.dumps(merged, ensure_ascii=True), encoding="ascii"))
+    publish_file(Path(task.out), lambda tmp: tmp.write_text(json.dumps(merged, ensure_ascii=True), encoding="ascii"))
     return {"types": len(ids), "tokens": n, "input_types": inputs, "written_bytes": Path(task.out).stat().st_size}
 
 
@@ -274,7 +251,7 @@ def write_encoded_distributed(corpus, executor, out: Path, min_count: int, max_s
         shards = tmp / "shards"
         shards.mkdir()
         executor.check_paths(read=list(corpus.files), write=[shards])
-        clock = _Clock()
+        clock = PhaseClock()
         inflated = _inflate(corpus, executor, tmp / "inflated", partition_bytes)
         clock.lap("inflate_tasks")
         partitions = plan_partitions(corpus.files, corpus.encoding, partition_bytes, inflated)

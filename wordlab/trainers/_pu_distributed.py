@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
-import uuid
 from pathlib import Path
 from typing import NamedTuple
 
@@ -45,7 +43,7 @@ import numpy as np
 
 from .._faults import fault_point
 from ..cooccur import _kernels as cooccur_kernels
-from ..npyio import save_npy
+from ..distributed import PhaseClock, publish_npy
 from ._pu_kernels import confidence, observed_terms, residuals, update_rows
 
 BLOCKS_PER_WORKER = 4
@@ -66,17 +64,6 @@ def plan_blocks(indptr: np.ndarray, width: int, n_blocks: int) -> list[tuple[int
         blocks.append((a, b))
         a = b
     return blocks
-
-
-def _publish(array: np.ndarray, path: Path) -> None:
-    """Write ``array`` to ``path`` under a temporary name, then rename: a reader finds the
-    whole file or none (a rerun of the task writes the same bytes)."""
-    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    try:
-        save_npy(tmp, array)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 class Block(NamedTuple):
@@ -151,9 +138,9 @@ def prepare_words(task: PrepareTask) -> dict:
     ends = np.cumsum(sizes)
     prep = Path(layout.scratch) / "prep"
     for c, (a, e) in enumerate(zip(ends - sizes, ends)):
-        _publish(entries[a:e], prep / f"{b.index}-{c}.npy")
-    _publish(A, layout.words(b.index, "A"))
-    _publish(C, layout.words(b.index, "C"))
+        publish_npy(entries[a:e], prep / f"{b.index}-{c}.npy")
+    publish_npy(A, layout.words(b.index, "A"))
+    publish_npy(C, layout.words(b.index, "C"))
     return {"block": b.index, "entries": b.hi - b.lo, "read_bytes": int(data.nbytes * 2 + indptr.nbytes),
             "written_bytes": int((b.hi - b.lo) * 24)}
 
@@ -174,7 +161,7 @@ def prepare_contexts(task: PrepareTask) -> dict:
     entries = entries[perm]
     for name, arr in (("indptr", indptr), ("indices", entries["i"]), ("A", entries["A"]), ("C", entries["C"]),
                       ("perm", perm), ("sizes", sizes)):
-        _publish(np.ascontiguousarray(arr), layout.contexts(b.index, name))
+        publish_npy(np.ascontiguousarray(arr), layout.contexts(b.index, name))
     return {"block": b.index, "entries": int(perm.shape[0]), "read_bytes": int(perm.shape[0]) * 16,
             "written_bytes": int(perm.shape[0]) * 20}
 
@@ -248,8 +235,8 @@ def update_block(task: HalfTask) -> dict:
         pieces = [(w.index, b.index) for w in layout.word_blocks]
     ends = np.cumsum(sizes)
     for (w, c), a, e in zip(pieces, ends - sizes, ends):
-        _publish(R[a:e], half / f"R-{w}-{c}.npy")
-    _publish(U, half / f"U-{b.index}.npy")
+        publish_npy(R[a:e], half / f"R-{w}-{c}.npy")
+    publish_npy(U, half / f"U-{b.index}.npy")
     return {"side": task.side, "block": b.index, "rows": [b.first, b.last], "pid": os.getpid(),
             "entries": b.hi - b.lo, "observed": observed,
             "read_bytes": int(Vt.nbytes + G.nbytes + U.nbytes + locks.nbytes + (b.hi - b.lo) * 16),
@@ -274,8 +261,7 @@ class DistributedPU:
     def __init__(self, executor, scratch: Path, matrix, x_max: float, context_smoothing: float, width: int):
         from ..cooccur.matrix import ppmi_logs
         self.executor = executor
-        self.seconds: dict[str, float] = {}     # the client's phases, summed since the last ``take_seconds``
-        clock = time.perf_counter()
+        self.clock = PhaseClock()               # the client's phases, summed since the last ``take_seconds``
         if scratch.exists():
             shutil.rmtree(scratch)
         for sub in ("words", "contexts", "prep"):
@@ -294,15 +280,14 @@ class DistributedPU:
         log_rows, log_cols, log_total = ppmi_logs(matrix, context_smoothing)
         logs = scratch / "ppmi-logs.npz"
         np.savez(logs, rows=log_rows, cols=log_cols, total=np.float64(log_total))
-        self._lap("prepare", clock)
-        clock = time.perf_counter()
+        self.clock.lap("prepare")
         for kind, fn in (("word_blocks", prepare_words), ("context_blocks", prepare_contexts)):
             tasks = [PrepareTask(self.layout, b, str(logs), float(x_max)) for b in getattr(self.layout, kind)]
             results = list(executor.map(fn, tasks))
             if [r["block"] for r in results] != [b.index for b in getattr(self.layout, kind)]:
                 raise RuntimeError("the executor returned the set-up tasks' results out of order")
         shutil.rmtree(scratch / "prep")
-        self._lap("prepare_tasks", clock)
+        self.clock.lap("prepare_tasks")
         self.source = "compute"       # where the residuals are now (see HalfTask)
         self._half: Path | None = None
 
@@ -310,33 +295,33 @@ class DistributedPU:
                     rho: float, lam: float, step: str) -> float:
         """One half-iteration: update the rows of ``U`` (a memory-mapped weight file) on the
         cluster, given ``V``; return the observed terms of the objective after it."""
-        clock = time.perf_counter()
+        self.clock.restart()
         half = Path(self.layout.scratch) / f"half-{step}"
         if half.exists():
             shutil.rmtree(half)
         half.mkdir()
         Vf = np.asarray(V, dtype=np.float64)
-        _publish(Vf.T @ Vf, half / "G.npy")
+        publish_npy(Vf.T @ Vf, half / "G.npy")
         del Vf
-        _publish(np.ascontiguousarray(np.asarray(V).T), half / "Vt.npy")
-        _publish(np.asarray(locks, dtype=np.float32), half / "locks.npy")
+        publish_npy(np.ascontiguousarray(np.asarray(V).T), half / "Vt.npy")
+        publish_npy(np.asarray(locks, dtype=np.float32), half / "locks.npy")
         blocks = self.layout.word_blocks if side == "words" else self.layout.context_blocks
         tasks = [HalfTask(self.layout, b, side, self.source, str(half), _on_disk(U), _on_disk(V),
                           tuple(int(f) for f in features), rho, lam) for b in blocks]
-        clock = self._lap("publish", clock)
+        self.clock.lap("publish")
         observed = 0.0
         for task, result in zip(tasks, self.executor.map(update_block, tasks)):
             if result["rows"] != [task.block.first, task.block.last] or result["side"] != side:
                 raise RuntimeError(f"the executor returned {result['side']} rows {result['rows']} for "
                                    f"{side} {task.block.first}:{task.block.last}")
             observed += result["observed"]
-        clock = self._lap("tasks", clock)
+        self.clock.lap("tasks")
         for b in blocks:
             U[b.first:b.last] = np.load(half / f"U-{b.index}.npy")
         previous, self._half, self.source = self._half, half, str(half)
         if previous is not None:         # its residuals are superseded only now
             shutil.rmtree(previous, ignore_errors=True)
-        self._lap("apply", clock)
+        self.clock.lap("apply")
         return observed
 
     def resumed(self, residuals_file: np.memmap) -> None:
@@ -348,20 +333,14 @@ class DistributedPU:
         time: for a checkpoint."""
         if self._half is None:
             return
-        clock = time.perf_counter()
+        self.clock.restart()
         indices = np.load(Path(self.layout.matrix) / "indices.npy", mmap_mode="r")
         for b in self.layout.word_blocks:
             R[b.lo:b.hi] = unsplit_word_block(self.layout, b, np.asarray(indices[b.lo:b.hi]), self._half)
-        self._lap("checkpoint", clock)
-
-    def _lap(self, name: str, since: float) -> float:
-        now = time.perf_counter()
-        self.seconds[name] = round(self.seconds.get(name, 0.0) + now - since, 4)
-        return now
+        self.clock.lap("checkpoint")
 
     def take_seconds(self) -> dict[str, float]:
-        out, self.seconds = self.seconds, {}
-        return out
+        return self.clock.take()
 
     def close(self) -> None:
         shutil.rmtree(self.layout.scratch, ignore_errors=True)

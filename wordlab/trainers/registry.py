@@ -107,10 +107,12 @@ REGISTRY: dict[str, Method] = {m.name: m for m in (
     Method("cbow", Word2Vec, "continuous bag of words with negative sampling (Mikolov et al. 2013)",
            {"method": "cbow"}, small=dict(dim=12, epochs=3, window=3)),
     Method("fasttext", FastText, "fastText skip-gram (Bojanowski et al. 2017): a word is its vector and its "
-                                 "character n-grams, so every string gets a vector", {"method": "sgns"}, ("cbow_mean",),
+                                 "character n-grams, so every string gets a vector", {"method": "sgns"},
+           ("cbow_mean", "averaging_rounds"),
            small=dict(dim=12, epochs=3, window=3, bucket=1000)),
     Method("fasttext-cbow", FastText, "fastText CBOW (Bojanowski et al. 2017): CBOW over words and their character "
-                                      "n-grams", {"method": "cbow"}, small=dict(dim=12, epochs=3, window=3, bucket=1000)),
+                                      "n-grams", {"method": "cbow"}, ("averaging_rounds",),
+           small=dict(dim=12, epochs=3, window=3, bucket=1000)),
     Method("glove", GloVe, "GloVe (Pennington et al. 2014): weighted least squares on log co-occurrences, AdaGrad",
            small=dict(dim=12, epochs=3, window=3)),
     Method("pu", PULearning, "PU-learning (Jiang et al. 2018): PPMI factorised with unobserved pairs as weak zeros, "

@@ -39,6 +39,7 @@ from typing import Sequence
 import numpy as np
 
 from ..corpus import EncodedCorpus
+from ..errors import ParameterError
 from . import parameters as P
 from ._sampling import alias_table, keep_thresholds, noise_distribution
 from ._word2vec_batched import CBOW_NOISE_SHARE, SGNS_NOISE_SHARE, train_cbow_batched, train_sgns_batched
@@ -62,6 +63,14 @@ METHODS = ("sgns", "cbow")
 class Word2Vec(StreamTrainer):
     """word2vec with negative sampling: ``method="sgns"`` (skip-gram) or ``"cbow"``.
 
+    Parameters
+    ----------
+    client : dask.distributed.Client or None, default None
+        With ``averaging_rounds``: train on this Dask cluster by periodic parameter
+        averaging (:mod:`wordlab.trainers._word2vec_distributed`), which costs accuracy
+        against one machine (``evals/README.md``). Without it, training stays on this
+        machine (``wordlab train --dask`` still encodes on the cluster). Not a
+        hyperparameter: ``get_params`` leaves it out.
 
     Examples
     --------
@@ -78,15 +87,21 @@ class Word2Vec(StreamTrainer):
         "kernel": P.Param(P.Options(KERNELS), "batched (noise words shared: by the pairs of a skip-gram window, by "
                           "CBOW centres 2 * window + 1 apart, 8 to a draw; word2vec.c's update otherwise) or "
                           "exact (word2vec.c: fresh noise words for every example)."),
+        "averaging_rounds": P.Param(P.Integer(1, 100_000, optional=True),
+                                    "With a Dask cluster (--dask): train by parameter averaging, this many rounds "
+                                    "per epoch (costs accuracy; see the README).", auto="off"),
     }
 
     def __init__(self, *, method: str = "sgns", dim: int = 100, window: int = 5, negative: int = 5,
                  sample: float = 1e-3, ns_exponent: float = 0.75, alpha: float = 0.025,
                  min_alpha: float = 0.0001, cbow_mean: bool = True, kernel: str = "batched", epochs: int = 5,
                  min_count: int = 5, max_size: int | None = None, workers: int | None = None, seed: int = 1,
-                 progress: bool | None = None, callbacks: Sequence[Callback] = ()):
+                 progress: bool | None = None, callbacks: Sequence[Callback] = (), averaging_rounds: int | None = None,
+                 client=None):
         super().__init__(dim=dim, epochs=epochs, min_count=min_count, max_size=max_size, workers=workers,
                          seed=seed, progress=progress, callbacks=callbacks)
+        self.averaging_rounds = averaging_rounds
+        self.client = client
         self.method = method
         self.window = window
         self.negative = negative
@@ -113,11 +128,37 @@ class Word2Vec(StreamTrainer):
         return {"vectors": ((n_words, dim), uniform), "context_vectors": ((n_words, dim), zeros)}
 
     def _prepare(self, encoded: EncodedCorpus) -> None:
+        if self.averaging_rounds is not None and self.client is None:
+            raise ParameterError("averaging_rounds trains on a Dask cluster: pass client= (--dask SPEC) too")
         counts = encoded.vocab.counts
         self._keep = keep_thresholds(counts, self.sample)
         self._accept, self._alias = alias_table(noise_distribution(counts, self.ns_exponent))
         self._sig, self._nlog = sigmoid_tables()
         self._prepare_stream(encoded)
+        self._averaging = None      # the cluster's side of parameter averaging (made in the first epoch)
+
+    def _train_epoch(self, epoch: int, report) -> tuple[float, int]:
+        if self.averaging_rounds is None or self.client is None:
+            return super()._train_epoch(epoch, report)
+        if self._averaging is None:
+            from ..distributed import DaskExecutor
+            from ._word2vec_distributed import ParameterAveraging
+            tables = {"keep": self._keep, "accept": self._accept, "alias": self._alias, "locks": self._locks}
+            self._averaging = ParameterAveraging(DaskExecutor(self.client), self._work / "dask", tables)
+        return self._averaging.epoch(self, epoch, int(self.averaging_rounds), report)
+
+    def _epoch_extra(self) -> dict:
+        extra = super()._epoch_extra()
+        if getattr(self, "_averaging", None) is not None:
+            extra["averaging"] = {"rounds": int(self.averaging_rounds), "tasks": self._averaging.slices,
+                                  "seconds": self._averaging.take_seconds()}
+        return extra
+
+    def _write_output(self, work) -> None:
+        if getattr(self, "_averaging", None) is not None:
+            self._averaging.close()          # the rounds' files are not part of the store
+            self._averaging = None
+        super()._write_output(work)
 
     def _kernel(self, tokens: np.ndarray, local_offsets: np.ndarray, n_sentences: int, alpha_start: float,
                 alpha_end: float, state) -> tuple[float, int, np.uint64]:
