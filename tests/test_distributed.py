@@ -235,8 +235,14 @@ def test_a_sharded_corpus_reads_counts_and_trains_as_one_tokens_file(texts, tmp_
     many = write_encoded_distributed(corpus, HereExecutor(), tmp_path / "many", 2, None, None, meta,
                                      dict(overwrite=False, kinds=None), partition_bytes=8192)
     shards = many.token_shards
-    assert len(shards.names) > 20 and shards.crossing_length(np.asarray(many.offsets)) == 10_000
     tokens = np.asarray(one.tokens)
+    starts, at, crossing = shards.crossing_sentences(np.asarray(many.offsets))
+    offsets = np.asarray(one.offsets)
+    ends = offsets[np.searchsorted(offsets, starts) + 1]
+    assert len(shards.names) > 20 and len(starts) >= 5 and crossing.shape[0] == int((ends - starts).sum())
+    for lo, hi, a in zip(starts.tolist(), ends.tolist(), at.tolist()):   # each sentence spanning shards, whole
+        assert any(lo < b < hi for b in shards.bases.tolist())
+        np.testing.assert_array_equal(crossing[a:a + hi - lo], tokens[lo:hi])
     rng = np.random.default_rng(0)
     for a, b in rng.integers(0, tokens.shape[0], size=(200, 2)):
         a, b = sorted((int(a), int(b)))

@@ -47,16 +47,17 @@ def fill_occurrences(tokens, base, first, last, keep, seed, fill, positions):
 
 
 @njit(nogil=True, cache=True)
-def count_rows_direct(shards, bases, crossing, offsets, segment_ends, starts, positions, slots, region, weights,
-                      left, right, keep, seed, n_words, out_indices, out_data, row_nnz, acc, touched, total,
-                      total_touched):
+def count_rows_direct(shards, bases, crossing, crossing_starts, crossing_at, offsets, segment_ends, starts,
+                      positions, slots, region, weights, left, right, keep, seed, n_words, out_indices, out_data,
+                      row_nnz, acc, touched, total, total_touched):
     """Count the block rows ``slots`` (one thread's share; row k of the block is the k-th
     row of ``starts``) into ``out_*[region[k]:]`` in ascending column order.
 
     ``shards`` (a typed list of int32 arrays: the whole corpus, shard by shard, starting
-    at the corpus positions ``bases`` int64 (n_shards + 1)), ``crossing`` int32 (room for
-    the longest sentence that spans two shards: it is copied there), ``offsets`` int64
-    (its sentences),
+    at the corpus positions ``bases`` int64 (n_shards + 1)), ``crossing`` int32 (the
+    sentences that span two shards, copied once, one after another; sentence starting at
+    ``crossing_starts[c]`` (int64, ascending) is at ``crossing[crossing_at[c]:]``),
+    ``offsets`` int64 (its sentences),
     ``segment_ends`` int64 (the token position where each segment of the plan ends),
     ``starts`` int64 (n_block_rows + 1) into ``positions`` int64 (corpus positions,
     ascending per row), ``weights`` float64 as in ``count_rows``, ``keep``/``seed`` the
@@ -73,6 +74,8 @@ def count_rows_direct(shards, bases, crossing, offsets, segment_ends, starts, po
         hi = np.int64(0)
         tokens = crossing                  # the sentence's tokens are tokens[j - at]
         at = np.int64(0)
+        h = 0                              # the shard of the sentence (positions ascend: so does h)
+        held = -1                          # the shard ``tokens`` is (-1: the crossing sentences)
         for q in range(starts[k], starts[k + 1]):
             p = positions[q]
             if not single and p >= segment_ends[segment]:
@@ -84,14 +87,17 @@ def count_rows_direct(shards, bases, crossing, offsets, segment_ends, starts, po
                 s = np.searchsorted(offsets, p, side="right") - 1
                 lo = offsets[s]
                 hi = offsets[s + 1]
-                h = np.searchsorted(bases, lo, side="right") - 1
+                while bases[h + 1] <= lo:
+                    h += 1
                 if hi <= bases[h + 1]:
-                    tokens = shards[h]
+                    if held != h:          # fetched from the list only when the shard changes
+                        tokens = shards[h]
+                        held = h
                     at = bases[h]
-                else:
-                    _copy_sentence(shards, bases, h, lo, hi, crossing)
+                else:                      # the sentence goes on in the next shard: its copy
                     tokens = crossing
-                    at = lo
+                    held = -1
+                    at = lo - crossing_at[np.searchsorted(crossing_starts, lo)]
             # (the additions are written out: a helper returning the count ran 5x slower)
             if not subsample:              # the window is the next tokens of the sentence
                 for d in range(1, min(left, p - lo) + 1):
@@ -134,18 +140,6 @@ def count_rows_direct(shards, bases, crossing, offsets, segment_ends, starts, po
         else:
             n_total = _flush(acc, touched, n_acc, total, total_touched, n_total)
             row_nnz[k] = _emit_row(total, total_touched, n_total, n_words, out_indices, out_data, region[k])
-
-
-@njit(nogil=True, cache=True)
-def _copy_sentence(shards, bases, h, lo, hi, out):
-    """Copy corpus positions lo:hi, which start in shard ``h`` and go on past it, into out."""
-    p = lo
-    while p < hi:
-        a = p - bases[h]
-        n = min(hi, bases[h + 1]) - p
-        out[p - lo:p - lo + n] = shards[h][a:a + n]
-        p += n
-        h += 1
 
 
 @njit(nogil=True, cache=True, inline="always")

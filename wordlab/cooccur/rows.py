@@ -132,8 +132,10 @@ def count_row_range(task: RowTask) -> dict:
     shards = List(token_shards.arrays())            # a typed list: one Numba type for any count
     bases = token_shards.bases
     offsets = np.asarray(np.load(corpus / "offsets.npy", mmap_mode="r"))
-    # a sentence that goes on in the next shard is read into this buffer when reached
-    crossing = np.empty(max(1, token_shards.crossing_length(offsets)), dtype=np.int32)
+    # the sentences that go on in the next shard, read once (a window never leaves its sentence)
+    crossing_starts, crossing_at, crossing = token_shards.crossing_sentences(offsets)
+    if crossing.shape[0] == 0:
+        crossing = np.zeros(1, dtype=np.int32)
     segment_ends = np.asarray(task.segment_ends + (np.iinfo(np.int64).max,), dtype=np.int64)
     first, last = rows.first_row, rows.last_row
     starts, positions = gather_occurrences(list(shards), bases, first, last, keep, seed)
@@ -150,7 +152,7 @@ def count_row_range(task: RowTask) -> dict:
 
         def work(t: int) -> None:
             acc, touched, total, total_touched = scratch[t]
-            RK.count_rows_direct(shards, bases, crossing, offsets, segment_ends, block_starts, positions,
+            RK.count_rows_direct(shards, bases, crossing, crossing_starts, crossing_at, offsets, segment_ends, block_starts, positions,
                                  thread_slots(t, b - a, threads), region, weights, left, right, keep, np.uint64(seed),
                                  n_words, out_idx, out_val, row_nnz, acc, touched, total, total_touched)
         run_threads(work, min(threads, b - a))

@@ -160,15 +160,26 @@ class TokenShards:
                        np.asarray(np.memmap(_fd_path(fd), dtype=np.int32, mode="r", offset=offset, shape=(n,))))
         return out
 
-    def crossing_length(self, offsets: np.ndarray) -> int:
-        """The length of the longest sentence (``offsets``) that spans a shard boundary."""
+    def crossing_sentences(self, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The sentences (``offsets``) that span a shard boundary, read into one array:
+        (their first token positions int64, where each begins in the array int64, the
+        int32 array of their tokens, one after another)."""
+        offsets = np.asarray(offsets)
         inner = self.bases[1:-1]
-        if inner.shape[0] == 0:
-            return 0
-        s = np.searchsorted(offsets, inner, side="right") - 1
-        starts, ends = np.asarray(offsets)[s], np.asarray(offsets)[np.minimum(s + 1, len(offsets) - 1)]
-        crossing = starts < inner
-        return int((ends - starts)[crossing].max()) if crossing.any() else 0
+        s = np.unique(np.searchsorted(offsets, inner, side="right") - 1) if inner.shape[0] else np.zeros(0, np.int64)
+        s = s[(s >= 0) & (s < offsets.shape[0] - 1)]
+        starts, ends = offsets[s], offsets[s + 1]
+        inside = np.zeros(s.shape[0], dtype=bool)
+        for b in inner:                     # keep those with a boundary strictly inside
+            inside |= (starts < b) & (b < ends)
+        starts, ends = starts[inside].astype(np.int64), ends[inside].astype(np.int64)
+        at = np.zeros(starts.shape[0], dtype=np.int64)
+        if starts.shape[0]:
+            at[1:] = np.cumsum(ends - starts)[:-1]
+        tokens = np.empty(int((ends - starts).sum()), dtype=np.int32)
+        for a, lo, hi in zip(at.tolist(), starts.tolist(), ends.tolist()):
+            self.read(lo, hi, tokens[a:a + hi - lo])
+        return starts, at, tokens
 
     def close(self) -> None:
         fds, self._fds = self._fds, []
