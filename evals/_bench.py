@@ -174,7 +174,8 @@ def mean_sd(values: Sequence[float], fmt: str) -> str:
     for one value)."""
     import statistics
     mean = fmt.format(statistics.fmean(values))
-    return mean + (f" ({fmt.format(statistics.stdev(values))})" if len(values) > 1 else "")
+    sd_fmt = fmt.replace("{:+", "{:")           # a spread has no sign
+    return mean + (f" ({sd_fmt.format(statistics.stdev(values))})" if len(values) > 1 else "")
 
 
 def by_side(rows: Sequence[dict]) -> list[tuple[str, list[dict]]]:

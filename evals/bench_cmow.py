@@ -56,12 +56,12 @@ def side_encode(years: str, out: str) -> dict:
     return {"encode_s": time.time() - t0, "tokens": enc.n_tokens, "sentences": len(enc), "vocab": len(enc.vocab)}
 
 
-def side_train(encoded: str, params: dict, epochs: int, workers: int, out: str) -> dict:
+def side_train(encoded: str, params: dict, epochs: int, workers: int, out: str, seed: int = 1) -> dict:
     from wordlab.corpus import EncodedCorpus
     from wordlab.trainers import CMOW
     enc = EncodedCorpus(encoded)
     t0 = time.time()
-    emb = CMOW(epochs=epochs, workers=workers, seed=1, progress=False, **params).fit(enc, out, overwrite=True)
+    emb = CMOW(epochs=epochs, workers=workers, seed=seed, progress=False, **params).fit(enc, out, overwrite=True)
     history = emb.meta["history"]
     examples = sum(h["examples"] for h in history)
     return {"total_s": time.time() - t0, "train_s": emb.meta["training_seconds"], "examples": examples,
@@ -83,7 +83,7 @@ def side_probe(stores: dict, years: str, seed: int, encoded: str) -> dict:
     tasks = [bigram_shift(sentences, n=20_000, seed=seed), word_content(sentences, n_words=200, per_word=100, seed=seed),
              sentence_length(sentences, per_bin=2_500, seed=seed)]
     del sentences
-    out = {"tasks": {t.name: t.sizes() for t in tasks}, "probes": {}, "words": {}, "order": {}, "swap": {},
+    out = {"tasks": {t.name: t.sizes() for t in tasks}, "probes": {}, "words": {}, "order": {}, "swap": {}, "spread": {},
            "bigram_reference": bigram_reference(EncodedCorpus(encoded), windows, n=2000, seed=seed)}
     for name, path in stores.items():
         emb = wordlab.load(path)
@@ -103,7 +103,7 @@ def side_probe(stores: dict, years: str, seed: int, encoded: str) -> dict:
             half = Embeddings(emb.words, np.ascontiguousarray(np.asarray(emb.vectors)[:, :cbow_dim]), emb.counts)
             out["words"][name] = {d: float(evaluate_word_pairs(half, d).spearman) for d in ("ws353", "simlex999")}
             if emb.meta["encoder"]["cmow_k"]:
-                out["spread"] = half_spread(emb, windows[:500], cbow_dim)
+                out["spread"][name] = half_spread(emb, windows[:500], cbow_dim)
     return out
 
 
@@ -169,6 +169,9 @@ def paired_bigram_shift(emb, sentences: list, n_train: int = 8000, n_test: int =
         swapped.append([words[i] for i in other])
         if len(written) == n_train + n_test:
             break
+    if len(written) < n_train + n_test:
+        raise SystemExit(f"paired_bigram_shift: {len(written):,} held-out sentences of 5 or more known words, "
+                         f"{n_train + n_test:,} needed: probe more years")
     A, B = emb.encode(written).astype(np.float64), emb.encode(swapped).astype(np.float64)
     scaler = StandardScaler().fit(np.vstack([A[:n_train], B[:n_train]]))
     D = np.clip(scaler.transform(A), -50, 50) - np.clip(scaler.transform(B), -50, 50)
@@ -324,10 +327,10 @@ def main() -> None:
                   *(f"{o['loss'][k]:.4f} ({o['delta'][k]:+.4f} +- {o['stderr'][k]:.4f})" for k in ("reversed", "shuffled"))]
                  for n, o in p["order"].items()]))
     print()
-    if "spread" in p:
+    if "hybrid" in p["spread"]:
         print(f"hybrid: {trained['hybrid']['objective']} objective, epochs: {', '.join(map(str, trained['hybrid']['phases']))}")
         print(f"hybrid: logit spread (sd over 500 held-out sentences, mean over the 2,000 most frequent words) of "
-              f"the CBOW half {p['spread']['CBOW']:.3f}, of the CMOW half {p['spread']['CMOW']:.3f}")
+              f"the CBOW half {p['spread']['hybrid']['CBOW']:.3f}, of the CMOW half {p['spread']['hybrid']['CMOW']:.3f}")
         print()
     print(table(["word vectors", "WS-353", "SimLex-999"],
                 [[f"{n} (CBOW part)" if n == "hybrid" else n, f"{w['ws353']:.3f}", f"{w['simlex999']:.3f}"]

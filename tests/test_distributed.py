@@ -150,6 +150,17 @@ def test_a_file_of_tens_of_mb_in_partitions_with_any_read_buffer(tmp_path, monke
     assert many.meta["distributed"]["partitions"] >= 9
     _same_encoding(one, many)
     if chunk > 1000:          # the counting paths do not read text: once is enough
+        import gzip           # the same 24 MB line compressed: decompressed by a task, then cut
+        packed = tmp_path / "one.txt.gz"
+        with open(one_line, "rb") as src, gzip.open(packed, "wb", compresslevel=1) as dst:
+            dst.write(src.read())
+        gz_corpus = wordlab.Corpus([packed])
+        gz_meta = {"source": gz_corpus.fingerprint(), "settings": meta["settings"]}
+        gz_many = write_encoded_distributed(gz_corpus, HereExecutor(), tmp_path / "gz-many", 2, None, None, gz_meta,
+                                            dict(overwrite=False, kinds=None), partition_bytes=3 << 20)
+        assert gz_many.meta["distributed"]["decompressed_inputs"] == 1
+        assert gz_many.meta["distributed"]["partitions"] >= 7
+        _same_encoding(gz_corpus.encode(min_count=2, out=tmp_path / "gz-one", progress=False), gz_many)
         limit = 1 << 26       # several segments on one machine
         m_one = count_cooccurrences(one, window=5, memory_limit=limit, cache=False, progress=False)
         m_rows = count_cooccurrences(many, window=5, memory_limit=limit, cache=False, progress=False,

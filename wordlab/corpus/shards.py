@@ -11,8 +11,8 @@ so no process ever copies the whole stream. Shards are cut where the partitions 
 not at sentence ends: a sentence may continue in the next shard. Everything that reads
 token ids goes through this module, so both layouts read the same:
 :class:`TokenShards` reads any range ``start:stop`` by ``pread`` across the files
-(thread-safe, no mapped pages), :func:`shard_arrays` gives each shard memory-mapped
-with the corpus position where it starts (for kernels), and :class:`ShardedTokens` is
+(thread-safe, no mapped pages), and its ``arrays`` and ``bases`` give each shard
+memory-mapped with the corpus position where it starts (for kernels); and :class:`ShardedTokens` is
 the read-only, array-like ``EncodedCorpus.tokens`` of a sharded corpus.
 """
 from __future__ import annotations
