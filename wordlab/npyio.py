@@ -116,10 +116,12 @@ def create_npy(path: str | os.PathLike, dtype, shape: tuple[int, ...]) -> np.mem
 
 def save_npy(path: str | os.PathLike, array, block_rows: int = 1 << 16) -> None:
     """``np.save`` with the space reserved first (:func:`create_npy`), copied in row blocks
-    (a memory-mapped input is never read whole)."""
-    array = np.asarray(array) if not isinstance(array, np.ndarray) else array
+    (a memory-mapped input is never read whole, nor an array-like that decodes its rows
+    on access, such as a compressed store's matrix)."""
+    if not isinstance(array, np.ndarray) and not (hasattr(array, "shape") and hasattr(array, "dtype")):
+        array = np.asarray(array)
     out = create_npy(path, array.dtype, array.shape)
-    if array.ndim == 0:
+    if len(array.shape) == 0:
         out[...] = array
     else:
         for a in range(0, array.shape[0], block_rows):

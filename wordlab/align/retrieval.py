@@ -19,6 +19,7 @@ import numpy as np
 from .._deprecation import deprecated_alias
 from .._threads import numba_threads
 from ..errors import ParameterError
+from ..store.quantize import block_product
 from ._topk_kernels import push_block, sort_heaps
 
 QUERY_BLOCK = 2048
@@ -63,7 +64,7 @@ def knn_mean_similarity(queries: np.ndarray, keys: np.ndarray, k: int = 10,
     k = min(k, keys.shape[0])
     for a in range(0, n_q, query_block):
         q = np.asarray(queries[a:a + query_block], dtype=np.float32)
-        _, scores = heap_topk(keys.shape[0], lambda s, e: q @ np.asarray(keys[s:e], dtype=np.float32).T, k,
+        _, scores = heap_topk(keys.shape[0], lambda s, e: block_product(keys, q, s, e), k,
                               q.shape[0], key_block, workers)
         out[a:a + q.shape[0]] = scores.mean(axis=1) if k else 0.0
     return out
@@ -98,12 +99,12 @@ def retrieve(queries: np.ndarray, keys: np.ndarray, k: int = 10, method: str = "
         q = np.asarray(queries[a:a + query_block], dtype=np.float32)
         if method == "nn":
             def block(s, e):
-                return q @ np.asarray(keys[s:e], dtype=np.float32).T
+                return block_product(keys, q, s, e)
         else:
             qp = np.asarray(query_penalty[a:a + q.shape[0]], dtype=np.float32)[:, None]
 
             def block(s, e):
-                return 2.0 * (q @ np.asarray(keys[s:e], dtype=np.float32).T) - qp - key_penalty[s:e][None, :]
+                return 2.0 * block_product(keys, q, s, e) - qp - key_penalty[s:e][None, :]
         i, sc = heap_topk(keys.shape[0], block, k, q.shape[0], key_block, workers)
         ids[a:a + q.shape[0]] = i
         scores[a:a + q.shape[0]] = sc

@@ -26,6 +26,8 @@ def info(store) -> None:
         spec = emb.subwords.spec
         rows.append(("subwords", f"character n-grams of {spec.min_n}-{spec.max_n} in {spec.bucket:,} buckets: "
                                  "a vector for any string"))
+    if emb.compression:
+        rows.append(("compression", describe_compression(emb)))
     rows += [(key, meta[key]) for key in ("source_file", "created", "wordlab_version", "training_seconds")
              if key in meta]
     if meta.get("params"):
@@ -74,3 +76,47 @@ def convert(source, target, to_format, from_format, unicode_errors, overwrite) -
     emb = load(source, format=from_format, unicode_errors=unicode_errors)
     emb.save(Path(target), format=to_format, overwrite=overwrite)
     click.echo(f"wrote {len(emb):,} x {emb.dim} to {target} ({to_format})")
+
+
+def describe_compression(emb) -> str:
+    """One line: the method, its settings, the size against float32 and the error."""
+    c = emb.compression
+    settings = {"pq": lambda: f"{c['subspaces']} subspaces of {c['dim'] // c['subspaces']}, {c['bits']} bits"
+                              + (", quantised norms" if c.get("norm") else ""),
+                "int8": lambda: f"a scale per {c.get('scale', 'row')}"}.get(c["method"], lambda: "")()
+    ratio = len(emb) * emb.dim * 4 / max(emb.vectors.nbytes, 1)
+    err = c.get("error", {})
+    return (f"{c['method']}" + (f" ({settings})" if settings else "") + f", {ratio:.1f}x smaller than float32"
+            + (f"; mean cosine to the original {err['mean_cosine']:.4f}" if "mean_cosine" in err else ""))
+
+
+@click.command()
+@click.argument("store")
+@click.option("-o", "--out", required=True, type=click.Path(), help="The compressed store to write.")
+@click.option("--method", type=click.Choice(["pq", "int8", "float16"]), default="pq", show_default=True,
+              help="pq: product quantisation; int8: 8-bit integers with scales; float16: half precision.")
+@click.option("--subspaces", type=click.IntRange(min=1), default=None,
+              help="pq: subspaces M, a divisor of the dimension (default: subspaces of about 4 dimensions).")
+@click.option("--bits", type=click.IntRange(1, 8), default=8, show_default=True,
+              help="pq: bits per code (2^bits centroids per subspace).")
+@click.option("--norm/--no-norm", default=False, show_default=True,
+              help="pq: quantise each row's norm apart from its direction (fastText's -qnorm).")
+@click.option("--scale", type=click.Choice(["row", "dim"]), default="row", show_default=True,
+              help="int8: one scale per row or per dimension.")
+@click.option("--iterations", type=click.IntRange(1, 1000), default=25, show_default=True,
+              help="pq: k-means iterations.")
+@click.option("--training-rows", type=click.IntRange(min=1), default=None,
+              help="pq: rows the centroids are learnt on (default: 256 per centroid).")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: in a terminal or Jupyter).")
+@overwrite_option("OUT")
+def compress(store, out, method, subspaces, bits, norm, scale, iterations, training_rows, seed, progress,
+             overwrite) -> None:
+    """Write a compressed copy of STORE to OUT: a store that every command reads."""
+    from ..atomic import check_target
+    check_target(Path(out), overwrite, directory=True)
+    emb = _open_store(store)
+    packed = emb.compress(out, method, subspaces=subspaces, bits=bits, norm=norm, scale=scale,
+                          iterations=iterations, training_rows=training_rows, seed=seed, overwrite=overwrite,
+                          progress=progress)
+    click.echo(f"wrote {len(packed):,} x {packed.dim} to {out}: {describe_compression(packed)}")

@@ -33,6 +33,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..store import Embeddings
+from ..store.quantize import block_product
 from ..store.search import blocked_topk
 from ._lookup import check_compose_policy, composed_units, key, vocabulary_lookup
 from .datasets import AnalogyDataset, load_dataset
@@ -223,14 +224,14 @@ def _answer_batch(unit: np.ndarray, ua: np.ndarray, ub: np.ndarray, uc: np.ndarr
         target /= np.maximum(np.linalg.norm(target, axis=1, keepdims=True), 1e-12)
 
         def scores(start: int, stop: int) -> np.ndarray:
-            return target @ unit[start:stop].T          # (questions, rows)
+            return block_product(unit, target, start, stop)     # (questions, rows)
     else:
         abc = np.concatenate([ua, ub, uc])             # (3n, dim)
         n = ua.shape[0]
         eps = np.float32(epsilon)
 
         def scores(start: int, stop: int) -> np.ndarray:
-            s = abc @ unit[start:stop].T
+            s = block_product(unit, abc, start, stop)
             s += 1.0
             s *= 0.5
             return s[n:2 * n] * s[2 * n:] / (s[:n] + eps)

@@ -25,6 +25,8 @@ from ..errors import (ArgumentTypeError, DataError, ParameterError, StoreError, 
 from . import layout
 from .export import write_binary_vectors, write_text_vectors
 from .formats import FORMATS
+from .quantize import block_product
+from .queries import query_items as _query_items
 from .search import Neighbors, cosine_topk, blocked_topk, nonfinite_rows, unit_rows
 from .subwords import SubwordVectors, vectors_of
 
@@ -215,8 +217,11 @@ class Embeddings:
         if name not in self._arrays:
             if name not in self.components:
                 raise StoreError(f"{self._where_short()} has no component {name!r}")
-            from .reader import open_component
-            self._arrays[name] = open_component(self._snapshot, name, len(self))
+            from .reader import open_component, open_quantized
+            packed = (self.compression or {}).get("components", {}).get(name)
+            self._arrays[name] = (open_component(self._snapshot, name, len(self)) if packed is None else
+                                  {f"{name}.npy": open_quantized(self.path, packed, list(self.components),
+                                                                 str(self.path), self._snapshot, name)})
         return self._arrays[name]
 
     def component(self, name: str, default=None):
@@ -257,7 +262,9 @@ class Embeddings:
         and a changed ``vectors.npy`` never meets the unit vectors of its old content.
         """
         if self._unit is None:
-            if self.path is None:
+            if hasattr(self._vectors, "unit"):         # compressed: decoded on access, never cached
+                self._unit, self._nonfinite = self._vectors.unit, np.zeros(0, dtype=np.int64)
+            elif self.path is None:
                 self._unit = unit_rows(self._vectors)
                 self._nonfinite = nonfinite_rows(self._vectors)
             else:
@@ -399,7 +406,7 @@ class Embeddings:
             abc = np.stack([ua, ub, uc])
 
             def cosmul(start: int, stop: int) -> np.ndarray:
-                s = (abc @ unit[start:stop].T + 1.0) / 2.0
+                s = (block_product(unit, abc, start, stop) + 1.0) / 2.0
                 return (s[1] * s[2] / (s[0] + epsilon))[None, :]
 
             ids, scores = blocked_topk(limit, cosmul, topn, [self._excluded(asked)])
@@ -476,6 +483,19 @@ class Embeddings:
                 write_text_vectors(fh, self.words, self._vectors, header=(format == "word2vec"))
         return path
 
+    @property
+    def compression(self) -> dict | None:
+        """How a compressed store was compressed (meta.json's ``compression``), else None."""
+        return self.meta.get("compression")
+
+    def compress(self, path: str | os.PathLike, method: str = "pq", **settings) -> "Embeddings":
+        """Write a compressed copy at ``path`` and open it: ``method`` ``pq`` (``subspaces``,
+        ``bits=8``, ``norm=False``), ``int8`` (``scale="row"|"dim"``) or ``float16``; also
+        ``iterations``, ``training_rows``, ``seed``, ``overwrite``, ``progress``. See
+        :mod:`wordlab.store.compress`; ``save`` of the result writes float32 again."""
+        from .compress import compress_store
+        return Embeddings.open(compress_store(self, path, method, **settings))
+
     # -- gensim interoperability ------------------------------------------------------------
     @classmethod
     def from_gensim(cls, model) -> "Embeddings":
@@ -492,19 +512,5 @@ class Embeddings:
     def __repr__(self) -> str:
         where = f" at {self.path}" if self.path else ""
         method = self.meta.get("method", "?")
-        return f"<Embeddings {len(self):,} words x {self.dim} dims, method={method}{where}>"
-
-
-def _query_items(items, name: str) -> list:
-    """``positive``/``negative`` of most_similar as a list of words or vectors."""
-    if items is None:
-        return []
-    if isinstance(items, (str, np.ndarray)):
-        return [items]
-    if not isinstance(items, Iterable):
-        raise ArgumentTypeError(f"{name} must be a word, a vector or a list of them, not {type(items).__name__}")
-    out = list(items)
-    for item in out:
-        if not isinstance(item, (str, np.ndarray, list, tuple)):
-            raise ArgumentTypeError(f"{name} must hold words or vectors, not {type(item).__name__} ({item!r})")
-    return out
+        packed = f", compressed={self.compression.get('method')}" if self.compression else ""
+        return f"<Embeddings {len(self):,} words x {self.dim} dims, method={method}{packed}{where}>"

@@ -69,7 +69,10 @@ def encode_sentences(vectors: np.ndarray, index: dict, meta: dict, sentences: It
     """
     dim = vectors.shape[1]
     cbow_dim, k = encoder_layout(meta, dim)
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    # a compressed store's matrix decodes only the rows a batch uses
+    whole = isinstance(vectors, np.ndarray)
+    if whole:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     blocks = []
     batch: list = []
 
@@ -84,7 +87,8 @@ def encode_sentences(vectors: np.ndarray, index: dict, meta: dict, sentences: It
             ids.extend(known)
             lengths[s + 1] = len(known)
         out = np.empty((len(batch), dim), dtype=np.float32)
-        encode_batch(vectors, np.asarray(ids, dtype=np.int64), np.cumsum(lengths), cbow_dim, k, out)
+        rows, ids = (vectors, np.asarray(ids, dtype=np.int64)) if whole else _used_rows(vectors, ids)
+        encode_batch(rows, ids, np.cumsum(lengths), cbow_dim, k, out)
         if compose is not None and unseen and k == 0:
             np.add.at(out, [s for s, _ in unseen], compose([w for _, w in unseen]))
         blocks.append(out)
@@ -97,3 +101,10 @@ def encode_sentences(vectors: np.ndarray, index: dict, meta: dict, sentences: It
     if batch:
         flush()
     return np.concatenate(blocks) if blocks else np.empty((0, dim), dtype=np.float32)
+
+
+def _used_rows(vectors, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows ``ids`` use, decoded (float32, contiguous), and the ids renumbered into them."""
+    used, local = np.unique(np.asarray(ids, dtype=np.int64), return_inverse=True)
+    rows = np.ascontiguousarray(vectors[used] if used.size else np.zeros((0, vectors.shape[1])), dtype=np.float32)
+    return rows, local.reshape(-1).astype(np.int64)

@@ -19,10 +19,16 @@ A store is a directory::
 ``provenance``      where the vectors come from: ``{"kind": ...}`` with ``trained``
                     (``corpus``: the corpus fingerprint), ``imported`` (``source_file``,
                     ``source_format``, ``digest``), ``mapped`` (``source_store``,
-                    ``mapping``), ``debiased`` (``source_store``, ``lists``) or
-                    ``saved`` (``source_store``); derived stores keep their source's
-                    provenance as ``source_provenance``
+                    ``mapping``), ``debiased`` (``source_store``, ``lists``),
+                    ``saved`` (``source_store``) or ``compressed`` (``source_store``,
+                    ``compression``); derived stores keep their source's provenance as
+                    ``source_provenance``
 ``components``      the names of the optional components present
+
+A **compressed store** (format version 3, :mod:`wordlab.store.quantize`) adds
+``compression``: the method, its settings and the error measured when it was made;
+its ``vectors.npy`` holds the method's codes (float16, int8 or uint8, not float32) and
+``dim`` is the width of the vectors they decode to.
 
 Producers add their own keys (a trainer's ``history``, ``debias``, ``alignment``...).
 
@@ -45,8 +51,11 @@ from ..errors import StoreError
 
 STORE_FORMAT = STORE_KINDS[0]          # "wordlab-store"
 FORMAT_VERSION = 2
+#: The format version of a compressed store (an older wordlab refuses it in one line
+#: instead of misreading its codes as vectors).
+COMPRESSED_FORMAT_VERSION = 3
 #: The format versions this wordlab reads (None: a store written before versions).
-READABLE_VERSIONS = (None, 1, 2)
+READABLE_VERSIONS = (None, 1, 2, 3)
 
 VECTORS = "vectors.npy"
 VOCAB = "vocab.tsv"
@@ -58,7 +67,7 @@ CORE_FILES = (VECTORS, VOCAB, META)
 REQUIRED_KEYS = ("format", "format_version", "dim", "n_words", "method", "params", "created",
                  "wordlab_version", "provenance", "components")
 #: The kinds of ``provenance``.
-PROVENANCE_KINDS = ("trained", "imported", "mapped", "debiased", "saved")
+PROVENANCE_KINDS = ("trained", "imported", "mapped", "debiased", "saved", "compressed")
 
 
 def _open_arrays(arrays: Mapping[str, np.ndarray]) -> Any:

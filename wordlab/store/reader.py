@@ -53,10 +53,53 @@ def open_store(path: Path) -> tuple[dict, np.ndarray, Snapshot, list[str]]:
     meta = read_store_meta(path / layout.META, snap.read_bytes(layout.META))
     snap.release(layout.META)
     layout.check_meta(meta, str(path / layout.META))
+    if meta.get("compression") is not None:
+        vectors = open_quantized(path, meta["compression"], names, str(path), snap)
+        return meta, vectors, snap, names
     vectors = map_vectors_npy(path / layout.VECTORS, snap.path(layout.VECTORS))
     if "dim" in meta and meta["dim"] != vectors.shape[1]:
         raise StoreError(f"{path}: meta.json says dim {meta['dim']!r} but vectors.npy has {vectors.shape[1]}")
     return meta, vectors, snap, names
+
+
+def open_quantized(directory: Path, compression: dict, names: list[str], where: str,
+                   snap: Snapshot | None = None, matrix: str = "vectors"):
+    """The compressed matrix ``MATRIX.npy`` of a store (``vectors``, or a subword store's
+    ``ngram_vectors``) as a :class:`~wordlab.store.quantize.QuantizedMatrix`, its codes and
+    parameters checked against ``compression`` (its settings in meta.json); from ``snap``
+    when given, else from the files in ``directory``."""
+    from .quantize import METHODS, NORM_QUANTIZER, QUANTIZER, QuantizedMatrix, codes_prefix
+    prefix = codes_prefix(matrix)
+    if not isinstance(compression, dict) or compression.get("method") not in METHODS:
+        method = compression.get("method") if isinstance(compression, dict) else compression
+        raise StoreError(f"{where}/meta.json: compression method {method!r} is not one this wordlab reads "
+                         f"({', '.join(METHODS)}); upgrade wordlab")
+    try:
+        dim = int(compression["dim"])
+        if dim < 1:
+            raise ValueError(dim)
+    except (KeyError, TypeError, ValueError):
+        raise StoreError(f"{where}/meta.json: compression has no valid 'dim'") from None
+    method = METHODS[compression["method"]]
+    source = (lambda f: snap.path(f)) if snap is not None else (lambda f: str(directory / f))
+    codes_file = f"{matrix}.npy"
+    codes = map_vectors_npy(directory / codes_file, source(codes_file), dtype=method.codes_dtype)
+    if snap is not None and matrix != "vectors":      # mapped (vectors.npy stays: its digest is read)
+        snap.release(codes_file)
+    params = {}
+    for key in (QUANTIZER, NORM_QUANTIZER):
+        if f"{prefix}{key}" in names:
+            f = f"{prefix}{key}.npy"
+            try:
+                params[key] = np.load(source(f), mmap_mode="r")
+            except (OSError, ValueError, EOFError) as e:
+                raise StoreError(f"{directory / f}: unreadable ({e})") from None
+            if snap is not None:
+                snap.release(f)
+    try:
+        return QuantizedMatrix(codes, params, compression, where)
+    except (KeyError, TypeError, ValueError) as e:
+        raise StoreError(f"{where}/meta.json: compression settings {compression!r} are incomplete ({e})") from None
 
 
 def open_component(snap: Snapshot, name: str, n_words: int) -> dict[str, np.ndarray]:
@@ -98,10 +141,12 @@ def read_store_meta(path: Path, data: bytes | None = None) -> dict:
 _NPY_HEADER_ERRORS = (ValueError, SyntaxError, TypeError, RecursionError, tokenize.TokenError)
 
 
-def map_vectors_npy(path: Path, source: str | None = None) -> np.ndarray:
+def map_vectors_npy(path: Path, source: str | None = None, dtype=np.float32) -> np.ndarray:
     """Memory-map a store's ``vectors.npy`` read-only, after checking it is a complete
     2-D, C-ordered float32 array (the header is never trusted over the file's size).
-    ``source``: where to read it from (a snapshot's path); messages name ``path``."""
+    ``source``: where to read it from (a snapshot's path); messages name ``path``.
+    ``dtype``: what it must hold instead (a compressed store's codes)."""
+    dtype = np.dtype(dtype)
     source = str(path) if source is None else source
     size = os.stat(source).st_size
     with open(source, "rb") as fh:
@@ -111,18 +156,18 @@ def map_vectors_npy(path: Path, source: str | None = None) -> np.ndarray:
                 raise ValueError(f"unknown format version {version[0]}.{version[1]}")
             read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
                            else np.lib.format.read_array_header_2_0)   # 3.0 differs only in encoding
-            shape, fortran, dtype = read_header(fh)
+            shape, fortran, found = read_header(fh)
         except _NPY_HEADER_ERRORS as e:
             what = "an empty file" if size == 0 else f"not a valid .npy file ({type(e).__name__}: {e})"
             raise StoreError(f"{path}: {what}") from None
         offset = fh.tell()
-    if dtype != np.float32 or len(shape) != 2:
-        raise StoreError(f"{path} must be a 2-D float32 array, found {dtype} {shape}")
+    if found != dtype or len(shape) != 2:
+        raise StoreError(f"{path} must be a 2-D {dtype} array, found {found} {shape}")
     if fortran:
         raise StoreError(f"{path}: the array is in Fortran order; a store's vectors are in C order")
     if shape[1] < 1 or shape[0] < 0:
         raise StoreError(f"{path}: invalid shape {shape}")
-    need = offset + shape[0] * shape[1] * 4
+    need = offset + shape[0] * shape[1] * dtype.itemsize
     if need > size:
         raise StoreError(f"{path}: the header declares shape {shape} ({need:,} bytes with the header) but the "
                          f"file has {size:,}: truncated")
@@ -130,10 +175,10 @@ def map_vectors_npy(path: Path, source: str | None = None) -> np.ndarray:
         warnings.warn(f"{path}: {size - need:,} bytes after the {shape} array (byte offset {need}) are ignored",
                       WordlabWarning, stacklevel=3)
     if shape[0] == 0:
-        out = np.zeros(shape, dtype=np.float32)
+        out = np.zeros(shape, dtype=dtype)
         out.flags.writeable = False
         return out
-    return np.memmap(source, dtype=np.dtype("<f4"), mode="r", offset=offset, shape=shape, order="C")
+    return np.memmap(source, dtype=dtype.newbyteorder("<"), mode="r", offset=offset, shape=shape, order="C")
 
 
 def read_vocab_tsv(path: Path, n_rows: int, data: bytes | None = None) -> tuple[list[str], np.ndarray]:

@@ -116,12 +116,17 @@ def cosine_topk(unit: np.ndarray, queries: np.ndarray, k: int, n_rows: int | Non
                 block_rows: int = BLOCK_ROWS) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` cosine neighbours of each query among the unit rows of ``unit``.
 
-    ``queries`` (n_queries, dim) are normalised here; ``unit`` must hold unit rows.
+    ``queries`` (n_queries, dim) are normalised here; ``unit`` must hold unit rows (an
+    array, or an array-like with ``block_dot(queries, start, stop)``, as the unit rows
+    of a compressed store, :class:`~wordlab.store.quantize.UnitRows`).
     """
     q = np.atleast_2d(np.asarray(queries, dtype=np.float32))
     norms = np.linalg.norm(q, axis=1, keepdims=True)
     q = np.divide(q, norms, out=np.zeros_like(q), where=norms > 0)
     n = unit.shape[0] if n_rows is None else min(n_rows, unit.shape[0])
+    dot = getattr(unit, "block_dot", None)
+    if dot is not None:      # a compressed store's unit rows: scored from their codes, never decoded
+        return blocked_topk(n, lambda a, b: dot(q, a, b), k, exclude, block_rows)
     if q.shape[0] == 1:
         return _cosine_topk_single(unit, q[0], k, n, exclude[0] if exclude else (),
                                    min(block_rows, SINGLE_QUERY_BLOCK_ROWS))

@@ -59,7 +59,13 @@ class SubwordVectors:
         from ._subword_kernels import mean_rows
         offsets, rows = self.spec.table(words)
         out = np.zeros((len(words), self.ngrams.shape[1]), dtype=np.float32)
-        mean_rows(np.zeros((0, out.shape[1]), np.float32), self.ngrams, offsets, rows, out)
+        ngrams = self.ngrams
+        if not isinstance(ngrams, np.ndarray):      # compressed: decode only the rows used
+            used, local = np.unique(rows, return_inverse=True)
+            ngrams = np.ascontiguousarray(ngrams[used] if used.size else np.zeros((0, out.shape[1])),
+                                          dtype=np.float32)
+            rows = local.reshape(-1).astype(rows.dtype)
+        mean_rows(np.zeros((0, out.shape[1]), np.float32), ngrams, offsets, rows, out)
         return out, np.diff(offsets) > 0
 
 

@@ -50,7 +50,7 @@ def derived_provenance(kind: str, source: "Embeddings", **fields: Any) -> dict:
 
 #: Keys the writer sets; a producer's meta never supplies them.
 _SCHEMA_OWNED = ("format", "format_version", "dim", "n_words", "created", "wordlab_version", "provenance",
-                 "components")
+                 "components", "compression")
 
 
 def derived_meta(meta: dict) -> dict:
@@ -62,15 +62,20 @@ def derived_meta(meta: dict) -> dict:
     return {k: v for k, v in meta.items() if k not in _SCHEMA_OWNED and k not in dropped}
 
 
-def build_meta(meta: dict, *, dim: int, n_words: int, provenance: dict, components: Iterable[str]) -> dict:
+def build_meta(meta: dict, *, dim: int, n_words: int, provenance: dict, components: Iterable[str],
+               compression: dict | None = None) -> dict:
     """``meta.json`` of a store: the schema's keys (``method`` and ``params`` taken from
-    ``meta``, defaults ``external`` and ``{}``), then ``meta``'s other entries."""
+    ``meta``, defaults ``external`` and ``{}``; ``compression`` for a compressed store),
+    then ``meta``'s other entries."""
     if not isinstance(provenance, dict) or provenance.get("kind") not in layout.PROVENANCE_KINDS:
         raise WordlabError(f"a store's provenance needs a kind of {layout.PROVENANCE_KINDS}, not {provenance!r}")
-    out = {"format": layout.STORE_FORMAT, "format_version": layout.FORMAT_VERSION, "dim": int(dim),
+    version = layout.FORMAT_VERSION if compression is None else layout.COMPRESSED_FORMAT_VERSION
+    out = {"format": layout.STORE_FORMAT, "format_version": version, "dim": int(dim),
            "n_words": int(n_words), "method": meta.get("method", "external"), "params": meta.get("params") or {},
            "created": now(), "wordlab_version": __version__, "provenance": provenance,
            "components": list(components)}
+    if compression is not None:
+        out["compression"] = compression
     out.update({k: v for k, v in meta.items() if k not in out and k not in _SCHEMA_OWNED})
     return out
 
@@ -130,14 +135,17 @@ class StoreBuilder:
                 self.add_component(name, source.component_arrays(name))
 
     # -- the end --------------------------------------------------------------------------
-    def finish(self, meta: dict, provenance: dict) -> dict:
+    def finish(self, meta: dict, provenance: dict, compression: dict | None = None) -> dict:
         """Check the directory (vectors, vocabulary, each component's files whole and of
         the right shape) and write ``meta.json``; returns it. Files no component claims
-        are left as they are and not listed."""
+        are left as they are and not listed. ``compression``: the settings of a
+        compressed store (:mod:`wordlab.store.compress`), whose codes are checked."""
         vectors = self.directory / layout.VECTORS
         if not vectors.is_file() or not (self.directory / layout.VOCAB).is_file():
             raise StoreError(f"{self.where}: a store needs {layout.VECTORS} and {layout.VOCAB} before its meta.json")
         shape = np.load(vectors, mmap_mode="r").shape
+        if compression is not None:
+            shape = (shape[0], int(compression["dim"]))
         present = os.listdir(self.directory)
         names = layout.components_in(present)
         for spec in layout.COMPONENTS.values():
@@ -149,7 +157,11 @@ class StoreBuilder:
             arrays = {f: np.load(self.directory / f, mmap_mode="r") for f in layout.component(name).files}
             layout.component(name).check(arrays, shape[0], str(self.where))
             del arrays
-        out = build_meta(meta, dim=shape[1], n_words=shape[0], provenance=provenance, components=names)
+        if compression is not None:
+            from .reader import open_quantized
+            open_quantized(self.directory, compression, names, str(self.where))   # the codes fit the settings
+        out = build_meta(meta, dim=shape[1], n_words=shape[0], provenance=provenance, components=names,
+                         compression=compression)
         write_json(self.directory / layout.META, out)
         self.finished = True
         return out

@@ -1,0 +1,237 @@
+"""Making compressed stores: ``store.compress(OUT, method=...)``, ``wordlab compress``.
+
+The methods and how their codes are read are in :mod:`wordlab.store.quantize`; this
+module learns their parameters and writes the store through the store writer.
+
+Product quantisation learns one codebook of K = 2^bits centroids per subspace by
+k-means (k-means++ seeding, then Lloyd's iterations; an emptied cluster takes half of
+the largest, as faiss does), on ``training_rows`` rows drawn at random
+(default 256 K, faiss's ``max_points_per_centroid``); every row is then coded, in
+parallel. The kernels are ours (Numba, :mod:`wordlab.store._quantize_kernels`): they are
+a page long, seeded and bit-for-bit repeatable, and need no library beside Numba.
+
+The new store records its method, settings and the reconstruction error measured on a
+sample (relative squared error, mean cosine between a row and its decoding) in
+``meta.json``'s ``compression``. A subword store's n-gram matrix is compressed with the
+same method and settings. The trainer's context vectors are not kept (a compressed
+store is for reading, not for training on).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import ParameterError, WordlabError
+from ..npyio import create_npy, save_npy
+from ..params import Boolean, Integer, Options, validate
+from ..progress import progress as progress_bar
+from . import layout
+from .quantize import DECODE_BLOCK, METHODS, NORM_QUANTIZER, QUANTIZER, QuantizedMatrix, codes_prefix
+from .search import nonfinite_rows
+
+if TYPE_CHECKING:
+    from .embeddings import Embeddings
+
+CONSTRAINTS = {"method": Options(tuple(METHODS)), "subspaces": Integer(1, optional=True), "bits": Integer(1, 8),
+               "norm": Boolean(), "scale": Options(("row", "dim")), "iterations": Integer(1, 1000),
+               "training_rows": Integer(1, optional=True), "seed": Integer(0, 2**63 - 1)}
+#: Rows of the sample the reconstruction error is measured on.
+ERROR_SAMPLE = 10_000
+
+
+def default_subspaces(dim: int) -> int:
+    """M for PQ when none is given: the divisor of ``dim`` whose subspaces are nearest to
+    4 dimensions (a quarter byte per dimension: 16x smaller than float32)."""
+    divisors = [m for m in range(1, dim + 1) if dim % m == 0]
+    return min(divisors, key=lambda m: (abs(dim / m - 4), -m))
+
+
+def settings_for(matrix_shape: tuple[int, int], method: str, *, subspaces: int | None = None, bits: int = 8,
+                 norm: bool = False, scale: str = "row", what: str = "the store") -> dict:
+    """The ``compression`` settings of a matrix, checked; one-line errors for settings that
+    cannot apply to it."""
+    n, dim = matrix_shape
+    settings = {"method": method, "dim": int(dim)}
+    if method == "int8":
+        settings["scale"] = scale
+    if method != "pq":
+        return settings
+    M = default_subspaces(dim) if subspaces is None else subspaces
+    if dim % M:
+        raise ParameterError(f"subspaces must divide the dimension: {M} does not divide {dim} (the divisors "
+                             f"of {dim} nearest {M}: {', '.join(str(d) for d in _divisors_near(dim, M))})")
+    K = 1 << bits
+    if n < K:
+        raise ParameterError(f"{what} has {n:,} rows, too few for 2^{bits} = {K} centroids per subspace; "
+                             f"use --bits {max(1, int(np.log2(max(n, 2))))} or fewer")
+    settings.update(subspaces=int(M), bits=int(bits), norm=bool(norm))
+    return settings
+
+
+def _divisors_near(dim: int, m: int) -> list[int]:
+    divisors = [d for d in range(1, dim + 1) if dim % d == 0]
+    return sorted(sorted(divisors, key=lambda d: abs(d - m))[:4])
+
+
+def compress_store(store: "Embeddings", path: str | os.PathLike, method: str = "pq", *,
+                   subspaces: int | None = None, bits: int = 8, norm: bool = False, scale: str = "row",
+                   iterations: int = 25, training_rows: int | None = None, seed: int = 0,
+                   overwrite: bool = False, progress: bool | None = None) -> Path:
+    """Write ``store`` compressed to a new store at ``path`` (see :meth:`Embeddings.compress`)."""
+    from .writer import derived_meta, derived_provenance, store_directory
+    options = dict(method=method, subspaces=subspaces, bits=bits, norm=norm, scale=scale, iterations=iterations,
+                   training_rows=training_rows, seed=seed)
+    validate(options, CONSTRAINTS, "compress")
+    matrices = {"vectors": store.vectors}
+    sub = store.subwords
+    if sub is not None:
+        matrices["ngram_vectors"] = sub.ngrams
+    plans = {}
+    for name, matrix in matrices.items():
+        what = f"{store._where_short()} ({name.replace('_', ' ')})"
+        plans[name] = settings_for(matrix.shape, method, subspaces=subspaces, bits=bits, norm=norm, scale=scale,
+                                   what=what)
+        _refuse_nonfinite(store, name, matrix)
+    path = Path(path)
+    with store_directory(path, overwrite) as builder:
+        done = {name: _compress_matrix(matrix, plans[name], builder.directory, name, iterations, training_rows,
+                                       seed, progress) for name, matrix in matrices.items()}
+        compression = done.pop("vectors")
+        if done:                            # the n-gram matrix: compressed beside the vectors
+            compression["components"] = done
+        for name in store.components:
+            spec = layout.component(name)
+            if not spec.follows_vectors and spec.keep_on_save and name != "context_vectors":
+                builder.add_component(name, store.component_arrays(name))
+        builder.write_vocab(store.words, store.counts)
+        builder.finish(derived_meta(store.meta) | ({"subwords": store.meta["subwords"]} if sub is not None else {}),
+                       derived_provenance("compressed", store, compression=method), compression=compression)
+    return path
+
+
+def _refuse_nonfinite(store: "Embeddings", name: str, matrix) -> None:
+    bad = nonfinite_rows(matrix)
+    if bad.size:
+        row = int(bad[0])
+        which = f"word {store.words[row]!r}" if name == "vectors" else f"n-gram bucket {row}"
+        raise WordlabError(f"{store._where_short()}: {bad.size:,} row(s) of {name.replace('_', ' ')} hold NaN or "
+                           f"infinity (the first of {which}); they cannot be compressed")
+
+
+def _compress_matrix(matrix, settings: dict, directory: Path, name: str, iterations: int,
+                     training_rows: int | None, seed: int, progress: bool | None) -> dict:
+    """Learn the parameters of ``matrix``, write its codes as ``NAME.npy`` and its
+    parameters as the method's components (for ``ngram_vectors``, ``ngram_quantizer``...,
+    see :func:`~wordlab.store.quantize.codes_prefix`); returns its ``compression``
+    settings with the error measured."""
+    prefix = codes_prefix(name)
+    n, dim = matrix.shape
+    method = settings["method"]
+    rng = np.random.default_rng(seed)
+    params: dict[str, np.ndarray] = {}
+    if method == "int8":
+        params[QUANTIZER] = _int8_scales(matrix, settings["scale"])
+    elif method == "pq":
+        params.update(_train_pq(matrix, settings, iterations, training_rows, rng, progress, name))
+    codes_path = directory / f"{name}.npy"
+    width = METHODS[method].codes_width(settings)
+    codes = create_npy(codes_path, METHODS[method].codes_dtype, (n, width))
+    with progress_bar(progress, total=n, desc=f"compressing {name.replace('_', ' ')} ({method})",
+                      unit="row") as bar:
+        for a in range(0, n, DECODE_BLOCK):
+            block = np.ascontiguousarray(matrix[a:a + DECODE_BLOCK], dtype=np.float32)
+            codes[a:a + block.shape[0]] = _encode(block, method, settings, params, a)
+            bar.update(block.shape[0])
+    codes.flush()
+    del codes
+    trained_on = params.pop("_trained_on", None)
+    for key, value in params.items():
+        save_npy(directory / f"{prefix}{key}.npy", value)
+    stored = np.load(codes_path, mmap_mode="r")
+    decoded = QuantizedMatrix(stored, params, settings, str(directory))
+    out = dict(settings, error=_error(matrix, decoded, rng))
+    if method == "pq":
+        out.update(iterations=int(iterations), training_rows=int(trained_on), seed=int(seed))
+    return out
+
+
+def _int8_scales(matrix, scale: str) -> np.ndarray:
+    """max |x| / 127 per row, or per dimension (zero where a row or column is all zero)."""
+    n, dim = matrix.shape
+    peak = np.zeros(n if scale == "row" else dim, dtype=np.float32)
+    for a in range(0, n, DECODE_BLOCK):
+        block = np.abs(np.asarray(matrix[a:a + DECODE_BLOCK], dtype=np.float32))
+        if scale == "row":
+            peak[a:a + block.shape[0]] = block.max(axis=1, initial=0.0)
+        else:
+            np.maximum(peak, block.max(axis=0, initial=0.0), out=peak)
+    return (peak / np.float32(127.0)).astype(np.float32)
+
+
+def _encode(block: np.ndarray, method: str, settings: dict, params: dict, start: int) -> np.ndarray:
+    if method == "float16":
+        if np.abs(block).max(initial=0.0) > np.finfo(np.float16).max:
+            row = start + int(np.argmax(np.abs(block).max(axis=1)))
+            raise ParameterError(f"row {row} holds values beyond float16's range (65504); use --method int8 or pq")
+        return block.astype(np.float16)
+    if method == "int8":
+        s = params[QUANTIZER]
+        scales = s[start:start + block.shape[0], None] if settings["scale"] == "row" else s[None, :]
+        q = np.divide(block, scales, out=np.zeros_like(block), where=scales > 0)
+        return np.clip(np.rint(q), -127, 127).astype(np.int8)
+    from ._quantize_kernels import encode_rows
+    M = settings["subspaces"]
+    book = params[QUANTIZER]
+    codes = np.empty((block.shape[0], M + (1 if settings["norm"] else 0)), dtype=np.uint8)
+    if settings["norm"]:
+        norms = np.linalg.norm(block.astype(np.float64), axis=1).astype(np.float32)
+        block = block / np.where(norms > 0, norms, 1.0)[:, None].astype(np.float32)
+        encode_rows(norms[:, None].copy(), params[NORM_QUANTIZER][None, :, None].copy(), codes[:, M:])
+    encode_rows(block, book, codes[:, :M])
+    return codes
+
+
+def _train_pq(matrix, settings: dict, iterations: int, training_rows: int | None, rng, progress,
+              name: str) -> dict:
+    """PQ's centroids (and the norms' with ``norm``), learnt on a random sample of rows."""
+    from ._quantize_kernels import train_codebooks
+    n, dim = matrix.shape
+    M, K = settings["subspaces"], 1 << settings["bits"]
+    take = min(n, 256 * K if training_rows is None else max(training_rows, K))
+    rows = np.sort(rng.choice(n, take, replace=False)) if take < n else np.arange(n)
+    sample = np.ascontiguousarray(matrix[rows], dtype=np.float32)
+    out = {"_trained_on": take}
+    with progress_bar(progress, total=None, desc=f"learning {M} x {K} centroids for {name.replace('_', ' ')}",
+                      unit="step") as bar:
+        if settings["norm"]:
+            norms = np.linalg.norm(sample.astype(np.float64), axis=1).astype(np.float32)
+            sample /= np.where(norms > 0, norms, 1.0)[:, None].astype(np.float32)
+            out[NORM_QUANTIZER] = _kmeans(norms[:, None].copy(), 1, K, iterations, rng, train_codebooks)[0, :, 0]
+        out[QUANTIZER] = _kmeans(sample, M, K, iterations, rng, train_codebooks)
+        bar.update(1)
+    return out
+
+
+def _kmeans(sample: np.ndarray, M: int, K: int, iterations: int, rng, kernel) -> np.ndarray:
+    """(M, K, dsub) centroids learnt on ``sample`` (at least K rows), each subspace
+    seeded from ``rng``."""
+    books = np.empty((M, K, sample.shape[1] // M), dtype=np.float32)
+    kernel(sample, books, iterations, rng.integers(0, 2**63, size=M, dtype=np.uint64))
+    return books
+
+
+def _error(matrix, decoded: QuantizedMatrix, rng) -> dict:
+    """The reconstruction error on up to :data:`ERROR_SAMPLE` rows drawn at random."""
+    n = matrix.shape[0]
+    rows = np.sort(rng.choice(n, min(n, ERROR_SAMPLE), replace=False))
+    x = np.asarray(matrix[rows], dtype=np.float64)
+    y = np.asarray(decoded[rows], dtype=np.float64)
+    nx, ny = np.linalg.norm(x, axis=1), np.linalg.norm(y, axis=1)
+    ok = (nx > 0) & (ny > 0)
+    cos = (x[ok] * y[ok]).sum(axis=1) / (nx[ok] * ny[ok])
+    total = float((x * x).sum())
+    return {"relative_squared_error": float(((x - y) ** 2).sum() / total) if total > 0 else 0.0,
+            "mean_cosine": float(cos.mean()) if cos.size else 1.0, "rows": int(rows.size)}

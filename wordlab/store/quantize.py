@@ -1,0 +1,313 @@
+"""Compressed matrices: float16, int8 and product quantisation, decoded on access.
+
+A compressed store keeps, in place of a float32 ``vectors.npy``, the codes of one of the
+methods of :data:`METHODS` (``meta.json``'s ``compression`` entry names it and its
+settings; :mod:`wordlab.store.compress` makes such stores):
+
+``float16``  ``vectors.npy`` float16 (n, dim): half the size, about 3 decimal digits.
+``int8``     ``vectors.npy`` int8 (n, dim) and ``quantizer.npy``, the float32 scales:
+             one per row (``scale="row"``, x ~ s_i q_i) or one per dimension
+             (``scale="dim"``, x_j ~ s_j q_j), with s = max |x| / 127; a quarter of
+             the size.
+``pq``       product quantisation (Jégou et al. 2011): ``vectors.npy`` uint8 (n, M),
+             one code per subspace of ``dim / M`` dimensions, and ``quantizer.npy``
+             (M, 2^bits, dim / M), the centroids. With ``norm=True`` (fastText's
+             ``-qnorm``) the directions are quantised and each row's norm is one more
+             code (the last column) into ``norm_quantizer.npy`` (2^bits,).
+
+:class:`QuantizedMatrix` is such a matrix as an array-like of float32 (n, dim): indexing
+decodes only the rows asked for, ``np.asarray`` decodes it all (block by block), and
+:attr:`~QuantizedMatrix.unit` is the view of unit rows that searches read. Its
+``block_dot`` gives a block of rows' dot products with queries without decoding: for
+PQ by asymmetric distance computation (a table of M x 2^bits dot products per query,
+then M lookups per row, :func:`~wordlab.store._quantize_kernels.adc_scores`).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from ..errors import StoreError
+from .layout import Component, register_component
+
+#: Rows decoded at once when a whole matrix is read or its norms are taken.
+DECODE_BLOCK = 65_536
+
+QUANTIZER = "quantizer"
+NORM_QUANTIZER = "norm_quantizer"
+register_component(Component(QUANTIZER, ("quantizer.npy",), per_word=False, keep_on_save=False,
+                             follows_vectors=True, meta_keys=("compression",),
+                             description="the parameters that decode a compressed vectors.npy (int8 scales, PQ "
+                                         "centroids)"))
+register_component(Component(NORM_QUANTIZER, ("norm_quantizer.npy",), per_word=False, keep_on_save=False,
+                             follows_vectors=True, meta_keys=("compression",),
+                             description="the norm centroids of a PQ store with quantised norms"))
+# A subword store's n-gram matrix, compressed with it: its codes are ngram_vectors.npy
+for _name, _what in ((QUANTIZER, "the parameters that decode a compressed ngram_vectors.npy"),
+                     (NORM_QUANTIZER, "the norm centroids of a compressed n-gram matrix with quantised norms")):
+    register_component(Component(f"ngram_{_name}", (f"ngram_{_name}.npy",), per_word=False, keep_on_save=False,
+                                 follows_vectors=True, meta_keys=("compression",), description=_what))
+
+
+def codes_prefix(name: str) -> str:
+    """The prefix of the parameter files of a compressed matrix stored as ``NAME.npy``:
+    "" for ``vectors``, "ngram_" for ``ngram_vectors``."""
+    return name[:-len("vectors")] if name.endswith("vectors") else f"{name}_"
+
+
+class Method:
+    """A compression method: how its codes decode, and how a block of them meets queries.
+
+    ``params``: the method's arrays (``"quantizer"``, ``"norm_quantizer"``) as stored.
+    """
+    name = ""
+    description = ""
+    codes_dtype: np.dtype
+
+    def codes_width(self, settings: dict) -> int:
+        return int(settings["dim"])
+
+    def check(self, codes: np.ndarray, params: dict, settings: dict, where: str) -> None:
+        """Refuse codes or parameters that do not fit the settings (a damaged store)."""
+        if codes.dtype != self.codes_dtype or codes.ndim != 2 or codes.shape[1] != self.codes_width(settings):
+            raise StoreError(f"{where}/vectors.npy: {self.name} codes must be {np.dtype(self.codes_dtype)} "
+                             f"(n, {self.codes_width(settings)}), found {codes.dtype} {codes.shape}")
+
+    def decode(self, codes: np.ndarray, params: dict, rows) -> np.ndarray:
+        raise NotImplementedError
+
+    def block_dot(self, codes: np.ndarray, params: dict, queries: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """float32 (n_queries, stop - start): the queries' dot products with the decoded
+        rows ``start:stop`` (of the directions, for PQ with quantised norms)."""
+        return queries @ self.decode(codes, params, slice(start, stop)).T
+
+    def search_norms(self, codes: np.ndarray, params: dict) -> np.ndarray:
+        """float32 (n,): the norms of what :meth:`block_dot` multiplies by."""
+        out = np.empty(codes.shape[0], dtype=np.float32)
+        for a in range(0, codes.shape[0], DECODE_BLOCK):
+            block = self.decode(codes, params, slice(a, a + DECODE_BLOCK)).astype(np.float64)
+            out[a:a + block.shape[0]] = np.sqrt(np.einsum("ij,ij->i", block, block))
+        return out
+
+
+class Float16(Method):
+    name = "float16"
+    description = "half precision: half the size"
+    codes_dtype = np.dtype(np.float16)
+
+    def decode(self, codes, params, rows):
+        return np.asarray(codes[rows], dtype=np.float32)
+
+
+class Int8(Method):
+    name = "int8"
+    description = "8-bit integers with a float32 scale per row or per dimension: a quarter of the size"
+    codes_dtype = np.dtype(np.int8)
+
+    def check(self, codes, params, settings, where):
+        super().check(codes, params, settings, where)
+        scales = params.get(QUANTIZER)
+        want = codes.shape[0] if settings.get("scale") == "row" else codes.shape[1]
+        if scales is None or scales.dtype != np.float32 or scales.shape != (want,):
+            raise StoreError(f"{where}/quantizer.npy: int8 scales must be float32 ({want},), found "
+                             f"{None if scales is None else (scales.dtype, scales.shape)}")
+
+    def decode(self, codes, params, rows):
+        block = np.asarray(codes[rows], dtype=np.float32)
+        scales = params[QUANTIZER]
+        if params["scale"] == "row":
+            s = np.asarray(scales[rows], dtype=np.float32)
+            return block * (s[:, None] if block.ndim == 2 else s)
+        return block * scales
+
+    def block_dot(self, codes, params, queries, start, stop):
+        block = np.asarray(codes[start:stop], dtype=np.float32)
+        scales = params[QUANTIZER]
+        if params["scale"] == "row":
+            return (queries @ block.T) * scales[start:stop]
+        return (queries * scales) @ block.T
+
+
+class ProductQuantization(Method):
+    name = "pq"
+    description = "product quantisation: one byte per subspace (Jégou et al. 2011)"
+    codes_dtype = np.dtype(np.uint8)
+
+    def codes_width(self, settings):
+        return int(settings["subspaces"]) + (1 if settings.get("norm") else 0)
+
+    def check(self, codes, params, settings, where):
+        super().check(codes, params, settings, where)
+        M, K = int(settings["subspaces"]), 1 << int(settings["bits"])
+        book = params.get(QUANTIZER)
+        want = (M, K, int(settings["dim"]) // M)
+        if book is None or book.dtype != np.float32 or book.shape != want:
+            raise StoreError(f"{where}/quantizer.npy: PQ centroids must be float32 {want}, found "
+                             f"{None if book is None else (book.dtype, book.shape)}")
+        if settings.get("norm"):
+            norms = params.get(NORM_QUANTIZER)
+            if norms is None or norms.dtype != np.float32 or norms.shape != (K,):
+                raise StoreError(f"{where}/norm_quantizer.npy: the norm centroids must be float32 ({K},)")
+        if K < 256 and codes.shape[0]:      # codes past the codebook would read other memory in the kernel
+            top = max(int(np.asarray(codes[a:a + DECODE_BLOCK]).max(initial=0))
+                      for a in range(0, codes.shape[0], DECODE_BLOCK))
+            if top >= K:
+                raise StoreError(f"{where}/vectors.npy: code {top} outside the {K} centroids")
+
+    def _directions(self, codes, params, rows) -> np.ndarray:
+        book = params[QUANTIZER]
+        M = book.shape[0]
+        c = np.asarray(codes[rows])
+        c = c[None, :] if c.ndim == 1 else c
+        parts = book[np.arange(M)[None, :], c[:, :M].astype(np.intp)]        # (n, M, dsub)
+        return parts.reshape(c.shape[0], -1)
+
+    def decode(self, codes, params, rows):
+        out = self._directions(codes, params, rows)
+        if NORM_QUANTIZER in params:
+            c = np.asarray(codes[rows])
+            c = c[None, :] if c.ndim == 1 else c
+            out *= params[NORM_QUANTIZER][c[:, -1].astype(np.intp)][:, None]
+        return out[0] if np.ndim(codes[rows]) == 1 else out
+
+    def tables(self, params, queries) -> np.ndarray:
+        """float32 (n_queries, M, K): each query's dot product with every centroid."""
+        book = params[QUANTIZER]
+        M, K, dsub = book.shape
+        q = queries.reshape(queries.shape[0], M, dsub)
+        return np.ascontiguousarray(np.einsum("qmd,mkd->qmk", q, book), dtype=np.float32)
+
+    def block_dot(self, codes, params, queries, start, stop):
+        from ._quantize_kernels import adc_scores
+        out = np.empty((queries.shape[0], stop - start), dtype=np.float32)
+        adc_scores(codes, self.tables(params, np.ascontiguousarray(queries, dtype=np.float32)), start, stop, out)
+        return out
+
+    def search_norms(self, codes, params):
+        book = params[QUANTIZER]
+        sq = np.einsum("mkd,mkd->mk", book, book)[None].astype(np.float32)     # ||centroid||^2 as a table
+        out = np.empty((1, codes.shape[0]), dtype=np.float32)
+        from ._quantize_kernels import adc_scores
+        adc_scores(codes, np.ascontiguousarray(sq), 0, codes.shape[0], out)
+        return np.sqrt(np.maximum(out[0], 0.0))
+
+
+#: The registry: method name -> :class:`Method`.
+METHODS: dict[str, Method] = {m.name: m for m in (Float16(), Int8(), ProductQuantization())}
+
+
+def method(name: str) -> Method:
+    try:
+        return METHODS[name]
+    except KeyError:
+        raise StoreError(f"unknown compression method {name!r}; this wordlab reads {', '.join(METHODS)}") from None
+
+
+class QuantizedMatrix:
+    """A compressed float32 (n, dim) matrix, decoded on access (see the module docstring).
+
+    ``codes``: the stored array (memory-mapped); ``params``: the method's arrays by
+    component name; ``settings``: ``meta.json``'s ``compression`` entry.
+    """
+    dtype = np.dtype(np.float32)
+    ndim = 2
+
+    def __init__(self, codes: np.ndarray, params: dict, settings: dict, where: str = "the store"):
+        self.method = method(settings.get("method"))
+        self.settings = dict(settings)
+        self.method.check(codes, params, settings, where)
+        self.codes = codes
+        self.params = {**params, "scale": settings.get("scale", "row")}
+        self.shape = (int(codes.shape[0]), int(settings["dim"]))
+        self._norms: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key):
+        rows, cols = (key if isinstance(key, tuple) else (key, None))
+        if isinstance(rows, (list, np.ndarray)):
+            rows = np.asarray(rows, dtype=np.intp)
+            if rows.size and (rows.max() >= self.shape[0] or rows.min() < -self.shape[0]):
+                raise IndexError(f"row index out of range for {self.shape[0]} rows")
+        out = self.method.decode(self.codes, self.params, rows)
+        return out if cols is None else out[..., cols]
+
+    def __array__(self, dtype=None, copy=None):
+        return _decoded(self, dtype)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the codes and parameters (what the store holds of this matrix)."""
+        return int(self.codes.nbytes + sum(getattr(v, "nbytes", 0) for v in self.params.values()))
+
+    @property
+    def search_norms(self) -> np.ndarray:
+        """float32 (n,): the norms :meth:`block_dot` divides by for cosines (computed once)."""
+        if self._norms is None:
+            self._norms = self.method.search_norms(self.codes, self.params)
+        return self._norms
+
+    def block_dot(self, queries: np.ndarray, start: int, stop: int) -> np.ndarray:
+        return self.method.block_dot(self.codes, self.params, queries, start, stop)
+
+    @property
+    def unit(self) -> "UnitRows":
+        return UnitRows(self)
+
+    def __repr__(self) -> str:
+        return f"<QuantizedMatrix {self.shape[0]:,} x {self.shape[1]} {self.method.name}>"
+
+
+class UnitRows:
+    """The unit rows of a :class:`QuantizedMatrix` (zero rows stay zero), decoded on
+    access; ``block_dot`` gives cosines with unit queries without decoding."""
+    dtype = np.dtype(np.float32)
+    ndim = 2
+
+    def __init__(self, matrix: QuantizedMatrix):
+        self.matrix = matrix
+        self.shape = matrix.shape
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def _inverse(self, rows) -> np.ndarray:
+        n = np.asarray(self.matrix.search_norms[rows], dtype=np.float32)
+        return np.divide(1.0, n, out=np.zeros_like(n), where=n > 0)
+
+    def __getitem__(self, key):
+        rows, cols = (key if isinstance(key, tuple) else (key, None))
+        if isinstance(rows, list):
+            rows = np.asarray(rows, dtype=np.intp)
+        m = self.matrix
+        block = (m.method._directions(m.codes, m.params, rows) if NORM_QUANTIZER in m.params
+                 else m.method.decode(m.codes, m.params, rows))
+        inv = self._inverse(rows)
+        out = block * (inv[:, None] if np.ndim(inv) else inv)
+        if np.ndim(m.codes[rows]) == 1 and out.ndim == 2:
+            out = out[0]
+        return out if cols is None else out[..., cols]
+
+    def __array__(self, dtype=None, copy=None):
+        return _decoded(self, dtype)
+
+    def block_dot(self, queries: np.ndarray, start: int, stop: int) -> np.ndarray:
+        return self.matrix.block_dot(queries, start, stop) * self._inverse(slice(start, stop))
+
+
+def _decoded(rows, dtype=None) -> np.ndarray:
+    """All of an array-like's rows, decoded block by block into one float32 array."""
+    out = np.empty(rows.shape, dtype=np.float32)
+    for a in range(0, rows.shape[0], DECODE_BLOCK):
+        out[a:a + DECODE_BLOCK] = rows[a:a + DECODE_BLOCK]
+    return out if dtype is None else out.astype(dtype)
+
+
+def block_product(matrix, queries: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """``queries @ matrix[start:stop].T`` as float32, without decoding a compressed matrix."""
+    dot: Callable | None = getattr(matrix, "block_dot", None)
+    if dot is not None:
+        return dot(np.ascontiguousarray(queries, dtype=np.float32), start, stop)
+    return queries @ np.asarray(matrix[start:stop], dtype=np.float32).T
