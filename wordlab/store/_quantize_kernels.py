@@ -158,23 +158,44 @@ def encode_rows(rows, codebooks, codes):
             codes[i, m] = _nearest(rows[i, m * dsub:(m + 1) * dsub], codebooks[m], c_sqnorm[m])
 
 
-@njit(nogil=True, cache=True, parallel=True)
+@njit(nogil=True, cache=True)
 def adc_scores(codes, tables, start, stop, out):
     """Asymmetric distance computation: ``out[q, i - start]`` = sum over subspaces m of
     ``tables[q, m, codes[i, m]]`` for rows ``start:stop`` of ``codes`` (n, M) uint8;
     ``tables`` (n_queries, M, K) float32, a query's dot products with every centroid.
-    Rows in parallel, in chunks that keep each thread's writes apart."""
+    Serial and ``nogil``: the caller splits large ranges over threads (a parallel kernel
+    costs most of a second to load, more than a query)."""
     n_q, M, _ = tables.shape
-    n = stop - start
-    chunk = 1024
-    for b in prange((n + chunk - 1) // chunk):
-        lo = b * chunk
-        hi = min(lo + chunk, n)
+    for q in range(n_q):
+        t = tables[q]
+        for r in range(stop - start):
+            row = codes[start + r]
+            s = np.float32(0.0)
+            for m in range(M):
+                s += t[m, row[m]]
+            out[q, r] = s
+
+
+@njit(nogil=True, cache=True)
+def table_dot(codes, table, queries, start, stop, out):
+    """``out[q, i - start]`` = sum over j of ``x[i, j] * queries[q, j]`` for rows
+    ``start:stop``, without decoding the block first (numpy's float16 conversion costs
+    ten times the product): x = ``table[codes]`` (a float16 store's 65,536 values by
+    their bits, codes viewed as uint16) or, with an empty table, the codes themselves
+    (int8, converted in vector registers). Serial and ``nogil``, like :func:`adc_scores`."""
+    n_q, dim = queries.shape
+    row = np.empty(dim, dtype=np.float32)
+    direct = table.shape[0] == 0
+    for r in range(stop - start):
+        c = codes[start + r]
+        if direct:
+            for j in range(dim):
+                row[j] = np.float32(c[j])
+        else:
+            for j in range(dim):
+                row[j] = table[c[j]]
         for q in range(n_q):
-            t = tables[q]
-            for r in range(lo, hi):
-                row = codes[start + r]
-                s = np.float32(0.0)
-                for m in range(M):
-                    s += t[m, row[m]]
-                out[q, r] = s
+            s = np.float32(0.0)
+            for j in range(dim):
+                s += row[j] * queries[q, j]
+            out[q, r] = s

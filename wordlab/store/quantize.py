@@ -80,7 +80,7 @@ class Method:
     def block_dot(self, codes: np.ndarray, params: dict, queries: np.ndarray, start: int, stop: int) -> np.ndarray:
         """float32 (n_queries, stop - start): the queries' dot products with the decoded
         rows ``start:stop`` (of the directions, for PQ with quantised norms)."""
-        return queries @ self.decode(codes, params, slice(start, stop)).T
+        return _rows_dot(self.decode(codes, params, slice(start, stop)), queries)
 
     def search_norms(self, codes: np.ndarray, params: dict) -> np.ndarray:
         """float32 (n,): the norms of what :meth:`block_dot` multiplies by."""
@@ -91,13 +91,29 @@ class Method:
         return out
 
 
+def _rows_dot(block: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """float32 (n_queries, rows): one query as a matrix-vector product (BLAS's gemv; a
+    one-row gemm is several times slower), more as one matrix product."""
+    if queries.shape[0] == 1:
+        return (block @ queries[0])[None, :]
+    return queries @ block.T
+
+
 class Float16(Method):
     name = "float16"
     description = "half precision: half the size"
     codes_dtype = np.dtype(np.float16)
+    #: every float16 as float32, by its bits
+    table = np.arange(1 << 16, dtype=np.uint16).view(np.float16).astype(np.float32)
 
     def decode(self, codes, params, rows):
-        return np.asarray(codes[rows], dtype=np.float32)
+        return np.take(self.table, np.asarray(codes[rows]).view(np.uint16))
+
+    def block_dot(self, codes, params, queries, start, stop):
+        return _table_dot(codes.view(np.uint16), self.table, queries, start, stop)
+
+
+_NO_TABLE = np.zeros(0, dtype=np.float32)     # table_dot converts int8 codes directly
 
 
 class Int8(Method):
@@ -122,11 +138,10 @@ class Int8(Method):
         return block * scales
 
     def block_dot(self, codes, params, queries, start, stop):
-        block = np.asarray(codes[start:stop], dtype=np.float32)
         scales = params[QUANTIZER]
         if params["scale"] == "row":
-            return (queries @ block.T) * scales[start:stop]
-        return (queries * scales) @ block.T
+            return _table_dot(codes, _NO_TABLE, queries, start, stop) * scales[start:stop]
+        return _table_dot(codes, _NO_TABLE, queries * scales, start, stop)
 
 
 class ProductQuantization(Method):
@@ -179,18 +194,48 @@ class ProductQuantization(Method):
         return np.ascontiguousarray(np.einsum("qmd,mkd->qmk", q, book), dtype=np.float32)
 
     def block_dot(self, codes, params, queries, start, stop):
-        from ._quantize_kernels import adc_scores
-        out = np.empty((queries.shape[0], stop - start), dtype=np.float32)
-        adc_scores(codes, self.tables(params, np.ascontiguousarray(queries, dtype=np.float32)), start, stop, out)
-        return out
+        return _adc(codes, self.tables(params, np.ascontiguousarray(queries, dtype=np.float32)), start, stop)
 
     def search_norms(self, codes, params):
         book = params[QUANTIZER]
         sq = np.einsum("mkd,mkd->mk", book, book)[None].astype(np.float32)     # ||centroid||^2 as a table
-        out = np.empty((1, codes.shape[0]), dtype=np.float32)
-        from ._quantize_kernels import adc_scores
-        adc_scores(codes, np.ascontiguousarray(sq), 0, codes.shape[0], out)
-        return np.sqrt(np.maximum(out[0], 0.0))
+        return np.sqrt(np.maximum(_adc(codes, np.ascontiguousarray(sq), 0, codes.shape[0])[0], 0.0))
+
+
+#: Table lookups (or multiply-adds) per thread below which a block is scored in one
+#: thread (a thread's start costs about as much as a few hundred thousand lookups).
+ADC_LOOKUPS_PER_THREAD = 1 << 21
+
+
+def _adc(codes: np.ndarray, tables: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """float32 (n_queries, stop - start): ADC scores of rows ``start:stop``."""
+    from ._quantize_kernels import adc_scores
+    return _in_threads(lambda a, b, out: adc_scores(codes, tables, a, b, out), tables.shape[0], start, stop,
+                       tables.shape[0] * tables.shape[1])
+
+
+def _table_dot(codes: np.ndarray, table: np.ndarray, queries: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """float32 (n_queries, stop - start): the queries' dot products with rows ``start:stop``
+    of codes decoded by ``table`` (:func:`~wordlab.store._quantize_kernels.table_dot`)."""
+    from ._quantize_kernels import table_dot
+    q = np.ascontiguousarray(queries, dtype=np.float32)
+    return _in_threads(lambda a, b, out: table_dot(codes, table, q, a, b, out), q.shape[0], start, stop,
+                       q.shape[0] * q.shape[1])
+
+
+def _in_threads(kernel: Callable, n_queries: int, start: int, stop: int, cost_per_row: int) -> np.ndarray:
+    """Run ``kernel(a, b, out[:, a - start:b - start])`` over rows ``start:stop`` in as many
+    threads as the work is worth (the kernels are ``nogil``); returns ``out``."""
+    from .._threads import default_workers, run_threads
+    out = np.empty((n_queries, stop - start), dtype=np.float32)
+    threads = int(min(default_workers(), max(1, (stop - start) * cost_per_row // ADC_LOOKUPS_PER_THREAD)))
+    cuts = np.linspace(start, stop, threads + 1).astype(np.int64)
+
+    def part(t: int) -> None:
+        a, b = int(cuts[t]), int(cuts[t + 1])
+        kernel(a, b, out[:, a - start:b - start])
+    run_threads(part, threads)
+    return out
 
 
 #: The registry: method name -> :class:`Method`.
