@@ -7,6 +7,7 @@ Everything wordlab derives and keeps for reuse lives under :func:`cache_root`
     cooccur/KEY/     co-occurrence matrices       (key: encoded corpus + counting settings)
     stores/KEY/      vector files read as stores  (key: file contents + reader settings)
     unit/KEY.npy     unit-length rows of a store  (key: the contents of its vectors.npy)
+    ann/KEY/         approximate indexes          (key: the store's matrix contents + settings)
     digests/KEY      content digests of files     (key: the file's identity, see below)
     tmp/             results nobody asked to keep (removed when their process exits)
     runs/            default outputs of ``Trainer.fit`` without ``out``: user data, never
@@ -37,10 +38,10 @@ from typing import Callable, Iterable, Iterator, TypeVar
 from .atomic import atomic_file, exclusive, is_locked, partial_target, remove_partials_of, remove_stale_partials
 from .paths import cache_root
 
-KINDS = ("corpora", "cooccur", "stores", "unit", "digests", "tmp", "runs", "crash")
+KINDS = ("corpora", "cooccur", "stores", "unit", "ann", "digests", "tmp", "runs", "crash")
 #: Kinds ``wordlab cache clean --all`` removes; ``runs`` holds user results and is only
 #: removed when named.
-DISPOSABLE = ("corpora", "cooccur", "stores", "unit", "digests", "tmp", "crash")
+DISPOSABLE = ("corpora", "cooccur", "stores", "unit", "ann", "digests", "tmp", "crash")
 _HASH_BLOCK = 1 << 22
 
 
@@ -184,6 +185,12 @@ def _describe(kind: str, path: Path) -> tuple[str, bool]:
                 return f"window {info.get('window')}, {info.get('weighting')}, {info.get('n_words', '?')} words", False
             if kind == "runs":
                 return str(info.get("method", "?")), False
+            if kind == "ann":
+                source = str(info.get("source", "?"))
+                try:
+                    return source, file_identity(Path(source) / "vectors.npy") != info.get("identity")
+                except OSError:
+                    return source + " (gone)", True
         if kind == "crash":
             return "traceback", False
     except (OSError, ValueError, AttributeError, IndexError, TypeError):

@@ -25,7 +25,7 @@ from ..errors import WordlabError
 from ..store import Embeddings
 from ..store.search import unit_rows
 from .dictionary import Dictionary
-from .retrieval import knn_mean_similarity, retrieve
+from .retrieval import approximate_retrieve, knn_mean_similarity, retrieve
 
 OOV_POLICIES = ("drop", "wrong")
 
@@ -91,15 +91,25 @@ def _space_rows(emb: Embeddings, ids: np.ndarray) -> np.ndarray:
 
 def _retrieve_words(source: Embeddings, target: Embeddings, query_ids: np.ndarray, k: int, method: str,
                     csls_k: int, n_target: int, workers: int | None = None,
-                    extra: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    extra: np.ndarray | None = None, approximate: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` best of the first ``n_target`` target rows for the given source rows
     (then for the rows of ``extra``, vectors in the source space).
 
     For CSLS, r_T is taken for the queries and r_S for the targets against every
-    source row (MUSE's definition)."""
+    source row (MUSE's definition). ``approximate``: from indexes
+    (:func:`~wordlab.align.retrieval.approximate_retrieve`), a store's own (cached) when
+    the whole store is searched."""
     q = _space_rows(source, query_ids)
     if extra is not None and len(extra):
         q = np.concatenate([q, unit_rows(np.asarray(extra, dtype=np.float32))])
+    if approximate:
+        whole = n_target == len(target)
+        keys = target.unit_vectors if whole else target.unit_vectors[:n_target]
+        key_index = target.build_index(workers=workers) if whole and target.path is not None else None
+        source_index = (source.build_index(workers=workers) if method == "csls" and source.path is not None
+                        else None)
+        return approximate_retrieve(q, keys, source.unit_vectors, k, method, csls_k, key_index=key_index,
+                                    source_index=source_index, workers=workers)
     keys = target.unit_vectors[:n_target]
     if method != "csls":
         return retrieve(q, keys, k, "nn", workers=workers)
@@ -111,7 +121,7 @@ def _retrieve_words(source: Embeddings, target: Embeddings, query_ids: np.ndarra
 def evaluate_bli(source: Embeddings, target: Embeddings, dictionary, *, method: str = "csls",
                  ks: Sequence[int] = (1, 5, 10), oov: str = "drop", csls_k: int = 10,
                  restrict_target: int | None = None, workers: int | None = None,
-                 source_extra: Mapping[str, np.ndarray] | None = None) -> BLIResult:
+                 source_extra: Mapping[str, np.ndarray] | None = None, approximate: bool = False) -> BLIResult:
     """Precision@k of translating the dictionary's source words from ``source`` into ``target``.
 
     Parameters
@@ -126,6 +136,8 @@ def evaluate_bli(source: Embeddings, target: Embeddings, dictionary, *, method: 
     workers : threads of the nearest-neighbour search (default: all CPUs).
     source_extra : word -> vector in the source space, for source words outside its
         vocabulary (composed from n-grams, say); see the module docstring.
+    approximate : retrieve through approximate indexes (faiss; for millions of words,
+        :func:`~wordlab.align.retrieval.approximate_retrieve`) instead of exactly.
     """
     if oov not in OOV_POLICIES:
         raise WordlabError(f"oov must be one of {OOV_POLICIES}, not {oov!r}")
@@ -156,7 +168,7 @@ def evaluate_bli(source: Embeddings, target: Embeddings, dictionary, *, method: 
     kmax = max(ks)
     if queries:
         ids, _ = _retrieve_words(source, target, ids_in, kmax, method, csls_k, n_target, workers,
-                                 np.stack([extra[w] for w in composed]) if composed else None)
+                                 np.stack([extra[w] for w in composed]) if composed else None, approximate)
         first = np.zeros(len(queries), dtype=np.int64)
         for i, ok in enumerate(answers):
             hit = np.flatnonzero(np.isin(ids[i], ok))

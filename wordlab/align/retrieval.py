@@ -132,3 +132,59 @@ def mutual_nearest_neighbors(source: np.ndarray, target: np.ndarray, method: str
 
 
 mutual_nearest_neighbours = deprecated_alias(mutual_nearest_neighbors, "mutual_nearest_neighbours")
+
+
+def approximate_retrieve(queries: np.ndarray, keys, sources, k: int = 10, method: str = "csls",
+                         csls_k: int = 10, *, key_index=None, source_index=None, candidates: int = 64,
+                         workers: int | None = None, progress: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`retrieve` at millions of words, with approximate indexes
+    (:mod:`wordlab.store.ann`; faiss): ids int64 (n_q, k) and scores float32, best first.
+
+    Each query's ``candidates`` nearest keys come from an index of ``keys`` and are scored
+    exactly. For CSLS, r_T of a query is the mean of its ``csls_k`` best candidates' cosines,
+    and r_S is computed only for the keys that are someone's candidate, from an index of
+    ``sources`` (the mapped source rows): a key outside every query's candidates cannot
+    win, unless its r_S were far below the others'. ``key_index``/``source_index``: indexes
+    already built (a store's ``build_index()``); otherwise built here, in memory.
+    All matrices hold unit rows (arrays, memory maps or a store's ``unit_vectors``).
+    """
+    from ..store.ann import index_rows
+    if method not in ("nn", "csls"):
+        raise ParameterError(f"method must be 'nn' or 'csls', not {method!r}")
+    q = np.ascontiguousarray(queries, dtype=np.float32)
+    n_keys = keys.shape[0]
+    k = min(k, n_keys)
+    build = dict(workers=workers, progress=progress)
+    key_index = key_index if key_index is not None else index_rows(keys, **build)
+    cand, cos = _scored_candidates(q, keys, key_index, min(n_keys, max(candidates, k, csls_k)))
+    if method == "nn":
+        return _best(cand, cos, k)
+    r_t = np.sort(cos, axis=1)[:, ::-1][:, :csls_k].mean(axis=1)
+    targets = np.unique(cand[cand >= 0])
+    source_index = source_index if source_index is not None else index_rows(sources, **build)
+    r_s = np.zeros(n_keys, dtype=np.float32)
+    for a in range(0, targets.size, QUERY_BLOCK):
+        t = targets[a:a + QUERY_BLOCK]
+        _, near = _scored_candidates(np.asarray(keys[t], dtype=np.float32), sources, source_index,
+                                     min(sources.shape[0], 2 * csls_k + 16))
+        r_s[t] = np.sort(near, axis=1)[:, ::-1][:, :csls_k].mean(axis=1)
+    score = np.where(cand >= 0, 2 * cos - r_t[:, None] - r_s[np.maximum(cand, 0)], -np.inf)
+    return _best(cand, score.astype(np.float32), k)
+
+
+def _scored_candidates(q: np.ndarray, keys, index, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """The index's ``m`` candidates of each query and their exact cosines (-inf where none)."""
+    cand = index.candidates(q, m)
+    cos = np.full(cand.shape, -np.inf, dtype=np.float32)
+    for i in range(q.shape[0]):
+        ok = cand[i] >= 0
+        cos[i, ok] = np.asarray(keys[cand[i, ok]], dtype=np.float32) @ q[i]
+    return cand, cos
+
+
+def _best(cand: np.ndarray, score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(-score, axis=1, kind="stable")[:, :k]
+    ids = np.take_along_axis(cand, order, axis=1)
+    best = np.take_along_axis(score, order, axis=1)
+    ids[~np.isfinite(best)] = -1
+    return ids.astype(np.int64), best.astype(np.float32)

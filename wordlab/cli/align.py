@@ -90,15 +90,17 @@ def procrustes(source, target, dictionary, identical, out, target_out, normalize
               help="Unanswerable entries: left out (MUSE) or counted wrong (fastText).")
 @click.option("--restrict-target", type=click.IntRange(min=1), default=None,
               help="Search only the N most frequent target words.")
+@click.option("--approximate", is_flag=True,
+              help="Retrieve through approximate indexes (faiss; for millions of words), kept in the cache.")
 @workers_option
-def bli(source, target, dictionary, method, oov, restrict_target, workers) -> None:
+def bli(source, target, dictionary, method, oov, restrict_target, approximate, workers) -> None:
     """Bilingual lexicon induction from SOURCE into TARGET (stores in one space)."""
     from ..align import evaluate_bli
     from ..store import load
     src, tgt = load(source), load(target)
     for m in (("nn", "csls") if method == "both" else (method,)):
         click.echo(str(evaluate_bli(src, tgt, dictionary, method=m, oov=oov, restrict_target=restrict_target,
-                                    workers=workers)))
+                                    workers=workers, approximate=approximate)))
 
 
 @align.command("cade")

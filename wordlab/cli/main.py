@@ -18,7 +18,7 @@ from .corpus import corpus
 from .debias import bias, debias
 from .evaluate import eval_command
 from .plot import plot
-from .stores import compress, convert, info, neighbors
+from .stores import compress, convert, index_command, info, neighbors
 from .train import train
 
 
@@ -33,7 +33,7 @@ def cli(debug: bool) -> None:
     """
 
 
-for command in (corpus, train, info, neighbors, convert, compress, eval_command, align, bias, debias, plot, cache):
+for command in (corpus, train, info, neighbors, convert, compress, index_command, eval_command, align, bias, debias, plot, cache):
     cli.add_command(command)
 
 

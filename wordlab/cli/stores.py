@@ -44,11 +44,13 @@ def info(store) -> None:
 @click.option("--topn", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
               help="Search only the most frequent N words.")
-def neighbors(store, words, topn, restrict_vocab) -> None:
+@click.option("--exact/--approximate", "exact", default=None,
+              help="Exact search, or the approximate index (`wordlab index`); default: exact below 500,000 words.")
+def neighbors(store, words, topn, restrict_vocab, exact) -> None:
     """Nearest neighbours (cosine) of WORDS in STORE."""
     emb = _open_store(store)
     words = list(dict.fromkeys(words))  # a word asked twice is answered once
-    table = emb.neighbors(words, topn=topn, restrict_vocab=restrict_vocab)
+    table = emb.neighbors(words, topn=topn, restrict_vocab=restrict_vocab, exact=exact)
     for word in words:
         click.echo(f"{word}:")
         for row in table[table["query"] == word].itertuples():
@@ -120,3 +122,20 @@ def compress(store, out, method, subspaces, bits, norm, scale, iterations, train
                           iterations=iterations, training_rows=training_rows, seed=seed, overwrite=overwrite,
                           progress=progress)
     click.echo(f"wrote {len(packed):,} x {packed.dim} to {out}: {describe_compression(packed)}")
+
+
+@click.command("index")
+@click.argument("store")
+@click.option("--M", "M", type=click.IntRange(4, 256), default=32, show_default=True, help="HNSW graph degree.")
+@click.option("--ef-construction", type=click.IntRange(8, 4096), default=100, show_default=True,
+              help="Candidates kept while building (more: better graph, slower build).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Threads (default: all CPUs).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: in a terminal or Jupyter).")
+def index_command(store, M, ef_construction, workers, progress) -> None:
+    """Build the approximate nearest-neighbour index of STORE (kept in the cache)."""
+    import time
+    emb = _open_store(store)
+    t0 = time.perf_counter()
+    built = emb.build_index(M=M, ef_construction=ef_construction, workers=workers, progress=progress)
+    click.echo(f"index of {len(emb):,} words at {built.path} ({built.nbytes / 1e6:,.1f} MB, "
+               f"{time.perf_counter() - t0:.1f} s)")

@@ -26,6 +26,7 @@ from . import layout
 from .export import write_binary_vectors, write_text_vectors
 from .formats import FORMATS
 from .quantize import block_product
+from .queries import check_topn, query_vector
 from .queries import query_items as _query_items
 from .search import Neighbors, cosine_topk, blocked_topk, nonfinite_rows, unit_rows
 from .subwords import SubwordVectors, vectors_of
@@ -326,17 +327,17 @@ class Embeddings:
 
     def most_similar(self, positive: str | Sequence[str] | np.ndarray | None = None,
                      negative: str | Sequence[str] | None = None, topn: int = 10,
-                     restrict_vocab: int | None = None) -> Neighbors:
+                     restrict_vocab: int | None = None, exact: bool | None = None) -> Neighbors:
         """The ``topn`` words closest by cosine to the mean of the unit vectors of
         ``positive`` minus those of ``negative`` (gensim's semantics; the query words
-        are excluded). Exact search, blocked over the memory map.
+        are excluded). Exact search, blocked over the memory map; ``exact``: None for
+        an approximate index on stores of 500,000 words or more (:mod:`wordlab.store.ann`).
 
         Returns a list of ``(word, similarity)``, best first.
         """
         positive, negative = _query_items(positive, "positive"), _query_items(negative, "negative")
         if not positive and not negative:
             raise ParameterError("most_similar needs at least one positive or negative word")
-        unit = self.unit_vectors
         parts, exclude = [], []
         for sign, items in ((1.0, positive), (-1.0, negative)):
             for item in items:
@@ -348,33 +349,33 @@ class Embeddings:
                     v = self._query_vector(item)
                     parts.append(sign * v / (np.linalg.norm(v) or 1.0))
         query = np.mean(parts, axis=0)
-        ids, scores = cosine_topk(unit, query, self._topn(topn), self._limit(restrict_vocab),
-                                  [self._excluded(exclude)])
+        ids, scores = self._topk(query, self._topn(topn), self._limit(restrict_vocab), [self._excluded(exclude)],
+                                 exact)
         return self._pairs(ids[0], scores[0])
 
     def similar_by_vector(self, vector: np.ndarray, topn: int = 10,
-                          restrict_vocab: int | None = None) -> Neighbors:
+                          restrict_vocab: int | None = None, exact: bool | None = None) -> Neighbors:
         """The ``topn`` words closest by cosine to ``vector`` (nothing excluded)."""
         v = self._query_vector(vector)
-        unit = self.unit_vectors
-        ids, scores = cosine_topk(unit, v, self._topn(topn), self._limit(restrict_vocab), [self._excluded([])])
+        ids, scores = self._topk(v, self._topn(topn), self._limit(restrict_vocab), [self._excluded([])], exact)
         return self._pairs(ids[0], scores[0])
 
-    def similar_by_word(self, word: str, topn: int = 10, restrict_vocab: int | None = None) -> Neighbors:
-        return self.most_similar(word, topn=topn, restrict_vocab=restrict_vocab)
+    def similar_by_word(self, word: str, topn: int = 10, restrict_vocab: int | None = None,
+                        exact: bool | None = None) -> Neighbors:
+        return self.most_similar(word, topn=topn, restrict_vocab=restrict_vocab, exact=exact)
 
-    def neighbors(self, words: Sequence[str], topn: int = 10, restrict_vocab: int | None = None) -> pd.DataFrame:
+    def neighbors(self, words: Sequence[str], topn: int = 10, restrict_vocab: int | None = None,
+                  exact: bool | None = None) -> pd.DataFrame:
         """Nearest neighbours of many words at once (one matrix product per row block).
 
         Returns a DataFrame with columns ``query``, ``rank`` (1-based), ``word``,
         ``similarity``.
         """
         words = [words] if isinstance(words, str) else list(words)
-        unit = self.unit_vectors
         queries = [self._query(w) for w in words]
         bad = self.nonfinite_rows.tolist()
-        ids, scores = cosine_topk(unit, np.stack([u for _, u in queries]), self._topn(topn),
-                                  self._limit(restrict_vocab), [([] if r is None else [r]) + bad for r, _ in queries])
+        ids, scores = self._topk(np.stack([u for _, u in queries]), self._topn(topn), self._limit(restrict_vocab),
+                                 [([] if r is None else [r]) + bad for r, _ in queries], exact)
         vocab = self.words
         records = [(q, rank + 1, vocab[i], float(s))
                    for q, row_ids, row_scores in zip(words, ids.tolist(), scores.tolist())
@@ -416,22 +417,25 @@ class Embeddings:
         vocab = self.words
         return Neighbors((vocab[i], float(s)) for i, s in zip(ids.tolist(), scores.tolist()) if i >= 0)
 
-    def _check_dim(self, v: np.ndarray) -> None:
-        if v.shape[0] != self.dim:
-            raise ParameterError(f"vector has dimension {v.shape[0]}, the store has {self.dim}")
-
     def _query_vector(self, vector) -> np.ndarray:
-        v = np.asarray(vector, dtype=np.float32).reshape(-1)
-        self._check_dim(v)
-        if not np.isfinite(v).all():
-            raise ParameterError("the query vector holds NaN or infinity")
-        return v
+        return query_vector(vector, self.dim)
 
-    @staticmethod
-    def _topn(topn) -> int:
-        if isinstance(topn, bool) or not isinstance(topn, (int, np.integer)) or topn < 1:
-            raise ParameterError(f"topn must be a positive integer, not {topn!r}")
-        return int(topn)
+    _topn = staticmethod(check_topn)
+
+    def _topk(self, queries, topn: int, limit: int, exclude, exact: bool | None):
+        """Exact top-k search, or the approximate index's (:mod:`wordlab.store.ann`)."""
+        from .ann import approximate_topk, use_index
+        index = use_index(self, exact, limit)
+        if index is None:
+            return cosine_topk(self.unit_vectors, queries, topn, limit, exclude)
+        return approximate_topk(self, index, queries, topn, limit, exclude)
+
+    def build_index(self, **settings):
+        """Build (or open from the cache) the approximate index of this store: ``M``,
+        ``ef_construction``, ``ef_search``, ``workers``, ``progress``; see :mod:`wordlab.store.ann`."""
+        from .ann import build_index
+        self._ann = build_index(self, **settings)
+        return self._ann
 
     # -- saving -------------------------------------------------------------------------
     def encode(self, sentences: Iterable[Sequence[str] | str], batch_size: int = 4096) -> np.ndarray:

@@ -1,0 +1,247 @@
+"""Approximate nearest neighbours: an optional HNSW index of a store's unit rows (faiss).
+
+Exact search reads every row of a store for every query; at millions of words an index
+answers from a few thousand. :func:`build_index` (``store.build_index()``, ``wordlab index
+STORE``) builds a hierarchical navigable small-world graph (HNSW; Malkov and Yashunin
+2018) over the unit rows with faiss (``faiss-cpu``, the optional extra ``wordlab[ann]``):
+``IndexHNSWSQ`` with 8-bit scalar quantised storage, so the index of a 1M x 300 store
+holds 300 bytes a row and its graph, not a float32 copy. ``evals/bench_ann.py`` measured
+faiss against usearch on the same store: faiss built the index faster and answered
+faster at the same recall, which is why it is the backend.
+
+**Where it lives.** In the cache (``$WORDLAB_CACHE/ann/KEY/``: ``index.faiss`` and
+``meta.json``), keyed by the content digest of the store's matrix files and the index's
+settings: opening a store never writes into it, a second process reuses the index, and
+a store whose vectors change never meets the index of its old vectors (it gets a new
+key; ``wordlab cache clean`` removes the stale one).
+
+**When it is used.** Queries take ``exact=None`` (the default): exact below
+:data:`EXACT_BELOW` rows, and with the index above it, built on first use (with a
+progress bar and a line saying so). ``exact=True`` is always exact; ``exact=False``
+uses the index at any size. The index only proposes candidates: they are scored again
+exactly on the store's unit rows, so a returned similarity is always the exact cosine,
+and only which words come back is approximate (recall@10 in the benchmark). Queries
+with ``restrict_vocab`` below the threshold are answered exactly.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from ..errors import ParameterError, WordlabError
+from ..params import Integer, validate
+
+if TYPE_CHECKING:
+    from .embeddings import Embeddings
+
+#: Stores with fewer rows are searched exactly unless ``exact=False``.
+EXACT_BELOW = 500_000
+#: Rows added to the index at a time (progress, and bounded memory for the unit rows).
+ADD_BLOCK = 65_536
+SETTINGS = {"M": Integer(4, 256), "ef_construction": Integer(8, 4096), "ef_search": Integer(1, 65536)}
+DEFAULTS = {"M": 32, "ef_construction": 100, "ef_search": 128}
+#: Bumped when the index a build makes changes, so cached indexes are built again.
+INDEX_VERSION = 1
+
+
+def _faiss():
+    try:
+        import faiss
+    except ImportError:
+        raise WordlabError("approximate search needs faiss: pip install 'wordlab[ann]' (faiss-cpu), or pass "
+                           "exact=True") from None
+    return faiss
+
+
+@dataclass
+class AnnIndex:
+    """A built index of a store's unit rows (see the module docstring)."""
+    index: object
+    meta: dict
+    path: Path | None          # None: held in memory only (index_rows)
+
+    def candidates(self, queries: np.ndarray, k: int, ef_search: int | None = None) -> np.ndarray:
+        """int64 (n_queries, k): the index's ``k`` nearest rows of each unit query (-1 where
+        it found fewer)."""
+        faiss = _faiss()
+        params = faiss.SearchParametersHNSW(efSearch=max(int(ef_search or self.meta["settings"]["ef_search"]), k))
+        with _threads(faiss, self.workers):
+            _, ids = self.index.search(np.ascontiguousarray(queries, dtype=np.float32), int(k), params=params)
+        return ids.astype(np.int64)
+
+    workers: int | None = None
+
+    @property
+    def nbytes(self) -> int:
+        return (self.path / "index.faiss").stat().st_size
+
+
+def index_key(store: "Embeddings") -> dict:
+    """What the cached index depends on: the content of the store's matrix files (its
+    settings are recorded in its meta.json; building with others replaces it)."""
+    from ..cache import content_digest
+    snap = store._snapshot
+    files = ["vectors.npy"] + [f"{name}.npy" for name in ("quantizer", "norm_quantizer")
+                               if name in store.components]
+    digests = {f: content_digest(snap.path(f) if snap.has(f) else store.path / f, name=store.path / f)
+               for f in files}
+    return {"digests": digests, "backend": "faiss-hnsw-sq8", "version": INDEX_VERSION}
+
+
+def build_index(store: "Embeddings", *, M: int | None = None, ef_construction: int | None = None,
+                ef_search: int | None = None, workers: int | None = None, progress: bool | None = None) -> AnnIndex:
+    """The HNSW index of ``store`` (an opened store directory): from the cache, or built
+    now (see the module docstring). ``M``: graph degree (default 32); ``ef_construction``
+    (100) and ``ef_search`` (128): the candidate lists of building and searching."""
+    asked = dict(M=M, ef_construction=ef_construction, ef_search=ef_search)
+    validate(asked, {k: Integer(c.low, c.high, optional=True) for k, c in SETTINGS.items()}, "build_index")
+    settings = {k: DEFAULTS[k] if v is None else int(v) for k, v in asked.items()}
+    if store.path is None:
+        raise WordlabError("an approximate index is kept for a store directory: save the embeddings first")
+    faiss = _faiss()
+    from ..cache import entry_path, file_identity, get_or_build
+    key = index_key(store)
+    entry = entry_path("ann", key)          # one index per content: other settings replace it
+
+    def opened(path: Path) -> AnnIndex | None:
+        try:
+            meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+            index = faiss.read_index(str(path / "index.faiss"))
+        except (OSError, ValueError, RuntimeError):
+            return None
+        if meta.get("key") != key or index.ntotal != len(store) or index.d != store.dim:
+            return None
+        if any(asked[k] is not None and meta["settings"].get(k) != asked[k] for k in ("M", "ef_construction")):
+            return None                     # built with other settings than asked for
+        meta["settings"] = {**meta["settings"], "ef_search": settings["ef_search"]}
+        return AnnIndex(index, meta, path)
+
+    def build(path: Path) -> AnnIndex:
+        from ..atomic import atomic_directory, write_json
+        t0 = time.perf_counter()
+        with atomic_directory(path, overwrite=True, kinds=None) as tmp, _threads(faiss, workers):
+            n = len(store)
+            index = _hnsw(faiss, store.unit_vectors, settings, progress, f"the HNSW index of {store.path.name}")
+            faiss.write_index(index, str(tmp / "index.faiss"))
+            write_json(tmp / "meta.json", {"key": key, "source": str(Path(store.path).resolve()),
+                                           "identity": file_identity(store.path / "vectors.npy"),
+                                           "rows": n, "dim": store.dim, "settings": settings,
+                                           "build_seconds": time.perf_counter() - t0}, private=False)
+        built = opened(path)
+        if built is None:
+            raise WordlabError(f"{path}: the index just built cannot be read back")
+        return built
+
+    return get_or_build(entry, opened, build)
+
+
+def _hnsw(faiss, rows, settings: dict, progress: bool | None, what: str):
+    """A faiss HNSW index (8-bit scalar-quantised storage, inner product) of the unit
+    ``rows`` (an array or a store's unit rows), added a block at a time."""
+    from ..progress import progress as progress_bar
+    n, dim = rows.shape
+    index = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, settings["M"], faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = settings["ef_construction"]
+    sample = np.sort(np.random.default_rng(0).choice(n, min(n, 100_000), replace=False))
+    index.train(np.ascontiguousarray(rows[sample], dtype=np.float32))
+    with progress_bar(progress, total=n, desc=f"building {what}", unit="row") as bar:
+        for a in range(0, n, ADD_BLOCK):
+            block = np.ascontiguousarray(rows[a:a + ADD_BLOCK], dtype=np.float32)
+            index.add(block)
+            bar.update(block.shape[0])
+    return index
+
+
+def index_rows(rows, *, M: int | None = None, ef_construction: int | None = None, ef_search: int | None = None,
+               workers: int | None = None, progress: bool | None = None) -> AnnIndex:
+    """An index of unit ``rows`` (n, dim) held in memory, not cached: for matrices that
+    are no store (mapped source words in CSLS retrieval)."""
+    asked = dict(M=M, ef_construction=ef_construction, ef_search=ef_search)
+    validate(asked, {k: Integer(c.low, c.high, optional=True) for k, c in SETTINGS.items()}, "index_rows")
+    settings = {k: DEFAULTS[k] if v is None else int(v) for k, v in asked.items()}
+    faiss = _faiss()
+    with _threads(faiss, workers):
+        index = _hnsw(faiss, rows, settings, progress, f"an HNSW index of {rows.shape[0]:,} rows")
+    return AnnIndex(index, {"settings": settings, "rows": int(rows.shape[0])}, None)
+
+
+class _threads:
+    """Cap faiss's OpenMP threads for a block (``workers``; None: all CPUs)."""
+
+    def __init__(self, faiss, workers: int | None):
+        self.faiss, self.workers = faiss, workers
+
+    def __enter__(self):
+        from .._threads import default_workers
+        self.before = self.faiss.omp_get_max_threads()
+        self.faiss.omp_set_num_threads(int(self.workers or default_workers()))
+
+    def __exit__(self, *exc):
+        self.faiss.omp_set_num_threads(self.before)
+        return False
+
+
+def use_index(store: "Embeddings", exact: bool | None, limit: int) -> AnnIndex | None:
+    """The index a query on ``store`` over its first ``limit`` rows should use, or None
+    for exact search (see the module docstring)."""
+    if exact is not None and not isinstance(exact, (bool, np.bool_)):
+        raise ParameterError(f"exact must be True, False or None, not {exact!r}")
+    if exact or store.path is None:
+        if exact is False:
+            raise WordlabError("an approximate index is kept for a store directory: save the embeddings first")
+        return None
+    if exact is None and limit < EXACT_BELOW:
+        return None
+    if getattr(store, "_ann", None) is None:
+        if exact is None:
+            import sys
+            print(f"{store.path}: {len(store):,} rows, searched with an approximate index (exact=True, --exact "
+                  "for exact search)", file=sys.stderr)
+        store._ann = build_index(store)
+    return store._ann
+
+
+#: Candidates past which a query that the index answers too sparsely (a small
+#: ``restrict_vocab``, many exclusions) is searched exactly instead.
+MAX_CANDIDATES = 4096
+
+
+def approximate_topk(store: "Embeddings", index: AnnIndex, queries: np.ndarray, k: int, limit: int,
+                     exclude: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Top-``k`` rows below ``limit`` of each query, from the index's candidates scored
+    again exactly: ids int64 (n_queries, k) and exact cosines float32, best first; -1 and
+    -inf past what was found. Same contract as :func:`~wordlab.store.search.cosine_topk`.
+    A query whose candidates leave fewer than ``k`` rows (below ``limit``, not excluded)
+    asks for twice as many, up to :data:`MAX_CANDIDATES`, then is searched exactly."""
+    from .search import cosine_topk
+    q = np.atleast_2d(np.asarray(queries, dtype=np.float32))
+    norms = np.linalg.norm(q, axis=1, keepdims=True)
+    q = np.divide(q, norms, out=np.zeros_like(q), where=norms > 0)
+    k = min(k, limit)
+    ids = np.full((q.shape[0], k), -1, dtype=np.int64)
+    scores = np.full((q.shape[0], k), -np.inf, dtype=np.float32)
+    unit = store.unit_vectors
+    pending = list(range(q.shape[0]))
+    want = min(len(store), max(2 * k, k + max((len(e) for e in exclude), default=0)) + 16)
+    while pending:
+        cands = index.candidates(q[pending], want)
+        retry = []
+        for i, row in zip(pending, cands):
+            banned = set(exclude[i]) if exclude else set()
+            c = np.array([r for r in row if 0 <= r < limit and r not in banned], dtype=np.int64)
+            if c.size < k and want < min(len(store), MAX_CANDIDATES):
+                retry.append(i)
+                continue
+            if c.size < k:          # the index cannot find enough: exact, for this query
+                ids[i], scores[i] = (a[0] for a in cosine_topk(unit, q[i], k, limit, [exclude[i]] if exclude else None))
+                continue
+            exact = np.asarray(unit[c], dtype=np.float32) @ q[i]     # decoded rows of a compressed store
+            order = np.argsort(-exact, kind="stable")[:k]
+            ids[i, :order.size], scores[i, :order.size] = c[order], exact[order]
+        pending, want = retry, min(len(store), 2 * want)
+    return ids, scores
