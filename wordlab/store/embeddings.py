@@ -25,16 +25,16 @@ from ..errors import (ArgumentTypeError, DataError, ParameterError, StoreError, 
 from . import layout
 from .export import write_binary_vectors, write_text_vectors
 from .formats import FORMATS
+from .keyedvectors import KeyedVectorsAPI
 from .quantize import block_product
-from .queries import check_topn, query_vector
-from .queries import query_items as _query_items
+from .queries import check_topn, query_items as _query_items, query_vector
 from .search import Neighbors, cosine_topk, blocked_topk, nonfinite_rows, unit_rows
 from .subwords import SubwordVectors, vectors_of
 
 _ANALOGY_METHODS = ("3cosadd", "3cosmul")
 
 
-class Embeddings:
+class Embeddings(KeyedVectorsAPI):
     """Word vectors with their vocabulary: in memory, or a memory-mapped store.
 
     Parameters
