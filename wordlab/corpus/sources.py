@@ -55,6 +55,8 @@ def resolve_inputs(spec: "str | os.PathLike | Iterable[str | os.PathLike]") -> l
     files: list[Path] = []
     for item in items:
         text = os.fspath(item)
+        if not text.strip():            # Path("") is ".": it would read the current directory
+            raise WordlabError("an empty corpus path: name a file, a directory or a glob")
         path = Path(text).expanduser()
         if path.is_file():
             files.append(path)
@@ -72,6 +74,10 @@ def resolve_inputs(spec: "str | os.PathLike | Iterable[str | os.PathLike]") -> l
             if not found:
                 raise WordlabError(f"corpus pattern {text!r} matches no files")
             files.extend(found)
+        elif any(c.isspace() for c in text.strip()):
+            raise WordlabError(f"corpus file {text[:60]!r}{'...' if len(text) > 60 else ''} does not exist; a string "
+                               "is read as a path, glob or directory: to train on text held in Python, pass lists "
+                               "of tokens ([wordlab.tokenize(t) for t in texts])")
         else:
             raise WordlabError(f"corpus file {text} does not exist")
     seen: set[Path] = set()

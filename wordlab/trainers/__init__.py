@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 from ..store import Embeddings
-from . import registry
+from . import gensim_names, registry
 from .base import EpochReport, Trainer
 from .bitcipher import BitCipher
 from .cmow import CMOW
@@ -17,6 +17,7 @@ from .word2vec import Word2Vec
 
 for _cls in (Trainer, *dict.fromkeys(m.trainer for m in REGISTRY.values())):
     document_parameters(_cls)            # numpydoc Parameters from the declarations, for every registered trainer
+    gensim_names.accept(_cls)            # Word2Vec(vector_size=...) as a gensim user types it
 
 #: the method names, in the registry's order
 METHODS: tuple[str, ...] = tuple(REGISTRY)
@@ -24,8 +25,10 @@ METHODS: tuple[str, ...] = tuple(REGISTRY)
 
 def make_trainer(method: str = "sgns", **params) -> Trainer:
     """The trainer for ``method`` (a name of :data:`~wordlab.trainers.registry.REGISTRY`)
-    with ``params``; a parameter that does not apply to the method is refused."""
-    return registry.get(method).make(**params)
+    with ``params`` (gensim's names accepted, :mod:`~wordlab.trainers.gensim_names`); a parameter
+    that does not apply to the method is refused."""
+    params = gensim_names.translate({"method": method, **params}, "make_trainer")
+    return registry.get(params.pop("method")).make(**params)
 
 
 def train(corpus, method: str = "sgns", out: str | os.PathLike | None = None, *, resume: bool = False,
