@@ -79,10 +79,16 @@ class BLIResult:
                 "n_sources": self.n_sources, "n_evaluated": self.n_evaluated, "n_composed": self.n_composed}
 
     def __str__(self) -> str:
-        ps = "  ".join(f"P@{k} {100 * v:.1f}" for k, v in self.precision.items())
+        ps = "  ".join(f"P@{k} {100 * v:.1f}%" for k, v in self.precision.items())
         composed = f", {self.n_composed:,} composed" if self.n_composed else ""
         return (f"BLI ({self.method}, oov={self.oov}): {ps}  coverage {100 * self.coverage:.1f}% "
                 f"({self.n_evaluated:,} of {self.n_sources:,} source words{composed})")
+
+    def __repr__(self) -> str:        # not the dataclass's: it would print the per-word table
+        return f"<BLIResult {self}; per word: .words>"
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self}</p>" + pd.DataFrame([self.to_dict()]).to_html(index=False)
 
 
 def _space_rows(emb: Embeddings, ids: np.ndarray) -> np.ndarray:

@@ -35,6 +35,7 @@ from ..errors import ParameterError
 from ..store import Embeddings
 from ..store.quantize import block_product
 from ..store.search import blocked_topk
+from .display import Shown, counted
 from ._lookup import check_compose_policy, composed_units, key, vocabulary_lookup
 from .datasets import AnalogyDataset, load_dataset
 
@@ -85,8 +86,8 @@ class SectionScore:
         return self.hits_at_k / self.n_covered if self.n_covered else float("nan")
 
 
-@dataclass
-class AnalogyResult:
+@dataclass(repr=False)
+class AnalogyResult(Shown):
     """The outcome of one analogy evaluation (:func:`~wordlab.evals.evaluate_analogies`).
 
     Attributes
@@ -128,6 +129,17 @@ class AnalogyResult:
     @property
     def composed_coverage(self) -> float:
         return self.total.composed_coverage
+
+    def _shown(self):
+        t = self.total
+        fields = {"accuracy": f"{t.accuracy:.4f}", "covered": counted(t.n_covered, t.n_questions, "questions"),
+                  f"MRR@{self.k}": f"{t.mrr:.4f}", "method": self.method,
+                  "candidates": "all words" if self.restrict_vocab is None else f"{self.restrict_vocab:,} words",
+                  "sections": f"{len(self.sections)} (.to_frame())"}
+        return "AnalogyResult", self.dataset, fields
+
+    def _repr_html_(self) -> str:
+        return self.to_frame()._repr_html_()
 
     def to_frame(self) -> "pd.DataFrame":
         import pandas as pd

@@ -28,12 +28,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..store import Embeddings
+from .display import Shown, counted
 from ._lookup import check_compose_policy, composed_units, key, vocabulary_lookup
 from .datasets import PairDataset, load_dataset
 
 
-@dataclass
-class EvalRankResult:
+@dataclass(repr=False)
+class EvalRankResult(Shown):
     """The outcome of EvalRank (Wang et al. 2022) on one similarity dataset.
 
     Attributes
@@ -78,6 +79,13 @@ class EvalRankResult:
 
     def hits(self, k: int) -> float:
         return float((self.ranks <= k).mean()) if len(self.ranks) else float("nan")
+
+    def _shown(self):
+        fields = {"MR": f"{self.mr:.1f}", "MRR": f"{self.mrr:.4f}",
+                  "hits@1/3/10": " / ".join(f"{self.hits(k):.3f}" for k in (1, 3, 10)),
+                  "ranked": counted(len(self.ranks), self.n_positive, "positive pairs"),
+                  "background": f"{self.background:,} words", "threshold": f"{self.threshold:g}"}
+        return "EvalRankResult", self.dataset, fields
 
 
 def evalrank(store: Embeddings, dataset: str | PairDataset, threshold: float | None = None,

@@ -25,14 +25,15 @@ from scipy import stats
 
 from ..errors import ParameterError
 from ..store import Embeddings
+from .display import Shown, counted
 from ._lookup import composed_units, key, vocabulary_lookup
 from .datasets import PairDataset, load_dataset
 
 OOV_POLICIES = ("skip", "zero", "mean", "subword")
 
 
-@dataclass
-class SimilarityResult:
+@dataclass(repr=False)
+class SimilarityResult(Shown):
     """Outcome of one similarity evaluation.
 
     Attributes
@@ -84,6 +85,15 @@ class SimilarityResult:
     def oov_ratio(self) -> float:
         """Percentage of pairs with an unknown word, as gensim reports it."""
         return 100.0 * (self.n_pairs - self.n_found) / self.n_pairs if self.n_pairs else 0.0
+
+    def _shown(self):
+        fields = {"Spearman": f"{self.spearman:.4f}", "Pearson": f"{self.pearson:.4f}",
+                  "scored": counted(self.n_scored, self.n_pairs, "pairs"), "oov": self.oov}
+        if self.n_scored != self.n_found:
+            fields["known"] = counted(self.n_found, self.n_pairs, "pairs")
+        if self.n_composed:
+            fields["composed"] = f"{self.n_composed:,} pairs"
+        return "SimilarityResult", self.dataset, fields
 
 
 def evaluate_word_pairs(store: Embeddings, dataset: str | PairDataset, oov: str = "skip",

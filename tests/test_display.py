@@ -1,0 +1,55 @@
+"""Results in a terminal and in a notebook: short reprs that show coverage, HTML tables,
+and scores from too few items flagged."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from wordlab import Embeddings
+from wordlab.evals import evaluate_analogies, evaluate_word_pairs
+from wordlab.evals.datasets import AnalogyDataset, PairDataset
+from wordlab.evals.evalrank import evalrank
+
+
+@pytest.fixture(scope="module")
+def emb():
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(900)]
+    return Embeddings(words, rng.standard_normal((900, 12)).astype(np.float32))
+
+
+def test_similarity_repr_is_short_and_flags_few_pairs(emb):
+    many = PairDataset("many", [(f"w{i}", f"w{i + 1}", float(i % 9)) for i in range(0, 400, 2)])
+    few = PairDataset("few", [("w1", "w2", 1.0), ("w3", "w4", 2.0), ("w5", "zz", 3.0)])
+    r = repr(evaluate_word_pairs(emb, many))
+    assert len(r) < 200 and "200 of 200 pairs" in r and "too few" not in r and "array" not in r
+    r = repr(evaluate_word_pairs(emb, few))
+    assert "2 of 3 pairs (66.7 %)" in r and "too few to trust" in r
+    html = evaluate_word_pairs(emb, few)._repr_html_()
+    assert html.startswith("<table") and "Spearman" in html and "too few" in html
+
+
+def test_analogy_and_evalrank_reprs_summarise(emb):
+    data = AnalogyDataset("a", [("s1", [(f"w{i}", f"w{i + 1}", f"w{i + 2}", (f"w{i + 3}",)) for i in range(0, 80, 4)]),
+                                ("s2", [("w1", "w2", "zz", ("w3",))])])
+    result = evaluate_analogies(emb, data)
+    r = repr(result)
+    assert "20 of 21 questions" in r and "sections 2" in r and len(r) < 250
+    assert "<table" in result._repr_html_() and "s2" in result._repr_html_()
+    pairs = PairDataset("p", [(f"w{i}", f"w{i + 1}", float(i % 10)) for i in range(0, 600, 2)])
+    er = evalrank(emb, pairs, background=500)
+    r = repr(er)
+    assert "MR " in r and "MRR" in r and "positive pairs" in r and len(r) < 300
+    assert str(len(er.ranks)) not in r.split("ranked")[0]          # the ranks themselves are not dumped
+
+
+def test_bli_shows_percentages_and_no_table(tmp_path):
+    from wordlab.align import evaluate_bli
+    from wordlab.align.dictionary import Dictionary
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((50, 8)).astype(np.float32)
+    e = Embeddings([f"w{i}" for i in range(50)], x)
+    r = evaluate_bli(e, e, Dictionary([(f"w{i}", f"w{i}") for i in range(30)]))
+    assert "P@1 100.0%" in str(r) and "coverage 100.0%" in str(r)
+    assert repr(r).startswith("<BLIResult") and "first_correct" not in repr(r)
+    assert "<table" in r._repr_html_()
