@@ -115,8 +115,10 @@ def test_neighbors_several_words_and_restrict(runner, store, emb):
 
 
 def test_neighbors_unknown_word(runner, store):
-    result = run(runner, "neighbors", store, "w1", "nosuchword")
+    result = run(runner, "neighbors", store, "nosuchword")
     assert_one_error_line(result, "'nosuchword'")
+    result = run(runner, "neighbors", store, "w1", "nosuchword")       # the others are still answered
+    assert result.exit_code == 0 and "word 'nosuchword' is not in" in result.output and "  1  " in result.output
 
 
 def test_neighbors_unknown_word_debug_raises(runner, store):

@@ -80,13 +80,15 @@ class WordlabWarning(UserWarning):
 class UnknownWordError(WordlabError, KeyError):
     """A word is not in the vocabulary."""
 
-    def __init__(self, word: str, where: str = "the vocabulary"):
+    def __init__(self, word: str, where: str = "the vocabulary", suggestions=()):
         super().__init__(word)
         self.word = word
         self.where = where
+        self.suggestions = list(suggestions)
 
     def __str__(self) -> str:  # KeyError would print the repr of the args
-        return f"word {self.word!r} is not in {self.where}"
+        hint = f"; did you mean {', '.join(map(repr, self.suggestions))}?" if self.suggestions else ""
+        return f"word {self.word!r} is not in {self.where}{hint}"
 
 
 def format_bytes(n: int | float) -> str:

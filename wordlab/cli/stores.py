@@ -48,11 +48,23 @@ def info(store) -> None:
               help="Exact search, or the approximate index (`wordlab index`); default: exact below 500,000 words.")
 def neighbors(store, words, topn, restrict_vocab, exact) -> None:
     """Nearest neighbours (cosine) of WORDS in STORE."""
+    from ..errors import UnknownWordError
     emb = _open_store(store)
     words = list(dict.fromkeys(words))  # a word asked twice is answered once
-    table = emb.neighbors(words, topn=topn, restrict_vocab=restrict_vocab, exact=exact)
+    missing = {}
+    for word in words:                  # an unknown word is reported; the others are answered
+        try:
+            emb._query(word)
+        except UnknownWordError as e:
+            missing[word] = e
+    if len(missing) == len(words):
+        raise missing[words[0]]
+    table = emb.neighbors([w for w in words if w not in missing], topn=topn, restrict_vocab=restrict_vocab,
+                          exact=exact)
     for word in words:
         click.echo(f"{word}:")
+        if word in missing:
+            click.echo(f"  {missing[word]}")
         for row in table[table["query"] == word].itertuples():
             click.echo(f"  {row.rank:>3}  {row.similarity:7.4f}  {row.word}")
 

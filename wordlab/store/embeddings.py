@@ -12,29 +12,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
-
-if TYPE_CHECKING:  # pandas is imported on use: training never needs it
-    import pandas as pd
 
 from ..atomic import atomic_file
 from ..errors import (ArgumentTypeError, DataError, ParameterError, StoreError, UnknownWordError,
                       WordlabError, WordlabWarning)
-from . import layout
+from . import layout, lookup
 from .export import write_binary_vectors, write_text_vectors
 from .formats import FORMATS
 from .keyedvectors import KeyedVectorsAPI
-from .quantize import block_product
-from .queries import check_topn, query_items as _query_items, query_vector
-from .search import Neighbors, cosine_topk, blocked_topk, nonfinite_rows, unit_rows
+from .queries import SimilarityQueries
+from .search import nonfinite_rows, unit_rows
 from .subwords import SubwordVectors, vectors_of
 
-_ANALOGY_METHODS = ("3cosadd", "3cosmul")
-
-
-class Embeddings(KeyedVectorsAPI):
+class Embeddings(SimilarityQueries, KeyedVectorsAPI):
     """Word vectors with their vocabulary: in memory, or a memory-mapped store.
 
     Parameters
@@ -168,11 +161,14 @@ class Embeddings(KeyedVectorsAPI):
         return iter(self.words)
 
     def index_of(self, word: str) -> int:
-        """Row of ``word``; ``UnknownWordError`` (a ``KeyError``) naming it otherwise."""
-        try:
-            return self.index[word]
-        except KeyError:
-            raise UnknownWordError(word, self._where()) from None
+        """Row of ``word``, as typed or as the tokenizer would have written it (NFC,
+        lowercase, apostrophe forms; :mod:`wordlab.store.lookup`); otherwise an
+        ``UnknownWordError`` (a ``KeyError``) naming it, with suggestions."""
+        row = lookup.find(self.index, word) if isinstance(word, str) else None
+        if row is None:
+            raise UnknownWordError(word, self._where(),
+                                   lookup.suggestions(self.words, word) if isinstance(word, str) else ())
+        return row
 
     def _where(self) -> str:
         return f"the vocabulary of {self.path}" if self.path else "the vocabulary"
@@ -200,7 +196,8 @@ class Embeddings(KeyedVectorsAPI):
 
     def has_vector(self, word: str) -> bool:
         """Whether ``store[word]`` gives a vector (``in`` asks about the vocabulary only)."""
-        return word in self.index or (self.subwords is not None and bool(self.subwords.spec.rows(word).size))
+        return (lookup.find(self.index, word) is not None
+                or (self.subwords is not None and bool(self.subwords.spec.rows(word).size)))
 
     def _vectors_of(self, words: list[str]) -> np.ndarray:
         return vectors_of(self, words)      # rows, and composed vectors in a subword store
@@ -288,154 +285,6 @@ class Embeddings(KeyedVectorsAPI):
 
     def _where_short(self) -> str:
         return str(self.path) if self.path else "the embeddings"
-
-    def _query_row(self, word: str) -> int:
-        """The row of a query word, refusing one whose vector is not finite."""
-        i = self.index_of(word)
-        if self.nonfinite_rows.size and i in set(self.nonfinite_rows.tolist()):
-            raise WordlabError(f"the vector of {word!r} in {self._where_short()} holds NaN or infinity; "
-                               "it has no neighbours")
-        return i
-
-    def _query(self, word: str) -> tuple[int | None, np.ndarray]:
-        """(row or None, unit vector) of a query word: its row, or its composed vector in a
-        subword store (which excludes nothing from the answers)."""
-        if word in self.index or self.subwords is None:
-            i = self._query_row(word)
-            return i, np.asarray(self.unit_vectors[i], dtype=np.float32)
-        v = self._vectors_of([word])[0]
-        norm = float(np.linalg.norm(v))
-        if not np.isfinite(v).all() or norm == 0.0:
-            raise WordlabError(f"the composed vector of {word!r} in {self._where_short()} is zero or not finite; "
-                               "it has no neighbours")
-        return None, v / np.float32(norm)
-
-    def _excluded(self, rows: Sequence[int]) -> list[int]:
-        return list(rows) + self.nonfinite_rows.tolist()
-
-    # -- similarity queries ------------------------------------------------------------
-    def similarity(self, word1: str, word2: str) -> float:
-        """Cosine similarity of two words."""
-        return float(np.dot(self._query(word1)[1], self._query(word2)[1]))
-
-    def _limit(self, restrict_vocab: int | None) -> int:
-        if restrict_vocab is None:
-            return len(self)
-        if isinstance(restrict_vocab, bool) or not isinstance(restrict_vocab, (int, np.integer)) or restrict_vocab < 1:
-            raise ParameterError(f"restrict_vocab must be a positive integer or None, not {restrict_vocab!r}")
-        return min(int(restrict_vocab), len(self))
-
-    def most_similar(self, positive: str | Sequence[str] | np.ndarray | None = None,
-                     negative: str | Sequence[str] | None = None, topn: int = 10,
-                     restrict_vocab: int | None = None, exact: bool | None = None) -> Neighbors:
-        """The ``topn`` words closest by cosine to the mean of the unit vectors of
-        ``positive`` minus those of ``negative`` (gensim's semantics; the query words
-        are excluded). Exact search, blocked over the memory map; ``exact``: None for
-        an approximate index on stores of 500,000 words or more (:mod:`wordlab.store.ann`).
-
-        Returns a list of ``(word, similarity)``, best first.
-        """
-        positive, negative = _query_items(positive, "positive"), _query_items(negative, "negative")
-        if not positive and not negative:
-            raise ParameterError("most_similar needs at least one positive or negative word")
-        parts, exclude = [], []
-        for sign, items in ((1.0, positive), (-1.0, negative)):
-            for item in items:
-                if isinstance(item, str):
-                    i, u = self._query(item)
-                    exclude += [] if i is None else [i]
-                    parts.append(sign * u)
-                else:
-                    v = self._query_vector(item)
-                    parts.append(sign * v / (np.linalg.norm(v) or 1.0))
-        query = np.mean(parts, axis=0)
-        ids, scores = self._topk(query, self._topn(topn), self._limit(restrict_vocab), [self._excluded(exclude)],
-                                 exact)
-        return self._pairs(ids[0], scores[0])
-
-    def similar_by_vector(self, vector: np.ndarray, topn: int = 10,
-                          restrict_vocab: int | None = None, exact: bool | None = None) -> Neighbors:
-        """The ``topn`` words closest by cosine to ``vector`` (nothing excluded)."""
-        v = self._query_vector(vector)
-        ids, scores = self._topk(v, self._topn(topn), self._limit(restrict_vocab), [self._excluded([])], exact)
-        return self._pairs(ids[0], scores[0])
-
-    def similar_by_word(self, word: str, topn: int = 10, restrict_vocab: int | None = None,
-                        exact: bool | None = None) -> Neighbors:
-        return self.most_similar(word, topn=topn, restrict_vocab=restrict_vocab, exact=exact)
-
-    def neighbors(self, words: Sequence[str], topn: int = 10, restrict_vocab: int | None = None,
-                  exact: bool | None = None) -> pd.DataFrame:
-        """Nearest neighbours of many words at once (one matrix product per row block).
-
-        Returns a DataFrame with columns ``query``, ``rank`` (1-based), ``word``,
-        ``similarity``.
-        """
-        words = [words] if isinstance(words, str) else list(words)
-        queries = [self._query(w) for w in words]
-        bad = self.nonfinite_rows.tolist()
-        ids, scores = self._topk(np.stack([u for _, u in queries]), self._topn(topn), self._limit(restrict_vocab),
-                                 [([] if r is None else [r]) + bad for r, _ in queries], exact)
-        vocab = self.words
-        records = [(q, rank + 1, vocab[i], float(s))
-                   for q, row_ids, row_scores in zip(words, ids.tolist(), scores.tolist())
-                   for rank, (i, s) in enumerate(zip(row_ids, row_scores)) if i >= 0]
-        import pandas as pd
-
-        return pd.DataFrame(records, columns=["query", "rank", "word", "similarity"])
-
-    def analogy(self, a: str, b: str, c: str, method: str = "3cosadd", topn: int = 1,
-                restrict_vocab: int | None = None, epsilon: float = 1e-3) -> Neighbors:
-        """Answer "``a`` is to ``b`` as ``c`` is to ?" (the question words excluded).
-
-        ``3cosadd``: argmax cos(d, b - a + c) over unit vectors (Mikolov et al. 2013).
-        ``3cosmul``: argmax cos'(d,b) cos'(d,c) / (cos'(d,a) + epsilon) with cosines
-        shifted to [0, 1] as cos' = (cos + 1) / 2 (Levy and Goldberg 2014; they use
-        epsilon = 0.001, gensim's ``most_similar_cosmul`` uses 1e-6).
-        """
-        method = method.lower()
-        if method not in _ANALOGY_METHODS:
-            raise ParameterError(f"method must be one of {_ANALOGY_METHODS}, not {method!r}")
-        unit = self.unit_vectors
-        (ia, ua), (ib, ub), (ic, uc) = (self._query(w) for w in (a, b, c))
-        asked = [i for i in (ia, ib, ic) if i is not None]
-        topn = self._topn(topn)
-        limit = self._limit(restrict_vocab)
-        if method == "3cosadd":
-            ids, scores = cosine_topk(unit, ub - ua + uc, topn, limit, [self._excluded(asked)])
-        else:
-            abc = np.stack([ua, ub, uc])
-
-            def cosmul(start: int, stop: int) -> np.ndarray:
-                s = (block_product(unit, abc, start, stop) + 1.0) / 2.0
-                return (s[1] * s[2] / (s[0] + epsilon))[None, :]
-
-            ids, scores = blocked_topk(limit, cosmul, topn, [self._excluded(asked)])
-        return self._pairs(ids[0], scores[0])
-
-    def _pairs(self, ids: np.ndarray, scores: np.ndarray) -> Neighbors:
-        vocab = self.words
-        return Neighbors((vocab[i], float(s)) for i, s in zip(ids.tolist(), scores.tolist()) if i >= 0)
-
-    def _query_vector(self, vector) -> np.ndarray:
-        return query_vector(vector, self.dim)
-
-    _topn = staticmethod(check_topn)
-
-    def _topk(self, queries, topn: int, limit: int, exclude, exact: bool | None):
-        """Exact top-k search, or the approximate index's (:mod:`wordlab.store.ann`)."""
-        from .ann import approximate_topk, use_index
-        index = use_index(self, exact, limit)
-        if index is None:
-            return cosine_topk(self.unit_vectors, queries, topn, limit, exclude)
-        return approximate_topk(self, index, queries, topn, limit, exclude)
-
-    def build_index(self, **settings):
-        """Build (or open from the cache) the approximate index of this store: ``M``,
-        ``ef_construction``, ``ef_search``, ``workers``, ``progress``; see :mod:`wordlab.store.ann`."""
-        from .ann import build_index
-        self._ann = build_index(self, **settings)
-        return self._ann
 
     # -- saving -------------------------------------------------------------------------
     def encode(self, sentences: Iterable[Sequence[str] | str], batch_size: int = 4096) -> np.ndarray:

@@ -73,12 +73,14 @@ def vectors_of(store: "Embeddings", words: list[str], rows_of=None) -> np.ndarra
     """float32 (len(words), dim): the rows of the vocabulary's words (``rows_of(rows)``,
     default ``store.vectors[rows]``) and, in a subword store, the composed vectors of the
     others; ``UnknownWordError`` naming the first word that has neither."""
+    from .lookup import find
     index, sub = store.index, store.subwords
-    unseen = [w for w in words if w not in index]
+    found = [find(index, w) for w in words]       # as typed, or as the tokenizer would write it
+    unseen = [w for w, r in zip(words, found) if r is None]
     if unseen and sub is None:
         store.index_of(unseen[0])
     out = np.empty((len(words), store.dim), dtype=np.float32)
-    known = [(k, index[w]) for k, w in enumerate(words) if w in index]
+    known = [(k, r) for k, r in enumerate(found) if r is not None]
     if known:
         at, rows = zip(*known)
         out[list(at)] = store.vectors[list(rows)] if rows_of is None else rows_of(list(rows))
@@ -86,5 +88,5 @@ def vectors_of(store: "Embeddings", words: list[str], rows_of=None) -> np.ndarra
         composed, ok = sub.compose(unseen)
         if not ok.all():
             raise UnknownWordError(unseen[int(np.argmin(ok))], store._where() + " (and it has no n-gram)")
-        out[[k for k, w in enumerate(words) if w not in index]] = composed
+        out[[k for k, r in enumerate(found) if r is None]] = composed
     return out
