@@ -53,3 +53,29 @@ def test_bli_shows_percentages_and_no_table(tmp_path):
     assert "P@1 100.0%" in str(r) and "coverage 100.0%" in str(r)
     assert repr(r).startswith("<BLIResult") and "first_correct" not in repr(r)
     assert "<table" in r._repr_html_()
+
+
+def test_the_eval_table_keeps_every_row_and_flags_thin_scores(tmp_path, runner):
+    """A store that knows 2 WS-353 pairs and no SimLex word, beside one that knows many:
+    every (store, dataset) row is shown, the 2-pair Spearman is flagged, SimLex says why it
+    has no value (issue 24: a 1.0000 from 2 pairs was printed bare, and rows vanished)."""
+    from wordlab.cli.main import cli
+    from wordlab.evals.datasets import load_dataset
+    ws = load_dataset("ws353").pairs
+    rng = np.random.default_rng(0)
+    thin_words = sorted({w.lower() for a, b, _ in ws[:2] for w in (a, b)})       # a few pairs, under 20
+    thin = Embeddings(thin_words + [f"q{i}" for i in range(30)],
+                      rng.standard_normal((len(thin_words) + 30, 8)).astype(np.float32))
+    wide_words = sorted({w.lower() for a, b, _ in ws for w in (a, b)})
+    wide = Embeddings(wide_words, rng.standard_normal((len(wide_words), 8)).astype(np.float32))
+    a, b = thin.save(tmp_path / "thin"), wide.save(tmp_path / "wide")
+    r = runner.invoke(cli, ["eval", str(a), str(b), "-d", "ws353", "-d", "simlex999"])
+    assert r.exit_code == 0, r.output
+    lines = [line for line in r.output.splitlines() if str(tmp_path) in line]
+    assert len(lines) == 4                                     # 2 stores x 2 datasets, none dropped
+    thin_ws = next(line for line in lines if "thin" in line and "ws353" in line)
+    assert "too few to trust" in thin_ws and " of 353" in thin_ws
+    thin_simlex = next(line for line in lines if "thin" in line and "simlex999" in line)
+    assert "not computed" in thin_simlex
+    wide_ws = next(line for line in lines if "wide" in line and "ws353" in line)
+    assert "353 of 353" in wide_ws and "too few" not in wide_ws

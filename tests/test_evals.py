@@ -38,7 +38,8 @@ from wordlab.evals import plots  # noqa: E402
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated `init_sims`:DeprecationWarning")
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-COLUMNS = ["store", "dataset", "task", "section", "metric", "value", "coverage", "coverage_composed"]
+COLUMNS = ["store", "dataset", "task", "section", "metric", "value", "coverage", "coverage_composed", "n_scored",
+           "n_items"]
 
 
 @pytest.fixture(autouse=True)
@@ -671,7 +672,7 @@ def test_report_writers(euclid):
 
     lines = to_markdown(table).splitlines()
     assert lines[0] == "| " + " | ".join(COLUMNS) + " |"
-    assert re.fullmatch(r"\|(---:?\|){8}", lines[1])          # numbers aligned right
+    assert re.fullmatch(r"\|(---:?\|){10}", lines[1])          # numbers aligned right
     assert len(lines) == len(table) + 2
     assert lines[2].startswith("| store-1 | ws353 | similarity | total | spearman |")
 

@@ -43,14 +43,8 @@ def eval_command(stores, datasets, evalrank_sets, analogy_method, restrict_vocab
                            data_dir=data_dir, names=list(stores))
     totals = table[table["section"] == "total"].reset_index(drop=True)
     if fmt == "table":
-        wide = totals.pivot_table(index=["store", "dataset", "task"], columns="metric", values="value",
-                                  sort=False)
-        groups = totals.groupby(["store", "dataset", "task"], sort=False)
-        wide["coverage"] = groups["coverage"].first()
-        if oov == "subword":
-            wide["coverage_composed"] = groups["coverage_composed"].first()
-        wide.columns.name = None
-        click.echo(tables.plain(wide.reset_index()))
+        from ..evals.report import readable
+        click.echo(tables.plain(readable(table, composed=oov == "subword")))
     else:                          # markdown: the totals; csv and json: every section
         click.echo(tables.render(totals if fmt == "markdown" else table, fmt), nl=fmt != "csv")
     if plot:

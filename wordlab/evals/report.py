@@ -3,7 +3,9 @@
 ``evaluate(stores, datasets)`` returns a pandas DataFrame with columns ``store``,
 ``dataset``, ``task``, ``section``, ``metric``, ``value``, ``coverage`` and
 ``coverage_composed`` (the share scored when words composed from n-grams count too,
-under ``oov="subword"``; the coverage itself otherwise): one row per number. Metric names: ``spearman``, ``pearson`` (similarity); ``accuracy``, ``mrr@k``,
+under ``oov="subword"``; the coverage itself otherwise), ``n_scored`` and ``n_items``
+(the pairs or questions the value rests on, and the dataset's): one row per number. A
+value that cannot be computed (no pair found) is NaN and keeps its row. Metric names: ``spearman``, ``pearson`` (similarity); ``accuracy``, ``mrr@k``,
 ``hits@k``, ``accuracy_all`` (analogy); ``mr``, ``mrr``, ``hits@1``/``3``/``10``
 (EvalRank). Section ``total`` is the whole dataset. ``to_markdown``, ``to_csv`` and
 ``to_json`` (a list of such records) write it out.
@@ -23,7 +25,8 @@ from .similarity import evaluate_word_pairs
 if TYPE_CHECKING:
     import pandas as pd
 
-COLUMNS = ["store", "dataset", "task", "section", "metric", "value", "coverage", "coverage_composed"]
+COLUMNS = ["store", "dataset", "task", "section", "metric", "value", "coverage", "coverage_composed", "n_scored",
+           "n_items"]
 
 
 def _store_name(store: Embeddings, given, position: int) -> str:
@@ -59,7 +62,7 @@ def evaluate(stores: "Embeddings | str | Sequence", datasets: Iterable = DEFAULT
                 r = evaluate_word_pairs(store, d, oov=oov, restrict_vocab=restrict_vocab)
                 for metric, value in (("spearman", r.spearman), ("pearson", r.pearson)):
                     rows.append((name, d.name, "similarity", "total", metric, value, r.coverage,
-                                 r.composed_coverage))
+                                 r.composed_coverage, r.n_scored, r.n_pairs))
             else:
                 r = evaluate_analogies(store, d, method=analogy_method, k=k,
                                        restrict_vocab=30_000 if restrict_vocab is None else restrict_vocab,
@@ -68,20 +71,55 @@ def evaluate(stores: "Embeddings | str | Sequence", datasets: Iterable = DEFAULT
                     for metric, value in (("accuracy", s.accuracy), (f"mrr@{k}", s.mrr), (f"hits@{k}", s.hits),
                                           ("accuracy_all", s.accuracy_all)):
                         rows.append((name, d.name, "analogy", s.section, metric, value, s.coverage,
-                                     s.composed_coverage))
+                                     s.composed_coverage, s.n_covered, s.n_questions))
         for d in ranked:
             r = evalrank(store, d, oov=composing)
             for metric, value in (("mr", r.mr), ("mrr", r.mrr), ("hits@1", r.hits(1)), ("hits@3", r.hits(3)),
                                   ("hits@10", r.hits(10))):
-                rows.append((name, d.name, "evalrank", "total", metric, value, r.coverage, r.composed_coverage))
+                rows.append((name, d.name, "evalrank", "total", metric, value, r.coverage, r.composed_coverage,
+                             len(r.ranks), r.n_positive))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def summary(table: "pd.DataFrame") -> "pd.DataFrame":
-    """The section-``total`` rows as a store x (dataset, metric) table, for reading."""
+    """The section-``total`` rows as a store x (dataset, metric) table, for reading
+    (a value that could not be computed stays, as NaN)."""
     totals = table[table["section"] == "total"]
-    wide = totals.pivot_table(index="store", columns=["dataset", "metric"], values="value", sort=False)
+    wide = totals.pivot_table(index="store", columns=["dataset", "metric"], values="value", sort=False,
+                              dropna=False)
     return wide
+
+
+def readable(table: "pd.DataFrame", composed: bool = False) -> "pd.DataFrame":
+    """One row per (store, dataset, task) of the totals, a column per metric, with the
+    coverage, the items scored ("2 of 353") and a note: a value from fewer than
+    :data:`~wordlab.evals.display.MIN_ITEMS` items is flagged, one that could not be
+    computed says why. No row is dropped."""
+    from .display import MIN_ITEMS
+    totals = table[table["section"] == "total"]
+    keys = ["store", "dataset", "task"]
+    wide = totals.pivot_table(index=keys, columns="metric", values="value", sort=False, dropna=False)
+    wide = wide.reindex(totals[keys].drop_duplicates().set_index(keys).index)     # every row, in order
+    groups = totals.groupby(keys, sort=False)
+    wide["coverage"] = groups["coverage"].first()
+    if composed:
+        wide["coverage_composed"] = groups["coverage_composed"].first()
+    n, of = groups["n_scored"].first(), groups["n_items"].first()
+    wide["scored"] = [f"{a:,} of {b:,}" for a, b in zip(n, of)]
+    metrics = [c for c in wide.columns if c not in ("coverage", "coverage_composed", "scored")]
+    notes = []
+    for (a, b), row in zip(zip(n, of), wide[metrics].itertuples(index=False)):
+        if a == 0:
+            notes.append("not computed: no item found")
+        elif all(v != v for v in row):
+            notes.append("not computed: too few items")
+        elif a < MIN_ITEMS:
+            notes.append(f"too few to trust (under {MIN_ITEMS})")
+        else:
+            notes.append("")
+    wide["note"] = notes
+    wide.columns.name = None
+    return wide.reset_index()
 
 
 def to_markdown(table: "pd.DataFrame") -> str:
