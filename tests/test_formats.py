@@ -705,3 +705,32 @@ def test_store_vocab_tsv_byte_order_mark_crlf_and_no_final_newline(store, conten
     (store / "vocab.tsv").write_bytes(content)
     e = wordlab.load(store)
     assert e.words == ["a", "b", "c"] and e.counts.tolist() == [3, 2, 1]
+
+
+# -- the format told by the content, the name a hint (issue 24) ------------------------------------
+def test_the_content_tells_the_format_whatever_the_name(tmp_path):
+    rng = np.random.default_rng(0)
+    emb = wordlab.Embeddings([f"w{i}" for i in range(50)], rng.standard_normal((50, 7)).astype(np.float32))
+    cases = {"x.word2vec-bin": "word2vec-bin", "binary.txt": "word2vec-bin", "text.bin": "word2vec",
+             "glove.bin": "glove", "plain.vectors": "word2vec"}
+    for name, fmt in cases.items():
+        path = emb.save(tmp_path / name, format=fmt)
+        back = wordlab.load(path)
+        assert back.words == emb.words, name
+        np.testing.assert_allclose(np.asarray(back.vectors), np.asarray(emb.vectors), atol=1e-5, err_msg=name)
+
+
+def test_a_fasttext_model_is_known_by_its_magic_number(tmp_path):
+    from wordlab.store.formats import guess_format
+    from wordlab.trainers import FastText
+    store = FastText(dim=6, epochs=1, workers=1, bucket=200, min_count=1, progress=False).fit(
+        [["walk", "walks", "walked"], ["talk", "talks"]] * 10, tmp_path / "ft")
+    path = store.save(tmp_path / "model.weights", format="fasttext-bin")
+    assert guess_format(path) == "fasttext-bin"
+    assert wordlab.load(path).words == store.words
+
+
+def test_errors_name_the_format_the_file_was_read_as(tmp_path):
+    path = write_lines(tmp_path / "e.vec", ["a 1 2 3", "b 1 2 3"])
+    with pytest.raises(InputFormatError, match=r"read as word2vec text; format=\.\.\. / --from"):
+        wordlab.load(path)

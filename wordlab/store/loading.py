@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ParameterError, StoreError, WordlabWarning
+from ..errors import InputFormatError, ParameterError, StoreError, WordlabWarning
 from ..npyio import replacing_npy
 from ..paths import temporary_dir
 from . import layout
@@ -18,6 +18,9 @@ from .embeddings import Embeddings
 from .formats import FORMATS, guess_format, read_binary_vectors, read_text_vectors
 from .writer import provenance, store_directory
 
+#: How errors name the formats.
+FORMAT_NAMES = {"word2vec-bin": "word2vec binary", "word2vec": "word2vec text", "glove": "GloVe text",
+                "text": "text vectors (word2vec or GloVe)"}
 #: Bumped when a reader changes what it produces, so cached imports are made again.
 READER_VERSION = 3
 
@@ -79,10 +82,14 @@ def _import_vectors(path: Path, fmt: str, unicode_errors: str, target: Path, dig
     ``digest``: the file's content digest (None for a stream read once)."""
     with store_directory(target, kinds=None) as builder:
         npy = builder.directory / layout.VECTORS
-        if fmt == "word2vec-bin":
-            words = read_binary_vectors(path, npy, unicode_errors)
-        else:
-            words = read_text_vectors(path, npy, fmt, unicode_errors)
+        try:
+            if fmt == "word2vec-bin":
+                words = read_binary_vectors(path, npy, unicode_errors)
+            else:
+                words = read_text_vectors(path, npy, fmt, unicode_errors)
+        except InputFormatError as e:           # say what it was read as: the format may be mistaken
+            raise InputFormatError(f"{e} (read as {FORMAT_NAMES.get(fmt, fmt)}; format=... / --from to "
+                                   "choose another)") from None
         words, duplicates = _drop_duplicates(words, npy, path)
         builder.write_vocab(words)
         source = str(path.resolve())
