@@ -967,3 +967,29 @@ def test_text_lines_of_small_files(tmp_path):
         list(text_lines(bad))
     with pytest.raises(InputFormatError, match=r"bad\.txt:60001: "):
         list(text_lines(bad, where=lambda n: f"{bad}:{n}"))
+
+
+def test_a_directory_input_reads_its_text_files_and_notes_the_others(tmp_path, runner):
+    """A directory holding an image and a README: the image is skipped with a note naming
+    it, --include narrows the files, a file named explicitly is always read (issue 24)."""
+    import warnings
+
+    from wordlab.cli.main import cli
+    from wordlab.errors import WordlabWarning
+    d = tmp_path / "corpus"
+    (d / "sub").mkdir(parents=True)
+    (d / "a.txt").write_text("the cat sat\n")
+    (d / "sub" / "b").write_text("a dog ran\n")
+    (d / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    with pytest.warns(WordlabWarning, match="1 file.*skipped as not text: pic.png"):
+        files = wordlab.Corpus(d).files
+    assert [f.name for f in files] == ["a.txt", "b"]
+    with pytest.warns(WordlabWarning, match="not matching '\\*.txt'"):
+        assert [f.name for f in wordlab.Corpus(d, include="*.txt").files] == ["a.txt"]
+    with pytest.raises(wordlab.WordlabError, match="no text files matching '\\*.md'"):
+        wordlab.Corpus(d, include="*.md")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert wordlab.Corpus([d / "a.txt"]).files == [d / "a.txt"]
+    r = runner.invoke(cli, ["corpus", "stats", str(d), "--include", "*.txt"])
+    assert r.exit_code == 0, r.output

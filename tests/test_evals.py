@@ -29,7 +29,7 @@ from scipy import stats  # noqa: E402
 
 from wordlab import Embeddings  # noqa: E402
 from wordlab.cli.main import cli  # noqa: E402
-from wordlab.errors import InputFormatError, WordlabError  # noqa: E402
+from wordlab.errors import InputFormatError, WordlabError, WordlabWarning  # noqa: E402
 from wordlab.evals import (REGISTRY, AnalogyDataset, PairDataset, evalrank, evaluate,  # noqa: E402
                            evaluate_analogies, evaluate_word_pairs, list_datasets, load_dataset, read_bats,
                            read_google_analogies, read_pairs, to_csv, to_json, to_markdown)
@@ -334,6 +334,9 @@ def test_read_bats_directory(tmp_path):
     assert ("big", "large", "small", ("little", "tiny", "wee")) in alternatives
     assert ("old", "aged", "fast", ("quick",)) in alternatives
     assert load_dataset(root).sections == data.sections   # a directory means BATS
+    (root / "README.md").write_text("# BATS 3.0\nThe Bigger Analogy Test Set: see the paper.\n")
+    with pytest.warns(WordlabWarning, match="1 file.*not relation files.*README.md"):
+        assert read_bats(root).sections == data.sections        # a README beside the relations is skipped
 
 
 def test_bats_any_alternative_is_correct(tmp_path):

@@ -121,7 +121,7 @@ def bli(source, target, dictionary, method, oov, restrict_target, approximate, w
 @click.option("--progress/--no-progress", default=None)
 @corpus_options
 def cade(slices, out, method, dim, window, negative, compass_epochs, slice_epochs, min_count, init, workers,
-         seed, progress, no_lowercase, sentence_split, paragraphs, errors, max_sentence_length) -> None:
+         seed, progress, no_lowercase, sentence_split, paragraphs, errors, max_sentence_length, include) -> None:
     """Train CADE: a compass on all slices, then each slice against its frozen output matrix."""
     from ..align.cade import Compass
     named: dict[str, list[str]] = {}
@@ -129,8 +129,7 @@ def cade(slices, out, method, dim, window, negative, compass_epochs, slice_epoch
         name, path = _parse_slice(value)
         named.setdefault(name, []).append(path)
     options = {"lowercase": not no_lowercase, "sentence_split": sentence_split, "paragraphs": paragraphs,
-               "errors": errors,
-               "max_sentence_length": max_sentence_length}
+               "errors": errors, "max_sentence_length": max_sentence_length, "include": include}
     compass = Compass(named, method=method, dim=dim, window=window, negative=negative,
                       compass_epochs=compass_epochs, slice_epochs=slice_epochs, min_count=min_count, init=init,
                       corpus_options=options, workers=workers, seed=seed, progress=progress).fit(out)

@@ -16,16 +16,18 @@ def corpus_options(f):
                      show_default=True, help="What invalid UTF-8 does.")(f)
     f = click.option("--max-sentence-length", type=click.IntRange(min=1), default=10_000, show_default=True,
                      help="Longer sentences are split into pieces of this many tokens.")(f)
+    f = click.option("--include", default="*", show_default=True, metavar="GLOB",
+                     help="Which files of a directory are read (those that are not text are skipped with a note).")(f)
     return f
 
 
-def make_corpus(paths, no_lowercase, sentence_split, paragraphs, errors, max_sentence_length):
+def make_corpus(paths, no_lowercase, sentence_split, paragraphs, errors, max_sentence_length, include="*"):
     from ..corpus import Corpus
     if not paths:
         return Corpus.default(lowercase=not no_lowercase, sentence_split=sentence_split,
                               max_sentence_length=max_sentence_length, errors=errors)
     return Corpus(list(paths), lowercase=not no_lowercase, sentence_split=sentence_split, paragraphs=paragraphs,
-                  max_sentence_length=max_sentence_length, errors=errors)
+                  max_sentence_length=max_sentence_length, errors=errors, include=include)
 
 
 def int_list(text: str) -> list[int]:

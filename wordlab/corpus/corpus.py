@@ -52,6 +52,10 @@ class Corpus:
         What invalid UTF-8 does: raise an error naming file and byte offset, or
         substitute/skip the bad bytes.
     encoding : str, default "utf-8"
+    include : str, default "*"
+        Which files of a directory input are read: a glob on the file name (``"*.txt"``);
+        of those, files whose first bytes are not text (an image, an archive) are
+        skipped with a warning naming them. Files named explicitly are always read.
 
     Examples
     --------
@@ -64,7 +68,8 @@ class Corpus:
     def __init__(self, source, *, lowercase: bool = True,
                  tokenizer: Tokenizer | Callable[[str], list[str]] | str | None = None,
                  sentence_split: bool = False, paragraphs: bool = False,
-                 max_sentence_length: int = MAX_SENTENCE_LENGTH, errors: str = "strict", encoding: str = "utf-8"):
+                 max_sentence_length: int = MAX_SENTENCE_LENGTH, errors: str = "strict", encoding: str = "utf-8",
+                 include: str = "*"):
         if errors not in _ERRORS:
             raise ParameterError(f"errors must be one of {_ERRORS}, not {errors!r}")
         if max_sentence_length < 1:
@@ -77,7 +82,7 @@ class Corpus:
         self.files: list[Path] | None
         self._iterable = None
         if isinstance(source, (str, os.PathLike)) or _is_path_list(source):
-            self.files = resolve_inputs(source)
+            self.files = resolve_inputs(source, include=include)
         else:
             if not isinstance(source, Iterable):
                 raise ArgumentTypeError(f"a corpus source must be paths or an iterable of token lists, "

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import fnmatch
 import glob
 import gzip
 import io
@@ -40,11 +41,40 @@ def _is_glob(text: str) -> bool:
     return any(ch in text for ch in "*?[")
 
 
-def resolve_inputs(spec: "str | os.PathLike | Iterable[str | os.PathLike]") -> list[Path]:
+#: The files of a directory input that are read (a glob on the file name; ``include=``).
+DIRECTORY_INCLUDE = "*"
+#: Bytes read from the start of a directory's file to tell text from binary.
+TEXT_SNIFF_BYTES = 4096
+
+
+def is_text_file(path: Path) -> bool:
+    """Whether a file's first bytes (decompressed) read as text: valid UTF-8 without
+    control characters other than tab, newline, carriage return and form feed (an
+    image, an archive or a database is not; a character cut at the end is allowed)."""
+    try:
+        stream, _ = open_binary(path)
+        with stream:
+            head = stream.read(TEXT_SNIFF_BYTES)
+    except (OSError, EOFError, ValueError, WordlabError):
+        return False
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        if e.start < len(head) - 4:
+            return False
+        text = head[:e.start].decode("utf-8")
+    return not any(ord(c) < 32 and c not in "\t\n\r\f" for c in text)
+
+
+def resolve_inputs(spec: "str | os.PathLike | Iterable[str | os.PathLike]",
+                   include: str = DIRECTORY_INCLUDE) -> list[Path]:
     """Expand files, directories and globs into a de-duplicated list of files.
 
     Files named explicitly keep the order given; a directory's files (recursive) and a
-    glob's matches are sorted.
+    glob's matches are sorted. A directory contributes the files whose names match
+    ``include`` (a glob, default every file) and whose first bytes are text
+    (:func:`is_text_file`): the others (an image, a PDF, a database) are skipped, and one
+    :class:`~wordlab.errors.WordlabWarning` says which. A file named explicitly is always read.
 
     Raises ``WordlabError`` naming the input when a path does not exist, a glob
     matches nothing, or a directory holds no files.
@@ -67,7 +97,19 @@ def resolve_inputs(spec: "str | os.PathLike | Iterable[str | os.PathLike]") -> l
                            if p.is_file() and p.name not in _SKIP_NAMES and not p.name.startswith("."))
             if not found:
                 raise WordlabError(f"corpus directory {text} contains no files")
-            files.extend(found)
+            taken = [p for p in found if fnmatch.fnmatch(p.name, include) and is_text_file(p)]
+            if not taken:
+                raise WordlabError(f"corpus directory {text} contains no text files"
+                                   + (f" matching {include!r}" if include != DIRECTORY_INCLUDE else ""))
+            if len(taken) < len(found):
+                skipped = [p for p in found if p not in set(taken)]
+                import warnings
+                from ..errors import WordlabWarning
+                warnings.warn(f"corpus directory {text}: {len(skipped)} file(s) skipped as not text"
+                              + (f" or not matching {include!r}" if include != DIRECTORY_INCLUDE else "")
+                              + f": {', '.join(p.name for p in skipped[:5])}" + (" ..." if len(skipped) > 5 else ""),
+                              WordlabWarning, stacklevel=3)
+            files.extend(taken)
         elif _is_glob(text):
             found = sorted(Path(p) for p in glob.glob(os.path.expanduser(text), recursive=True)
                            if Path(p).is_file())

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from ..corpus.sources import text_lines
-from ..errors import InputFormatError, WordlabError
+from ..errors import InputFormatError, WordlabError, WordlabWarning
 from ..paths import shared_file
 
 if TYPE_CHECKING:
@@ -153,10 +153,20 @@ def read_google_analogies(path: str | os.PathLike, name: str | None = None) -> A
 
 
 def read_bats(path: str | os.PathLike, name: str | None = None) -> AnalogyDataset:
-    """Read BATS-style relation files (a file, or a directory of them, recursively)."""
+    """Read BATS-style relation files (a file, or a directory of them, recursively). In a
+    directory the relation files are the ``*.txt`` ones, as BATS 3.0 names them; the rest
+    (a README, metadata) is skipped with a note."""
     path = Path(path)
-    files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")) \
-        if path.is_dir() else [path]
+    files = [path]
+    if path.is_dir():
+        found = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        files = [p for p in found if p.suffix.lower() == ".txt"]
+        others = [p.name for p in found if p.suffix.lower() != ".txt"]
+        if others:
+            import warnings
+            warnings.warn(f"{path}: {len(others)} file(s) that are not relation files (*.txt) skipped: "
+                          f"{', '.join(others[:5])}{' ...' if len(others) > 5 else ''}", WordlabWarning,
+                          stacklevel=2)
     sections = []
     n_lines = 0
     for f in files:
