@@ -371,3 +371,29 @@ def test_procrustes_refuses_bad_parameters_naming_them(bad):
     src, tgt, _ = rotated_pair(n_words=200, dim=8, seed=0)
     with pytest.raises(ParameterError, match=next(iter(bad))):
         Procrustes(**bad).fit(src, tgt, _pairs(range(0, 200, 4)))
+
+
+def test_shift_refuses_the_cosine_of_slices_that_share_no_alignment(tmp_path):
+    """Two independently trained spaces: the cosine measure would list function words as
+    top movers (issue 24); it is refused with the reason, LNCS and k-NN still run, and
+    the same spaces under a rotation back onto each other are accepted."""
+    from click.testing import CliRunner
+
+    from wordlab.align.shift import ALIGNED_COSINE, shift_table, slice_alignment
+    from wordlab.cli.main import cli
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(400)]
+    counts = np.arange(400, 0, -1) * 10
+    a = Embeddings(words, rng.standard_normal((400, 16)).astype(np.float32), counts)
+    b = Embeddings(words, rng.standard_normal((400, 16)).astype(np.float32), counts)
+    assert abs(slice_alignment(a, b)) < ALIGNED_COSINE
+    with pytest.raises(WordlabError, match=r"share no alignment.*median cosine.*lncs or knn"):
+        shift_table(a, b)
+    assert "lncs" in shift_table(a, b, measures=("lncs", "knn"), knn_k=20).columns
+    near = Embeddings(words, np.asarray(a.vectors) + 0.3 * rng.standard_normal((400, 16)).astype(np.float32), counts)
+    assert slice_alignment(a, near) > ALIGNED_COSINE and "cosine" in shift_table(a, near, knn_k=20).columns
+    pa, pb = a.save(tmp_path / "a"), b.save(tmp_path / "b")
+    r = CliRunner().invoke(cli, ["align", "shift", str(pa), str(pb)])
+    assert r.exit_code == 1 and "share no alignment" in r.output
+    r = CliRunner().invoke(cli, ["align", "shift", str(pa), str(pb), "--measure", "lncs"])
+    assert r.exit_code == 0, r.output

@@ -32,6 +32,37 @@ from ..store.search import unit_rows
 from .retrieval import retrieve
 
 MEASURES = ("cosine", "lncs", "knn")
+#: Two slices whose frequent shared words' vectors have a median cosine below this share
+#: no alignment (independently trained spaces give about 0; CADE slices and Procrustes-
+#: mapped ones give 0.3 and more), and ``cosine`` between them measures nothing.
+ALIGNED_COSINE = 0.2
+#: The most frequent shared words that median is taken over.
+ALIGNMENT_SAMPLE = 2000
+
+
+def alignment_cosine(A: np.ndarray, B: np.ndarray) -> float:
+    """The median cosine between the two vectors of the first :data:`ALIGNMENT_SAMPLE`
+    shared words (unit rows of the two slices, the same words in the same order)."""
+    n = min(ALIGNMENT_SAMPLE, A.shape[0])
+    return float(np.median(np.einsum("ij,ij->i", A[:n], B[:n]))) if n else 0.0
+
+
+def slice_alignment(a: Embeddings, b: Embeddings, min_count: int = 5) -> float:
+    """:func:`alignment_cosine` of two slices over their shared vocabulary (NaN when their
+    dimensions differ)."""
+    if a.dim != b.dim:
+        return float("nan")
+    vocab = shared_vocabulary(a, b, min_count)[:ALIGNMENT_SAMPLE]
+    return alignment_cosine(_unit_rows(a, vocab), _unit_rows(b, vocab))
+
+
+def _unaligned_error(a: Embeddings, b: Embeddings, median: float) -> WordlabError:
+    kinds = [(e.meta.get("provenance") or {}).get("kind") for e in (a, b)]
+    why = " (neither was mapped nor trained against a compass)" if "mapped" not in kinds else ""
+    return WordlabError(f"{a._where_short()} and {b._where_short()} share no alignment{why}: the median cosine of a "
+                        f"word's two vectors is {median:.3f} (aligned slices: above {ALIGNED_COSINE}), so the "
+                        "cosine measure would rank noise. Align them first (wordlab align procrustes, or train "
+                        "them as CADE slices), or use the lncs or knn measure, which compare neighbourhoods")
 
 
 def shared_vocabulary(a: Embeddings, b: Embeddings, min_count: int = 1) -> list[str]:
@@ -80,7 +111,8 @@ def _knn_distance(na: np.ndarray, nb: np.ndarray) -> np.ndarray:
 
 
 def shift_table(a: Embeddings, b: Embeddings, *, min_count: int = 5, measures: Sequence[str] = MEASURES,
-                lncs_k: int = 25, knn_k: int = 1000, words: Sequence[str] | None = None) -> pd.DataFrame:
+                lncs_k: int = 25, knn_k: int = 1000, words: Sequence[str] | None = None,
+                check_alignment: bool = True) -> pd.DataFrame:
     """Shift of every shared word from slice ``a`` to slice ``b``.
 
     Parameters
@@ -92,6 +124,8 @@ def shift_table(a: Embeddings, b: Embeddings, *, min_count: int = 5, measures: S
     knn_k : neighbourhood size of the intersection measure (1000; capped at the shared
         vocabulary size minus one).
     words : report only these (neighbours are still searched in the whole shared vocabulary).
+    check_alignment : refuse ``cosine`` between slices that share no alignment (see
+        :data:`ALIGNED_COSINE`; the median is in ``table.attrs["alignment_cosine"]``).
 
     Returns
     -------
@@ -107,8 +141,12 @@ def shift_table(a: Embeddings, b: Embeddings, *, min_count: int = 5, measures: S
     if len(vocab) < 3:
         raise WordlabError(f"only {len(vocab)} words occur at least {min_count} times in both slices")
     A, B = _unit_rows(a, vocab), _unit_rows(b, vocab)
+    median = alignment_cosine(A, B) if a.dim == b.dim else float("nan")
+    if "cosine" in measures and check_alignment and not median >= ALIGNED_COSINE:
+        raise _unaligned_error(a, b, median)
     ai, bi = a.index, b.index
     table = pd.DataFrame(index=pd.Index(vocab, name="word"))
+    table.attrs["alignment_cosine"] = median
     table["count_a"] = [int(a.counts[ai[w]]) if a.counts is not None else 0 for w in vocab]
     table["count_b"] = [int(b.counts[bi[w]]) if b.counts is not None else 0 for w in vocab]
     if "cosine" in measures:

@@ -154,14 +154,17 @@ def cade(slices, out, method, dim, window, negative, compass_epochs, slice_epoch
 @overwrite_option("the --csv and --plot-out files")
 def shift(a, b, measure, top, min_count, knn_k, csv_path, plot_word, plot_out, overwrite) -> None:
     """Words that moved most and least from slice A to slice B (aligned stores, e.g. CADE slices)."""
-    from ..align.shift import jumpers, shift_table, stables
+    from ..align.shift import ALIGNED_COSINE, MEASURES, jumpers, shift_table, slice_alignment, stables
     from ..store import load
     if bool(plot_word) != bool(plot_out):
         raise click.UsageError("--plot WORD and --plot-out PNG go together")
     check_output_file(csv_path, overwrite)
     check_output_file(plot_out, overwrite)
     ea, eb = load(a), load(b)
-    table = shift_table(ea, eb, min_count=min_count, knn_k=knn_k)
+    # the cosine column only when the slices share an alignment (shift_table refuses it otherwise)
+    aligned = measure == "cosine" or slice_alignment(ea, eb, min_count) >= ALIGNED_COSINE
+    measures = MEASURES if aligned else tuple(m for m in MEASURES if m != "cosine")
+    table = shift_table(ea, eb, min_count=min_count, knn_k=knn_k, measures=measures)
     fmt = lambda v: f"{v:.3f}"  # noqa: E731
     click.echo(f"{len(table):,} shared words (min_count {min_count}); ranked by {measure}")
     click.echo("jumpers:")
