@@ -269,3 +269,22 @@ def test_train_hybrid_from_the_command_line(runner, tmp_path):
     assert result.exit_code != 0 and "does not apply to --method cmow" in result.output
     result = runner.invoke(cli, ["train", "--method", "cmow", "--dim", "10", "-o", str(tmp_path / "bad")])
     assert result.exit_code != 0 and "perfect square" in result.output
+
+
+def test_small_things_a_new_user_meets(runner, tmp_path, emb):
+    """Issue 24, item 11: errors about an imported file name that file, not its cache copy;
+    a figure's folder is made; the training summary's sample words may be Sinhala."""
+    from wordlab.cli.train import _is_word
+    a = emb.save(tmp_path / "a.bin", format="word2vec-bin")
+    b = emb.save(tmp_path / "b.txt", format="word2vec-bin")          # the same content, another name
+    for path in (a, b):
+        r = run(runner, "neighbors", path, "nosuchword")
+        assert_one_error_line(r, f"the vocabulary of {path}")
+    r = run(runner, "plot", "projection", tmp_path / "store-not-here", "w1", "-o", tmp_path / "new" / "p.png")
+    assert r.exit_code == 1                                       # (no store: an error, no folder made)
+    emb.save(tmp_path / "s")
+    r = run(runner, "plot", "projection", tmp_path / "s", "w1", "w2", "w3", "-o", tmp_path / "new" / "sub" / "p.png")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "new" / "sub" / "p.png").stat().st_size > 0
+    assert all(_is_word(w) for w in ("ලිංගිකත්වය", "dinilbá", "kʼehjígo", "don't"))
+    assert not any(_is_word(w) for w in ("1990", "x-y", "3rd"))

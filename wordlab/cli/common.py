@@ -184,6 +184,7 @@ def save_figure(fig, path: str, overwrite: bool, dpi: int = 120) -> None:
     if fmt not in fig.canvas.get_supported_filetypes():
         raise WordlabError(f"{path}: matplotlib cannot write .{fmt} files; use one of "
                            f"{', '.join(sorted(fig.canvas.get_supported_filetypes()))}")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)       # -o figures/new/x.png: make the folder
     with atomic_file(path, "wb", overwrite=overwrite) as fh:
         fig.savefig(fh, dpi=dpi, format=fmt)
 
@@ -191,5 +192,6 @@ def save_figure(fig, path: str, overwrite: bool, dpi: int = 120) -> None:
 def write_text_file(path: str, text: str, overwrite: bool) -> None:
     """Write a text output (a CSV table) atomically."""
     from ..atomic import atomic_file
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     with atomic_file(path, "w", overwrite=overwrite, encoding="utf-8", newline="") as fh:
         fh.write(text)

@@ -131,9 +131,16 @@ def _report(emb, encoded, trainer, method: str) -> None:
     click.echo(f"trained: {method}, dim {emb.dim}, {trainer.epochs} epochs in {meta['training_seconds']:.1f} s, "
                f"{meta['words_per_second'] or 0:,.0f} words/s")
     click.echo("loss:    " + " ".join(f"{h['loss']:.4f}" for h in meta["history"]))
-    probes = [w for w in emb.words[150:2000] if len(w) >= 6 and w.isalpha()][:4]
+    probes = [w for w in emb.words[150:2000] if len(w) >= 4 and _is_word(w)][:4]
     if probes:
         table = emb.neighbors(probes, topn=5)
         for word in probes:
             near = table[table["query"] == word]
             click.echo(f"  {word:>12} -> " + ", ".join(near["word"]))
+
+
+def _is_word(w: str) -> bool:
+    """Letters, with the combining marks and joiners of scripts such as Sinhala (whose
+    vowel signs are not letters to str.isalpha) and an apostrophe inside."""
+    import unicodedata
+    return w[0].isalpha() and all(unicodedata.category(c)[0] in "LM" or c in "\u200c\u200d'\u2019\u02bc" for c in w)

@@ -171,7 +171,7 @@ class Embeddings(SimilarityQueries, KeyedVectorsAPI):
         return row
 
     def _where(self) -> str:
-        return f"the vocabulary of {self.path}" if self.path else "the vocabulary"
+        return f"the vocabulary of {self._where_short()}" if self.path else "the vocabulary"
 
     def __getitem__(self, key: str | Sequence[str]) -> np.ndarray:
         """Vector of a word, or a (k, dim) array for a list of words (a subword store
@@ -284,7 +284,10 @@ class Embeddings(SimilarityQueries, KeyedVectorsAPI):
         return self._nonfinite
 
     def _where_short(self) -> str:
-        return str(self.path) if self.path else "the embeddings"
+        """How messages name the store: the file the user loaded for an import (not its cache copy)."""
+        source = getattr(self, "source", None) or (self.meta.get("source_file")
+                                                   if self.meta.get("method") == "imported" else None)
+        return str(source or self.path or "the embeddings")
 
     # -- saving -------------------------------------------------------------------------
     def encode(self, sentences: Iterable[Sequence[str] | str], batch_size: int = 4096) -> np.ndarray:

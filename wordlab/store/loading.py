@@ -74,7 +74,9 @@ def load(path: str | os.PathLike, format: str | None = None, unicode_errors: str
     def build(entry: Path) -> Embeddings:
         _import_vectors(path, fmt, unicode_errors, entry, digest)
         return Embeddings.open(entry)
-    return get_or_build(target, opened, build)
+    emb = get_or_build(target, opened, build)
+    emb.source = path           # messages name the file loaded, not the cache copy (shared by equal files)
+    return emb
 
 
 def _import_vectors(path: Path, fmt: str, unicode_errors: str, target: Path, digest: str | None) -> None:
