@@ -397,3 +397,13 @@ def test_shift_refuses_the_cosine_of_slices_that_share_no_alignment(tmp_path):
     assert r.exit_code == 1 and "share no alignment" in r.output
     r = CliRunner().invoke(cli, ["align", "shift", str(pa), str(pb), "--measure", "lncs"])
     assert r.exit_code == 0, r.output
+
+
+def test_refinement_shows_progress_when_asked(capsys):
+    """Issue 24: `align procrustes --refine 3` ran 25 s with no output."""
+    src, tgt, _ = rotated_pair(600, 16, noise=0.05, seed=3)
+    Procrustes(refine=2, refine_vocab=500, progress=True).fit(src, tgt, _pairs(range(0, 600, 4)))
+    err = capsys.readouterr().err
+    assert "Procrustes and refinement" in err and "3/3" in err
+    Procrustes(refine=2, refine_vocab=500, progress=False).fit(src, tgt, _pairs(range(0, 600, 4)))
+    assert capsys.readouterr().err == ""

@@ -27,6 +27,7 @@ from ..errors import WordlabError
 from ..npyio import array_digest
 from ..params import Boolean, Integer, Options, validate
 from ..store import Embeddings, load
+from ..progress import progress as progress_bar
 from ..store.search import unit_rows as _unit
 from ..store.writer import derived_meta, derived_provenance, store_directory
 from .dictionary import Dictionary
@@ -79,6 +80,9 @@ class Procrustes:
     workers : int or None, default None
         Threads of the nearest-neighbour searches (refinement, CSLS, evaluation);
         None: every CPU.
+    progress : bool or None, default None
+        A bar over the refinement iterations (pairs and mean cosine of each); None: in a
+        terminal or in Jupyter.
 
     Attributes (after :meth:`fit`)
     ----------
@@ -98,7 +102,8 @@ class Procrustes:
 
     def __init__(self, normalize: str | Sequence[str] | None = "unit,center,unit", refine: int = 0,
                  refine_vocab: int = 15_000, refine_method: str = "csls", keep_seed: bool = False,
-                 csls_k: int = 10, selection: str = "auto", workers: int | None = None):
+                 csls_k: int = 10, selection: str = "auto", workers: int | None = None,
+                 progress: bool | None = None):
         self.normalize = normalize
         self.refine = refine
         self.refine_vocab = refine_vocab
@@ -107,10 +112,11 @@ class Procrustes:
         self.csls_k = csls_k
         self.selection = selection
         self.workers = workers
+        self.progress = progress
 
     _constraints = {"refine": Integer(0, 10_000), "refine_vocab": Integer(2), "refine_method": Options(("csls", "nn")),
                     "keep_seed": Boolean(), "csls_k": Integer(1, 10_000), "selection": Options(SELECTIONS),
-                    "workers": Integer(1, 4096, optional=True)}
+                    "workers": Integer(1, 4096, optional=True), "progress": Boolean(optional=True)}
 
     def _validate(self) -> None:
         Normalizer(self.normalize)              # parses, raising on unknown steps
@@ -161,6 +167,8 @@ class Procrustes:
         T_top_unit = _unit(T_top)
         seed_top = np.stack([si, ti], axis=1)
         rows, solutions = [], []
+        bar = progress_bar(self.progress if self.refine else False, total=self.refine + 1,
+                           desc="Procrustes and refinement", unit="iteration")
         for it in range(self.refine + 1):
             if it > 0:
                 pairs = mutual_nearest_neighbors(_unit(S_top @ W), T_top_unit, self.refine_method, self.csls_k,
@@ -181,6 +189,9 @@ class Procrustes:
                 row["validation_p1"] = self.evaluate(valid, method="csls", ks=(1,)).precision[1]
             rows.append(row)
             solutions.append(W)
+            bar.set_postfix({"pairs": n_pairs, "mean cosine": f"{row['mean_cosine']:.4f}"})
+            bar.update(1)
+        bar.close()
         key = {"validation": "validation_p1", "unsupervised": "mean_cosine"}.get(selection)
         best = len(rows) - 1 if key is None else int(np.argmax([r[key] for r in rows]))
         for i, r in enumerate(rows):

@@ -50,9 +50,10 @@ def align() -> None:
 @click.option("--test", "test_dictionary", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Report BLI (NN and CSLS) on this dictionary after fitting.")
 @workers_option
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: in a terminal or Jupyter).")
 @overwrite_option("existing stores at --out and --target-out")
 def procrustes(source, target, dictionary, identical, out, target_out, normalize, refine, refine_vocab,
-               keep_seed, validation, test_dictionary, workers, overwrite) -> None:
+               keep_seed, validation, test_dictionary, workers, progress, overwrite) -> None:
     """Map SOURCE onto TARGET with orthogonal Procrustes; write the mapped store to --out."""
     from ..align import Procrustes
     from ..atomic import check_target
@@ -66,7 +67,7 @@ def procrustes(source, target, dictionary, identical, out, target_out, normalize
         raise click.UsageError("--out and --target-out must be different directories")
     src, tgt = load(source), load(target)
     aligner = Procrustes(normalize=normalize, refine=refine, refine_vocab=refine_vocab, keep_seed=keep_seed,
-                         workers=workers)
+                         workers=workers, progress=progress)
     aligner.fit(src, tgt, dictionary or "identical", validation=validation)
     click.echo(f"seed pairs in both vocabularies: {aligner.seed_pairs_:,}")
     click.echo(aligner.history_.to_string(index=False, float_format=lambda v: f"{v:.4f}"))
