@@ -721,7 +721,7 @@ def test_the_content_tells_the_format_whatever_the_name(tmp_path):
 
 
 def test_a_fasttext_model_is_known_by_its_magic_number(tmp_path):
-    from wordlab.store.formats import guess_format
+    from wordlab.store.sniff import guess_format
     from wordlab.trainers import FastText
     store = FastText(dim=6, epochs=1, workers=1, bucket=200, min_count=1, progress=False).fit(
         [["walk", "walks", "walked"], ["talk", "talks"]] * 10, tmp_path / "ft")

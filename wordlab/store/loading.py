@@ -15,7 +15,8 @@ from ..npyio import replacing_npy
 from ..paths import temporary_dir
 from . import layout
 from .embeddings import Embeddings
-from .formats import FORMATS, guess_format, read_binary_vectors, read_text_vectors
+from .formats import FORMATS, read_binary_vectors, read_text_vectors
+from .sniff import guess_format
 from .writer import provenance, store_directory
 
 #: How errors name the formats.
