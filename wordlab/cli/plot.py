@@ -48,18 +48,50 @@ def loss(stores, relative, separate, labels, out, overwrite) -> None:
     _save(loss_curves(runs, names, relative=relative, separate=separate), out, overwrite)
 
 
+def _html_options(f):
+    """``--html OUT.html`` (the interactive explorer, :mod:`wordlab.evals.explorer`) beside ``-o``;
+    ``-o`` becomes optional: a command needs one of them."""
+    f = click.option("--html", "html_out", type=click.Path(dir_okay=False), default=None,
+                     help="Also (or instead) write an interactive page: hover for neighbours, search a word "
+                          "(pip install 'wordlab[explorer]').")(f)
+    f = overwrite_option("the output files")(f)
+    return click.option("-o", "--out", type=click.Path(dir_okay=False), default=None,
+                        help="Image file to write (PNG; the extension picks the format).")(f)
+
+
+def _outputs(out, html_out, overwrite) -> None:
+    if not out and not html_out:
+        raise click.UsageError("give -o OUT.png, --html OUT.html, or both")
+    for path in (out, html_out):
+        check_output_file(path, overwrite)
+
+
+def _write_html(html_out, store, words, overwrite, **options) -> None:
+    from ..evals.explorer import write_explorer
+    write_explorer(html_out, store, words, overwrite=overwrite, **options)
+    click.echo(f"explorer: {html_out}", err=True)
+
+
 @plot.command("projection")
 @click.argument("store")
 @click.argument("words", nargs=-1, required=True)
 @click.option("--method", type=click.Choice(["pca", "tsne"]), default="pca", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="t-SNE's random state.")
-@out_option
-def projection(store, words, method, seed, out, overwrite) -> None:
+@click.option("--compare", default=None, metavar="STORE2",
+              help="--html: draw a second, aligned store in the same projection, each word joined to itself.")
+@_html_options
+def projection(store, words, method, seed, compare, out, html_out, overwrite) -> None:
     """WORDS of STORE in 2-D (PCA or t-SNE), labelled."""
-    check_output_file(out, overwrite)
+    _outputs(out, html_out, overwrite)
     from ..evals.figures import projection as draw
     from ..store import load
-    _save(draw(load(store), list(words), method=method, seed=seed), out, overwrite)
+    emb = load(store)
+    if out:
+        _save(draw(emb, list(words), method=method, seed=seed), out, overwrite)
+    if html_out:
+        _write_html(html_out, emb, list(words), overwrite, method=method, seed=seed,
+                    compare=load(compare) if compare else None,
+                    names=(Path(store).name, Path(compare).name) if compare else ("A", "B"))
 
 
 @plot.command("neighbors")
@@ -69,13 +101,19 @@ def projection(store, words, method, seed, out, overwrite) -> None:
 @click.option("--depth", type=click.IntRange(min=1, max=3), default=2, show_default=True)
 @click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
               help="Search only the N most frequent words.")
-@out_option
-def neighbors(store, word, topn, depth, restrict_vocab, out, overwrite) -> None:
+@_html_options
+def neighbors(store, word, topn, depth, restrict_vocab, out, html_out, overwrite) -> None:
     """The nearest-neighbour graph of WORD in STORE."""
-    check_output_file(out, overwrite)
+    _outputs(out, html_out, overwrite)
     from ..evals.figures import neighbor_graph
     from ..store import load
-    _save(neighbor_graph(load(store), word, topn=topn, depth=depth, restrict_vocab=restrict_vocab), out, overwrite)
+    emb = load(store)
+    if out:
+        _save(neighbor_graph(emb, word, topn=topn, depth=depth, restrict_vocab=restrict_vocab), out, overwrite)
+    if html_out:
+        from ..evals.explorer import neighbourhood_words
+        _write_html(html_out, emb, neighbourhood_words(emb, word, topn, depth, restrict_vocab), overwrite,
+                    topn=topn)
 
 
 @plot.command("neighbours", hidden=True, deprecated=True, params=neighbors.params,
