@@ -211,8 +211,8 @@ def recover(work: Path, out: Path, resume: bool, overwrite: bool, expected: dict
         elif overwrite:
             discard_directory(work)
         else:
-            raise WordlabError(f"an interrupted run exists at {work}; pass resume=True (--resume) to continue it "
-                               "or overwrite=True (--overwrite) to start again")
+            raise WordlabError(f"an interrupted run exists at {work}; continue it with --resume (Python: "
+                               "resume=True), or start again with --overwrite (overwrite=True)")
     elif resume:
         if store_matches(out, expected):
             print(f"wordlab: {out} is already complete; nothing to resume", file=sys.stderr)
