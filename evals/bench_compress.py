@@ -28,7 +28,7 @@ analogy loss and 0.01 of WS-353; float16 at most 0.1 point; a PQ query no slower
 an exact float32 query on the same store.
 
 Usage: python evals/bench_compress.py [--stores enwiki,synthetic] [--rows 1000000] [--dim 300]
-       [--pq-enwiki 20,25,25n,50] [--pq-synthetic 60,75,75n,100] [--queries 51] [--work DIR]
+       [--pq-enwiki 20,25,25n,50] [--pq-synthetic 75,75n,100,150] [--queries 51] [--work DIR]
 
 ``--work DIR`` keeps the stores there and reuses the trained and synthetic ones. About 25
 minutes on two cores with the defaults; the synthetic store needs 1.2 GB, its unit
@@ -150,7 +150,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--dim", type=int, default=300)
     ap.add_argument("--pq-enwiki", default="20,25,25n,50")
-    ap.add_argument("--pq-synthetic", default="60,75,75n,100")
+    ap.add_argument("--pq-synthetic", default="75,75n,100,150")
     ap.add_argument("--queries", type=int, default=51)
     ap.add_argument("--work", default=None)
     ap.add_argument("--side", help=argparse.SUPPRESS)

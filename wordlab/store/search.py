@@ -126,7 +126,8 @@ def cosine_topk(unit: np.ndarray, queries: np.ndarray, k: int, n_rows: int | Non
     n = unit.shape[0] if n_rows is None else min(n_rows, unit.shape[0])
     dot = getattr(unit, "block_dot", None)
     if dot is not None:      # a compressed store's unit rows: scored from their codes, never decoded
-        return blocked_topk(n, lambda a, b: dot(q, a, b), k, exclude, block_rows)
+        rows = min(block_rows, SINGLE_QUERY_BLOCK_ROWS) if q.shape[0] > 1 else SINGLE_QUERY_BLOCK_ROWS
+        return blocked_topk(n, lambda a, b: dot(q, a, b), k, exclude, rows)
     if q.shape[0] == 1:
         return _cosine_topk_single(unit, q[0], k, n, exclude[0] if exclude else (),
                                    min(block_rows, SINGLE_QUERY_BLOCK_ROWS))
