@@ -87,9 +87,11 @@ def guess_format(path: Path) -> str:
         return "store"
     by_name = _format_by_name(path)
     sniffed = sniff_format(path) if path.is_file() else None
-    if sniffed is None or (sniffed == "glove" and by_name != "word2vec-bin"):
-        return by_name          # a text file without a header: its name says whether one is required
-    return sniffed
+    if sniffed in ("fasttext-bin", "word2vec-bin"):
+        return sniffed          # binary content, whatever the name
+    if sniffed is not None and by_name == "word2vec-bin":
+        return sniffed          # a ".bin" that holds text
+    return by_name              # text named as text: the name says whether a header is required
 
 
 def _format_by_name(path: Path) -> str:
