@@ -79,3 +79,22 @@ def test_the_eval_table_keeps_every_row_and_flags_thin_scores(tmp_path, runner):
     assert "not computed" in thin_simlex
     wide_ws = next(line for line in lines if "wide" in line and "ws353" in line)
     assert "353 of 353" in wide_ws and "too few" not in wide_ws
+
+
+def test_multi_store_bars_name_every_store_and_say_why_one_is_empty(tmp_path):
+    """A store with no WS-353 word beside one with many: both are in the legend, the empty
+    one's bar is written n/a; a plot with nothing to show says so (issue 24, item 3)."""
+    from wordlab.evals import evaluate
+    from wordlab.evals.datasets import load_dataset
+    from wordlab.evals.figures import evaluation_bars
+    rng = np.random.default_rng(0)
+    ws_words = sorted({w.lower() for a, b, _ in load_dataset("ws353").pairs for w in (a, b)})
+    good = Embeddings(ws_words, rng.standard_normal((len(ws_words), 8)).astype(np.float32))
+    empty = Embeddings([f"q{i}" for i in range(30)], rng.standard_normal((30, 8)).astype(np.float32))
+    table = evaluate([good, empty], ["ws353"], names=["good", "empty"])
+    fig = evaluation_bars(table)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["good", "empty"]
+    assert [t.get_text() for t in ax.texts].count("n/a") == 1
+    fig = evaluation_bars(evaluate([empty], ["ws353"], names=["empty"]))
+    assert any("nothing to show" in t.get_text() for t in fig.axes[0].texts)

@@ -372,7 +372,9 @@ def evaluation_bars(table: "pd.DataFrame", metric: str | Mapping[str, str] | Non
                 raise WordlabError(f"dataset {d!r} has no metric {m!r}; it has {sorted(set(part['metric']))}")
             chosen[d] = m
         picked = pd.concat([rows[(rows["dataset"] == d) & (rows["metric"] == m)] for d, m in chosen.items()])
-        wide = picked.pivot_table(index="store", columns="dataset", values="value", sort=False)[datasets]
+        # every store and dataset keeps its place, a value that could not be computed too (NaN)
+        wide = picked.pivot_table(index="store", columns="dataset", values="value", sort=False, dropna=False)
+        wide = wide.reindex(index=list(dict.fromkeys(rows["store"])), columns=datasets)
         ticks = [f"{d}\n({chosen[d]})" for d in datasets]
     else:
         wide = table
@@ -388,6 +390,9 @@ def evaluation_bars(table: "pd.DataFrame", metric: str | Mapping[str, str] | Non
     for i, name in enumerate(names):
         bars = ax.bar(x - 0.4 + width * (i + 0.5), values[i], width, label=name, color=f"C{i % 10}")
         ax.bar_label(bars, labels=["" if np.isnan(v) else f"{v:.2f}" for v in values[i]], fontsize=7, padding=1)
+        for xi, v in zip(x - 0.4 + width * (i + 0.5), values[i]):
+            if np.isnan(v):                 # a bar that could not be computed is named, not left out
+                ax.text(xi, 0, "n/a", ha="center", va="bottom", fontsize=7, color=f"C{i % 10}")
     ax.set_xticks(x, ticks, fontsize=8)
     finite = values[np.isfinite(values)]
     top = max(float(finite.max()) if finite.size else 1.0, 0.0)
@@ -397,6 +402,12 @@ def evaluation_bars(table: "pd.DataFrame", metric: str | Mapping[str, str] | Non
     ax.set_ylabel("score")
     ax.legend(fontsize=8, ncol=min(n_stores, 3))
     ax.set_title(title or "evaluation across stores")
+    if not finite.size:
+        ax.text(0.5, 0.5, "nothing to show: no store could be scored on these datasets\n"
+                "(no pair or question had all its words in a vocabulary)", transform=ax.transAxes,
+                ha="center", va="center", fontsize=10)
+    elif np.isnan(values).any():
+        fig.supxlabel("n/a: not computed (no item of the dataset in that store's vocabulary)", fontsize=8)
     return fig
 
 
