@@ -1,11 +1,12 @@
-"""Train every method on a small fixed corpus with one worker and print the digests of
-its store's arrays as JSON (run by tests/test_digests.py in a subprocess whose Numba
-compiles for a generic x86-64 CPU, so the digests do not depend on the host's vector
-units)."""
+"""Train every method on a small fixed corpus with one worker and print, as JSON, the
+digests of its store's arrays and the kernels whose machine code holds approximate
+instructions (run by tests/test_digests.py in a subprocess whose Numba compiles for a
+generic x86-64 CPU, so the digests do not depend on the host's vector units)."""
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -61,5 +62,31 @@ def digests(out: Path) -> dict:
     return result
 
 
+#: x86 instructions whose results are estimates that differ between CPU vendors and
+#: generations (rsqrtss, rcpps, vrsqrt14ps, ...): LLVM emits them for x / sqrt(y) or 1 / y
+#: under the fast-math flags "arcp"/"afn", and a kernel holding one gives other last bits
+#: on another CPU even when compiled for the generic target.
+APPROXIMATE = re.compile(r"\bv?(rsqrt|rcp)\w*\b")
+
+
+def approximate_instructions() -> dict:
+    """Kernel -> the approximate instructions in its machine code, for every Numba function
+    of wordlab compiled so far (compiled in this process, not loaded from Numba's cache,
+    whose code cannot be inspected)."""
+    from numba.core.registry import CPUDispatcher
+    found = {}
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("wordlab"):
+            continue
+        for attr, obj in vars(module).items():
+            if isinstance(obj, CPUDispatcher) and obj.signatures:
+                for asm in obj.inspect_asm().values():
+                    hits = sorted(set(m.group(0) for m in APPROXIMATE.finditer(asm)))
+                    if hits:
+                        found[f"{obj.py_func.__module__}.{obj.py_func.__name__}"] = hits
+    return found
+
+
 if __name__ == "__main__":
-    print(json.dumps(digests(Path(sys.argv[1])), indent=1, sort_keys=True))
+    result = {"digests": digests(Path(sys.argv[1])), "approximate_instructions": approximate_instructions()}
+    print(json.dumps(result, indent=1, sort_keys=True))
