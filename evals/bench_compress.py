@@ -15,7 +15,7 @@ process of its own:
 - size: the bytes of the matrix's files (``vectors.npy`` and the method's parameters),
   against float32's ``vectors.npy``;
 - open: ``wordlab.load`` (memory-maps the codes and reads meta.json);
-- query: ``most_similar(word, topn=10)`` for ``--queries`` words (drawn once, the same
+- query: ``most_similar(word, topn=10, exact=True)`` for ``--queries`` words (drawn once, the same
   for every variant): the first (float32 makes its unit vectors, a compressed store its
   norms) and the median of the rest;
 - quality: top-10 neighbour overlap with the float32 store over those words; on the
@@ -101,7 +101,7 @@ def side_measure(store: str, queries: list[str], quality: bool, top_out: str | N
     times, tops = [], []
     for word in queries:
         with Timer() as t:
-            top = emb.most_similar(word, topn=10)
+            top = emb.most_similar(word, topn=10, exact=True)
         times.append(t.s)
         tops.append([w for w, _ in top])
     out = {"import_s": import_s, "open_s": open_s, "first_query_s": times[0],

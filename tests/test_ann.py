@@ -57,14 +57,40 @@ def test_exact_below_the_threshold_and_the_index_above(store, monkeypatch, capsy
     store.most_similar("w1")
     assert not calls                                 # 20,000 rows: exact, no index
     monkeypatch.setattr(ann, "EXACT_BELOW", 10_000)
+    # Above the threshold the default never starts a build: exact, with a line saying how to get one.
     fresh = wordlab.load(store.path)
-    fresh.most_similar("w1")
-    assert calls == [1] and "approximate index" in capsys.readouterr().err
-    fresh.most_similar("w2", exact=True)
-    fresh.most_similar("w3")
-    assert calls == [1]                              # built once per store object, then reused
+    exact = fresh.most_similar("w1", exact=True)
+    assert fresh.most_similar("w1") == exact and not calls
+    err = capsys.readouterr().err
+    assert "searched exactly" in err and f"wordlab index {store.path}" in err
+    fresh.most_similar("w2")
+    assert capsys.readouterr().err == ""              # said once per store object
+    # Asked for (exact=False), it is built once and reused, by this object and by the next opened.
+    fresh.most_similar("w2", exact=False)
+    fresh.most_similar("w3", exact=False)
+    assert calls == [1]
+    again = wordlab.load(store.path)
+    capsys.readouterr()
+    got = again.most_similar("w1")
+    assert calls == [1] and "its approximate index" in capsys.readouterr().err
+    assert [w for w, _ in got][:5] == [w for w, _ in exact][:5]
     with pytest.raises(wordlab.errors.ParameterError, match="exact"):
         fresh.most_similar("w1", exact="yes")
+
+
+def test_without_faiss_the_default_stays_exact_on_a_large_store(store, monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+    store.build_index(progress=False)                # cached, but unusable without faiss
+
+    def no_faiss(name, *args, **kwargs):
+        if name == "faiss":
+            raise ImportError("no faiss")
+        return real_import(name, *args, **kwargs)
+    monkeypatch.setattr(builtins, "__import__", no_faiss)
+    monkeypatch.setattr(ann, "EXACT_BELOW", 10_000)
+    fresh = wordlab.load(store.path)
+    assert fresh.most_similar("w1") == fresh.most_similar("w1", exact=True)
 
 
 def test_the_index_is_cached_and_invalidated_with_the_vectors(tmp_path):

@@ -45,7 +45,8 @@ def info(store) -> None:
 @click.option("--restrict-vocab", type=click.IntRange(min=1), default=None,
               help="Search only the most frequent N words.")
 @click.option("--exact/--approximate", "exact", default=None,
-              help="Exact search, or the approximate index (`wordlab index`); default: exact below 500,000 words.")
+              help="Exact search, or the approximate index (`wordlab index`, built if needed); default: the built "
+                   "index from 500,000 words up, else exact.")
 def neighbors(store, words, topn, restrict_vocab, exact) -> None:
     """Nearest neighbours (cosine) of WORDS in STORE."""
     from ..errors import UnknownWordError

@@ -16,12 +16,16 @@ a store whose vectors change never meets the index of its old vectors (it gets a
 key; ``wordlab cache clean`` removes the stale one).
 
 **When it is used.** Queries take ``exact=None`` (the default): exact below
-:data:`EXACT_BELOW` rows, and with the index above it, built on first use (with a
-progress bar and a line saying so). ``exact=True`` is always exact; ``exact=False``
-uses the index at any size. The index only proposes candidates: they are scored again
-exactly on the store's unit rows, so a returned similarity is always the exact cosine,
-and only which words come back is approximate (recall@10 in the benchmark). Queries
-with ``restrict_vocab`` below the threshold are answered exactly.
+:data:`EXACT_BELOW` rows; above it, with the store's index when one has been built
+(``wordlab index``, ``build_index()``, or an earlier ``exact=False``; a line says so),
+and exactly otherwise, with a line saying how to build one. The default never starts a
+build (minutes at a million rows, where an exact query takes a fraction of a second)
+and never needs faiss. ``exact=True`` is always exact; ``exact=False`` uses the index
+at any size, built on first use (with a progress bar). The index only proposes
+candidates: they are scored again exactly on the store's unit rows, so a returned
+similarity is always the exact cosine, and only which words come back is approximate
+(recall@10 in the benchmark). Queries with ``restrict_vocab`` below the threshold are
+answered exactly.
 """
 from __future__ import annotations
 
@@ -109,17 +113,7 @@ def build_index(store: "Embeddings", *, M: int | None = None, ef_construction: i
     entry = entry_path("ann", key)          # one index per content: other settings replace it
 
     def opened(path: Path) -> AnnIndex | None:
-        try:
-            meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-            index = faiss.read_index(str(path / "index.faiss"))
-        except (OSError, ValueError, RuntimeError):
-            return None
-        if meta.get("key") != key or index.ntotal != len(store) or index.d != store.dim:
-            return None
-        if any(asked[k] is not None and meta["settings"].get(k) != asked[k] for k in ("M", "ef_construction")):
-            return None                     # built with other settings than asked for
-        meta["settings"] = {**meta["settings"], "ef_search": settings["ef_search"]}
-        return AnnIndex(index, meta, path)
+        return _open_index(faiss, path, store, key, asked, settings["ef_search"])
 
     def build(path: Path) -> AnnIndex:
         from ..atomic import atomic_directory, write_json
@@ -138,6 +132,39 @@ def build_index(store: "Embeddings", *, M: int | None = None, ef_construction: i
         return built
 
     return get_or_build(entry, opened, build)
+
+
+def _open_index(faiss, path: Path, store: "Embeddings", key: dict, asked: dict, ef_search: int) -> AnnIndex | None:
+    """The index cached at ``path`` if it is ``store``'s (``key``) and was built with the
+    settings ``asked`` (None: any), else None."""
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        index = faiss.read_index(str(path / "index.faiss"))
+    except (OSError, ValueError, RuntimeError):
+        return None
+    if meta.get("key") != key or index.ntotal != len(store) or index.d != store.dim:
+        return None
+    if any(asked.get(k) is not None and meta["settings"].get(k) != asked[k] for k in ("M", "ef_construction")):
+        return None                         # built with other settings than asked for
+    meta["settings"] = {**meta["settings"], "ef_search": ef_search}
+    return AnnIndex(index, meta, path)
+
+
+def cached_index(store: "Embeddings") -> AnnIndex | None:
+    """``store``'s index if one was built before (in the cache, any settings) and faiss
+    is installed; None otherwise. Builds nothing."""
+    if store.path is None:
+        return None
+    try:
+        import faiss
+    except ImportError:
+        return None
+    from ..cache import entry_path
+    key = index_key(store)
+    entry = entry_path("ann", key)
+    if not (entry / "meta.json").is_file():
+        return None
+    return _open_index(faiss, entry, store, key, {}, DEFAULTS["ef_search"])
 
 
 def _hnsw(faiss, rows, settings: dict, progress: bool | None, what: str):
@@ -197,12 +224,23 @@ def use_index(store: "Embeddings", exact: bool | None, limit: int) -> AnnIndex |
         return None
     if exact is None and limit < EXACT_BELOW:
         return None
-    if getattr(store, "_ann", None) is None:
-        if exact is None:
-            import sys
-            print(f"{store.path}: {len(store):,} rows, searched with an approximate index (exact=True, --exact "
-                  "for exact search)", file=sys.stderr)
+    if getattr(store, "_ann", None) is not None:
+        return store._ann
+    if exact is False:
         store._ann = build_index(store)
+        return store._ann
+    # exact=None on a large store: the index if one exists, never a build started unasked.
+    import sys
+    if getattr(store, "_ann_looked", False):
+        return None
+    store._ann_looked = True
+    store._ann = cached_index(store)
+    if store._ann is None:
+        print(f"{store.path}: {len(store):,} rows, searched exactly; an approximate index answers faster "
+              f"(build it once: wordlab index {store.path}, or store.build_index())", file=sys.stderr)
+    else:
+        print(f"{store.path}: {len(store):,} rows, searched with its approximate index (exact=True, --exact "
+              "for exact search)", file=sys.stderr)
     return store._ann
 
 

@@ -94,8 +94,9 @@ class SimilarityQueries:
                      restrict_vocab: int | None = None, exact: bool | None = None) -> Neighbors:
         """The ``topn`` words closest by cosine to the mean of the unit vectors of
         ``positive`` minus those of ``negative`` (gensim's semantics; the query words
-        are excluded). Exact search, blocked over the memory map; ``exact``: None for
-        an approximate index on stores of 500,000 words or more (:mod:`wordlab.store.ann`).
+        are excluded). Exact search, blocked over the memory map; ``exact``: None uses
+        a built approximate index on stores of 500,000 words or more, False builds one
+        if needed (:mod:`wordlab.store.ann`).
 
         Returns a list of ``(word, similarity)``, best first.
         """
