@@ -17,8 +17,12 @@ gensim ``sentences``; gensim ``corpus_file``.
 The last two sides train wordlab on the corpus_file side's own input, the text in
 1,000-word lines (the others read it as 10,000-token sentences).
 
+``--alpha`` sets every side's starting learning rate (default 0.025, gensim's for both
+methods; word2vec.c starts CBOW at 0.05), ``--kernel`` wordlab's kernel (default exact).
+
 Usage: python evals/study_cbow_schedule.py [--seeds 3] [--epochs 5] [--workers 2] [--limit-tokens N]
-       [--sides linear,sawtooth,sentences,corpus_file,linear-lines,sawtooth-lines]
+       [--sides linear,sawtooth,sentences,corpus_file,linear-lines,sawtooth-lines] [--alpha 0.025]
+       [--kernel exact]
 """
 from __future__ import annotations
 
@@ -57,6 +61,8 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--limit-tokens", type=int, default=None)
+    ap.add_argument("--alpha", type=float, default=SETTINGS["alpha"])
+    ap.add_argument("--kernel", default="exact", choices=("exact", "batched"))
     ap.add_argument("--sides", help="Only these sides (by mode: linear, sawtooth, sentences, corpus_file, "
                                     "linear-lines, sawtooth-lines).")
     ap.add_argument("--side", help=argparse.SUPPRESS)
@@ -64,12 +70,13 @@ def main() -> None:
     ap.add_argument("--corpus", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    SETTINGS["alpha"] = args.alpha          # read by bench_word2vec's sides
     if args.side:
         tool, mode = args.side.split(":")
         if tool == "wordlab":
             if mode.startswith("sawtooth"):
                 use_sawtooth(args.workers)
-            emit(side_wordlab(args.corpus, "cbow", args.epochs, args.workers, args.out, "exact", args.seed))
+            emit(side_wordlab(args.corpus, "cbow", args.epochs, args.workers, args.out, args.kernel, args.seed))
         else:
             emit(side_gensim(args.corpus, "cbow", args.epochs, args.workers, mode, args.seed))
         return
@@ -85,13 +92,14 @@ def main() -> None:
                 corpus = lines if mode in ("corpus_file", "linear-lines", "sawtooth-lines") else plain
                 r = run_side(__file__, ["--side", f"{tool}:{mode}", "--seed", str(seed), "--epochs", str(args.epochs),
                                         "--workers", str(args.workers), "--corpus", corpus,
+                                        "--alpha", str(args.alpha), "--kernel", args.kernel,
                                         "--out", str(tmp / "store")], env={"WORDLAB_CACHE": str(tmp / "cache")})
                 if "error" in r:
                     raise SystemExit(f"{label} failed: {r['error']}")
                 rows.append({"side": label, "seed": seed, **{k: r[k] for k in ("analogy", "ws353", "simlex")}})
     print(f"corpus: enwiki-text8style; cbow, dim {SETTINGS['dim']}, window {SETTINGS['window']}, negative "
           f"{SETTINGS['negative']}, sample {SETTINGS['sample']}, alpha {SETTINGS['alpha']}, epochs {args.epochs}, "
-          f"workers {args.workers}")
+          f"workers {args.workers}; wordlab's kernel: {args.kernel}")
     print(table(["side", "seed", "analogy@30k", "WS-353", "SimLex-999"],
                 [[r["side"], str(r["seed"]), f"{r['analogy']:.3f}", f"{r['ws353']:.3f}", f"{r['simlex']:.3f}"]
                  for _, group in by_side(rows) for r in group]))

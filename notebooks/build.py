@@ -15,7 +15,8 @@ and JSON metadata may follow as ``key=value`` (``# %% tags=["exercise"]``). A co
   lines between ``# BEGIN SOLUTION`` and ``# END SOLUTION`` (the markers dropped), and
   ``NAME.ipynb``, the exercises, where each such region is the blank
   ``# YOUR CODE HERE`` / ``raise NotImplementedError`` and the title cell (tagged
-  ``title``) loses its " (solutions)" and its paragraph for the solutions.
+  ``title``) loses its " (solutions)" and its paragraph for the solutions, and each
+  markdown cell tagged ``answer`` (model answers) becomes :data:`ANSWER_BLANK`.
 
 The notebooks are written without outputs or execution counts. A cell's id is derived
 from its position and its text in the source, so ids are stable across builds and an
@@ -47,6 +48,7 @@ SNIPPET = re.compile(r"^# snippet: (?P<name>\w+)\b.*$", re.MULTILINE)
 BEGIN, END = re.compile(r"^(\s*)# BEGIN SOLUTION$"), re.compile(r"^\s*# END SOLUTION$")
 BLANK = ("# YOUR CODE HERE", "raise NotImplementedError")
 SOLUTIONS_HEADING, SOLUTIONS_NOTE = " (solutions)", "**This is the solutions notebook**"
+ANSWER_BLANK = "*Your answers here.* (The model answers are in the solutions notebook.)"
 
 
 def snippets(path: Path = SHARED) -> dict[str, str]:
@@ -146,6 +148,8 @@ def build(path: Path, blanks: bool = False, shared: dict[str, str] | None = None
             text = _markdown(cell["lines"], where)
             if blanks and "title" in cell["meta"].get("tags", []):
                 text = _exercise_title(text)
+            elif blanks and "answer" in cell["meta"].get("tags", []):
+                text = ANSWER_BLANK
             new = nbformat.v4.new_markdown_cell(text, metadata=cell["meta"])
         else:
             new = nbformat.v4.new_code_cell(_code(cell["lines"], shared, stem, blanks, where), metadata=cell["meta"])

@@ -1,20 +1,35 @@
 # %% [markdown] tags=["title"]
 # # 06 · Coursework (solutions): word embeddings by hand
 #
-# Three exercises. In each one you write a few lines of numpy, and a check cell compares
-# your result with wordlab's own implementation:
+# **Learning objectives.** After this coursework you can (1) write the skip-gram
+# negative-sampling update of word2vec.c (Mikolov et al. 2013) and say why the order of
+# its steps matters, (2) answer analogies by 3CosAdd and explain why the question words
+# are excluded, and (3) solve orthogonal Procrustes with one SVD (Schönemann 1966) and
+# say what the orthogonality constraint buys.
 #
-# 1. **One SGNS update.** Implement the skip-gram negative-sampling step and check it
-#    against the library's Numba kernel on a toy example.
-# 2. **3CosAdd.** Answer analogies by hand and check against `Embeddings.analogy`.
-# 3. **Procrustes.** Compute the orthogonal map between two spaces with one SVD, and
-#    check that it recovers a known rotation.
+# **Prerequisites.** numpy (indexing, `@`, `np.linalg.svd`), the chain rule, and
+# notebook 01. **Time:** about 90 minutes: 40 for exercise 1, 20 for exercise 2, 20
+# for exercise 3, 10 for the questions.
 #
-# Fill in each cell marked `# YOUR CODE HERE` (delete the `raise NotImplementedError`),
-# then run the check cell below it. A passing check prints `OK`. A failing one says what
-# differs. The notebook runs in well under a minute.
+# Three exercises, 10 points. In each one you write a few lines of numpy; the check
+# cell below it grades your function and prints **OK**, **FAILED** with what differs,
+# or **NOT ATTEMPTED**. A check never stops the notebook, so Run All reaches every
+# exercise, and the last cell adds up the points.
 #
-# **This is the solutions notebook**: every exercise cell is filled in. Students work in `06_coursework.ipynb`.
+# 1. **One SGNS update** (4 points). Checked against an exact float64 reference on
+#    examples where the order of the updates shows, and against the library's kernel.
+# 2. **3CosAdd** (3 points). Checked on some 200 analogy questions.
+# 3. **Procrustes** (3 points). Checked for orthogonality, against the exact solution,
+#    and against a planted rotation.
+#
+# float32 arithmetic is a correct answer: the checks allow the rounding it brings and
+# nothing more. While your function runs, the library's own answer (its kernel,
+# `Embeddings.analogy` and the other queries, `wordlab.align.orthogonal_procrustes`) is
+# hidden: calling it fails the check. Fill in each cell marked `# YOUR CODE HERE` (delete
+# the `raise NotImplementedError`), then run the check cell below it. The notebook runs
+# in well under a minute.
+#
+# **This is the solutions notebook**: every exercise cell is filled in, and the model answers to the questions are given. Students work in `06_coursework.ipynb`.
 
 # %%
 # %matplotlib inline
@@ -24,9 +39,11 @@ from pathlib import Path
 import numpy as np
 
 import wordlab
+from wordlab.coursework import Gradebook, check_procrustes, check_sgns_update, check_three_cos_add
 
 np.set_printoptions(precision=4, suppress=True)
 WORK = Path(tempfile.mkdtemp(prefix="wordlab-06-"))
+grades = Gradebook()
 print(f"wordlab {wordlab.__version__} from {Path(wordlab.__file__).parent}")
 
 # %% [markdown]
@@ -47,30 +64,18 @@ print(f"wordlab {wordlab.__version__} from {Path(wordlab.__file__).parent}")
 #
 # The setup below builds a toy vocabulary of 8 words and draws the noise words with the
 # same random generator and alias table the kernel uses, so we know in advance which
-# words the kernel will pick.
+# words the kernel will pick. As in word2vec.c, a draw that hits the centre word is
+# skipped (not drawn again), so a step may use fewer than `k` noise words; a word may
+# also be drawn twice. The check then runs your function on further examples with a
+# noise word drawn two and three times and a learning rate of 0.5.
 
 # %%
-from wordlab.trainers._sampling import alias_table, draw_noise, noise_distribution
-from wordlab.trainers._word2vec_kernels import _negative_sampling_update, sigmoid_tables
+from wordlab.coursework import sgns_example
 
-rng = np.random.default_rng(7)
-V, dim = 8, 6
-syn0 = rng.uniform(-0.5, 0.5, size=(V, dim)).astype(np.float32)     # input vectors
-syn1 = rng.normal(0.0, 0.3, size=(V, dim)).astype(np.float32)       # output vectors
-counts = np.array([50, 40, 30, 20, 10, 8, 6, 4])
-context, centre, k, alpha = 5, 2, 4, 0.025
-
-p = noise_distribution(counts)                # counts ** 0.75, normalised
-p[centre] = 0.0                               # never draw the centre itself as noise
-p /= p.sum()
-accept, alias = alias_table(p)
-state = np.uint64(2024)
-negatives, s = [], state
-for _ in range(k):                            # the draws the kernel will make from this state
-    word, s = draw_noise(s, accept, alias)
-    s = np.uint64(s)                          # numba hands back a Python int; the kernel keeps uint64
-    negatives.append(int(word))
-print("context", context, "-> centre", centre, "| noise words", negatives)
+example = sgns_example()                       # seed 7: syn0, syn1 (8 x 6), counts, the draws
+syn0, syn1 = example.syn0, example.syn1
+context, centre, alpha, negatives = example.context, example.centre, example.alpha, example.negatives
+print("context", context, "-> centre", centre, f"| {example.k} draws, noise words kept:", negatives)
 
 
 # %% tags=["exercise"] wordlab={"exercise": "sgns-update"}
@@ -103,29 +108,30 @@ def sgns_update(h, syn1, target, negatives, alpha):
 
 
 # %%
-# check: the library's Numba kernel on the same example
-sig_table, nlog_table = sigmoid_tables()
-h_kernel, syn1_kernel = syn0[context].copy(), syn1.copy()
-neu1e = np.zeros(dim, dtype=np.float32)
-loss_kernel, _ = _negative_sampling_update(h_kernel, centre, syn1_kernel, neu1e, np.float32(alpha), k, accept,
-                                           alias, state, True, sig_table, nlog_table)
-h_kernel += neu1e                             # the caller applies the input gradient
-
-h_before, syn1_before = syn0[context].copy(), syn1.copy()
-h_mine, syn1_mine, loss_mine = sgns_update(syn0[context], syn1, centre, negatives, alpha)
-assert np.array_equal(syn0[context], h_before) and np.array_equal(syn1, syn1_before), \
-    "sgns_update changed its inputs in place"
-# The kernel reads the sigmoid from word2vec.c's 1,000-entry table over [-6, 6]: expect ~1e-4 differences.
-assert np.allclose(h_mine, h_kernel, atol=5e-4), f"new h differs:\n{h_mine}\n{h_kernel}"
-assert np.allclose(syn1_mine, syn1_kernel, atol=5e-4), "new syn1 differs"
-assert abs(loss_mine - loss_kernel) < 0.05, f"loss {loss_mine:.4f}, the kernel's {loss_kernel:.4f}"
-print(f"OK: h moved by {np.abs(h_mine - syn0[context]).max():.5f}, max difference from the kernel "
-      f"{np.abs(h_mine - h_kernel).max():.1e}; loss {loss_mine:.4f} (kernel {loss_kernel:.4f})")
+# check: the float64 reference (the notebook's example and two harder ones) and the library's kernel
+grades.add(check_sgns_update(sgns_update))
 
 # %% [markdown]
-# *Questions.* Why are the output vectors of word2vec initialised to zero, and what is
-# $g$ for every target in the very first update? What happens to `syn1[t]` for
-# a noise word that is drawn twice?
+# *Questions.* (a) Why are the output vectors of word2vec initialised to zero, and what
+# is $g$ for every target in the very first update? (b) What happens to `syn1[t]` for a
+# noise word that is drawn twice? (c) Derive $\partial \ell / \partial f$ for
+# $\ell = -\log\sigma(f)$ and for $\ell = -\log(1 - \sigma(f))$, and check it
+# numerically with a finite difference on `h @ syn1[t]`.
+
+# %% [markdown] tags=["answer"]
+# *Model answers.* (a) With `syn1` at zero every score $f$ is 0, so $\sigma(f) = 1/2$ and
+# $g = \alpha/2$ for the positive target and $-\alpha/2$ for each noise word; `neu1e`
+# gathers $g \cdot \mathrm{syn1}[t] = 0$, so the input vectors do not move in the first
+# update, while each output row moves by $\pm\alpha h/2$. Random input vectors with zero
+# output vectors break the symmetry in one place only, and every score starts at the
+# unbiased $\sigma(0)$. (b) It is updated twice, the second time scored with the row the
+# first update left: the rule applies per draw, which is why collapsing repeats, or
+# scoring all targets against the original `syn1`, gives another result. (c)
+# $\partial(-\log\sigma(f))/\partial f = \sigma(f) - 1$ and
+# $\partial(-\log(1-\sigma(f)))/\partial f = \sigma(f)$, i.e. $\sigma(f) - y$ in both
+# cases; a gradient step of size $\alpha$ adds $\alpha(y - \sigma(f))$ times the other
+# vector, which is $g$. A central difference $(\ell(f+\epsilon) - \ell(f-\epsilon))/2\epsilon$
+# agrees with it up to a truncation error of order $\epsilon^2$.
 #
 # ## Exercise 2: 3CosAdd by hand
 #
@@ -164,22 +170,27 @@ def three_cos_add(vectors, words, a, b, c):
 
 
 # %%
-# check: the library's answers for the same questions
-from wordlab.evals import load_dataset
-
-questions = [("he", "his", "she"), ("one", "two", "three"), ("france", "paris", "germany")]
-google = [tuple(w.lower() for w in q[:3]) for _, section in load_dataset("google-analogy").sections for q in section]
-questions += [q for q in google[::100] if all(w in emb for w in q)][:20]
-for a, b, c in questions:
-    expected = emb.analogy(a, b, c)[0][0]
-    mine = three_cos_add(vectors, words, a, b, c)
-    assert mine == expected, f"{a} : {b} :: {c} : ?  you answered {mine!r}, the library {expected!r}"
-print(f"OK: {len(questions)} questions answered as Embeddings.analogy answers them")
+# check: some 200 questions against the float64 reference (itself checked against Embeddings.analogy)
+grades.add(check_three_cos_add(three_cos_add, emb))
 
 # %% [markdown]
-# *Questions.* Why must *a*, *b* and *c* be excluded? Try an analogy without excluding
-# them and see what wins. 3CosMul (`emb.analogy(..., method="3cosmul")`) multiplies
-# cosines instead of adding them. When does that change the answer?
+# *Questions.* (a) Why must *a*, *b* and *c* be excluded? Try an analogy without
+# excluding them and see what wins. (b) 3CosMul (`emb.analogy(..., method="3cosmul")`,
+# Levy and Goldberg 2014) multiplies cosines instead of adding them. When does that change
+# the answer? (c) Nissim, van Noord and van der Goot (2020) argue that analogies are weak
+# evidence of bias. What does excluding the question words do to an analogy such as
+# *man : doctor :: woman : ?*
+
+# %% [markdown] tags=["answer"]
+# *Model answers.* (a) $\hat b - \hat a + \hat c$ is usually closest to $\hat b$ or
+# $\hat c$ themselves (each contributes a unit vector to the query), so without the
+# exclusion most questions are "answered" with *b* or *c*. (b) 3CosAdd adds the three
+# cosines, so one large similarity can outweigh a small one; 3CosMul multiplies shifted
+# cosines, which balances the terms, and the answers differ where one term dominates
+# (for example a candidate very close to *c* but unrelated to *b*). (c) The answer can
+# never be *doctor*, even where *doctor* is the closest word: the method forces a
+# different word, and a gendered answer can come from the exclusion rather than from the
+# space (the paper's point).
 #
 # ## Exercise 3: Procrustes by hand
 #
@@ -189,7 +200,6 @@ print(f"OK: {len(questions)} questions answered as Embeddings.analogy answers th
 # its image under a random rotation $Q$, plus noise. Your $W$ should recover $Q$.
 
 # %%
-from wordlab.align import orthogonal_procrustes
 from wordlab.align.synthetic import rotated_pair
 
 source, target, Q = rotated_pair(n_words=1000, dim=20, noise=0.05, seed=3)
@@ -208,21 +218,33 @@ def procrustes(X, Y):
 
 
 # %%
-# check: orthogonal, equal to the library's solution, and close to the planted rotation
-W = np.asarray(procrustes(X, Y), dtype=np.float64)
-assert W.shape == (20, 20), f"W has shape {W.shape}"
-assert np.allclose(W.T @ W, np.eye(20), atol=1e-8), "W is not orthogonal"
-assert np.allclose(W, orthogonal_procrustes(X, Y), atol=1e-6), "W differs from wordlab.align.orthogonal_procrustes"
-assert np.abs(W - Q).max() < 0.05, f"W is far from the planted rotation (max |W - Q| = {np.abs(W - Q).max():.3f})"
-# translate the 500 held-out source words by nearest neighbour
-mapped = np.asarray(source.vectors[500:], dtype=np.float64) @ W
-T = np.asarray(target.vectors, dtype=np.float64)
-hits = np.mean(np.argmax(mapped @ T.T / np.linalg.norm(T, axis=1), axis=1) == np.arange(500, 1000))
-assert hits > 0.95, f"only {hits:.0%} of held-out words translated correctly"
-print(f"OK: max |W - Q| = {np.abs(W - Q).max():.4f}; held-out P@1 = {hits:.1%}")
+# check: orthogonal, equal to the exact solution, close to the planted rotation
+grade = grades.add(check_procrustes(procrustes, X, Y, Q))
+if grade.passed:      # your W translates the 500 held-out source words, by nearest neighbour
+    W = np.asarray(procrustes(X, Y), dtype=np.float64)
+    mapped = np.asarray(source.vectors[500:], dtype=np.float64) @ W
+    T = np.asarray(target.vectors, dtype=np.float64)
+    hits = np.mean(np.argmax(mapped @ T.T / np.linalg.norm(T, axis=1), axis=1) == np.arange(500, 1000))
+    print(f"held-out P@1 = {hits:.1%}")
+grade
 
 # %% [markdown]
-# *Questions.* Why constrain $W$ to be orthogonal? (Consider what an unconstrained
-# least-squares map does to distances within the source space.) What breaks when the two
-# spaces are not really isometric, as with Sinhala and English trained on small corpora
-# (notebook 04)?
+# *Questions.* (a) Why constrain $W$ to be orthogonal? (Consider what an unconstrained
+# least-squares map does to distances within the source space.) (b) What breaks when the
+# two spaces are not really isometric, as with Sinhala and English trained on small
+# corpora (notebook 04)?
+
+# %% [markdown] tags=["answer"]
+# *Model answers.* (a) An orthogonal map preserves dot products, so the source space's
+# own neighbourhoods and similarities survive the mapping and only its orientation
+# changes; least squares may stretch and shear, fitting the seed pairs better while
+# distorting everything else (Xing et al. 2015; Smith et al. 2017), and it favours
+# hubs, words that are everyone's nearest neighbour (Dinu, Lazaridou and Baroni 2015). (b)
+# Procrustes assumes one space is a rotation of the other. Spaces trained on small or
+# different corpora are not isometric, so no rotation aligns them well: the residual
+# stays large, seed pairs are matched but held-out words are not, and P@1 falls (as in
+# notebook 04); refinement then cannot recover what the rotation cannot express.
+
+# %%
+# your grade: the last check of each exercise
+grades
