@@ -178,7 +178,19 @@ def test_epoch_callback_sees_a_usable_encoder(tmp_path):
     last = seen[-1]
     assert last.meta["encoder"] == {"type": "cmow", "cbow_dim": 0, "cmow_k": 3}
     assert last.context_vectors is not None and last.encode([["x", "y"]]).shape == (1, 9)
-    assert order_sensitivity(last, _planted_order(seed=2, n=50), window=1, negative=3).n == 50
+    with pytest.warns(UserWarning, match="fewer than n=3,000"):
+        assert order_sensitivity(last, _planted_order(seed=2, n=50), window=1, negative=3).n == 50
+
+
+def test_order_sensitivity_takes_many_windows_from_a_long_sentence(planted):
+    """A few long held-out texts give n windows, not one each (a notebook drew 20 windows
+    from 20 texts of 1,000 tokens when asking for 3,000)."""
+    from wordlab.evals.probing import order_sensitivity
+    texts = [sum(_planted_order(seed=s, n=200), []) for s in range(3)]
+    r = order_sensitivity(planted["cmow"], texts, window=1, negative=3, n=500)
+    assert r.n == 500 and r.stderr["reversed"] > 0          # 500 windows from 3 texts, and they differ
+    with pytest.raises(WordlabError, match="no sentence"):
+        order_sensitivity(planted["cmow"], [["x"]], window=1, negative=3)
 
 
 def test_store_layout_and_neutral_elements(planted):

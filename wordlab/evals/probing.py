@@ -28,6 +28,7 @@ these tell whether the order is missing from the model or present but unreadable
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
@@ -256,14 +257,17 @@ def order_sensitivity(store, sentences: Iterable[Sequence[str]], window: int = 5
                       n: int = 3000, ns_exponent: float = 0.75, seed: int = 0) -> OrderSensitivity:
     """Does the store's encoder prefer natural word order where it was trained to?
 
-    A diagnostic below the probes: windows of 2 * ``window`` + 1 words are drawn from
-    ``sentences`` (held out from training), one random word is the target, and the
-    store's training loss (the logistic loss of the target against ``negative`` noise
-    words, averaged over the negatives, as :class:`~wordlab.trainers.CMOW`) is computed
-    with the remaining context in its natural order, reversed and shuffled. An order-blind
-    encoder (CBOW) gives deltas of exactly zero; a positive delta means order was
-    learned at the level of the objective, whatever a probe can read from it.
-    Needs the store's output vectors (``context_vectors.npy``).
+    A diagnostic below the probes: ``n`` windows of 2 * ``window`` + 1 known words are
+    drawn without replacement from all the windows of ``sentences`` (held out from
+    training; a long sentence gives many windows), one random word of each is the
+    target, and CMOW's objective (the logistic loss of the target against ``negative``
+    noise words, the noise terms averaged, as :class:`~wordlab.trainers.CMOW` trains;
+    word2vec sums them instead) is computed on the store's encoding of the remaining
+    context in its natural order, reversed and shuffled. An order-blind encoder (CBOW)
+    gives deltas of exactly zero; a positive delta means order was learned at the level
+    of the objective, whatever a probe can read from it. Fewer windows than ``n`` are
+    used, with a warning, when the sentences hold fewer. Needs the store's output
+    vectors (``context_vectors.npy``).
     """
     objective = _Objective(store, ns_exponent)
     index = objective.index
@@ -272,12 +276,17 @@ def order_sensitivity(store, sentences: Iterable[Sequence[str]], window: int = 5
     orders = ("natural", "reversed", "shuffled")
     losses: dict[str, list[float]] = {o: [] for o in orders}
     span = 2 * window + 1
-    for sentence in sentences:
-        ids = [index[w] for w in sentence if w in index]
-        if len(ids) < span:
-            continue
-        start = int(rng.integers(0, len(ids) - span + 1))
-        win = ids[start:start + span]
+    known = [ids for ids in ([index[w] for w in sentence if w in index] for sentence in sentences)
+             if len(ids) >= span]
+    starts = np.cumsum([0] + [len(ids) - span + 1 for ids in known])        # window numbering
+    total = int(starts[-1])
+    if total < n and total > 0:
+        warnings.warn(f"order_sensitivity: the sentences hold {total:,} windows of {span} known words, fewer "
+                      f"than n={n:,}; all of them are used", stacklevel=2)
+    for w in np.sort(rng.choice(total, size=min(n, total), replace=False)) if total else []:
+        k = int(np.searchsorted(starts, w, side="right") - 1)
+        start = int(w - starts[k])
+        win = known[k][start:start + span]
         t = int(rng.integers(0, span))
         target, context = win[t], win[:t] + win[t + 1:]
         negs = objective.draw_noise(rng, negative)
@@ -285,8 +294,6 @@ def order_sensitivity(store, sentences: Iterable[Sequence[str]], window: int = 5
         rng.shuffle(shuffled)
         for order, ctx in zip(orders, (context, context[::-1], shuffled)):
             losses[order].append(objective.loss(ctx, target, negs))
-        if len(losses["natural"]) == n:
-            break
     if not losses["natural"]:
         raise WordlabError(f"no sentence has {span} known words")
     nat = np.array(losses["natural"])

@@ -4,8 +4,9 @@ Faithful to word2vec.c, with gensim's defaults (the parameters, with their defau
 meaning, are in the :class:`Word2Vec` docstring, generated from their declarations):
 each centre draws its radius in 1..window; a token is kept with P = sqrt(t/f) + t/f
 (t = ``sample``); noise words follow count ** ns_exponent; alpha starts at 0.025 for
-both methods as in gensim (word2vec.c starts CBOW at 0.05) and decays linearly to
-``min_alpha`` with the position in the corpus, across epochs.
+skip-gram and at 0.05 for CBOW, as in word2vec.c (gensim starts both at 0.025, where
+CBOW scores some 5 analogy points lower: ``evals/study_cbow_schedule.py``), and decays
+linearly to ``min_alpha`` with the position in the corpus, across epochs.
 
 Input vectors start uniform in +-0.5/dim and output vectors at zero (word2vec.c).
 Subsampled tokens are removed before windows are formed.
@@ -82,7 +83,9 @@ class Word2Vec(StreamTrainer):
     parameters = {
         "method": P.Param(P.Options(METHODS), "sgns (skip-gram) or cbow.", cli=False),
         "window": P.WINDOW, "negative": P.NEGATIVE, "sample": P.SAMPLE, "ns_exponent": P.NS_EXPONENT,
-        "alpha": P.ALPHA, "min_alpha": P.MIN_ALPHA,
+        "alpha": P.Param(P.Real(0, 1, closed="right", optional=True), "Initial learning rate.",
+                         auto="0.025 (cbow: 0.05, as word2vec.c)"),
+        "min_alpha": P.MIN_ALPHA,
         "cbow_mean": P.Param(P.Boolean(), "CBOW's hidden layer: the mean of the context vectors (else their sum)."),
         "kernel": P.Param(P.Options(KERNELS), "batched (noise words shared: by the pairs of a skip-gram window, by "
                           "CBOW centres 2 * window + 1 apart, 8 to a draw; word2vec.c's update otherwise) or "
@@ -93,7 +96,7 @@ class Word2Vec(StreamTrainer):
     }
 
     def __init__(self, *, method: str = "sgns", dim: int = 100, window: int = 5, negative: int = 5,
-                 sample: float = 1e-3, ns_exponent: float = 0.75, alpha: float = 0.025,
+                 sample: float = 1e-3, ns_exponent: float = 0.75, alpha: float | None = None,
                  min_alpha: float = 0.0001, cbow_mean: bool = True, kernel: str = "batched", epochs: int = 5,
                  min_count: int = 5, max_size: int | None = None, workers: int | None = None, seed: int = 1,
                  progress: bool | None = None, callbacks: Sequence[Callback] = (), averaging_rounds: int | None = None,
@@ -111,6 +114,18 @@ class Word2Vec(StreamTrainer):
         self.min_alpha = min_alpha
         self.cbow_mean = cbow_mean
         self.kernel = kernel
+
+    #: word2vec.c's starting learning rates (``alpha=None``)
+    DEFAULT_ALPHA = {"sgns": 0.025, "cbow": 0.05}
+
+    @property
+    def alpha(self) -> float | None:
+        """The starting learning rate: as given, or word2vec.c's for the method."""
+        return self.DEFAULT_ALPHA.get(self.method) if self._alpha is None else self._alpha
+
+    @alpha.setter
+    def alpha(self, value: float | None) -> None:
+        self._alpha = value
 
     # -- weights ------------------------------------------------------------------------------
     def _weight_specs(self, n_words: int):
