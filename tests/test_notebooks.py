@@ -15,6 +15,9 @@ an empty directory, to exercise their fallback. Kernels import this checkout's
 ``wordlab`` (``PYTHONPATH``) and share one ``WORDLAB_CACHE`` for the session, so encoded
 corpora are reused across notebooks.
 
+Every execution fails when a notebook's ``check_claims`` cell prints ``DOES NOT HOLD``:
+the claims the prose makes about a run's results are checked on the outputs.
+
 ``WORDLAB_NOTEBOOK_OUT=DIR`` keeps the executed notebooks (with outputs) and their run
 times (``timings.tsv``) in DIR.
 """
@@ -220,6 +223,10 @@ def _execute(nb, workdir: Path, label: str, allow_errors: bool = False) -> float
     seconds = time.perf_counter() - started
     assert (sorted(os.listdir(REPO_ROOT)), sorted(os.listdir(NOTEBOOK_DIR))) == repo_before, \
         f"{label} wrote into the repository"
+    # The text's claims about the results, checked by the notebook's check_claims cells.
+    broken = [line for c in nb.cells if c.cell_type == "code" for line in _text_outputs(c).splitlines()
+              if line.startswith("DOES NOT HOLD")]
+    assert not broken, f"{label}: a claim of the text does not hold on this run: {broken}"
     keep = os.environ.get("WORDLAB_NOTEBOOK_OUT")
     if keep:
         import nbformat

@@ -44,3 +44,9 @@ def take_tokens(sentences, n):
         if len(tokens) >= n:
             break
     return [tokens[a:a + 1000] for a in range(0, min(n, len(tokens)), 1000)]
+
+# snippet: check_claims (the text's claims, checked on this run; tests/test_notebooks.py fails on one that does not hold)
+def check_claims(claims: dict) -> None:
+    """Print each claim the text makes about this run's results, and whether it holds."""
+    for text, holds in claims.items():
+        print(f"{'holds' if holds else 'DOES NOT HOLD'}: {text}")
