@@ -12,8 +12,9 @@
 # 5. save the store, reopen it, write and read word2vec format,
 # 6. convert to and from gensim's `KeyedVectors`.
 #
-# It runs in about a minute on two cores. Everything it writes goes to a temporary
-# directory, never into the repository.
+# It runs in about a minute on two cores. What it writes goes to a temporary directory or
+# to wordlab's cache (`$WORDLAB_CACHE`, by default `~/.cache/wordlab`: the encoded corpus,
+# and the store a word2vec file is imported into), never into the repository.
 
 # %%
 # %matplotlib inline
@@ -29,6 +30,8 @@ from wordlab import evals
 from wordlab.evals import figures
 
 # include: setup
+
+# include: check_claims
 
 # %% [markdown]
 # ## 1. The corpus
@@ -144,7 +147,8 @@ plots.similarity_scatter(evals.evaluate_word_pairs(emb, "ws353"))
 #
 # A store is a directory (`vectors.npy`, `vocab.tsv`, `meta.json`). `wordlab.load`
 # memory-maps it, so opening is instant whatever its size. It also reads word2vec
-# text/binary, GloVe and fastText `.vec` files.
+# text/binary, GloVe and fastText `.vec` files: the first open imports such a file into
+# a store in the cache (keyed by the file's content), and later opens map that store.
 
 # %%
 path = emb.save(WORK / "my-store")
@@ -156,6 +160,12 @@ print("meta keys:", ", ".join(sorted(reopened.meta)[:12]), "...")
 emb.save(WORK / "vectors.bin", format="word2vec-bin")        # the C tool's binary format
 from_bin = wordlab.load(WORK / "vectors.bin")
 print(from_bin, "| max |difference|:", float(np.abs(np.asarray(from_bin.vectors) - np.asarray(emb.vectors)).max()))
+print("imported into:", from_bin.path)
+
+from wordlab.paths import cache_root
+
+check_claims({"a word2vec file is imported into a store in the cache":
+              Path(from_bin.path).resolve().is_relative_to(cache_root().resolve())})
 
 # %% [markdown]
 # ## 6. To and from gensim
