@@ -65,7 +65,8 @@ def test_loss_curves_several_runs_kinds_and_labels():
     assert [l.get_label() for l in ax.get_lines()] == ["sgns", "list", "records"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["sgns", "list", "records"]
     fig = figures.loss_curves([_store("glove", (0.07, 0.05)), _store("pu", (0.5, 0.45, 0.44))])
-    assert [l.get_label() for l in fig.axes[0].get_lines()] == ["glove", "pu"]
+    assert [l.get_label() for l in fig.axes[0].get_lines()] == ["glove (weighted squared error per record)",
+                                                                 "pu (objective per observed pair)"]
     fig = figures.loss_curves([[1.0, 0.5]], labels=["mine"])
     assert fig.axes[0].get_lines()[0].get_label() == "mine"
 
@@ -269,3 +270,65 @@ def test_the_old_spellings_still_work_and_say_they_are_deprecated(tmp_path):
     emb.save(store)
     result = CliRunner().invoke(cli, ["plot", "neighbours", str(store), "a0", "--depth", "1", "-o", str(tmp_path / "n.png")])
     assert result.exit_code == 0 and "deprecated" in result.output.lower() and (tmp_path / "n.png").stat().st_size > 0
+
+
+# -- readable plots (issue 25) ---------------------------------------------------------------------
+def test_each_panel_names_its_loss_and_one_axis_names_every_unit():
+    runs = {"SGNS": _store("sgns", (3.0, 2.5)), "GloVe": _store("glove", (0.07, 0.05)),
+            "PU-learning": _store("pu", (0.8, 0.7))}
+    fig = figures.loss_curves(runs, separate=True)
+    labels = [ax.get_ylabel() for ax in fig.axes if ax.get_visible()]
+    assert labels == ["log-loss per example", "weighted squared error per record", "objective per observed pair"]
+    legend = [t.get_text() for t in figures.loss_curves(runs).axes[0].get_legend().get_texts()]
+    assert legend == ["SGNS (log-loss per example)", "GloVe (weighted squared error per record)",
+                      "PU-learning (objective per observed pair)"]
+    assert figures.loss_curves(runs, relative=True).axes[0].get_ylabel() == "loss / first epoch's loss"
+    # one unit: the axis says it, the legend keeps the plain names
+    fig = figures.loss_curves({"a": _store("sgns"), "b": _store("cbow")})
+    assert fig.axes[0].get_ylabel() == "log-loss per example"
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["a", "b"]
+
+
+def _crowded(n=40, seed=1):
+    """Words in four tight clumps: labels at one fixed offset pile on each other."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(4, 16)) * 3
+    rows = np.concatenate([c + 0.05 * rng.normal(size=(n // 4, 16)) for c in centres])
+    words = [f"word{i:02d}" for i in range(n)]
+    return Embeddings(words, rows.astype(np.float32)), words
+
+
+def test_projection_labels_do_not_overlap():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from wordlab.plotting import label_overlaps, new_figure
+    emb, words = _crowded(24)
+    fig = figures.projection(emb, words)
+    assert sorted(_texts(fig.axes[0])) == sorted(words)
+    assert label_overlaps(fig) == 0
+    # the same points labelled at one fixed offset overlap: the placement is what avoids it
+    frame = figures.project_words(emb, words)
+    naive = new_figure(7, 5.5)
+    ax = naive.add_subplot()
+    ax.scatter(frame["x"], frame["y"])
+    anns = [ax.annotate(w, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=9)
+            for w, x, y in zip(frame["word"], frame["x"], frame["y"])]
+    FigureCanvasAgg(naive).draw()
+    r = naive.canvas.get_renderer()
+    boxes = [a.get_window_extent(r) for a in anns]
+    assert sum(boxes[i].overlaps(boxes[j]) for i in range(len(boxes)) for j in range(i + 1, len(boxes))) > 0
+
+
+def test_trajectory_has_a_legend_of_its_slices_and_readable_labels():
+    from wordlab.align.plots import trajectory
+    from wordlab.plotting import label_overlaps
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(60)]
+    base = rng.normal(size=(60, 10)).astype(np.float32)
+    slices = {name: Embeddings(words, base + 0.3 * k * rng.normal(size=base.shape).astype(np.float32))
+              for k, name in enumerate(["1970s", "1990s", "2010s"])}
+    fig = trajectory(slices, "w0", topn=5)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["1970s", "1990s", "2010s"]
+    assert ax.get_legend().get_title().get_text() == "slice"
+    assert label_overlaps(fig) == 0

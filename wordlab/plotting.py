@@ -11,6 +11,10 @@ Debian's ``fonts-noto-core``), which matplotlib then uses glyph by glyph after t
 default. When no installed font has a script's characters, one
 :class:`~wordlab.errors.WordlabWarning` says which script and what to install, instead
 of matplotlib's warning per glyph.
+
+Point labels (:func:`place_labels`) are placed when the figure draws, after its layout:
+each at the first of several offsets around its point where it overlaps no label placed
+before it and no other point, so the labels of a crowded plot stay readable.
 """
 from __future__ import annotations
 
@@ -45,6 +49,12 @@ def _figure_class():
             fit_fonts(self)
             with warnings.catch_warnings():          # fit_fonts has said what cannot render, once
                 warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
+                if getattr(self, "_label_jobs", None):
+                    engine = self.get_layout_engine()
+                    if engine is not None:       # the axes' final size first: labels are placed in pixels
+                        engine.execute(self)
+                    for job in self._label_jobs:
+                        _place(job, renderer)
                 return super().draw(renderer)
     return LabFigure
 
@@ -133,3 +143,79 @@ def _fonts_for(missing: frozenset[str]) -> list[tuple[str, frozenset[str]]]:
         chosen.append((best, best_cover))
         left -= best_cover
     return chosen
+
+
+# -- point labels that do not overlap ------------------------------------------------------------
+#: Offsets tried around a point, in points, with the text's alignment: the four
+#: diagonals, above and below, then the same farther out.
+_OFFSETS = [(dx * r, dy * r, ha, va) for r in (1, 2.5, 4.5)
+            for dx, dy, ha, va in ((3, 3, "left", "bottom"), (3, -3, "left", "top"), (-3, 3, "right", "bottom"),
+                                   (-3, -3, "right", "top"), (0, 5, "center", "bottom"), (0, -5, "center", "top"))]
+
+
+def place_labels(ax, xy, labels: Iterable[str], styles: Iterable[dict] | None = None) -> list:
+    """Label each point ``xy[i]`` (data coordinates) of ``ax`` with ``labels[i]``.
+
+    The labels are annotations with ``styles[i]`` (keyword arguments of ``annotate``:
+    fontsize, color, weight...); when the figure draws (a :class:`LabFigure`), each is
+    moved, in order, to the first offset around its point where its text overlaps no
+    label placed before it and no other point (or, failing that, where it overlaps
+    least). Put the important labels first. Returns the annotations."""
+    import numpy as np
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    labels = [str(label) for label in labels]
+    styles = [dict(s) for s in styles] if styles is not None else [{} for _ in labels]
+    anns = []
+    for (x, y), label, style in zip(xy, labels, styles):
+        style.setdefault("fontsize", 9)
+        ann = ax.annotate(label, (x, y), xytext=(3, 3), textcoords="offset points", ha="left", va="bottom",
+                          **style)
+        ann.set_in_layout(False)          # placed after the layout, within the margins it left
+        anns.append(ann)
+    fig = ax.figure
+    if not hasattr(fig, "_label_jobs"):
+        fig._label_jobs = []
+    fig._label_jobs.append((ax, xy, anns))
+    return anns
+
+
+def _place(job, renderer) -> None:
+    """Greedy placement of one :func:`place_labels` call (see there)."""
+    ax, xy, anns = job
+    points = ax.transData.transform(xy)                          # pixels
+    pad = 1.5 * renderer.points_to_pixels(1.0)
+    placed: list[tuple[float, float, float, float]] = []
+    for i, ann in enumerate(anns):
+        best, best_cost = None, None
+        for dx, dy, ha, va in _OFFSETS:
+            ann.xyann = (dx, dy)
+            ann.set_horizontalalignment(ha)
+            ann.set_verticalalignment(va)
+            b = ann.get_window_extent(renderer)
+            box = (b.x0 - pad, b.y0 - pad, b.x1 + pad, b.y1 + pad)
+            overlap = sum(max(0.0, min(box[2], q[2]) - max(box[0], q[0]))
+                          * max(0.0, min(box[3], q[3]) - max(box[1], q[1])) for q in placed)
+            inside = ((points[:, 0] > box[0]) & (points[:, 0] < box[2])
+                      & (points[:, 1] > box[1]) & (points[:, 1] < box[3]))
+            inside[i] = False
+            cost = (overlap, int(inside.sum()))
+            if best_cost is None or cost < best_cost:
+                best, best_cost = (dx, dy, ha, va, box), cost
+            if cost == (0.0, 0):
+                break
+        dx, dy, ha, va, box = best
+        ann.xyann = (dx, dy)
+        ann.set_horizontalalignment(ha)
+        ann.set_verticalalignment(va)
+        placed.append(box)
+
+
+def label_overlaps(fig) -> int:
+    """Pairs of :func:`place_labels` labels of ``fig`` whose texts overlap when drawn
+    (drawn here on an Agg canvas)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    boxes = [ann.get_window_extent(renderer) for _, _, anns in getattr(fig, "_label_jobs", []) for ann in anns]
+    return sum(1 for i in range(len(boxes)) for j in range(i + 1, len(boxes)) if boxes[i].overlaps(boxes[j]))

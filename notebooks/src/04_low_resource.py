@@ -35,6 +35,7 @@ import pandas as pd
 import wordlab
 from wordlab import evals
 from wordlab.align import Dictionary, Procrustes
+from wordlab.evals import figures
 
 pd.set_option("display.max_colwidth", 80)
 # include: setup
@@ -208,6 +209,24 @@ probe_words = [w for w in small_encoded.vocab.words[150:2000:60]][:6]
 nb = pd.concat({name: emb.neighbors(probe_words, topn=4).groupby("query", sort=False)["word"].agg(", ".join)
                 for name, emb in small_stores.items()}, axis=1)
 nb
+
+# %% [markdown]
+# The neighbours of one of these words as a graph (PU-learning's store). With the shared
+# data its labels are Sinhala: wordlab's figures draw them with an installed font that
+# has the script (the Noto family, for example), and where none is installed, one line
+# says which script lacks a font and what to install, instead of drawing empty boxes.
+
+# %%
+from matplotlib import font_manager
+
+from wordlab.plotting import fit_fonts
+
+graph = figures.neighbor_graph(small_stores["PU-learning"], probe_words[0], topn=4, depth=2)
+families = fit_fonts(graph)
+print("label fonts:", ", ".join(families) if families else "the default (the labels are ASCII)")
+if DATA is not None and any("Sinhala" in f.name for f in font_manager.fontManager.ttflist):
+    check_claims({"the Sinhala labels are drawn with a font that has Sinhala": len(families) > 1})
+graph
 
 # %% [markdown]
 # ## 3. Sinhala-English alignment

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Mapping
 import numpy as np
 
 from ..errors import WordlabError
-from ..plotting import new_figure
+from ..plotting import new_figure, place_labels
 from ..store import Embeddings
 
 if TYPE_CHECKING:
@@ -51,17 +51,21 @@ def trajectory(slices: Mapping[str, Embeddings], word: str, topn: int = 5,
     colours = matplotlib.colormaps["viridis"](np.linspace(0.0, 0.85, len(names)))
     fig = new_figure(11, 5.5)
     ax, side = fig.subplots(1, 2, width_ratios=[2.2, 1])
-    for (i, is_word), (x, y), label in zip(kinds, xy, labels):
-        if is_word:
-            ax.scatter([x], [y], s=70, color=colours[i], edgecolor="black", zorder=3)
-            ax.annotate(label, (x, y), xytext=(4, 4), textcoords="offset points", fontsize=10, weight="bold")
+    for (i, is_word), (x, y) in zip(kinds, xy):
+        if is_word:            # one legend entry per slice: its colour
+            ax.scatter([x], [y], s=70, color=colours[i], edgecolor="black", zorder=3, label=names[i])
         else:
             ax.scatter([x], [y], s=18, color=colours[i], alpha=0.45)
-            ax.annotate(label, (x, y), xytext=(3, -8), textcoords="offset points", fontsize=8, alpha=0.7,
-                        color=colours[i])
+    # the word's own labels first, so its neighbours' make way for them
+    order = sorted(range(len(labels)), key=lambda n: not kinds[n][1])
+    styles = [dict(fontsize=10, weight="bold") if kinds[n][1]
+              else dict(fontsize=8, alpha=0.7, color=colours[kinds[n][0]]) for n in order]
+    place_labels(ax, xy[order], [labels[n] for n in order], styles)
+    ax.margins(0.1)
     word_xy = np.array([p for (i, w), p in zip(kinds, xy) if w])
     for (x0, y0), (x1, y1) in zip(word_xy[:-1], word_xy[1:]):
         ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops=dict(arrowstyle="->", lw=1.5, color="black"))
+    ax.legend(title="slice", fontsize=8, title_fontsize=8, loc="best")
     ax.set_title(title or f"trajectory of '{word}' across {', '.join(names)} (PCA)")
     ax.set_xticks([])
     ax.set_yticks([])

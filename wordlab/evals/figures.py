@@ -24,7 +24,7 @@ import numpy as np
 
 from .._deprecation import deprecated_alias
 from ..errors import WordlabError
-from ..plotting import new_figure
+from ..plotting import new_figure, place_labels
 from ..store import Embeddings
 
 if TYPE_CHECKING:
@@ -56,6 +56,18 @@ def _history(run) -> list[float]:
     if values and all(isinstance(v, Real) for v in values):
         return [float(v) for v in values]
     raise WordlabError("a run is a store, a store path, a list of per-epoch losses or a list of history records")
+
+
+def _loss_unit(run) -> str | None:
+    """What a trained store's loss measures (its method's ``loss_unit``), or None when not known."""
+    if isinstance(run, (str, os.PathLike)):
+        from ..store import load
+        run = load(run)
+    if not isinstance(run, Embeddings):
+        return None
+    from ..trainers.registry import REGISTRY
+    method = REGISTRY.get((run.meta or {}).get("method"))
+    return method.trainer.loss_unit if method is not None else None
 
 
 def _is_single_run(runs) -> bool:
@@ -93,7 +105,9 @@ def loss_curves(runs, labels: Sequence[str] | None = None, *, relative: bool = F
         different units (SGNS's log-loss, GloVe's weighted squared error) share an axis.
     separate : one panel per run, each with its own y-axis.
 
-    Returns the Figure: one line per run (x = epoch, from 1), or one axes per run.
+    Returns the Figure: one line per run (x = epoch, from 1), or one axes per run. The
+    y-axis names the loss's unit (each method's ``loss_unit``); on one axis with several
+    units, each legend entry names its own, and each panel of ``separate`` its own.
     """
     if isinstance(runs, Mapping):
         items = list(runs.values())
@@ -109,9 +123,17 @@ def loss_curves(runs, labels: Sequence[str] | None = None, *, relative: bool = F
             raise WordlabError(f"{len(labels)} labels for {len(items)} runs")
         names = labels
     curves = [np.asarray(_history(r), dtype=np.float64) for r in items]
+    units = [_loss_unit(r) for r in items]
     if relative:
         curves = [c / c[0] if c.size and c[0] != 0 else np.full_like(c, np.nan) for c in curves]
-    ylabel = "loss / first epoch's loss" if relative else "mean loss per example"
+    known = {u for u in units if u is not None}
+    mixed = not relative and len(known) > 1            # one axis, several units: each line names its own
+    if relative:
+        ylabel = "loss / first epoch's loss"
+    elif mixed:
+        ylabel = "loss, in each method's units (legend)"
+    else:
+        ylabel = known.pop() if known else "mean loss per example"
     if separate:
         cols = min(3, len(curves))
         rows = math.ceil(len(curves) / cols)
@@ -121,8 +143,8 @@ def loss_curves(runs, labels: Sequence[str] | None = None, *, relative: bool = F
             ax.plot(np.arange(1, c.size + 1), c, marker="o", color=f"C{n % 10}")
             ax.set_title(name, fontsize=10)
             ax.set_xlabel("epoch")
-            if n % cols == 0:
-                ax.set_ylabel(ylabel)
+            # each panel says what its own axis measures
+            ax.set_ylabel(ylabel if relative or units[n] is None else units[n], fontsize=8)
             ax.xaxis.get_major_locator().set_params(integer=True)
         for ax in axes[len(curves):]:
             ax.set_visible(False)
@@ -131,8 +153,8 @@ def loss_curves(runs, labels: Sequence[str] | None = None, *, relative: bool = F
         return fig
     fig = new_figure(6, 4)
     ax = fig.add_subplot()
-    for c, name in zip(curves, names):
-        ax.plot(np.arange(1, c.size + 1), c, marker="o", label=name)
+    for c, name, unit in zip(curves, names, units):
+        ax.plot(np.arange(1, c.size + 1), c, marker="o", label=f"{name} ({unit})" if mixed and unit else name)
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -228,8 +250,7 @@ def projection(store: Embeddings, words, *, method: str = "pca", title: str | No
     for n, group in enumerate(groups):
         part = frame[frame["group"].isna()] if group is None else frame[frame["group"] == group]
         ax.scatter(part["x"], part["y"], s=28, color=f"C{n % 10}", label=group if group is not None else None)
-    for row in frame.itertuples(index=False):
-        ax.annotate(row.word, (row.x, row.y), xytext=(3, 3), textcoords="offset points", fontsize=9)
+    place_labels(ax, frame[["x", "y"]].to_numpy(), frame["word"])
     if method == "pca":
         ev = frame.attrs["explained_variance"]
         ax.set_xlabel(f"PC1 ({100 * ev[0]:.0f}% of the variance)")

@@ -103,6 +103,8 @@ class Trainer:
     method: str = "?"
     #: name of the weight file that becomes the store's vectors.npy
     output_weight: str = "vectors"
+    #: what ``loss_history`` measures, for plots (each method its own units)
+    loss_unit: ClassVar[str] = "mean loss per example"
     #: the parameters this class takes, merged with those of subclasses (see parameters.declared)
     parameters: ClassVar[dict[str, P.Param]] = {
         "dim": P.DIM, "epochs": P.EPOCHS, "min_count": P.MIN_COUNT, "max_size": P.MAX_SIZE,

@@ -224,6 +224,7 @@ class BitCipher(Trainer):
         Bytes for the pass over the corpus (token streams, sums); a larger corpus is
         summed in segments (:func:`context_sums`), with the same result.
     """
+    loss_unit = "none (no training)"
 
     method = "bitcipher"
 

@@ -73,6 +73,7 @@ _METHOD_NAMES = {"cmow": "cmow", "hybrid": "hybrid", "cbow": "cmow-cbow"}
 
 class CMOW(StreamTrainer):
     """CMOW, hybrid CBOW-CMOW, or the CBOW baseline with the same objective; see the module docstring."""
+    loss_unit = "log-loss per example (noise averaged)"
 
     parameters = {
         "encoder": P.Param(P.Options(ENCODERS), "cmow, hybrid ([CBOW ; CMOW]) or cbow (the baseline).", cli=False),

@@ -61,6 +61,7 @@ _RECORD_FILES = {"rows": np.int32, "cols": np.int32, "counts": np.float32}
 
 class GloVe(CooccurrenceTrainer):
     """GloVe on a cached co-occurrence matrix; see the module docstring."""
+    loss_unit = "weighted squared error per record"
 
     method = "glove"
     parameters = {

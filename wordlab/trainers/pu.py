@@ -60,6 +60,7 @@ OUTPUTS = ("sum", "word", "concat")
 
 class PULearning(CooccurrenceTrainer):
     """PU-learning matrix factorisation; see the module docstring."""
+    loss_unit = "objective per observed pair"
 
     method = "pu"
     parameters = {

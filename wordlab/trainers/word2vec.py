@@ -80,6 +80,7 @@ class Word2Vec(StreamTrainer):
     """
 
     output_weight = "vectors"
+    loss_unit = "log-loss per example"
     parameters = {
         "method": P.Param(P.Options(METHODS), "sgns (skip-gram) or cbow.", cli=False),
         "window": P.WINDOW, "negative": P.NEGATIVE, "sample": P.SAMPLE, "ns_exponent": P.NS_EXPONENT,
