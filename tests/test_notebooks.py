@@ -60,7 +60,7 @@ def _source(cell: dict) -> str:
 
 def test_the_notebooks_are_there():
     expected = {"01_quickstart", "02_methods_compared", "03_semantic_change", "04_low_resource", "05_bias",
-                EXERCISES, SOLUTIONS}
+                EXERCISES, SOLUTIONS, "07_uncertainty"}
     assert expected <= set(NOTEBOOKS)
 
 

@@ -5,8 +5,9 @@ from .datasets import (DEFAULT_DATASETS, REGISTRY, AnalogyDataset, PairDataset, 
 from .evalrank import EvalRankResult, evalrank
 from .report import evaluate, summary, to_csv, to_json, to_markdown
 from .similarity import SimilarityResult, evaluate_word_pairs
+from .uncertainty import Interval, seed_spread, spearman_difference, spearman_interval
 
-__all__ = ["AnalogyDataset", "AnalogyResult", "DEFAULT_DATASETS", "EvalRankResult", "PairDataset", "REGISTRY",
+__all__ = ["AnalogyDataset", "AnalogyResult", "DEFAULT_DATASETS", "EvalRankResult", "Interval", "PairDataset", "REGISTRY",
            "SimilarityResult", "evalrank", "evaluate", "evaluate_analogies", "evaluate_word_pairs",
-           "list_datasets", "load_dataset", "read_bats", "read_google_analogies", "read_pairs", "summary",
-           "to_csv", "to_json", "to_markdown"]
+           "list_datasets", "load_dataset", "read_bats", "read_google_analogies", "read_pairs", "seed_spread",
+           "spearman_difference", "spearman_interval", "summary", "to_csv", "to_json", "to_markdown"]
