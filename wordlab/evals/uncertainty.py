@@ -34,7 +34,21 @@ _BLOCK = 500
 
 @dataclass(frozen=True)
 class Interval:
-    """An estimate with its bootstrap interval."""
+    """An estimate with its bootstrap interval.
+
+    Attributes
+    ----------
+    estimate : float
+        The statistic on the data as given.
+    low, high : float
+        The interval's ends (quantiles of the resampled statistic).
+    confidence : float
+        Its nominal coverage (0.95: the middle 95% of the resamples).
+    n : int
+        Pairs resampled.
+    n_resamples : int
+        Resamples with a defined statistic.
+    """
     estimate: float
     low: float
     high: float
