@@ -15,6 +15,15 @@
 # It runs in about a minute on two cores. What it writes goes to a temporary directory or
 # to wordlab's cache (`$WORDLAB_CACHE`, by default `~/.cache/wordlab`: the encoded corpus,
 # and the store a word2vec file is imported into), never into the repository.
+#
+# **Learning objectives.** Train a store and read its loss; query neighbours and analogies;
+# evaluate with coverage; save, reopen and convert a store. **Prerequisites:** Python and
+# numpy; no embeddings background needed. **Time:** about 30 minutes.
+#
+# References: skip-gram with negative sampling, Mikolov et al. (2013), "Distributed
+# Representations of Words and Phrases and their Compositionality" (the objective of
+# notebook 06, exercise 1); 3CosAdd, Mikolov, Yih and Zweig (2013); WS-353, Finkelstein et
+# al. (2002); SimLex-999, Hill, Reichart and Korhonen (2015).
 
 # %%
 # %matplotlib inline

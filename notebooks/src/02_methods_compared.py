@@ -15,6 +15,11 @@
 # Where the text below says something about this run's results, a cell after it checks
 # the claim on the outputs and prints `holds` (the notebook's test fails on
 # `DOES NOT HOLD`).
+#
+# **Learning objectives.** Name what each of six methods optimises; read training curves
+# in their own units; compare methods on one table with its coverage; tell what a sum of
+# word vectors cannot encode (word order). **Prerequisites:** notebook 01. **Time:** about
+# 45 minutes, with the references below.
 
 # %%
 # %matplotlib inline
@@ -273,3 +278,30 @@ check_claims({
 # (dimension 100, the same three methods on 1M, 5M and 17M tokens of this corpus)
 # PU-learning's lead shrinks as the corpus grows: at 17M tokens SGNS matches it on WS-353,
 # and GloVe closes part of the gap.
+
+# %% [markdown]
+# ## References: what each method optimises
+#
+# - **SGNS** (Mikolov et al. 2013, "Distributed Representations of Words and Phrases"):
+#   for a word $w$ and a context word $c$, maximise
+#   $\log\sigma(v'_c \cdot v_w) + \sum_{i=1}^{k} \log\sigma(-v'_{n_i} \cdot v_w)$ over
+#   $k$ noise words $n_i$ drawn from the unigram distribution to the power 3/4.
+# - **CBOW** (Mikolov et al. 2013, "Efficient Estimation of Word Representations"): the
+#   same objective with $v_w$ replaced by the mean of the context words' vectors,
+#   predicting the centre word.
+# - **GloVe** (Pennington, Socher and Manning 2014): minimise
+#   $\sum_{ij} f(X_{ij})\,(w_i \cdot \tilde w_j + b_i + \tilde b_j - \log X_{ij})^2$ with
+#   $f(x) = \min(1, (x/x_{max})^{3/4})$ over the co-occurrence counts $X$.
+# - **PU-learning** (Jiang, Yu, Hsieh and Chang 2018): factorise the PPMI matrix $M$ as
+#   $W H^\top$ plus biases, minimising
+#   $\sum_{ij} C_{ij} (M_{ij} - w_i \cdot h_j - b_i - \hat b_j)^2$ plus an L2 penalty,
+#   with weight $C_{ij}$ from the co-occurrence count for observed pairs and a small
+#   constant for unobserved ones (the "unlabelled" pairs of PU learning).
+# - **Bit-cipher** (Zhao and Williams 2023): each word gets a fixed bit code from its
+#   frequency rank; a word's vector sums its contexts' codes, weighted by distance, and
+#   is normalised. Nothing is optimised.
+# - **CMOW** (Mai, Pappas, Montero, Smith and Scherp 2019, "CBOW Is Not All You Need"):
+#   each word is a $k \times k$ matrix $X_w$; a context is the ordered product
+#   $X_{c_1} X_{c_2} \cdots X_{c_n}$, flattened, trained like CBOW to predict a word of
+#   the window with negative sampling.
+

@@ -21,6 +21,20 @@
 # two cores, each decade is represented by two of its years (about a million tokens per
 # slice). Without the shared data, the notebook falls back to synthetic corpora with a
 # planted meaning swap, where the right answer is known.
+#
+# **Learning objectives.** Put several periods in one space (CADE) or rotate them
+# together (Procrustes); compute three shift measures; tell real change from artefacts
+# (rare words, tokenization, names). **Prerequisites:** notebooks 01 and 02 (CBOW).
+# **Time:** about 45 minutes.
+#
+# References: CADE, Bianchi, Di Carlo, Nicoli and Palmonari (2020), "Compass-aligned
+# Distributional Embeddings for Studying Semantic Differences across Corpora" (also Di
+# Carlo, Bianchi and Palmonari, AAAI 2019); post-hoc Procrustes and the cosine shift,
+# Hamilton, Leskovec and Jurafsky (2016), "Diachronic Word Embeddings Reveal Statistical
+# Laws of Semantic Change"; LNCS (local neighbourhood measure), Hamilton, Leskovec and
+# Jurafsky (2016), "Cultural Shift or Linguistic Drift?"; k-NN intersection, Gonen, Jawahar,
+# Seddah and Goldberg (2020), "Simple, Interpretable and Stable Method for Detecting Words
+# with Usage Change across Corpora".
 
 # %%
 # %matplotlib inline

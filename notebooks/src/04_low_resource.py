@@ -18,6 +18,18 @@
 # `eval/similarity-si` from the shared data. Without it, the notebook falls back to a few
 # a few words typed into the notebook, a slice of the embedded English corpus, and a
 # synthetic rotated pair. It runs in about a minute on two cores.
+#
+# **Learning objectives.** See why Unicode-aware tokenization matters for Sinhala and
+# Navajo; compare PU-learning and SGNS on half a million tokens with the coverage and
+# uncertainty of the score; align two languages and read P@k with its coverage.
+# **Prerequisites:** notebooks 01 and 02; 07 for the uncertainty of a score. **Time:**
+# about 45 minutes.
+#
+# References: PU-learning, Jiang, Yu, Hsieh and Chang (2018), "Learning Word Embeddings
+# for Low-resource Languages by PU Learning"; orthogonal Procrustes for translation,
+# Xing, Wang, Liu and Lin (2015) and Smith, Turban, Hamblin and Hammerla (2017); CSLS,
+# Conneau, Lample, Ranzato, Denoyer and Jégou (2018), "Word Translation Without Parallel
+# Data"; the Sinhala-English dictionary and SI-WS-353, Wickramasinghe and de Silva (2023).
 
 # %%
 # %matplotlib inline

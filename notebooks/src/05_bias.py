@@ -35,6 +35,16 @@
 # numbers change from run to run. The prose describes patterns, not exact values.
 # `evals/bench_debias.py` runs the same study on all 17 million tokens (results in
 # `evals/README.md`).
+#
+# **Learning objectives.** Find a bias direction and judge it by its explained variance;
+# measure DirectBias and WEAT with exact p-values; hard-debias a store and show what the
+# projection-based measures miss. **Prerequisites:** notebooks 01 and 07 (p-values and
+# intervals). **Time:** about 60 minutes.
+#
+# References: Bolukbasi, Chang, Zou, Saligrama and Kalai (2016), "Man is to Computer
+# Programmer as Woman is to Homemaker?"; Caliskan, Bryson and Narayanan (2017), WEAT;
+# Gonen and Goldberg (2019), "Lipstick on a Pig"; on analogies as evidence of bias,
+# Nissim, van Noord and van der Goot (2020), "Fair is Better than Sensational".
 
 # %%
 # %matplotlib inline
