@@ -292,14 +292,15 @@ check_claims({
 # - **GloVe** (Pennington, Socher and Manning 2014): minimise
 #   $\sum_{ij} f(X_{ij})\,(w_i \cdot \tilde w_j + b_i + \tilde b_j - \log X_{ij})^2$ with
 #   $f(x) = \min(1, (x/x_{max})^{3/4})$ over the co-occurrence counts $X$.
-# - **PU-learning** (Jiang, Yu, Hsieh and Chang 2018): factorise the PPMI matrix $M$ as
-#   $W H^\top$ plus biases, minimising
-#   $\sum_{ij} C_{ij} (M_{ij} - w_i \cdot h_j - b_i - \hat b_j)^2$ plus an L2 penalty,
-#   with weight $C_{ij}$ from the co-occurrence count for observed pairs and a small
-#   constant for unobserved ones (the "unlabelled" pairs of PU learning).
+# - **PU-learning** (Jiang, Yu, Hsieh and Chang 2018): factorise the PPMI matrix $A$ of
+#   the counts, minimising
+#   $\sum_{X_{ij}>0} C_{ij} (A_{ij} - w_i \cdot h_j - b_i - c_j)^2
+#   + \rho \sum_{X_{ij}=0} (w_i \cdot h_j + b_i + c_j)^2 + \lambda \lVert\cdot\rVert^2$,
+#   $C_{ij} = \min(1, (X_{ij}/x_{max})^{3/4})$: a pair never observed counts as a weak zero
+#   (weight $\rho$) instead of being ignored.
 # - **Bit-cipher** (Zhao and Williams 2023): each word gets a fixed bit code from its
-#   frequency rank; a word's vector sums its contexts' codes, weighted by distance, and
-#   is normalised. Nothing is optimised.
+#   frequency rank; a word's vector is $-\log$ of the smoothed, normalised sum of its
+#   context words' codes. Nothing is optimised.
 # - **CMOW** (Mai, Pappas, Montero, Smith and Scherp 2019, "CBOW Is Not All You Need"):
 #   each word is a $k \times k$ matrix $X_w$; a context is the ordered product
 #   $X_{c_1} X_{c_2} \cdots X_{c_n}$, flattened, trained like CBOW to predict a word of
