@@ -208,3 +208,15 @@ print("round trip through gensim: same words, same vectors")
 # ```
 #
 # Next: `02_methods_compared` trains six methods on one corpus and compares them.
+
+# %% [markdown]
+# ## Exercises and questions
+#
+# 1. **Subsampling.** `sample=1e-3` keeps a word of corpus frequency $f$ with probability
+#    $\sqrt{t/f} + t/f$ ($t$ = `sample`), so *the* loses most of its occurrences while rare
+#    words keep all of theirs. Train again with `sample=0` and compare the training time
+#    and the neighbours of *music*. Why would dropping frequent words help the rare ones?
+# 2. **Window.** Train with `window=2` and with `window=10`. Which gives neighbours of
+#    the same kind (*music*: *musical*, *songs*), which neighbours of the same topic?
+# 3. **Coverage.** Evaluate on SimLex-999 with `restrict_vocab=2000`. What happens to the
+#    coverage, and why should a score always be read with it?

@@ -306,3 +306,15 @@ check_claims({
 #   $X_{c_1} X_{c_2} \cdots X_{c_n}$, flattened, trained like CBOW to predict a word of
 #   the window with negative sampling.
 
+# %% [markdown]
+# ## Exercises and questions
+#
+# 1. **The noise distribution.** Train SGNS with `ns_exponent` 0 (uniform noise), 0.75
+#    (the default) and 1 (the unigram distribution). How do WS-353 and the analogies
+#    move? Use `wordlab.evals.spearman_interval` (notebook 07) before calling a
+#    difference real.
+# 2. **Order.** Write CBOW's encoding of *the dog bit the man* and of *the man bit the
+#    dog* as sums and show they are equal; then write CMOW's as products and say why they
+#    differ.
+# 3. **Budget.** Give GloVe 50 iterations instead of 10. Does its WS-353 score catch up
+#    with SGNS on this slice?

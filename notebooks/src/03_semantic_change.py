@@ -277,3 +277,14 @@ fig
 #
 # From the command line: `wordlab align cade --slice 1970s=... --slice 2010s=... -o out`,
 # then `wordlab align shift out/slices/1970s out/slices/2010s --plot terrorism --plot-out t.png`.
+
+# %% [markdown]
+# ## Exercises and questions
+#
+# 1. **Frequency.** Plot each word's cosine shift against the smaller of its two counts.
+#    Where does the noise floor of the measure end, and what threshold would you choose?
+# 2. **Two measures.** Find a word that cosine ranks high and LNCS low. Look at its
+#    neighbours in both slices: which measure do you believe, and why?
+# 3. **Alignment.** CADE and post-hoc Procrustes agree only in part. Name one reason
+#    each can be wrong (hint: what does each assume about the words that did *not*
+#    change?).

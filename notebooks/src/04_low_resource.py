@@ -331,3 +331,15 @@ else:
 # %% [markdown]
 # From the command line: `wordlab align procrustes si.store en.store -d train.txt -o si-mapped
 # --test test.txt`.
+
+# %% [markdown]
+# ## Exercises and questions
+#
+# 1. **Tokenization.** Which Unicode categories does `\w` leave out that Sinhala words
+#    contain? Use the `characters` table above.
+# 2. **Uncertainty.** The SI-WS-353 scores rest on about 120 pairs. Put 95% intervals on
+#    both (`wordlab.evals.spearman_interval`) and on their difference
+#    (`spearman_difference`): is PU-learning's lead larger than the intervals?
+# 3. **Reporting BLI.** P@1 over the covered words (`oov="drop"`) and over all test words
+#    (`oov="wrong"`) differ by more than a factor of two here. Which would you report in a
+#    paper, and what must go beside it?

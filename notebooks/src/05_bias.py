@@ -498,3 +498,17 @@ pd.DataFrame({marked(w): [marked(x) for x, _ in debiased.most_similar(w, topn=6)
 # contain human-like biases*, Science. Gonen and Goldberg (2019), *Lipstick on a pig:
 # debiasing methods cover up systematic gender biases in word embeddings but do not
 # remove them*, NAACL.
+
+# %% [markdown]
+# ## Exercises and questions
+#
+# 1. **The direction.** Build g from five of the ten definitional pairs, then from the
+#    other five. How far apart are the two directions (cosine), and what does that say
+#    about DirectBias measured along either?
+# 2. **Analogies as evidence.** Nissim, van Noord and van der Goot (2020) point out that
+#    3CosAdd never returns a question word. Ask *man : doctor :: woman : ?* with and
+#    without excluding *doctor* (`emb.most_similar(positive=["doctor", "woman"],
+#    negative=["man"])` excludes it). What does the excluded answer do to the evidence?
+# 3. **What remains.** After hard debiasing the clustering test still finds the two
+#    sides. Explain, with the neighbour correlation, where the information about gender
+#    still lives.
