@@ -518,3 +518,29 @@ def test_report_with_quality_scores(debiased):
     table = bias_report(original, out, professions=PROFESSIONS, weat_tests=[], n_per_side=50, k=10)
     measures = list(table["measure"])
     assert measures[-3:] == ["WS-353 Spearman", "SimLex-999 Spearman", "Google analogy accuracy"]
+
+
+# -- issue 26, defects 3 and 4 ---------------------------------------------------------------------
+def test_direct_bias_leaves_debiaswe_gender_specific_words_out_of_a_debiaswe_list(monkeypatch):
+    from wordlab.debias import measures
+    rng = np.random.default_rng(0)
+    words = ["nurse", "engineer", "actress", "businessman", "pilot"]
+    store = Embeddings(words, rng.normal(size=(5, 6)).astype(np.float32))
+    lists = {"professions": words, "gender_specific_full": ["actress", "businessman", "he", "she"]}
+    monkeypatch.setattr(measures, "as_words", lambda w: lists[w] if isinstance(w, str) and w in lists else list(w))
+    monkeypatch.setattr(measures, "DEBIASWE_LISTS", {**dict.fromkeys(lists)})
+    g = rng.normal(size=6)
+    by_name = measures.direct_bias(store, g, "professions")
+    assert by_name.n_words == 3 and by_name.excluded == ["actress", "businessman"]
+    assert measures.direct_bias(store, g, "professions", exclude=()).n_words == 5
+    assert measures.direct_bias(store, g, words).n_words == 5           # a list of one's own: nothing left out
+    assert by_name.value == pytest.approx(measures.direct_bias(store, g, ["nurse", "engineer", "pilot"]).value)
+
+
+def test_direct_bias_0_ignores_float32_residue():
+    from wordlab.debias import direct_bias
+    g = np.zeros(4)
+    g[0] = 1.0
+    rows = np.array([[1e-9, 1, 0, 0], [0, 0, 1, 0], [0.5, 0.5, 0, 0]], dtype=np.float32)
+    store = Embeddings(["a", "b", "c"], rows)
+    assert direct_bias(store, g, ["a", "b", "c"], c=0).value == pytest.approx(1 / 3)

@@ -103,9 +103,9 @@ def bias_report(original: "Embeddings", debiased: "Embeddings", direction: BiasD
     try:
         db = [direct_bias(s, direction, professions, c=c, max_missing=max_missing, exclude=exclude)
               for s in stores]
-        left_out = len(set(professions) & set(exclude))
         rows.append((label, db[0].value, db[1].value, f"{db[0].n_words} of {len(professions)} professions "
-                     f"({left_out} gender-specific left out, {len(db[0].coverage.missing)} not in the store)"))
+                     f"({len(db[0].excluded)} gender-specific left out, {len(db[0].coverage.missing)} not in the "
+                     "store)"))
     except MissingWordsError as e:
         notes.append(f"DirectBias skipped: {e}")
         rows.append((label, nan, nan, "skipped: too many words missing"))
