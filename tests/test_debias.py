@@ -25,7 +25,7 @@ from wordlab.debias import (DEFINITIONAL_PAIRS, BiasDirection, MissingWordsError
 from wordlab.debias.residual import excluded_words
 from wordlab.debias.weat import WEAT_TESTS, load_weat_sets, weat_test
 from wordlab.debias.wordlists import DEBIASWE_LISTS, load_debiaswe
-from wordlab.errors import InputFormatError, WordlabError
+from wordlab.errors import DataError, InputFormatError, ParameterError, WordlabError
 
 DIM = 24
 SPECIFIC = ["king", "queen", "actress", "actor"]
@@ -544,3 +544,42 @@ def test_direct_bias_0_ignores_float32_residue():
     rows = np.array([[1e-9, 1, 0, 0], [0, 0, 1, 0], [0.5, 0.5, 0, 0]], dtype=np.float32)
     store = Embeddings(["a", "b", "c"], rows)
     assert direct_bias(store, g, ["a", "b", "c"], c=0).value == pytest.approx(1 / 3)
+
+
+# -- issue 26, defects 1 and 2: Gonen and Goldberg's definitions ---------------------------------------
+def test_the_most_biased_words_are_chosen_by_he_minus_she_among_their_candidates():
+    from wordlab.debias.residual import candidate_words
+    store, g, _ = planted_store(seed=2)
+    extra = ["Paris", "b52", "don't", "a" * 20]                    # upper case, digit, punctuation, 20 letters
+    store = Embeddings(store.words + extra, np.vstack([store.vectors, np.ones((4, DIM), np.float32)]))
+    cands = candidate_words(store)
+    assert not set(extra) & set(cands) and "nurse" in cands
+    biased = most_biased(store, n=50)
+    unit = store.vectors / np.linalg.norm(store.vectors, axis=1, keepdims=True)
+    he, she = unit[store.index_of("he")], unit[store.index_of("she")]
+    bias = {w: float(unit[store.index_of(w)] @ he - unit[store.index_of(w)] @ she) for w in cands}
+    ranked = sorted(cands, key=lambda w: bias[w])
+    assert biased.measure == "he-she" and set(biased.positive) == set(ranked[-50:])
+    assert set(biased.negative) == set(ranked[:50])
+    by_g = most_biased(store, BiasDirection(g), n=50, measure="direction")
+    proj = {w: float(unit[store.index_of(w)] @ g) for w in cands}
+    assert set(by_g.positive) == set(sorted(cands, key=lambda w: proj[w])[-50:]) and by_g.measure == "direction"
+    with pytest.raises(ParameterError, match="needs the bias direction"):
+        most_biased(store, n=50, measure="direction")
+    no_he = Embeddings([w for w in store.words if w != "he"],
+                       np.delete(store.vectors, store.index_of("he"), axis=0))
+    with pytest.raises(DataError, match="'he' not in the store: measure='direction'"):
+        most_biased(no_he, n=50)
+
+
+def test_the_neighbour_correlation_is_over_every_candidate_by_default():
+    store, g, _ = planted_store(seed=3, leak=2.0)
+    biased = most_biased(store, n=60)
+    everyone = residual_bias(store, biased, k=20)
+    selected = residual_bias(store, biased, k=20, population="selected")
+    assert everyone.population == "candidates" and len(everyone.neighbor_share) == len(biased.projections)
+    assert selected.population == "selected" and len(selected.neighbor_share) == 120
+    assert everyone.neighbor_correlation != selected.neighbor_correlation
+    assert everyone.cluster_accuracy == selected.cluster_accuracy
+    with pytest.raises(ParameterError, match="population"):
+        residual_bias(store, biased, population="all")

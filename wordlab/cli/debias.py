@@ -253,18 +253,23 @@ def bias_weat(store, tests, targets, attributes, sets_file, samples, exact_limit
 @click.option("-k", "k", type=click.IntRange(min=1), default=100, show_default=True, help="Neighbours per word.")
 @click.option("--restrict-vocab", type=click.IntRange(min=1), default=50_000, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--measure", type=click.Choice(["he-she", "direction"]), default="he-she", show_default=True,
+              help="A word's bias: cos(w, he) - cos(w, she) (Gonen and Goldberg), or its projection on the direction.")
+@click.option("--population", type=click.Choice(["candidates", "selected"]), default="candidates", show_default=True,
+              help="The neighbour correlation over every candidate word (Gonen and Goldberg) or the selected ones.")
 @_report_warnings
-def bias_residual(original, debiased, per_side, k, restrict_vocab, seed) -> None:
+def bias_residual(original, debiased, per_side, k, restrict_vocab, seed, measure, population) -> None:
     """Gonen and Goldberg's clustering and neighbour tests, before (ORIGINAL) and after (DEBIASED)."""
     from ..debias.report import report_direction
     from ..debias.residual import excluded_words, most_biased, residual_bias
     before, after = _open(original), _open(debiased)
     d = report_direction(before, after)
-    biased = most_biased(before, d, n=per_side, restrict_vocab=restrict_vocab, exclude=excluded_words(after))
+    biased = most_biased(before, d, n=per_side, restrict_vocab=restrict_vocab, exclude=excluded_words(after),
+                         measure=measure)
     for label, emb in (("before", before), ("after", after)):
-        r = residual_bias(emb, biased, k=k, seed=seed)
+        r = residual_bias(emb, biased, k=k, seed=seed, population=population)
         click.echo(f"{label}: cluster accuracy {r.cluster_accuracy:.4f}, "
-                   f"neighbour correlation {r.neighbor_correlation:.4f}")
+                   f"neighbour correlation {r.neighbor_correlation:.4f} (over {len(r.neighbor_share):,} words)")
 
 
 @bias.command("report")

@@ -4,22 +4,28 @@ Hard debiasing removes each word's projection on the bias direction, but the wor
 that were biased stay close to each other. Two tests measure that, on the words that
 were most biased *before* debiasing:
 
-- **Clustering**: the ``n`` words with the most positive and the ``n`` with the most
-  negative original projection (500 + 500 by default) are clustered into two groups by
-  k-means (scikit-learn, seeded) on their unit vectors; the accuracy is the share of
-  words whose cluster matches their original side (the better of the two labellings,
-  so 0.5 is chance). High accuracy after debiasing means the bias is still recoverable.
-- **Bias by neighbours**: for each of those words, the share of its ``k`` = 100 nearest
-  neighbours (cosine, among the candidate words) that were on the positive side
-  originally, and its Pearson correlation with the word's original projection.
+- **Which words are biased** (:func:`most_biased`): as Gonen and Goldberg define it by
+  default, a word's bias is cos(w, he) - cos(w, she) in the original store, and the
+  ``n`` most male- and ``n`` most female-biased candidate words (500 + 500) are taken.
+  ``measure="direction"`` uses the projection on the bias direction g instead (the PCA
+  direction of the definitional pairs): a different selection (on enwiki, 189 and 214
+  of the 500 + 500 words in common), kept for comparison and named for what it is.
+- **Clustering**: the selected words are clustered into two groups by k-means
+  (scikit-learn, seeded) on their unit vectors; the accuracy is the share of words
+  whose cluster matches their original side (the better of the two labellings, so 0.5
+  is chance). High accuracy after debiasing means the bias is still recoverable.
+- **Bias by neighbours**: for a word, the share of its ``k`` = 100 nearest neighbours
+  (cosine, among the candidate words) that were on the positive side originally, and the
+  Pearson correlation of that share with the word's original bias, over every candidate
+  word as in their code (``population="candidates"``, the default) or over the selected
+  words only (``"selected"``).
 
-Candidate words: the ``restrict_vocab`` (50,000) most frequent words made of letters
-only, without the words the debiasing left on the direction (the gender-specific and
-equalised words: by default read from a hard-debiased store's metadata), as Gonen and
-Goldberg exclude the gender-specific words. The original projections are cosines with
-the direction g. With the built-in definitional pairs g points to the female side, so
-"positive" is female-biased; Gonen and Goldberg use he - she, which flips both the
-projection and the share and so gives the same correlation.
+Candidate words, as in their code: the ``restrict_vocab`` (50,000) most frequent words
+that are lower-case, made of letters only (no digits, no punctuation) and shorter than
+20 characters, without the words the debiasing left on the direction (the
+gender-specific and equalised words: by default read from a hard-debiased store's
+metadata). With ``measure="he-she"`` the positive side is the male one; with the
+direction, the side g points to (the female one for the built-in definitional pairs).
 
 References
 ----------
@@ -33,7 +39,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, ParameterError
 from .direction import BiasDirection, unit_rows64
 
 if TYPE_CHECKING:
@@ -49,13 +55,17 @@ class BiasedWords:
     Attributes
     ----------
     negative, positive : list of str
-        The ``n`` words with the most negative / most positive projection.
+        The ``n`` words with the most negative / most positive bias.
     projections : pandas.Series
-        Original projection (cosine with g) of every candidate word.
+        Original bias of every candidate word (cos(w, he) - cos(w, she), or the cosine
+        with g: see ``measure``).
+    measure : str
+        "he-she" or "direction".
     """
     negative: list
     positive: list
     projections: "pd.Series" = field(repr=False)
+    measure: str = "he-she"
 
     @property
     def words(self) -> list[str]:
@@ -75,13 +85,20 @@ class ResidualBias:
     ----------
     cluster_accuracy : float
     neighbor_correlation : float
-        Pearson correlation of original projection and share of positive-side neighbours.
+        Pearson correlation of original bias and share of positive-side neighbours.
     neighbor_share : pandas.Series
-        That share per word.
+        That share per word of the population.
+    population : str
+        "candidates" (every candidate word, Gonen and Goldberg's) or "selected".
     """
     cluster_accuracy: float
     neighbor_correlation: float
     neighbor_share: "pd.Series" = field(repr=False)
+    population: str = "candidates"
+
+#: Ways to measure a word's original bias (see the module docstring).
+MEASURES = ("he-she", "direction")
+POPULATIONS = ("candidates", "selected")
 
 
 def excluded_words(store: "Embeddings") -> list[str]:
@@ -94,36 +111,60 @@ def excluded_words(store: "Embeddings") -> list[str]:
 
 def candidate_words(store: "Embeddings", restrict_vocab: int | None = 50_000,
                     exclude: Iterable[str] = ()) -> list[str]:
-    """The ``restrict_vocab`` most frequent words made of letters only, minus ``exclude``."""
+    """The ``restrict_vocab`` most frequent words that are lower-case, letters only and
+    shorter than 20 characters (Gonen and Goldberg's filter), minus ``exclude``."""
     exclude = set(exclude)
     words = store.words if restrict_vocab is None else store.words[:restrict_vocab]
-    return [w for w in words if w.isalpha() and w not in exclude]
+    return [w for w in words if w.isalpha() and w == w.lower() and len(w) < 20 and w not in exclude]
 
 
-def most_biased(original: "Embeddings", direction: BiasDirection | np.ndarray, n: int = 500,
-                restrict_vocab: int | None = 50_000, exclude: Iterable[str] = ()) -> BiasedWords:
-    """The ``n`` most negatively and ``n`` most positively projected candidate words.
+def he_she_bias(store: "Embeddings", words: list[str]) -> "pd.Series":
+    """cos(w, he) - cos(w, she) of each word (Gonen and Goldberg's bias)."""
+    import pandas as pd
+    missing = [w for w in ("he", "she") if w not in store.index]
+    if missing:
+        raise DataError(f"{' and '.join(repr(w) for w in missing)} not in the store: measure='direction' uses the "
+                        "bias direction instead")
+    x = unit_rows64(store.vectors[[store.index_of(w) for w in words]])
+    he, she = (unit_rows64(store.vectors[[store.index_of(w)]])[0] for w in ("he", "she"))
+    return pd.Series(x @ he - x @ she, index=list(words), name="he_she_bias")
+
+
+def most_biased(original: "Embeddings", direction: BiasDirection | np.ndarray | None = None, n: int = 500,
+                restrict_vocab: int | None = 50_000, exclude: Iterable[str] = (),
+                measure: str = "he-she") -> BiasedWords:
+    """The ``n`` most negatively and ``n`` most positively biased candidate words.
 
     Parameters
     ----------
     original : Embeddings
         The store before debiasing.
-    direction : BiasDirection or ndarray of shape (dim,)
+    direction : BiasDirection or ndarray of shape (dim,), optional
+        The bias direction; needed for ``measure="direction"`` only.
     n : int, default 500
         Words per side.
     restrict_vocab : int or None, default 50,000
     exclude : iterable of str
         Words that are not candidates (the gender-specific ones).
+    measure : {"he-she", "direction"}, default "he-she"
+        Gonen and Goldberg's cos(w, he) - cos(w, she), or the projection on ``direction``.
     """
-    d = direction if isinstance(direction, BiasDirection) else BiasDirection(direction)
+    if measure not in MEASURES:
+        raise ParameterError(f"measure must be one of {', '.join(MEASURES)}, not {measure!r}")
     words = candidate_words(original, restrict_vocab, exclude)
     if len(words) < 2 * n:
         raise DataError(f"{len(words)} candidate words, fewer than the 2 x {n} asked for")
-    proj = d.project(original, words)
+    if measure == "he-she":
+        proj = he_she_bias(original, words)
+    else:
+        if direction is None:
+            raise ParameterError("measure='direction' needs the bias direction")
+        d = direction if isinstance(direction, BiasDirection) else BiasDirection(direction)
+        proj = d.project(original, words)
     order = np.argsort(proj.to_numpy(), kind="stable")
     negative = [words[i] for i in order[:n]]
     positive = [words[i] for i in order[::-1][:n]]
-    return BiasedWords(negative, positive, proj)
+    return BiasedWords(negative, positive, proj, measure)
 
 
 def cluster_accuracy(store: "Embeddings", words: list[str], labels: np.ndarray, seed: int = 0,
@@ -162,7 +203,8 @@ def neighbor_share(store: "Embeddings", words: list[str], projections: "pd.Serie
     return pd.Series(shares, index=list(words), name="positive_neighbour_share")
 
 
-def residual_bias(store: "Embeddings", biased: BiasedWords, k: int = 100, seed: int = 0) -> ResidualBias:
+def residual_bias(store: "Embeddings", biased: BiasedWords, k: int = 100, seed: int = 0,
+                  population: str = "candidates") -> ResidualBias:
     """Both tests of Gonen and Goldberg on ``store`` for the words chosen by :func:`most_biased`.
 
     Parameters
@@ -175,11 +217,17 @@ def residual_bias(store: "Embeddings", biased: BiasedWords, k: int = 100, seed: 
         Neighbours per word.
     seed : int, default 0
         KMeans's random state.
+    population : {"candidates", "selected"}, default "candidates"
+        The words over which the neighbour correlation is taken: every candidate word
+        (Gonen and Goldberg's code) or the selected 2 x n.
     """
     from scipy.stats import pearsonr
+    if population not in POPULATIONS:
+        raise ParameterError(f"population must be one of {', '.join(POPULATIONS)}, not {population!r}")
     words = biased.words
     acc = cluster_accuracy(store, words, biased.labels, seed=seed)
-    share = neighbor_share(store, words, biased.projections, k=k)
-    original = biased.projections.loc[words].to_numpy()
+    over = list(biased.projections.index) if population == "candidates" else words
+    share = neighbor_share(store, over, biased.projections, k=k)
+    original = biased.projections.loc[over].to_numpy()
     corr = float(pearsonr(original, share.to_numpy())[0]) if np.ptp(share.to_numpy()) > 0 else float("nan")
-    return ResidualBias(acc, corr, share)
+    return ResidualBias(acc, corr, share, population)
