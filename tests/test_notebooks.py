@@ -44,7 +44,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 NOTEBOOKS = sorted(p.stem for p in NOTEBOOK_DIR.glob("*.ipynb"))
 EXERCISES, SOLUTIONS = "06_coursework", "06_coursework_solutions"
-DATA_DEPENDENT = ["02_methods_compared", "03_semantic_change", "04_low_resource", "05_bias"]
+DATA_DEPENDENT = ["02_methods_compared", "03_semantic_change", "04_low_resource", "05_bias", "08_subwords"]
 CELL_TIMEOUT = 300                       # seconds per cell
 FALLBACK_MARK = "shared data not found: "  # find_shared_data's line when a data cell falls back
 
@@ -60,7 +60,7 @@ def _source(cell: dict) -> str:
 
 def test_the_notebooks_are_there():
     expected = {"01_quickstart", "02_methods_compared", "03_semantic_change", "04_low_resource", "05_bias",
-                EXERCISES, SOLUTIONS, "07_uncertainty"}
+                EXERCISES, SOLUTIONS, "07_uncertainty", "08_subwords"}
     assert expected <= set(NOTEBOOKS)
 
 
