@@ -285,7 +285,11 @@ check_claims({
 # - **SGNS** (Mikolov et al. 2013, "Distributed Representations of Words and Phrases"):
 #   for a word $w$ and a context word $c$, maximise
 #   $\log\sigma(v'_c \cdot v_w) + \sum_{i=1}^{k} \log\sigma(-v'_{n_i} \cdot v_w)$ over
-#   $k$ noise words $n_i$ drawn from the unigram distribution to the power 3/4.
+#   $k$ noise words $n_i$ drawn from the unigram distribution to the power 3/4. The paper
+#   writes the centre word predicting its context; word2vec.c (and wordlab's kernel,
+#   notebook 06) loops the other way round, the context word's input vector predicting
+#   the centre word. Since a window is symmetric, both see the same (word, context)
+#   pairs over a corpus, each with the roles of the two words swapped.
 # - **CBOW** (Mikolov et al. 2013, "Efficient Estimation of Word Representations"): the
 #   same objective with $v_w$ replaced by the mean of the context words' vectors,
 #   predicting the centre word.
