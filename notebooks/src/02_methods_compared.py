@@ -180,8 +180,10 @@ summary.columns = [f"{d} {m}" for d, m in cols]
 summary["coverage (google)"] = table[(table["dataset"] == "google-analogy") & (table["section"] == "total")] \
     .groupby("store", sort=False)["coverage"].first()
 summary["train s"] = pd.Series(seconds)
-print(f"evaluated in {time.time() - t0:.1f} s; similarity: Spearman over covered pairs; "
-      "analogies: 3CosAdd accuracy over covered questions (30,000 most frequent words)")
+intervals = {name: evals.spearman_interval(evals.evaluate_word_pairs(emb, "ws353")) for name, emb in stores.items()}
+summary.insert(1, "ws353 95% interval", pd.Series({n: f"[{i.low:.3f}, {i.high:.3f}]" for n, i in intervals.items()}))
+print(f"evaluated in {time.time() - t0:.1f} s; similarity: Spearman over covered pairs (with its 95% bootstrap "
+      "interval, notebook 07); analogies: 3CosAdd accuracy over covered questions (30,000 most frequent words)")
 summary.round(3)
 
 # %%
