@@ -113,7 +113,11 @@ groups = {
     "numbers": ["one", "two", "three", "four", "five"],
     "family": ["father", "mother", "son", "daughter", "brother", "sister"],
 }
-figures.projection(emb, groups)
+from wordlab.plotting import label_overlaps
+
+projection_map = figures.projection(emb, groups)
+check_claims({"no two labels of the map overlap": label_overlaps(projection_map) == 0})
+projection_map
 
 # %%
 for question in [("he", "his", "she"), ("one", "two", "three"), ("france", "paris", "germany"),

@@ -185,7 +185,11 @@ pd.DataFrame({name: {w: ", ".join(x for x, _ in cade[name].most_similar(w, topn=
 
 # %%
 word = watch[0]
-trajectory(cade.slices_, word, topn=5, title=f"'{word}' across {', '.join(SLICES)} (CADE)")
+from wordlab.plotting import label_overlaps
+
+path_figure = trajectory(cade.slices_, word, topn=5, title=f"'{word}' across {', '.join(SLICES)} (CADE)")
+check_claims({"no two labels of the trajectory overlap": label_overlaps(path_figure) == 0})
+path_figure
 
 # %% [markdown]
 # The trajectory plot projects the word's vector in every slice, plus its five nearest
