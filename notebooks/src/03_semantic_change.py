@@ -34,7 +34,20 @@
 # Laws of Semantic Change"; LNCS (local neighbourhood measure), Hamilton, Leskovec and
 # Jurafsky (2016), "Cultural Shift or Linguistic Drift?"; k-NN intersection, Gonen, Jawahar,
 # Seddah and Goldberg (2020), "Simple, Interpretable and Stable Method for Detecting Words
-# with Usage Change across Corpora".
+# with Usage Change across Corpora". What each computes, as wordlab implements it:
+#
+# - CADE: slice $t$ maximises CBOW's objective
+#   $\log\sigma(u_w \cdot \bar h_t) + \sum_i \log\sigma(-u_{n_i} \cdot \bar h_t)$, with
+#   $\bar h_t$ the mean of the slice's own vectors of the context words and the output
+#   vectors $u$ fixed to the compass's, so every slice is scored against one space.
+# - cosine shift: $1 - \cos(w^{(a)}, w^{(b)})$.
+# - LNCS: with $N$ the union of the word's $k$ = 25 nearest neighbours in each slice,
+#   $s^{(t)}_j = \cos(w^{(t)}, x_j^{(t)})$ for $x_j \in N$, the shift is
+#   $1 - \cos(s^{(a)}, s^{(b)})$.
+# - k-NN: $1 - |N_k^{(a)}(w) \cap N_k^{(b)}(w)| / k$, $k$ = 1,000 (capped at the shared
+#   vocabulary).
+# - post-hoc Procrustes: $W = UV^\top$ from the SVD $U\Sigma V^\top$ of $X^\top Y$
+#   (Schönemann 1966), the orthogonal map that minimises $\lVert XW - Y\rVert_F$.
 
 # %%
 # %matplotlib inline

@@ -30,6 +30,15 @@
 # Xing, Wang, Liu and Lin (2015) and Smith, Turban, Hamblin and Hammerla (2017); CSLS,
 # Conneau, Lample, Ranzato, Denoyer and Jégou (2018), "Word Translation Without Parallel
 # Data"; the Sinhala-English dictionary and SI-WS-353, Wickramasinghe and de Silva (2023).
+# What they compute:
+#
+# - PU-learning: the objective written out at the end of notebook 02.
+# - Procrustes: $W = UV^\top$ with $U\Sigma V^\top$ the SVD of $X^\top Y$ over the seed
+#   pairs, the orthogonal $W$ minimising $\lVert XW - Y\rVert_F$.
+# - CSLS: $\mathrm{CSLS}(Wx, y) = 2\cos(Wx, y) - r_T(Wx) - r_S(y)$, where $r_T(Wx)$ is the
+#   mean cosine of $Wx$ with its 10 nearest target words and $r_S(y)$ that of $y$ with its
+#   10 nearest mapped source words: it lowers the score of hubs.
+# - P@k: the share of source words with a gold translation among their $k$ best targets.
 
 # %%
 # %matplotlib inline
