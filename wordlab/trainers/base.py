@@ -95,16 +95,14 @@ Callback = Callable[[EpochReport], Any]
 class Trainer:
     """Base class of wordlab's trainers (see module docstring).
 
-    Subclasses set ``method`` and implement ``_weight_specs``, ``_prepare`` and
-    ``_train_epoch``; their ``__init__`` takes only hyperparameters, as in
-    scikit-learn, and ``get_params()`` reports them.
+    Subclasses set ``method`` and implement ``_weight_specs``, ``_prepare`` and ``_train_epoch``;
+    their ``__init__`` takes only hyperparameters, as in scikit-learn, and ``get_params()`` reports them.
     """
 
     method: str = "?"
     #: name of the weight file that becomes the store's vectors.npy
     output_weight: str = "vectors"
-    #: what ``loss_history`` measures, for plots (each method its own units)
-    loss_unit: ClassVar[str] = "mean loss per example"
+    loss_unit: ClassVar[str] = "mean loss per example"   #: what ``loss_history`` measures (plots name it)
     #: the parameters this class takes, merged with those of subclasses (see parameters.declared)
     parameters: ClassVar[dict[str, P.Param]] = {
         "dim": P.DIM, "epochs": P.EPOCHS, "min_count": P.MIN_COUNT, "max_size": P.MAX_SIZE,

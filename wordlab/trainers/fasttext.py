@@ -18,7 +18,8 @@ reads and writes each position's rows once instead of once per window that holds
 ``kernel="exact"`` is fastText's update.
 
 **Defaults** follow gensim's ``FastText`` and our ``Word2Vec`` (so that ``max_n=0``
-gives the SGNS or CBOW result bit for bit): ``alpha`` 0.025, ``sample`` 1e-3, 5 epochs,
+gives the SGNS or CBOW result bit for bit, at the same ``alpha``: our CBOW starts at
+word2vec.c's 0.05): ``alpha`` 0.025, ``sample`` 1e-3, 5 epochs,
 ``min_count`` 5, ``window`` 5, ``negative`` 5, ``dim`` 100. The fastText tool's own
 defaults differ: ``-lr 0.05``, ``-t 1e-4``, ``-dim 100``, ``-ws 5``, ``-epoch 5``,
 ``-neg 5``, ``-minCount 5``. The n-gram settings are fastText's and gensim's: ``min_n``
