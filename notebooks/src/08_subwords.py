@@ -62,7 +62,7 @@ print("corpora:", ", ".join(CORPORA))
 # vector.
 
 # %%
-SETTINGS = dict(dim=100, window=5, negative=5, min_count=3, epochs=5, seed=1, progress=False)
+SETTINGS = dict(dim=50, window=5, negative=5, min_count=3, epochs=3, seed=1, progress=False)
 stores, held_out = {}, {}
 for name, corpus in CORPORA.items():
     sentences = [s for s in corpus if s]
