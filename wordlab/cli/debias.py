@@ -26,6 +26,9 @@ from .common import (
 from .options import format_option
 
 _DIRECTION_METHODS = ("pca", "sum", "pair")
+#: The keys of wordlab.debias.metrics.METRICS (not imported here, to keep `wordlab --help` fast; a test
+#: checks they agree).
+METRIC_NAMES = ("rnsb", "rnd", "mac", "ect", "ripa")
 
 
 # -- helpers -----------------------------------------------------------------------------------
@@ -110,7 +113,7 @@ def _describe_direction(d) -> str:
 # -- wordlab bias ------------------------------------------------------------------------------
 @click.group(cls=Group)
 def bias() -> None:
-    """Measure bias: direction, DirectBias, indirect bias, WEAT, residual bias, report.
+    """Measure bias: direction, DirectBias, indirect bias, WEAT, WEFE's metrics, residual bias, report.
 
     The bias direction comes from definitional pairs (default: Bolukbasi et al.'s 10
     gender pairs); on a store made by `wordlab debias`, the direction it was debiased
@@ -201,13 +204,16 @@ def _split_two(value: str, option: str) -> tuple[str, str]:
               help="Enumerate every partition when there are at most this many.")
 @click.option("--ddof", type=click.IntRange(min=0), default=1, show_default=True,
               help="Delta degrees of freedom of the effect size's standard deviation.")
+@click.option("--alternative", type=click.Choice(["greater", "less", "two-sided"]), default="greater",
+              show_default=True, help="Side of the permutation test: statistic >= observed, <= observed, or "
+                                      "|statistic| >= |observed| (WEFE's right-sided, left-sided, two-sided).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--max-missing", type=FiniteFloat(0, 1), default=0.5, show_default=True)
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None)
 @click.option("--list", "list_tests", is_flag=True, help="List the tests and word sets and exit.")
 @_report_warnings
-def bias_weat(store, tests, targets, attributes, sets_file, samples, exact_limit, ddof, seed, max_missing,
-              data_dir, list_tests) -> None:
+def bias_weat(store, tests, targets, attributes, sets_file, samples, exact_limit, ddof, alternative, seed,
+              max_missing, data_dir, list_tests) -> None:
     """WEAT on STORE: statistic, effect size and permutation p-value (Caliskan et al. 2017)."""
     from ..debias.weat import WEAT_TESTS, load_weat_sets, weat
     sets = load_weat_sets(sets_file, data_dir=data_dir)
@@ -234,15 +240,96 @@ def bias_weat(store, tests, targets, attributes, sets_file, samples, exact_limit
     rows = []
     for name, (x, y, a, b) in runs:
         r = weat(emb, x, y, a, b, sets=sets, ddof=ddof, exact_limit=exact_limit, n_samples=samples, seed=seed,
-                 max_missing=max_missing, name=name)
+                 alternative=alternative, max_missing=max_missing, name=name)
         rows.append((name, f"{r.statistic:.4f}", f"{r.effect_size:.4f}", f"{r.p_value:.4g}",
                      f"{r.p_method} ({r.n_evaluated:,} of {r.n_partitions:,})",
                      "/".join(str(r.sizes[k]) for k in "XYAB")))
-    headers = ("test", "statistic", f"effect size (ddof={ddof})", "p-value", "partitions", "words X/Y/A/B")
+    p_label = "p-value" if alternative == "greater" else f"p-value ({alternative})"
+    headers = ("test", "statistic", f"effect size (ddof={ddof})", p_label, "partitions", "words X/Y/A/B")
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
     for r in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def _split_names(value: str, option: str) -> list[str]:
+    parts = [p.strip() for p in value.split(",")]
+    if not all(parts):
+        raise click.BadParameter(f"expected set names NAME1,NAME2,..., got {value!r}", param_hint=option)
+    return parts
+
+
+#: Options of `bias metric` that only some metrics take: option -> (parameter, metrics).
+_METRIC_ONLY = {"--holdout": ("holdout", ("rnsb",)), "--iterations": ("n_iterations", ("rnsb",)),
+                "--seed": ("seed", ("rnsb",)), "--reduce": ("reduce", ("rnd",)),
+                "--distance": ("distance", ("rnd",)), "--relation": ("relation", ("ripa",)),
+                "--normalize/--no-normalize": ("normalize", ("rnsb", "rnd", "ect", "ripa"))}  # MAC: cosine only
+
+
+@bias.command("metric")
+@click.argument("store")
+@click.option("--metric", "metric", type=click.Choice(METRIC_NAMES), required=True,
+              help="RNSB, RND, MAC, ECT or RIPA (see wordlab.debias.metrics).")
+@click.option("--targets", default=None, metavar="X,Y[,...]",
+              help="Target sets by name (RIPA: two sets paired word by word).")
+@click.option("--attributes", default=None, metavar="A[,B...]",
+              help="Attribute sets by name (RNSB: positive,negative; RND, ECT, RIPA: one set).")
+@click.option("--test", default=None, help="The sets of a WEAT test instead (X,Y; A,B, or A and B as one set).")
+@click.option("--sets", "sets_file", type=click.Path(dir_okay=False), default=None,
+              help="JSON object of named word sets (default: WEAT.json of the shared data).")
+@click.option("--normalize/--no-normalize", default=None,
+              help="Unit-length word vectors first (default: the metric's paper; see its docstring).")
+@click.option("--holdout", type=FiniteFloat(0, 1), default=None,
+              help="RNSB: share of attribute words held out to measure the classifier (WEFE: 0.2).")
+@click.option("--iterations", type=click.IntRange(min=1), default=None, help="RNSB: fits averaged.")
+@click.option("--seed", type=int, default=None, help="RNSB: random_state of the split and classifier [0].")
+@click.option("--reduce", type=click.Choice(["sum", "mean"]), default=None,
+              help="RND: sum over attribute words (Garg et al.) or mean (WEFE) [sum].")
+@click.option("--distance", type=click.Choice(["norm", "cos"]), default=None,
+              help="RND: Euclidean distance, or WEFE's cosine similarity [norm].")
+@click.option("--relation", type=click.Choice(["pca", "pairs"]), default=None,
+              help="RIPA: first principal component of the pairs (Ethayarajh et al.) or WEFE's mean over pairs "
+                   "[pca].")
+@click.option("--words", "show_words", is_flag=True, help="Also print the per-word details (a second table).")
+@click.option("--max-missing", type=FiniteFloat(0, 1), default=0.5, show_default=True)
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None)
+@format_option()
+@_report_warnings
+def bias_metric_cmd(store, metric, targets, attributes, test, sets_file, normalize, holdout, iterations, seed,
+                    reduce, distance, relation, show_words, max_missing, data_dir, fmt) -> None:
+    """One of WEFE's bias metrics on STORE: RNSB, RND, MAC, ECT or RIPA."""
+    import pandas as pd
+
+    from ..debias.metrics import bias_metric, metric_on_weat_test
+    from ..debias.weat import load_weat_sets
+    given = {"--holdout": holdout, "--iterations": iterations, "--seed": seed, "--reduce": reduce,
+             "--distance": distance, "--relation": relation, "--normalize/--no-normalize": normalize}
+    kwargs = {}
+    for option, value in given.items():
+        parameter, takers = _METRIC_ONLY[option]
+        if value is None:
+            continue
+        if metric not in takers:
+            raise click.UsageError(f"{option} applies to {', '.join(takers)}, not {metric}")
+        kwargs[parameter] = value
+    if test is not None and (targets is not None or attributes is not None):
+        raise click.UsageError("give --test, or --targets and --attributes, not both")
+    if test is None and (targets is None or attributes is None):
+        raise click.UsageError("give --targets and --attributes (or --test)")
+    sets = load_weat_sets(sets_file, data_dir=data_dir)
+    emb = _open(store)
+    if test is not None:
+        r = metric_on_weat_test(emb, metric, test, sets, max_missing=max_missing, **kwargs)
+    else:
+        r = bias_metric(emb, metric, _split_names(targets, "--targets"), _split_names(attributes, "--attributes"),
+                        sets=sets, max_missing=max_missing, **kwargs)
+    row = {"metric": r.metric, "test": r.name, "value": r.value, **r.info,
+           "words " + "/".join(r.sizes): "/".join(str(v) for v in r.sizes.values())}
+    click.echo(tables.render(pd.DataFrame([row]), fmt), nl=fmt != "csv")
+    if show_words:
+        if fmt in ("table", "markdown"):
+            click.echo()
+        click.echo(tables.render(r.details.reset_index(), fmt), nl=fmt != "csv")
 
 
 @bias.command("residual")
@@ -280,6 +367,8 @@ def bias_residual(original, debiased, per_side, k, restrict_vocab, seed, measure
 @click.option("--test", "tests", multiple=True, help="WEAT tests (default: career_family, math_arts, science_arts).")
 @click.option("--sets", "sets_file", type=click.Path(dir_okay=False), default=None,
               help="JSON object of named word sets (default: WEAT.json of the shared data).")
+@click.option("--metric", "metrics", multiple=True, type=click.Choice(METRIC_NAMES),
+              help="Also one of WEFE's metrics on each WEAT test's sets (repeatable).")
 @click.option("--per-side", type=click.IntRange(min=1), default=500, show_default=True)
 @click.option("--no-quality", is_flag=True, help="Leave out WS-353, SimLex-999 and Google analogies.")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -290,8 +379,8 @@ def bias_residual(original, debiased, per_side, k, restrict_vocab, seed, measure
 @click.option("--data-dir", type=click.Path(file_okay=False), default=None)
 @overwrite_option("the --plot file")
 @_report_warnings
-def bias_report_cmd(original, debiased, professions, tests, sets_file, per_side, no_quality, seed, fmt, plot,
-                    max_missing, data_dir, overwrite) -> None:
+def bias_report_cmd(original, debiased, professions, tests, sets_file, metrics, per_side, no_quality, seed, fmt,
+                    plot, max_missing, data_dir, overwrite) -> None:
     """Bias and quality of ORIGINAL and DEBIASED side by side."""
     check_output_file(plot, overwrite)
     from ..debias import bias_report, format_report, professions_plot
@@ -304,7 +393,7 @@ def bias_report_cmd(original, debiased, professions, tests, sets_file, per_side,
     sets = load_weat_sets(sets_file, data_dir=data_dir)
     table = bias_report(before, after, d, professions=words, weat_tests=tests or DEFAULT_WEAT_TESTS,
                         weat_sets=sets, n_per_side=per_side, quality=not no_quality, seed=seed,
-                        max_missing=max_missing)
+                        max_missing=max_missing, metrics=metrics)
     click.echo(_describe_direction(d), err=True)
     for note in table.attrs.get("notes", []):
         click.echo(f"note: {note}", err=True)

