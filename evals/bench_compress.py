@@ -1,14 +1,16 @@
 """Compressed stores against float32: size, open time, query time and quality (issue 23).
 
-Two stores: SGNS trained on enwiki-text8style (dim 100, the settings of
-``bench_word2vec.py``, 5 epochs, seed 1) and a synthetic 1,000,000 x 300 store with
+Three stores: SGNS trained on enwiki-text8style (``enwiki``: dim 100, the settings of
+``bench_word2vec.py``, 5 epochs, seed 1; ``enwiki300``: the same at dim 300, the
+dimension of fastText's and navec's published vectors) and a synthetic 1,000,000 x 300 store with
 planted structure (``--rows``, ``--dim``): 20,000 cluster centres, each row its centre
 plus noise of half the centre's scale, times a per-row length drawn from a log-normal,
 so that a row's nearest neighbours are mostly its cluster's and the ranking inside a
 cluster depends on the noise (what quantisation disturbs).
 
 Each store is compressed with float16, int8 (a scale per row) and product quantisation
-at several settings (``--pq M[n],...``: M subspaces, ``n`` for quantised norms), each
+at several settings (``--pq M[n][r],...``: M subspaces, ``n`` for quantised norms, ``r``
+for optimised PQ's rotation), each
 compression in its own process (time and peak RSS). Then every variant is measured in a
 process of its own:
 
@@ -19,7 +21,7 @@ process of its own:
   for every variant): the first (float32 makes its unit vectors, a compressed store its
   norms) and the median of the rest;
 - quality: top-10 neighbour overlap with the float32 store over those words; on the
-  enwiki store also the Google analogies at 30,000 words, WS-353 and SimLex-999 (the
+  enwiki stores also the Google analogies at 30,000 words, WS-353 and SimLex-999 (the
   evaluators of ``wordlab eval``); the mean cosine of a row and its decoding (from the
   store's own ``meta.json``).
 
@@ -27,8 +29,9 @@ The goals of issue 23: PQ at least 10x smaller than float32 with at most 1 point
 analogy loss and 0.01 of WS-353; float16 at most 0.1 point; a PQ query no slower than
 an exact float32 query on the same store.
 
-Usage: python evals/bench_compress.py [--stores enwiki,synthetic] [--rows 1000000] [--dim 300]
-       [--pq-enwiki 20,25,25n,50] [--pq-synthetic 75,75n,100,150] [--queries 51] [--work DIR]
+Usage: python evals/bench_compress.py [--stores enwiki,enwiki300,synthetic] [--rows 1000000] [--dim 300]
+       [--pq-enwiki 20,25,25n,25r,50,50r] [--pq-enwiki300 75,75r,100,100r]
+       [--pq-synthetic 75,75n,100,150] [--queries 51] [--work DIR]
 
 ``--work DIR`` keeps the stores there and reuses the trained and synthetic ones. About 25
 minutes on two cores with the defaults; the synthetic store needs 1.2 GB, its unit
@@ -50,11 +53,11 @@ from _bench import Timer, emit, find_data_dir, machine_line, run_side, table  # 
 
 
 # -- child sides ------------------------------------------------------------------------
-def side_train(out: str) -> dict:
+def side_train(out: str, dim: int = 100) -> dict:
     import wordlab
     from wordlab.trainers import Word2Vec
     enc = wordlab.Corpus(find_data_dir() / "corpora" / "enwiki-text8style.txt.gz").encode(min_count=5, progress=False)
-    emb = Word2Vec(method="sgns", dim=100, window=5, negative=5, sample=1e-3, epochs=5, workers=2, seed=1,
+    emb = Word2Vec(method="sgns", dim=dim, window=5, negative=5, sample=1e-3, epochs=5, workers=2, seed=1,
                    progress=False).fit(enc, out)
     return {"vocab": len(emb), "train_s": emb.meta["training_seconds"]}
 
@@ -124,16 +127,17 @@ def side_measure(store: str, queries: list[str], quality: bool, top_out: str | N
 def matrix_bytes(store: Path) -> int:
     """The bytes of a store's matrix: vectors.npy and a compressed store's parameters."""
     return sum(p.stat().st_size for p in store.iterdir()
-               if p.name == "vectors.npy" or p.name in ("quantizer.npy", "norm_quantizer.npy"))
+               if p.name == "vectors.npy" or p.name in ("quantizer.npy", "norm_quantizer.npy", "rotation.npy"))
 
 
 # -- the parent -----------------------------------------------------------------------------
 def variants(pq: str) -> list[tuple[str, str, dict]]:
     out = [("float16", "float16", {}), ("int8", "int8", {"scale": "row"})]
     for item in pq.split(","):
-        norm = item.endswith("n")
-        M = int(item.rstrip("n"))
-        out.append((f"pq M={M}{' norm' if norm else ''}", "pq", {"subspaces": M, "norm": norm}))
+        norm, rotate = "n" in item, "r" in item
+        M = int(item.rstrip("nr"))
+        out.append((f"pq M={M}{' norm' if norm else ''}{' opq' if rotate else ''}", "pq",
+                    {"subspaces": M, "norm": norm, "rotate": rotate}))
     return out
 
 
@@ -146,10 +150,11 @@ def pick_queries(store: Path, n: int, seed: int, low: int, high: int) -> list[st
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--stores", default="enwiki,synthetic")
+    ap.add_argument("--stores", default="enwiki,enwiki300,synthetic")
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--dim", type=int, default=300)
-    ap.add_argument("--pq-enwiki", default="20,25,25n,50")
+    ap.add_argument("--pq-enwiki", default="20,25,25n,25r,50,50r")
+    ap.add_argument("--pq-enwiki300", default="75,75r,100,100r")
     ap.add_argument("--pq-synthetic", default="75,75n,100,150")
     ap.add_argument("--queries", type=int, default=51)
     ap.add_argument("--work", default=None)
@@ -177,17 +182,19 @@ def main() -> None:
             base = work / store
             if not (base / "meta.json").is_file():
                 print(f"making the {store} store ...", file=sys.stderr, flush=True)
-                setup = (side("train", out=str(base)) if store == "enwiki" else
+                setup = (side("train", out=str(base), dim=300 if store == "enwiki300" else 100)
+                         if store.startswith("enwiki") else
                          side("synthetic", out=str(base), rows=args.rows, dim=args.dim, seed=0))
                 print(json.dumps(setup), file=sys.stderr, flush=True)
-            quality = store == "enwiki"
+            quality = store.startswith("enwiki")
             queries = (pick_queries(base, args.queries, 0, 100, 10_000) if quality else
                        pick_queries(base, args.queries, 0, 0, args.rows))
             reference = work / f"{store}-float32-top10.json"
             rows = [("float32", None, side("measure", store=str(base), queries=queries, quality=quality,
                                            top_out=str(reference)))]
             ref_tops = json.loads(reference.read_text())
-            for label, method, settings in variants(args.pq_enwiki if quality else args.pq_synthetic):
+            pq = {"enwiki": args.pq_enwiki, "enwiki300": args.pq_enwiki300}.get(store, args.pq_synthetic)
+            for label, method, settings in variants(pq):
                 out = work / f"{store}-{label.replace(' ', '-').replace('=', '')}"
                 print(f"{store}: {label} ...", file=sys.stderr, flush=True)
                 if out.exists():

@@ -7,6 +7,8 @@ replaces each by the nearest of K = 2^bits centroids learnt for its subspace, so
 is M one-byte codes. A query q is never compared with decoded rows: its dot product
 with every centroid is tabulated once (the lookup table, M x K), and a row's score is
 the sum of M table entries, one per code (asymmetric distance computation, ADC).
+Optimised PQ (Ge et al. 2014) rotates the rows first; the rotation is learnt in
+:mod:`wordlab.store.compress` with these kernels and numpy's SVD.
 """
 from __future__ import annotations
 
@@ -139,6 +141,15 @@ def train_codebooks(sample, codebooks, iterations, seeds):
         _seed_centroids(points, codebooks[m], seeds[m])
         ran[m] = _lloyd(points, codebooks[m], iterations)
     return ran
+
+
+@njit(nogil=True, cache=True, parallel=True)
+def refine_codebooks(sample, codebooks, iterations):
+    """Lloyd's iterations on every subspace's centroids ``codebooks`` (M, K, dsub), from
+    where they are (no seeding): the warm start of OPQ's alternation."""
+    M, K, dsub = codebooks.shape
+    for m in prange(M):
+        _lloyd(np.ascontiguousarray(sample[:, m * dsub:(m + 1) * dsub]), codebooks[m], iterations)
 
 
 @njit(nogil=True, cache=True, parallel=True)

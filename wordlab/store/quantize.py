@@ -13,7 +13,10 @@ settings; :mod:`wordlab.store.compress` makes such stores):
              one code per subspace of ``dim / M`` dimensions, and ``quantizer.npy``
              (M, 2^bits, dim / M), the centroids. With ``norm=True`` (fastText's
              ``-qnorm``) the directions are quantised and each row's norm is one more
-             code (the last column) into ``norm_quantizer.npy`` (2^bits,).
+             code (the last column) into ``norm_quantizer.npy`` (2^bits,). With
+             ``rotate=True`` (optimised PQ, Ge et al. 2014) the rows are coded after a
+             learnt rotation R, ``rotation.npy`` float32 (dim, dim): a row decodes to
+             ``y R^T`` and a query is rotated, ``q R``, before its tables are made.
 
 :class:`QuantizedMatrix` is such a matrix as an array-like of float32 (n, dim): indexing
 decodes only the rows asked for, ``np.asarray`` decodes it all (block by block), and
@@ -36,6 +39,9 @@ DECODE_BLOCK = 65_536
 
 QUANTIZER = "quantizer"
 NORM_QUANTIZER = "norm_quantizer"
+ROTATION = "rotation"
+#: The parameter arrays a compressed matrix may have, each one component (file) of the store.
+PARAMETERS = (QUANTIZER, NORM_QUANTIZER, ROTATION)
 register_component(Component(QUANTIZER, ("quantizer.npy",), per_word=False, keep_on_save=False,
                              follows_vectors=True, meta_keys=("compression",),
                              description="the parameters that decode a compressed vectors.npy (int8 scales, PQ "
@@ -43,9 +49,13 @@ register_component(Component(QUANTIZER, ("quantizer.npy",), per_word=False, keep
 register_component(Component(NORM_QUANTIZER, ("norm_quantizer.npy",), per_word=False, keep_on_save=False,
                              follows_vectors=True, meta_keys=("compression",),
                              description="the norm centroids of a PQ store with quantised norms"))
+register_component(Component(ROTATION, ("rotation.npy",), per_word=False, keep_on_save=False,
+                             follows_vectors=True, meta_keys=("compression",),
+                             description="the rotation an optimised-PQ store codes its rows after"))
 # A subword store's n-gram matrix, compressed with it: its codes are ngram_vectors.npy
 for _name, _what in ((QUANTIZER, "the parameters that decode a compressed ngram_vectors.npy"),
-                     (NORM_QUANTIZER, "the norm centroids of a compressed n-gram matrix with quantised norms")):
+                     (NORM_QUANTIZER, "the norm centroids of a compressed n-gram matrix with quantised norms"),
+                     (ROTATION, "the rotation of a compressed n-gram matrix (optimised PQ)")):
     register_component(Component(f"ngram_{_name}", (f"ngram_{_name}.npy",), per_word=False, keep_on_save=False,
                                  follows_vectors=True, meta_keys=("compression",), description=_what))
 
@@ -164,6 +174,12 @@ class ProductQuantization(Method):
             norms = params.get(NORM_QUANTIZER)
             if norms is None or norms.dtype != np.float32 or norms.shape != (K,):
                 raise StoreError(f"{where}/norm_quantizer.npy: the norm centroids must be float32 ({K},)")
+        if settings.get("rotate"):
+            dim = int(settings["dim"])
+            rot = params.get(ROTATION)
+            if rot is None or rot.dtype != np.float32 or rot.shape != (dim, dim):
+                raise StoreError(f"{where}/rotation.npy: the rotation must be float32 ({dim}, {dim}), found "
+                                 f"{None if rot is None else (rot.dtype, rot.shape)}")
         if K < 256 and codes.shape[0]:      # codes past the codebook would read other memory in the kernel
             top = max(int(np.asarray(codes[a:a + DECODE_BLOCK]).max(initial=0))
                       for a in range(0, codes.shape[0], DECODE_BLOCK))
@@ -176,7 +192,9 @@ class ProductQuantization(Method):
         c = np.asarray(codes[rows])
         c = c[None, :] if c.ndim == 1 else c
         parts = book[np.arange(M)[None, :], c[:, :M].astype(np.intp)]        # (n, M, dsub)
-        return parts.reshape(c.shape[0], -1)
+        out = parts.reshape(c.shape[0], -1)
+        rot = params.get(ROTATION)
+        return out if rot is None else out @ np.asarray(rot).T
 
     def decode(self, codes, params, rows):
         out = self._directions(codes, params, rows)
@@ -190,7 +208,8 @@ class ProductQuantization(Method):
         """float32 (n_queries, M, K): each query's dot product with every centroid."""
         book = params[QUANTIZER]
         M, K, dsub = book.shape
-        q = queries.reshape(queries.shape[0], M, dsub)
+        rot = params.get(ROTATION)
+        q = (queries if rot is None else queries @ np.asarray(rot)).reshape(queries.shape[0], M, dsub)
         return np.ascontiguousarray(np.einsum("qmd,mkd->qmk", q, book), dtype=np.float32)
 
     def block_dot(self, codes, params, queries, start, stop):

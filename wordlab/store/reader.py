@@ -68,7 +68,7 @@ def open_quantized(directory: Path, compression: dict, names: list[str], where: 
     ``ngram_vectors``) as a :class:`~wordlab.store.quantize.QuantizedMatrix`, its codes and
     parameters checked against ``compression`` (its settings in meta.json); from ``snap``
     when given, else from the files in ``directory``."""
-    from .quantize import METHODS, NORM_QUANTIZER, QUANTIZER, QuantizedMatrix, codes_prefix
+    from .quantize import METHODS, PARAMETERS, QuantizedMatrix, codes_prefix
     prefix = codes_prefix(matrix)
     if not isinstance(compression, dict) or compression.get("method") not in METHODS:
         method = compression.get("method") if isinstance(compression, dict) else compression
@@ -87,7 +87,7 @@ def open_quantized(directory: Path, compression: dict, names: list[str], where: 
     if snap is not None and matrix != "vectors":      # mapped (vectors.npy stays: its digest is read)
         snap.release(codes_file)
     params = {}
-    for key in (QUANTIZER, NORM_QUANTIZER):
+    for key in PARAMETERS:
         if f"{prefix}{key}" in names:
             f = f"{prefix}{key}.npy"
             try:
