@@ -30,6 +30,7 @@ def test_the_interval_holds_the_estimate_narrows_with_more_pairs_and_is_reproduc
     assert b.width < a.width / 2.5            # width ~ 1/sqrt(n): sqrt(1000/60) = 4.1
     assert spearman_interval(small, seed=0) == a and spearman_interval(small, seed=1) != a
     assert a.n == 60 and a.n_resamples == 2000 and "95% bootstrap interval, 60 pairs" in str(a)
+    assert a.bounds == f"[{a.low:.3f}, {a.high:.3f}]" and a.bounds in str(a)
 
 
 def test_a_90_percent_interval_covers_the_population_value_about_90_percent_of_the_time():

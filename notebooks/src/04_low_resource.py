@@ -214,7 +214,7 @@ for name, method, params in (("SGNS", "sgns", dict(window=5, epochs=5)),
     small_stores[name] = emb
     small_results[name] = r
     rows.append({"method": name, "Spearman": r.spearman,
-                 "95% interval": str(evals.spearman_interval(r)).split(" (")[0].split(" ", 1)[1],
+                 "95% interval": evals.spearman_interval(r).bounds,
                  "coverage": r.coverage, "pairs used": f"{r.n_found}/{r.n_pairs}", "seconds": time.time() - t0})
 lead = evals.spearman_difference(small_results["PU-learning"], small_results["SGNS"])
 print(f"PU-learning - SGNS: {lead}")

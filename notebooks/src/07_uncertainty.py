@@ -57,7 +57,7 @@ print(f"WS-353, seed 1: Spearman {first}; coverage {ws[1].coverage:.0%}")
 # noise words differ.
 
 # %%
-scores = pd.DataFrame({seed: {"Spearman": r.spearman, "interval": str(spearman_interval(r)).split(" (")[0]}
+scores = pd.DataFrame({seed: {"Spearman": r.spearman, "interval": spearman_interval(r).bounds}
                        for seed, r in ws.items()}).T
 mean, sd = seed_spread([r.spearman for r in ws.values()])
 print(f"over seeds: mean {mean:.3f}, s.d. {sd:.3f}; the bootstrap interval of seed 1 is {first.width:.3f} wide")

@@ -149,7 +149,7 @@ for method in ("sgns", "fasttext"):
     for oov in ("skip", "subword"):
         r = evals.evaluate_word_pairs(stores[corpus_name, method], dataset, oov=oov)
         rows.append({"model": method, "oov": oov, "Spearman": r.spearman,
-                     "95% interval": str(evals.spearman_interval(r)).split(" (")[0].split(" ", 1)[1],
+                     "95% interval": evals.spearman_interval(r).bounds,
                      "pairs scored": f"{r.n_scored}/{r.n_pairs}", "composed coverage %": 100 * r.composed_coverage})
 sim = pd.DataFrame(rows).set_index(["model", "oov"])
 sim

@@ -16,6 +16,7 @@ from .cache import cache
 from .common import Group
 from .corpus import corpus
 from .debias import bias, debias
+from .debias_methods import debias_double_hard  # noqa: F401 (adds double-hard, inlp, multiclass to `debias`)
 from .evaluate import eval_command
 from .plot import plot
 from .stores import compress, convert, index_command, info, neighbors

@@ -173,6 +173,14 @@ def bias_direction(store: "Embeddings", pairs: str | Iterable[Sequence[str]] = D
     found = cov.found
     a = unit_rows64(store.vectors[[store.index_of(x) for x, _ in found]])
     b = unit_rows64(store.vectors[[store.index_of(y) for _, y in found]])
+    return direction_of_rows(a, b, method, n_components, list(found), cov, stacklevel=3)
+
+
+def direction_of_rows(a: np.ndarray, b: np.ndarray, method: str = "pca", n_components: int = 10,
+                      pairs: list | None = None, coverage: Coverage | None = None,
+                      stacklevel: int = 2) -> BiasDirection:
+    """The direction of pairs given as rows: ``a[i]``, ``b[i]`` are the unit vectors of
+    pair i (what :func:`bias_direction` computes once it has found the pairs)."""
     ratio = None
     if method == "pca":
         centre = (a + b) / 2
@@ -191,9 +199,9 @@ def bias_direction(store: "Embeddings", pairs: str | Iterable[Sequence[str]] = D
             raise DataError("the pair differences sum to zero: no direction")
     if float(np.mean((a - b) @ g)) < 0:  # PCA's sign is arbitrary: first words on the + side
         g = -g
-    direction = BiasDirection(g, method, list(found), ratio, cov)
+    direction = BiasDirection(g, method, list(pairs or []), ratio, coverage)
     if ratio is not None and ratio[0] < MIN_EXPLAINED_VARIANCE:
-        warnings.warn(f"the first principal component of the {len(found)} definitional pairs explains "
+        warnings.warn(f"the first principal component of the {len(a)} definitional pairs explains "
                       f"{ratio[0]:.3f} of their variance (below {MIN_EXPLAINED_VARIANCE}): the pairs do "
-                      "not share one clear direction", WeakDirectionWarning, stacklevel=2)
+                      "not share one clear direction", WeakDirectionWarning, stacklevel=stacklevel)
     return direction

@@ -63,8 +63,13 @@ class Interval:
     def contains(self, value: float) -> bool:
         return self.low <= value <= self.high
 
+    @property
+    def bounds(self) -> str:
+        """The interval alone, ``"[low, high]"`` to 3 decimals (for tables)."""
+        return f"[{self.low:.3f}, {self.high:.3f}]"
+
     def __str__(self) -> str:
-        return (f"{self.estimate:.3f} [{self.low:.3f}, {self.high:.3f}] "
+        return (f"{self.estimate:.3f} {self.bounds} "
                 f"({100 * self.confidence:g}% bootstrap interval, {self.n} pairs)")
 
     __repr__ = __str__
