@@ -1,16 +1,20 @@
 """Approximate nearest neighbours: which library, and what the index buys (issue 23).
 
-1. **The library.** On the synthetic 1,000,000 x 300 store of ``bench_compress.py``
-   (planted clusters; ``--rows``), each side in its own process: wordlab's index (faiss
-   ``IndexHNSWSQ``, 8-bit storage, through ``store.build_index``; queries through
-   ``most_similar(exact=False)``, candidates rescored exactly) and usearch's HNSW with
-   8-bit storage (``usearch.index.Index``; its 36 candidates rescored exactly, as wordlab
-   does with faiss's), both with graph degree 32 and 100 candidates while building,
-   against exact search (``most_similar(exact=True)``).
-   Reported: build time, index size, peak RSS, the median time of a single-word query
-   over ``--queries`` words, recall@10 against exact search, at several search
-   breadths (``ef``).
-2. **CSLS at MUSE's scale.** The synthetic rotation benchmark of
+1. **The index at a million words.** On the synthetic 1,000,000 x 300 store of
+   ``bench_compress.py`` (planted clusters; ``--rows``): wordlab's index (usearch HNSW,
+   8-bit storage, through ``store.build_index``; queries through
+   ``most_similar(exact=False)``, candidates rescored exactly) against exact search
+   (``most_similar(exact=True)``), each in its own process: build time, index size,
+   peak RSS, the median time of a single-word query over ``--queries`` words, and
+   recall@10 against exact search, at several search breadths (``ef``).
+2. **The library.** On the first ``--compare-rows`` (100,000) unit rows of that store,
+   each library in its own process with the same graph (degree 32, 100 candidates
+   while building, two threads): usearch's HNSW with 8-bit storage (wordlab's
+   backend), faiss's ``IndexHNSWSQ`` (8-bit, wordlab's backend before) and faiss's
+   ``IndexHNSWFlat`` (float32): build time, index size, and recall@10 of the index's
+   own top 10 (not rescored) against exact search and the median single-query time at
+   ef = 64 over ``--queries`` rows.
+3. **CSLS at MUSE's scale.** The synthetic rotation benchmark of
    ``bench_align_synthetic.py`` at ``--csls-words`` (200,000) source and target words
    x 300: targets are the sources under a random rotation plus noise, the sources are
    mapped by the true rotation, and 1,500 of them are translated by CSLS (k = 10, r_S
@@ -18,10 +22,10 @@
    through indexes (``approximate_retrieve``): time (the indexes' builds apart) and P@1.
 
 Usage: python evals/bench_ann.py [--rows 1000000] [--dim 300] [--queries 200] [--ef 32,64,128]
-       [--csls-words 200000] [--parts library,csls] [--work DIR]
+       [--compare-rows 100000] [--csls-words 200000] [--parts million,library,csls] [--work DIR]
 
-About 40 minutes on two cores with the defaults (most of it building the two indexes
-of the 1M store and the exact CSLS); ``--work`` keeps the synthetic store for reruns.
+About 40 minutes on two cores with the defaults (most of it faiss's 8-bit build and
+the exact CSLS); ``--work`` keeps the synthetic store for reruns.
 """
 from __future__ import annotations
 
@@ -84,37 +88,51 @@ def side_wordlab(store: str, n: int, reference: str, efs: list[int]) -> dict:
     return out
 
 
-def side_usearch(store: str, n: int, reference: str, efs: list[int]) -> dict:
+def side_library(store: str, library: str, rows: int, n: int, ef: int) -> dict:
+    """Build ``library``'s index of the first ``rows`` unit rows with two threads; its own
+    top 10 against exact search, and single-query times at search breadth ``ef``."""
     import numpy as np
     import wordlab
-    from usearch.index import Index
     emb = wordlab.load(store)
-    words = _queries(emb, n, 1)
-    unit = emb.unit_vectors
+    x = np.ascontiguousarray(emb.unit_vectors[:rows], dtype=np.float32)
+    queries = np.random.default_rng(1).choice(rows, n, replace=False)
+    exact = np.argsort(-(x[queries] @ x.T), axis=1, kind="stable")[:, :11]
     with Timer() as t:
-        index = Index(ndim=emb.dim, metric="ip", dtype="i8", connectivity=M, expansion_add=EF_CONSTRUCTION)
-        for a in range(0, len(emb), 65_536):
-            block = np.ascontiguousarray(unit[a:a + 65_536], dtype=np.float32)
-            index.add(np.arange(a, a + block.shape[0]), block)
-    out = {"build_s": t.s, "by_ef": {}}
-    path = Path(reference).with_name("usearch.index")
-    index.save(str(path))
-    out["index_bytes"] = path.stat().st_size
-    path.unlink()
-    ref = json.loads(Path(reference).read_text())
-    for ef in efs:
+        if library == "usearch-i8":
+            from usearch.index import Index
+            index = Index(ndim=x.shape[1], metric="ip", dtype="i8", connectivity=M, expansion_add=EF_CONSTRUCTION,
+                          enable_key_lookups=False)
+            index.add(np.arange(rows, dtype=np.uint64), x, threads=2)
+        else:
+            import faiss
+            faiss.omp_set_num_threads(2)
+            index = (faiss.IndexHNSWSQ(x.shape[1], faiss.ScalarQuantizer.QT_8bit, M, faiss.METRIC_INNER_PRODUCT)
+                     if library == "faiss-sq8" else faiss.IndexHNSWFlat(x.shape[1], M, faiss.METRIC_INNER_PRODUCT))
+            index.hnsw.efConstruction = EF_CONSTRUCTION
+            index.train(x)
+            index.add(x)
+    out = {"build_s": t.s}
+    path = Path(tempfile.mkdtemp()) / "index"
+    if library == "usearch-i8":
+        index.save(str(path))
         index.expansion_search = ef
-        times, tops = [], []
-        for w in words:
-            with Timer() as t:             # as wordlab uses its index: 2k + 16 candidates, rescored exactly
-                i = emb.index_of(w)
-                q = np.asarray(unit[i], dtype=np.float32)
-                cand = np.array([k for k in index.search(q, 36).keys if k != i], dtype=np.int64)
-                best = cand[np.argsort(-(np.asarray(unit[cand]) @ q), kind="stable")]
-                top = [emb.words[k] for k in best[:10]]
-            times.append(t.s)
-            tops.append(top)
-        out["by_ef"][ef] = {"query_s": statistics.median(times), "recall": _recall(tops, ref)}
+    else:
+        faiss.write_index(index, str(path))
+        faiss.omp_set_num_threads(1)
+        params = faiss.SearchParametersHNSW(efSearch=ef)
+    out["index_bytes"] = path.stat().st_size
+    shutil.rmtree(path.parent)
+    times, hits = [], 0
+    for q, want in zip(queries, exact):
+        v = x[q:q + 1]
+        with Timer() as t:
+            if library == "usearch-i8":
+                got = np.asarray(index.search(v, 11, threads=1).keys, dtype=np.int64).ravel()
+            else:
+                got = index.search(v, 11, params=params)[1][0]
+        times.append(t.s)
+        hits += len(set(got[got != q][:10].tolist()) & set(want[want != q][:10].tolist()))
+    out.update(recall=hits / (10 * n), query_s=statistics.median(times))
     return out
 
 
@@ -155,15 +173,16 @@ def main() -> None:
     ap.add_argument("--dim", type=int, default=300)
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--ef", default="32,64,128")
+    ap.add_argument("--compare-rows", type=int, default=100_000)
     ap.add_argument("--csls-words", type=int, default=200_000)
-    ap.add_argument("--parts", default="library,csls")
+    ap.add_argument("--parts", default="million,library,csls")
     ap.add_argument("--work", default=None)
     ap.add_argument("--side", help=argparse.SUPPRESS)
     ap.add_argument("--args", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.side:
         kw = json.loads(args.args)
-        emit({"exact": side_exact, "wordlab": side_wordlab, "usearch": side_usearch, "csls": side_csls,
+        emit({"exact": side_exact, "wordlab": side_wordlab, "library": side_library, "csls": side_csls,
               "synthetic": _synthetic}[args.side](**kw))
         return
     tmp = tempfile.mkdtemp(prefix="wordlab-bench-ann-") if args.work is None else None
@@ -181,33 +200,40 @@ def main() -> None:
 
     efs = [int(e) for e in args.ef.split(",")]
     try:
-        if "library" in args.parts:
-            store = work / "synthetic"
-            if not (store / "meta.json").is_file():
-                side("synthetic", out=str(store), rows=args.rows, dim=args.dim, seed=0)
+        store = work / "synthetic"
+        if not (store / "meta.json").is_file() and ("million" in args.parts or "library" in args.parts):
+            side("synthetic", out=str(store), rows=args.rows, dim=args.dim, seed=0)
+        if "million" in args.parts:
             ref = work / "exact-top10.json"
             exact = side("exact", store=str(store), n=args.queries, out=str(ref))
             shutil.rmtree(work / "cache" / "ann", ignore_errors=True)          # build it, not reuse it
-            sides = {"wordlab (faiss HNSW, SQ8)": side("wordlab", store=str(store), n=args.queries,
-                                                       reference=str(ref), efs=efs),
-                     "usearch (HNSW, i8)": side("usearch", store=str(store), n=args.queries, reference=str(ref),
-                                                efs=efs)}
-            print(f"1. the library: {args.rows:,} x {args.dim} planted store; graph degree {M}, "
-                  f"{EF_CONSTRUCTION} candidates while building; {args.queries} single-word queries, top 10; "
+            r = side("wordlab", store=str(store), n=args.queries, reference=str(ref), efs=efs)
+            print(f"1. the index at a million words: {args.rows:,} x {args.dim} planted store; usearch HNSW, "
+                  f"8-bit storage, graph degree {M}, {EF_CONSTRUCTION} candidates while building, two threads; "
+                  f"{args.queries} single-word queries, top 10, candidates rescored exactly; "
                   f"exact search: {1000 * exact['query_s']:.1f} ms a query (median)")
-            rows = []
-            for name, r in sides.items():
-                for ef, m in r["by_ef"].items():
-                    rows.append([name, f"{r['build_s']:.0f}", f"{r['index_bytes'] / 1e6:,.0f}",
-                                 f"{r['peak_rss_mb']:,.0f}", ef, f"{m['recall']:.3f}", f"{1000 * m['query_s']:.2f}",
-                                 f"{exact['query_s'] / m['query_s']:.0f}x"])
-            print(table(["side", "build s", "index MB", "peak RSS MiB", "ef", "recall@10", "query ms",
+            rows = [[ef, f"{r['build_s']:.0f}", f"{r['index_bytes'] / 1e6:,.0f}", f"{r['peak_rss_mb']:,.0f}",
+                     f"{m['recall']:.3f}", f"{1000 * m['query_s']:.2f}", f"{exact['query_s'] / m['query_s']:.0f}x"]
+                    for ef, m in r["by_ef"].items()]
+            print(table(["ef", "build s", "index MB", "peak RSS MiB", "recall@10", "query ms",
                          "speed-up over exact"], rows))
+            print()
+        if "library" in args.parts:
+            n = min(args.compare_rows, args.rows)
+            libs = {name: side("library", store=str(store), library=name, rows=n, n=args.queries, ef=64)
+                    for name in ("usearch-i8", "faiss-sq8", "faiss-flat")}
+            print(f"2. the library: the first {n:,} unit rows of the store, graph degree {M}, {EF_CONSTRUCTION} "
+                  f"candidates while building, two threads; {args.queries} single-row queries at ef = 64, the "
+                  "index's own top 10 (not rescored) against exact search")
+            print(table(["library", "build s", "rows/s", "index MB", "peak RSS MiB", "recall@10", "query ms"],
+                        [[name, f"{r['build_s']:.1f}", f"{n / r['build_s']:,.0f}", f"{r['index_bytes'] / 1e6:,.1f}",
+                          f"{r['peak_rss_mb']:,.0f}", f"{r['recall']:.3f}", f"{1000 * r['query_s']:.2f}"]
+                         for name, r in libs.items()]))
             print()
         if "csls" in args.parts:
             ex = side("csls", n=args.csls_words, dim=args.dim, queries=1500, approximate=False)
             ap_ = side("csls", n=args.csls_words, dim=args.dim, queries=1500, approximate=True)
-            print(f"2. CSLS at scale: {args.csls_words:,} source and target words x {args.dim}, targets = rotated "
+            print(f"3. CSLS at scale: {args.csls_words:,} source and target words x {args.dim}, targets = rotated "
                   "sources + noise, 1,500 queries, k = 10, r_S over every source word")
             print(table(["retrieval", "index builds s", "retrieval s", "P@1", "peak RSS MiB"],
                         [["exact (blocked)", "-", f"{ex['retrieve_s']:.1f}", f"{ex['p_at_1']:.3f}",

@@ -10,7 +10,7 @@ from wordlab import Embeddings
 from wordlab.cli.main import cli
 from wordlab.store import ann
 
-pytest.importorskip("faiss", reason="faiss-cpu (wordlab[ann]) is not installed")
+pytest.importorskip("usearch", reason="usearch (wordlab[ann]) is not installed")
 
 
 def clustered_store(tmp_path, n=20_000, dim=32, seed=0, name="s"):
@@ -78,16 +78,16 @@ def test_exact_below_the_threshold_and_the_index_above(store, monkeypatch, capsy
         fresh.most_similar("w1", exact="yes")
 
 
-def test_without_faiss_the_default_stays_exact_on_a_large_store(store, monkeypatch):
+def test_without_usearch_the_default_stays_exact_on_a_large_store(store, monkeypatch):
     import builtins
     real_import = builtins.__import__
-    store.build_index(progress=False)                # cached, but unusable without faiss
+    store.build_index(progress=False)                # cached, but unusable without usearch
 
-    def no_faiss(name, *args, **kwargs):
-        if name == "faiss":
-            raise ImportError("no faiss")
+    def no_usearch(name, *args, **kwargs):
+        if name.startswith("usearch"):
+            raise ImportError("no usearch")
         return real_import(name, *args, **kwargs)
-    monkeypatch.setattr(builtins, "__import__", no_faiss)
+    monkeypatch.setattr(builtins, "__import__", no_usearch)
     monkeypatch.setattr(ann, "EXACT_BELOW", 10_000)
     fresh = wordlab.load(store.path)
     assert fresh.most_similar("w1") == fresh.most_similar("w1", exact=True)
@@ -120,15 +120,15 @@ def test_a_compressed_store_has_an_index_too(store, tmp_path):
         assert s == pytest.approx(packed.similarity("w5", w), abs=1e-5)
 
 
-def test_without_faiss_it_says_what_to_install(store, monkeypatch):
+def test_without_usearch_it_says_what_to_install(store, monkeypatch):
     import builtins
     real_import = builtins.__import__
 
-    def no_faiss(name, *args, **kwargs):
-        if name == "faiss":
-            raise ImportError("no faiss")
+    def no_usearch(name, *args, **kwargs):
+        if name.startswith("usearch"):
+            raise ImportError("no usearch")
         return real_import(name, *args, **kwargs)
-    monkeypatch.setattr(builtins, "__import__", no_faiss)
+    monkeypatch.setattr(builtins, "__import__", no_usearch)
     with pytest.raises(wordlab.errors.WordlabError, match=r"pip install 'wordlab\[ann\]'"):
         store.most_similar("w1", exact=False)
     assert store.most_similar("w1", exact=True)                  # exact search needs nothing

@@ -142,7 +142,7 @@ def evaluate_bli(source: Embeddings, target: Embeddings, dictionary, *, method: 
     workers : threads of the nearest-neighbour search (default: all CPUs).
     source_extra : word -> vector in the source space, for source words outside its
         vocabulary (composed from n-grams, say); see the module docstring.
-    approximate : retrieve through approximate indexes (faiss; for millions of words,
+    approximate : retrieve through approximate indexes (usearch; for millions of words,
         :func:`~wordlab.align.retrieval.approximate_retrieve`) instead of exactly.
     """
     if oov not in OOV_POLICIES:

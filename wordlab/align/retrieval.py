@@ -138,7 +138,7 @@ def approximate_retrieve(queries: np.ndarray, keys, sources, k: int = 10, method
                          csls_k: int = 10, *, key_index=None, source_index=None, candidates: int = 64,
                          workers: int | None = None, progress: bool | None = None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`retrieve` at millions of words, with approximate indexes
-    (:mod:`wordlab.store.ann`; faiss): ids int64 (n_q, k) and scores float32, best first.
+    (:mod:`wordlab.store.ann`; usearch): ids int64 (n_q, k) and scores float32, best first.
 
     Each query's ``candidates`` nearest keys come from an index of ``keys`` and are scored
     exactly. For CSLS, r_T of a query is the mean of its ``csls_k`` best candidates' cosines,

@@ -92,7 +92,7 @@ def procrustes(source, target, dictionary, identical, out, target_out, normalize
 @click.option("--restrict-target", type=click.IntRange(min=1), default=None,
               help="Search only the N most frequent target words.")
 @click.option("--approximate", is_flag=True,
-              help="Retrieve through approximate indexes (faiss; for millions of words), kept in the cache.")
+              help="Retrieve through approximate indexes (usearch; for millions of words), kept in the cache.")
 @workers_option
 def bli(source, target, dictionary, method, oov, restrict_target, approximate, workers) -> None:
     """Bilingual lexicon induction from SOURCE into TARGET (stores in one space)."""

@@ -1,15 +1,17 @@
-"""Approximate nearest neighbours: an optional HNSW index of a store's unit rows (faiss).
+"""Approximate nearest neighbours: an optional HNSW index of a store's unit rows (usearch).
 
 Exact search reads every row of a store for every query; at millions of words an index
 answers from a few thousand. :func:`build_index` (``store.build_index()``, ``wordlab index
 STORE``) builds a hierarchical navigable small-world graph (HNSW; Malkov and Yashunin
-2018) over the unit rows with faiss (``faiss-cpu``, the optional extra ``wordlab[ann]``):
-``IndexHNSWSQ`` with 8-bit scalar quantised storage, so the index of a 1M x 300 store
-holds 300 bytes a row and its graph, not a float32 copy. ``evals/bench_ann.py`` measured
-faiss against usearch on the same store: faiss built the index faster and answered
-faster at the same recall, which is why it is the backend.
+2018) over the unit rows with usearch (the optional extra ``wordlab[ann]``), storing
+each row as 8-bit integers, so the index of a 1M x 300 store holds 300 bytes a row and
+its graph, not a float32 copy; a cached index is memory-mapped when opened, not read.
+``evals/bench_ann.py`` compares it with faiss's HNSW on the same rows (8-bit storage,
+``IndexHNSWSQ``, the backend before, and float32 storage): build time, index size,
+recall and query time; usearch is the backend because it built fastest there at the
+same recall (the figures are in ``evals/README.md``).
 
-**Where it lives.** In the cache (``$WORDLAB_CACHE/ann/KEY/``: ``index.faiss`` and
+**Where it lives.** In the cache (``$WORDLAB_CACHE/ann/KEY/``: ``index.usearch`` and
 ``meta.json``), keyed by the content digest of the store's matrix files and the index's
 settings: opening a store never writes into it, a second process reuses the index, and
 a store whose vectors change never meets the index of its old vectors (it gets a new
@@ -20,7 +22,7 @@ key; ``wordlab cache clean`` removes the stale one).
 (``wordlab index``, ``build_index()``, or an earlier ``exact=False``; a line says so),
 and exactly otherwise, with a line saying how to build one. The default never starts a
 build (minutes at a million rows, where an exact query takes a fraction of a second)
-and never needs faiss. ``exact=True`` is always exact; ``exact=False`` uses the index
+and never needs usearch. ``exact=True`` is always exact; ``exact=False`` uses the index
 at any size, built on first use (with a progress bar). The index only proposes
 candidates: they are scored again exactly on the store's unit rows, so a returned
 similarity is always the exact cosine, and only which words come back is approximate
@@ -49,17 +51,26 @@ EXACT_BELOW = 500_000
 ADD_BLOCK = 65_536
 SETTINGS = {"M": Integer(4, 256), "ef_construction": Integer(8, 4096), "ef_search": Integer(1, 65536)}
 DEFAULTS = {"M": 32, "ef_construction": 100, "ef_search": 128}
-#: Bumped when the index a build makes changes, so cached indexes are built again.
-INDEX_VERSION = 1
+#: Bumped when the index a build makes changes, so cached indexes are built again
+#: (2: usearch in place of faiss).
+INDEX_VERSION = 2
+BACKEND = "usearch-hnsw-i8"
+INDEX_FILE = "index.usearch"
 
 
-def _faiss():
+def _usearch():
+    """usearch's ``Index`` class, or a one-line error saying what to install."""
     try:
-        import faiss
+        from usearch.index import Index
     except ImportError:
-        raise WordlabError("approximate search needs faiss: pip install 'wordlab[ann]' (faiss-cpu), or pass "
+        raise WordlabError("approximate search needs usearch: pip install 'wordlab[ann]' (usearch), or pass "
                            "exact=True") from None
-    return faiss
+    return Index
+
+
+def _threads(workers: int | None) -> int:
+    from .._threads import default_workers
+    return int(workers or default_workers())
 
 
 @dataclass
@@ -68,21 +79,28 @@ class AnnIndex:
     index: object
     meta: dict
     path: Path | None          # None: held in memory only (index_rows)
+    workers: int | None = None
 
     def candidates(self, queries: np.ndarray, k: int, ef_search: int | None = None) -> np.ndarray:
         """int64 (n_queries, k): the index's ``k`` nearest rows of each unit query (-1 where
         it found fewer)."""
-        faiss = _faiss()
-        params = faiss.SearchParametersHNSW(efSearch=max(int(ef_search or self.meta["settings"]["ef_search"]), k))
-        with _threads(faiss, self.workers):
-            _, ids = self.index.search(np.ascontiguousarray(queries, dtype=np.float32), int(k), params=params)
-        return ids.astype(np.int64)
-
-    workers: int | None = None
+        q = np.atleast_2d(np.ascontiguousarray(queries, dtype=np.float32))
+        self.index.expansion_search = max(int(ef_search or self.meta["settings"]["ef_search"]), k)
+        found = self.index.search(q, int(k), threads=_threads(self.workers))
+        ids = np.full((q.shape[0], k), -1, dtype=np.int64)
+        if q.shape[0] == 1 and not hasattr(found, "counts"):          # usearch answers one query as Matches
+            keys = np.asarray(found.keys, dtype=np.int64)[:k]
+            ids[0, :keys.size] = keys
+            return ids
+        keys = np.asarray(found.keys, dtype=np.int64)
+        counts = np.asarray(found.counts)
+        for i in range(q.shape[0]):
+            ids[i, :counts[i]] = keys[i, :counts[i]]
+        return ids
 
     @property
     def nbytes(self) -> int:
-        return (self.path / "index.faiss").stat().st_size
+        return (self.path / INDEX_FILE).stat().st_size if self.path is not None else int(self.index.memory_usage)
 
 
 def index_key(store: "Embeddings") -> dict:
@@ -90,11 +108,11 @@ def index_key(store: "Embeddings") -> dict:
     settings are recorded in its meta.json; building with others replaces it)."""
     from ..cache import content_digest
     snap = store._snapshot
-    files = ["vectors.npy"] + [f"{name}.npy" for name in ("quantizer", "norm_quantizer")
-                               if name in store.components]
+    from .quantize import PARAMETERS
+    files = ["vectors.npy"] + [f"{name}.npy" for name in PARAMETERS if name in store.components]
     digests = {f: content_digest(snap.path(f) if snap.has(f) else store.path / f, name=store.path / f)
                for f in files}
-    return {"digests": digests, "backend": "faiss-hnsw-sq8", "version": INDEX_VERSION}
+    return {"digests": digests, "backend": BACKEND, "version": INDEX_VERSION}
 
 
 def build_index(store: "Embeddings", *, M: int | None = None, ef_construction: int | None = None,
@@ -107,21 +125,23 @@ def build_index(store: "Embeddings", *, M: int | None = None, ef_construction: i
     settings = {k: DEFAULTS[k] if v is None else int(v) for k, v in asked.items()}
     if store.path is None:
         raise WordlabError("an approximate index is kept for a store directory: save the embeddings first")
-    faiss = _faiss()
+    Index = _usearch()
     from ..cache import entry_path, file_identity, get_or_build
     key = index_key(store)
     entry = entry_path("ann", key)          # one index per content: other settings replace it
 
     def opened(path: Path) -> AnnIndex | None:
-        return _open_index(faiss, path, store, key, asked, settings["ef_search"])
+        return _open_index(Index, path, store, key, asked, settings["ef_search"], workers)
 
     def build(path: Path) -> AnnIndex:
         from ..atomic import atomic_directory, write_json
         t0 = time.perf_counter()
-        with atomic_directory(path, overwrite=True, kinds=None) as tmp, _threads(faiss, workers):
+        with atomic_directory(path, overwrite=True, kinds=None) as tmp:
             n = len(store)
-            index = _hnsw(faiss, store.unit_vectors, settings, progress, f"the HNSW index of {store.path.name}")
-            faiss.write_index(index, str(tmp / "index.faiss"))
+            index = _hnsw(Index, store.unit_vectors, settings, progress, f"the HNSW index of {store.path.name}",
+                          workers)
+            index.save(str(tmp / INDEX_FILE))
+            del index
             write_json(tmp / "meta.json", {"key": key, "source": str(Path(store.path).resolve()),
                                            "identity": file_identity(store.path / "vectors.npy"),
                                            "rows": n, "dim": store.dim, "settings": settings,
@@ -134,52 +154,55 @@ def build_index(store: "Embeddings", *, M: int | None = None, ef_construction: i
     return get_or_build(entry, opened, build)
 
 
-def _open_index(faiss, path: Path, store: "Embeddings", key: dict, asked: dict, ef_search: int) -> AnnIndex | None:
+def _open_index(Index, path: Path, store: "Embeddings", key: dict, asked: dict, ef_search: int,
+                workers: int | None = None) -> AnnIndex | None:
     """The index cached at ``path`` if it is ``store``'s (``key``) and was built with the
-    settings ``asked`` (None: any), else None."""
+    settings ``asked`` (None: any), else None. Memory-mapped (usearch's view), not read."""
     try:
         meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
-        index = faiss.read_index(str(path / "index.faiss"))
-    except (OSError, ValueError, RuntimeError):
+        if meta.get("key") != key:
+            return None
+        index = Index.restore(str(path / INDEX_FILE), view=True)
+    except (OSError, ValueError, RuntimeError, KeyError, TypeError):
         return None
-    if meta.get("key") != key or index.ntotal != len(store) or index.d != store.dim:
+    if index is None or len(index) != len(store) or index.ndim != store.dim:
         return None
     if any(asked.get(k) is not None and meta["settings"].get(k) != asked[k] for k in ("M", "ef_construction")):
         return None                         # built with other settings than asked for
     meta["settings"] = {**meta["settings"], "ef_search": ef_search}
-    return AnnIndex(index, meta, path)
+    return AnnIndex(index, meta, path, workers)
 
 
 def cached_index(store: "Embeddings") -> AnnIndex | None:
-    """``store``'s index if one was built before (in the cache, any settings) and faiss
+    """``store``'s index if one was built before (in the cache, any settings) and usearch
     is installed; None otherwise. Builds nothing."""
     if store.path is None:
         return None
     try:
-        import faiss
-    except ImportError:
+        Index = _usearch()
+    except WordlabError:
         return None
     from ..cache import entry_path
     key = index_key(store)
     entry = entry_path("ann", key)
     if not (entry / "meta.json").is_file():
         return None
-    return _open_index(faiss, entry, store, key, {}, DEFAULTS["ef_search"])
+    return _open_index(Index, entry, store, key, {}, DEFAULTS["ef_search"])
 
 
-def _hnsw(faiss, rows, settings: dict, progress: bool | None, what: str):
-    """A faiss HNSW index (8-bit scalar-quantised storage, inner product) of the unit
-    ``rows`` (an array or a store's unit rows), added a block at a time."""
+def _hnsw(Index, rows, settings: dict, progress: bool | None, what: str, workers: int | None):
+    """A usearch HNSW index (8-bit storage, inner product: the rows are unit vectors, in
+    [-1, 1] as its 8-bit scale assumes) of ``rows`` (an array or a store's unit rows),
+    keyed by row number and added a block at a time."""
     from ..progress import progress as progress_bar
     n, dim = rows.shape
-    index = faiss.IndexHNSWSQ(dim, faiss.ScalarQuantizer.QT_8bit, settings["M"], faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = settings["ef_construction"]
-    sample = np.sort(np.random.default_rng(0).choice(n, min(n, 100_000), replace=False))
-    index.train(np.ascontiguousarray(rows[sample], dtype=np.float32))
+    index = Index(ndim=dim, metric="ip", dtype="i8", connectivity=settings["M"],
+                  expansion_add=settings["ef_construction"], expansion_search=settings["ef_search"],
+                  enable_key_lookups=False)
     with progress_bar(progress, total=n, desc=f"building {what}", unit="row") as bar:
         for a in range(0, n, ADD_BLOCK):
             block = np.ascontiguousarray(rows[a:a + ADD_BLOCK], dtype=np.float32)
-            index.add(block)
+            index.add(np.arange(a, a + block.shape[0], dtype=np.uint64), block, threads=_threads(workers))
             bar.update(block.shape[0])
     return index
 
@@ -191,26 +214,8 @@ def index_rows(rows, *, M: int | None = None, ef_construction: int | None = None
     asked = dict(M=M, ef_construction=ef_construction, ef_search=ef_search)
     validate(asked, {k: Integer(c.low, c.high, optional=True) for k, c in SETTINGS.items()}, "index_rows")
     settings = {k: DEFAULTS[k] if v is None else int(v) for k, v in asked.items()}
-    faiss = _faiss()
-    with _threads(faiss, workers):
-        index = _hnsw(faiss, rows, settings, progress, f"an HNSW index of {rows.shape[0]:,} rows")
-    return AnnIndex(index, {"settings": settings, "rows": int(rows.shape[0])}, None)
-
-
-class _threads:
-    """Cap faiss's OpenMP threads for a block (``workers``; None: all CPUs)."""
-
-    def __init__(self, faiss, workers: int | None):
-        self.faiss, self.workers = faiss, workers
-
-    def __enter__(self):
-        from .._threads import default_workers
-        self.before = self.faiss.omp_get_max_threads()
-        self.faiss.omp_set_num_threads(int(self.workers or default_workers()))
-
-    def __exit__(self, *exc):
-        self.faiss.omp_set_num_threads(self.before)
-        return False
+    index = _hnsw(_usearch(), rows, settings, progress, f"an HNSW index of {rows.shape[0]:,} rows", workers)
+    return AnnIndex(index, {"settings": settings, "rows": int(rows.shape[0])}, None, workers)
 
 
 def use_index(store: "Embeddings", exact: bool | None, limit: int) -> AnnIndex | None:
