@@ -113,7 +113,7 @@ def _describe_direction(d) -> str:
 # -- wordlab bias ------------------------------------------------------------------------------
 @click.group(cls=Group)
 def bias() -> None:
-    """Measure bias: direction, DirectBias, indirect bias, WEAT, WEFE's metrics, residual bias, report.
+    """Measure bias: direction, DirectBias, indirect bias, WEAT, WEFE's metrics, residual bias, report, analogies.
 
     The bias direction comes from definitional pairs (default: Bolukbasi et al.'s 10
     gender pairs); on a store made by `wordlab debias`, the direction it was debiased
@@ -344,19 +344,65 @@ def bias_metric_cmd(store, metric, targets, attributes, test, sets_file, normali
               help="A word's bias: cos(w, he) - cos(w, she) (Gonen and Goldberg), or its projection on the direction.")
 @click.option("--population", type=click.Choice(["candidates", "selected"]), default="candidates", show_default=True,
               help="The neighbour correlation over every candidate word (Gonen and Goldberg) or the selected ones.")
+@click.option("--professions", default="professions", show_default=True,
+              help="Professions of the professions test: a file or a debiaswe list name.")
+@click.option("--classify-per-side", type=click.IntRange(min=2), default=5000, show_default=True,
+              help="Classification test: most biased words per side.")
+@click.option("--classify-train", type=click.IntRange(min=1), default=500, show_default=True,
+              help="Classification test: of those, words per side trained on (the rest are tested).")
+@click.option("--show-professions", is_flag=True, help="Also print each profession's bias and male neighbours.")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Shared data directory (for debiaswe's lists by name).")
 @_report_warnings
-def bias_residual(original, debiased, per_side, k, restrict_vocab, seed, measure, population) -> None:
-    """Gonen and Goldberg's clustering and neighbour tests, before (ORIGINAL) and after (DEBIASED)."""
+def bias_residual(original, debiased, per_side, k, restrict_vocab, seed, measure, population, professions,
+                  classify_per_side, classify_train, show_professions, data_dir) -> None:
+    """Gonen and Goldberg's tests, before (ORIGINAL) and after (DEBIASED): clustering, neighbour
+    correlation, professions, classification (RBF SVM) and the average bias."""
+    import pandas as pd
+
     from ..debias.report import report_direction
-    from ..debias.residual import excluded_words, most_biased, residual_bias
+    from ..debias.residual import (classification_accuracy, excluded_words, most_biased, professions_neighbors,
+                                   residual_bias)
+    from ..debias.wordlists import read_words
+    from ..errors import DataError
+    if classify_train >= classify_per_side:
+        raise click.BadParameter(f"must be below --classify-per-side ({classify_per_side})",
+                                 param_hint="--classify-train")
+    words = read_words(_list_source(professions, data_dir))
     before, after = _open(original), _open(debiased)
     d = report_direction(before, after)
     biased = most_biased(before, d, n=per_side, restrict_vocab=restrict_vocab, exclude=excluded_words(after),
                          measure=measure)
+    results = []
     for label, emb in (("before", before), ("after", after)):
         r = residual_bias(emb, biased, k=k, seed=seed, population=population)
+        results.append(r)
         click.echo(f"{label}: cluster accuracy {r.cluster_accuracy:.4f}, "
                    f"neighbour correlation {r.neighbor_correlation:.4f} (over {len(r.neighbor_share):,} words)")
+    side = "male" if biased.measure == "he-she" else "positive"
+    try:
+        prof = [professions_neighbors(emb, biased, words, k=k) for emb in (before, after)]
+        click.echo(f"professions: bias-by-neighbours correlation (Pearson) before {prof[0][1]:.4f}, after "
+                   f"{prof[1][1]:.4f} ({len(prof[0][0])} of {len(words)} professions, {side} neighbours of k = {k})")
+    except DataError as e:
+        prof = None
+        click.echo(f"professions: skipped ({e})")
+    try:
+        acc = [classification_accuracy(emb, biased, classify_per_side, classify_train, seed=seed)
+               for emb in (before, after)]
+        n_test = classify_per_side - classify_train
+        click.echo(f"classification accuracy (RBF SVM): before {acc[0]:.4f}, after {acc[1]:.4f} "
+                   f"({classify_train} + {classify_train} train, {n_test:,} + {n_test:,} test)")
+    except DataError as e:
+        click.echo(f"classification: skipped ({e}; --classify-per-side)")
+    click.echo(f"average |bias-by-projection|: before {results[0].mean_bias:.4f}, after {results[1].mean_bias:.4f} "
+               f"(over {len(biased.projections):,} candidate words)")
+    if show_professions and prof is not None:
+        table = pd.DataFrame({"profession": prof[0][0].index, "bias": prof[0][0]["bias"].to_numpy(),
+                              f"{side} before": prof[0][0][f"{side}_neighbours"].to_numpy(),
+                              f"{side} after": prof[1][0][f"{side}_neighbours"].to_numpy()})
+        click.echo()
+        click.echo(tables.render(table, "table"))
 
 
 @bias.command("report")
@@ -410,7 +456,8 @@ def bias_report_cmd(original, debiased, professions, tests, sets_file, metrics, 
 # -- wordlab debias ------------------------------------------------------------------------------
 @click.group(cls=Group)
 def debias() -> None:
-    """Remove bias from a store, writing a new store (soft debiasing is not implemented)."""
+    """Remove bias from a store, writing a new store (soft debiasing is not implemented); learn the
+    gender-specific words."""
 
 
 @debias.command("hard")

@@ -1,8 +1,9 @@
 """``wordlab debias double-hard / inlp / multiclass``: the debiasing methods beyond hard
 debiasing, each writing a new store (see :mod:`wordlab.debias.double_hard`,
-:mod:`wordlab.debias.inlp`, :mod:`wordlab.debias.multiclass`). The commands join the
-``debias`` group of :mod:`wordlab.cli.debias` when this module is imported (by
-:mod:`wordlab.cli.main`).
+:mod:`wordlab.debias.inlp`, :mod:`wordlab.debias.multiclass`); ``wordlab debias
+learn-specific`` (:mod:`wordlab.debias.specific`) and ``wordlab bias analogies``
+(:mod:`wordlab.debias.analogies`). The commands join the ``debias`` and ``bias`` groups
+of :mod:`wordlab.cli.debias` when this module is imported (by :mod:`wordlab.cli.main`).
 """
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import click
 
-from .common import FiniteFloat, overwrite_option
-from .debias import _describe_direction, _list_source, _open, _report_warnings, debias
+from .common import FiniteFloat, check_output_file, overwrite_option
+from .debias import _describe_direction, _list_source, _open, _report_warnings, bias, debias
+from .options import format_option
 
 #: The built-in defining sets of wordlab.debias.multiclass.MULTICLASS_SETS (not imported here, to keep
 #: `wordlab --help` fast; a test checks they agree).
@@ -163,3 +165,71 @@ def debias_multiclass(store, out, defining, equalize, k, neutral, max_missing, o
                f"{info['equalize']['total']} given sets found)")
     click.echo(f"neutralised:  {info['neutralised']:,} of {len(new):,} words")
     click.echo(f"store:        {new.path}")
+
+
+@debias.command("learn-specific")
+@click.argument("store")
+@click.option("-o", "--out", type=click.Path(dir_okay=False), required=True,
+              help="The list to write: JSON (a .json name, as debiaswe's lists) or text, one word per line.")
+@click.option("--seed-words", default="gender_specific_seed", show_default=True, metavar="FILE|NAME",
+              help="The seed gender-specific words: a file or a debiaswe list name.")
+@click.option("--train", "n_train", type=click.IntRange(min=1), default=50_000, show_default=True,
+              help="The most frequent words trained on (with the seed words).")
+@click.option("--classify", "n_classify", type=click.IntRange(min=1), default=None,
+              help="The most frequent words classified [every word].")
+@click.option("--seed", type=int, default=0, show_default=True, help="random_state of LinearSVC.")
+@click.option("--max-missing", type=FiniteFloat(0, 1), default=0.5, show_default=True,
+              help="Refuse when a larger share of the seed words is not in the store.")
+@click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+              help="Shared data directory (for debiaswe's lists by name).")
+@overwrite_option("an existing file at --out")
+@_report_warnings
+def debias_learn_specific(store, out, seed_words, n_train, n_classify, seed, max_missing, data_dir, overwrite) -> None:
+    """Learn STORE's gender-specific words from seed words with a linear SVM (Bolukbasi et al. 2016).
+
+    The list (seed words and the words classified gender-specific, most frequent first)
+    is what `wordlab debias hard --specific` takes."""
+    import json
+
+    from ..atomic import atomic_file
+    from ..debias import learn_gender_specific
+    check_output_file(out, overwrite)
+    r = learn_gender_specific(_open(store), _list_source(seed_words, data_dir), n_train=n_train,
+                              n_classify=n_classify, seed=seed, max_missing=max_missing)
+    text = (json.dumps(r.words, ensure_ascii=False) if Path(out).suffix.lower() == ".json"
+            else "".join(f"{w}\n" for w in r.words))
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    with atomic_file(out, "w", overwrite=overwrite, encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+    click.echo(f"seed words:   {len(r.seed)} in the store ({r.coverage.summary()})")
+    click.echo(f"training:     {r.n_train:,} words, training error {r.training_error:.4f}")
+    click.echo(f"classified:   {len(r.scores):,} words; {len(r.added):,} added to the seed words")
+    click.echo(f"list:         {len(r.words):,} words -> {out}")
+
+
+@bias.command("analogies")
+@click.argument("store")
+@click.option("--pair", default="she,he", show_default=True, metavar="A,B", help="The seed pair: the direction A - B.")
+@click.option("--top", "n", type=click.IntRange(min=1), default=500, show_default=True, help="Pairs to show.")
+@click.option("--delta", type=FiniteFloat(0, 2), default=1.0, show_default=True,
+              help="Largest distance ||x - y|| between the unit vectors of a pair.")
+@click.option("--restrict-vocab", type=click.IntRange(min=2), default=50_000, show_default=True,
+              help="The most frequent words searched.")
+@click.option("--safe-words", is_flag=True, help="Only debiaswe's safe words (lower-case letters and _).")
+@format_option()
+@_report_warnings
+def bias_analogies(store, pair, n, delta, restrict_vocab, safe_words, fmt) -> None:
+    """Pairs x, y with x - y parallel to A - B, best first (Bolukbasi et al. 2016's she-he analogies)."""
+    from .. import tables
+    from ..debias import generate_analogies
+    words = [w.strip() for w in pair.split(",")]
+    if len(words) != 2 or not all(words) or words[0] == words[1]:
+        raise click.BadParameter(f"expected two different words A,B, got {pair!r}", param_hint="--pair")
+    if delta <= 0:
+        raise click.BadParameter("must be above 0", param_hint="--delta")
+    table = generate_analogies(_open(store), tuple(words), n=n, delta=delta, restrict_vocab=restrict_vocab,
+                               safe_words=safe_words)
+    table = table.rename(columns={"x": words[0], "y": words[1]})
+    click.echo(tables.render(table, fmt), nl=fmt != "csv")
+    click.echo(f"{len(table)} pairs from {table.attrs['close_pairs']:,} within distance {delta:g} among "
+               f"{table.attrs['words']:,} words", err=True)

@@ -12,8 +12,11 @@ DataFrame with columns ``measure``, ``before``, ``after``, ``detail``:
   family, math / arts, science / arts);
 - optionally (``metrics``, default none), WEFE's other metrics (RNSB, RND, MAC, ECT,
   RIPA, :mod:`~wordlab.debias.metrics`) on the sets of each of those tests;
-- Gonen and Goldberg's (2019) clustering accuracy and neighbour correlation on the
-  most biased words of the original store;
+- Gonen and Goldberg's (2019) tests on the most biased words of the original store:
+  clustering accuracy, neighbour correlation, the professions' bias-by-neighbours
+  correlation (on the DirectBias professions), the RBF-SVM classification accuracy (NaN,
+  with a note, when the store has fewer than 2 x ``n_classify`` candidate words) and the
+  average |bias-by-projection| of the candidate words;
 - quality: WS-353 and SimLex-999 Spearman, Google analogy accuracy (3CosAdd, the
   30,000 most frequent words), from :mod:`wordlab.evals`.
 
@@ -30,7 +33,8 @@ from ..errors import DataError, ParameterError
 from .direction import BiasDirection, bias_direction
 from .measures import direct_bias
 from .metrics import METRICS, NAMES, metric_on_weat_test
-from .residual import excluded_words, most_biased, residual_bias
+from .residual import (N_CLASSIFY, N_CLASSIFY_TRAIN, classification_accuracy, excluded_words, most_biased,
+                       professions_neighbors, residual_bias)
 from .weat import EXACT_LIMIT, N_SAMPLES, weat_test
 from .wordlists import DEFINITIONAL_PAIRS, MAX_MISSING, MissingWordsError, as_words
 
@@ -57,7 +61,8 @@ def bias_report(original: "Embeddings", debiased: "Embeddings", direction: BiasD
                 n_samples: int = N_SAMPLES, n_per_side: int = 500, k: int = 100,
                 restrict_vocab: int | None = 50_000, exclude: Iterable[str] | None = None,
                 quality: bool = True, seed: int = 0, max_missing: float | None = MAX_MISSING,
-                metrics: Sequence[str] = ()) -> "pd.DataFrame":
+                metrics: Sequence[str] = (), n_classify: int = N_CLASSIFY,
+                n_classify_train: int = N_CLASSIFY_TRAIN) -> "pd.DataFrame":
     """Bias and quality of ``original`` and ``debiased``, side by side.
 
     Parameters
@@ -90,6 +95,8 @@ def bias_report(original: "Embeddings", debiased: "Embeddings", direction: BiasD
         Names of :data:`~wordlab.debias.metrics.METRICS` run on the sets of each WEAT
         test (:func:`~wordlab.debias.metrics.metric_on_weat_test`; RNSB seeded with
         ``seed``), one row each after the WEAT rows.
+    n_classify, n_classify_train : int, default 5,000 and 500
+        Gonen and Goldberg's classification test: words per side, and of those, trained on.
 
     Returns
     -------
@@ -165,6 +172,25 @@ def bias_report(original: "Embeddings", debiased: "Embeddings", direction: BiasD
                  f"{n_per_side} + {n_per_side} most biased words by {chosen}"))
     rows.append(("neighbour correlation (Pearson)", rb[0].neighbor_correlation, rb[1].neighbor_correlation,
                  f"k = {k} neighbours; over all {len(biased.projections):,} candidate words"))
+    label = "professions: bias-by-neighbours correlation (Pearson)"
+    try:
+        prof = [professions_neighbors(s, biased, professions, k=k) for s in stores]
+        rows.append((label, prof[0][1], prof[1][1], f"{len(prof[0][0])} of {len(professions)} professions; "
+                     f"{'male' if biased.measure == 'he-she' else 'positive-side'} neighbours of k = {k}"))
+    except DataError as e:
+        notes.append(f"professions test skipped: {e}")
+        rows.append((label, nan, nan, "skipped: no profession among the candidate words"))
+    label = "classification accuracy (RBF SVM)"
+    try:
+        acc = [classification_accuracy(s, biased, n_classify, n_classify_train, seed=seed) for s in stores]
+        rows.append((label, acc[0], acc[1], f"{n_classify_train} + {n_classify_train} train, "
+                     f"{n_classify - n_classify_train:,} + {n_classify - n_classify_train:,} test of the "
+                     f"{n_classify:,} + {n_classify:,} most biased words"))
+    except DataError as e:
+        notes.append(f"classification test skipped: {e}")
+        rows.append((label, nan, nan, f"skipped: fewer than 2 x {n_classify:,} candidate words"))
+    rows.append(("average |bias-by-projection|", rb[0].mean_bias, rb[1].mean_bias,
+                 f"|cos(w, he) - cos(w, she)| over {len(biased.projections):,} candidate words"))
     if quality:
         from ..evals import evaluate_analogies, evaluate_word_pairs
         for name, label in (("ws353", "WS-353 Spearman"), ("simlex999", "SimLex-999 Spearman")):

@@ -20,6 +20,21 @@ were most biased *before* debiasing:
   word as in their code (``population="candidates"``, the default) or over the selected
   words only (``"selected"``).
 
+- **Professions** (:func:`professions_neighbors`): for each profession (debiaswe's list)
+  among the candidates, its original bias and the number of its ``k`` = 100 nearest
+  neighbours (among the candidates) that were male-biased; the Pearson correlation of the
+  two (their ``get_tuples_prof`` and ``compute_corr``).
+- **Classification** (:func:`classification_accuracy`): the 5,000 most male- and 5,000 most
+  female-biased candidate words, each side shuffled (``random.Random(seed)``, female list
+  first), 500 + 500 for training an RBF-kernel SVM (scikit-learn ``SVC(gamma="auto")``,
+  C = 1, as their ``train_and_predict``), the other 4,500 + 4,500 for testing; the test
+  accuracy of predicting the original side from ``store``'s unit vectors.
+- **Average bias** (:func:`mean_absolute_bias`): the mean over the candidate words of
+  |cos(w, he) - cos(w, she)|, he and she of the store measured (their ``report_bias``).
+
+:func:`residual_bias` runs the first two tests, and the others on request;
+:func:`gonen_goldberg` runs all of them with the paper's settings.
+
 Candidate words, as in their code: the ``restrict_vocab`` (50,000) most frequent words
 that are lower-case, made of letters only (no digits, no punctuation) and shorter than
 20 characters, without the words the debiasing left on the direction (the
@@ -34,6 +49,8 @@ gender biases in word embeddings but do not remove them. NAACL, sections 3-4.
 """
 from __future__ import annotations
 
+import math
+import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
@@ -41,6 +58,7 @@ import numpy as np
 
 from ..errors import DataError, ParameterError
 from .direction import BiasDirection, unit_rows64
+from .wordlists import as_words
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -90,15 +108,33 @@ class ResidualBias:
         That share per word of the population.
     population : str
         "candidates" (every candidate word, Gonen and Goldberg's) or "selected".
+    professions : pandas.DataFrame or None
+        Per profession (index): ``bias`` (original), ``male_neighbours`` and
+        ``female_neighbours`` among its ``k`` nearest candidates (``positive_neighbours``
+        and ``negative_neighbours`` with ``measure="direction"``); None when not asked for.
+    professions_correlation : float
+        Pearson r of ``bias`` and the male (positive) neighbour count (NaN when not asked for).
+    classification_accuracy : float
+        Test accuracy of the RBF-kernel SVM (NaN when not asked for).
+    mean_bias : float
+        Mean |cos(w, he) - cos(w, she)| over the candidate words in this store (NaN when
+        the store has no "he" or "she").
     """
     cluster_accuracy: float
     neighbor_correlation: float
     neighbor_share: "pd.Series" = field(repr=False)
     population: str = "candidates"
+    professions: "pd.DataFrame | None" = field(default=None, repr=False)
+    professions_correlation: float = math.nan
+    classification_accuracy: float = math.nan
+    mean_bias: float = math.nan
 
 #: Ways to measure a word's original bias (see the module docstring).
 MEASURES = ("he-she", "direction")
 POPULATIONS = ("candidates", "selected")
+#: The classification test: words per side, and of those, words per side trained on.
+N_CLASSIFY = 5000
+N_CLASSIFY_TRAIN = 500
 
 
 def excluded_words(store: "Embeddings") -> list[str]:
@@ -203,9 +239,120 @@ def neighbor_share(store: "Embeddings", words: list[str], projections: "pd.Serie
     return pd.Series(shares, index=list(words), name="positive_neighbour_share")
 
 
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    from scipy.stats import pearsonr
+    if len(a) < 2 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    return float(pearsonr(a, b)[0])
+
+
+def mean_absolute_bias(store: "Embeddings", words: list[str]) -> float:
+    """Mean of |cos(w, he) - cos(w, she)| over ``words``, with the "he" and "she" of
+    ``store`` (Gonen and Goldberg's average bias by projection, their ``report_bias``)."""
+    if not words:
+        raise DataError("no words to average the bias over")
+    return float(np.mean(np.abs(he_she_bias(store, words).to_numpy())))
+
+
+def professions_neighbors(store: "Embeddings", biased: BiasedWords, professions="professions",
+                          k: int = 100) -> "tuple[pd.DataFrame, float]":
+    """Gonen and Goldberg's professions test on ``store``.
+
+    Parameters
+    ----------
+    store : Embeddings
+        The store whose neighbours are counted (original or debiased).
+    biased : BiasedWords
+        From the original store: the candidate words and their original bias.
+    professions : words, path or debiaswe list name, default "professions"
+        Professions that are not candidate words (gender-specific, rare, capitalised) are
+        left out, as in their code.
+    k : int, default 100
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Indexed by profession, in list order: ``bias``, ``male_neighbours``,
+        ``female_neighbours`` (``positive_``/``negative_neighbours`` for
+        ``measure="direction"``).
+    r : float
+        Pearson correlation of ``bias`` and the male (positive) neighbour count.
+    """
+    import pandas as pd
+    candidates = set(biased.projections.index)
+    given = as_words(professions)
+    found = [w for w in given if w in candidates]
+    if not found:
+        raise DataError(f"none of the {len(given)} professions is a candidate word (lower-case letters among the "
+                        "most frequent words, not gender-specific)")
+    share = neighbor_share(store, found, biased.projections, k=k).to_numpy()
+    positive = np.rint(share * k).astype(int)
+    plus, minus = ("male", "female") if biased.measure == "he-she" else ("positive", "negative")
+    bias = biased.projections.loc[found].to_numpy()
+    table = pd.DataFrame({"bias": bias, f"{plus}_neighbours": positive, f"{minus}_neighbours": k - positive},
+                         index=pd.Index(found, name="profession"))
+    return table, _pearson(bias, positive.astype(float))
+
+
+def classification_accuracy(store: "Embeddings", biased: BiasedWords, n: int = N_CLASSIFY,
+                            n_train: int = N_CLASSIFY_TRAIN, seed: int = 0) -> float:
+    """Gonen and Goldberg's classification test: can an RBF-kernel SVM tell the originally
+    male- from the originally female-biased words in ``store``?
+
+    Parameters
+    ----------
+    store : Embeddings
+        The store whose (unit) vectors are classified.
+    biased : BiasedWords
+        From the original store: its candidate words' original bias picks the ``n`` most
+        biased words per side.
+    n : int, default 5000
+        Words per side.
+    n_train : int, default 500
+        Words per side trained on (after shuffling each side); the other ``n - n_train``
+        per side are the test set.
+    seed : int, default 0
+        Seed of ``random.Random``, which shuffles the negative (female) side, then the
+        positive one.
+
+    Returns
+    -------
+    float
+        Test accuracy of ``SVC(gamma="auto")`` (RBF kernel, C = 1).
+    """
+    from sklearn.svm import SVC
+    if not 0 < n_train < n:
+        raise ParameterError(f"n_train must be between 1 and n - 1 = {n - 1}, not {n_train}")
+    proj = biased.projections
+    if len(proj) < 2 * n:
+        raise DataError(f"{len(proj):,} candidate words, fewer than the 2 x {n:,} the classification test needs")
+    values = proj.to_numpy()
+    order = np.argsort(values, kind="stable")
+    words = list(proj.index)
+    negative = [words[i] for i in order[:n]]             # most negative first, as their sorted()
+    positive = [words[i] for i in order[len(order) - n:]]
+    if values[order[n - 1]] >= 0 or values[order[len(order) - n]] <= 0:
+        raise DataError(f"fewer than {n:,} candidate words on each side of the bias: the classification test "
+                        "needs a smaller n")
+    rng = random.Random(seed)
+    rng.shuffle(negative)
+    rng.shuffle(positive)
+
+    def rows(ws):
+        return unit_rows64(store.vectors[[store.index_of(w) for w in ws]])
+
+    x_train = rows(positive[:n_train] + negative[:n_train])
+    y_train = np.r_[np.ones(n_train, dtype=int), np.zeros(n_train, dtype=int)]
+    x_test = rows(positive[n_train:] + negative[n_train:])
+    y_test = np.r_[np.ones(n - n_train, dtype=int), np.zeros(n - n_train, dtype=int)]
+    clf = SVC(gamma="auto").fit(x_train, y_train)
+    return float(np.mean(clf.predict(x_test) == y_test))
+
+
 def residual_bias(store: "Embeddings", biased: BiasedWords, k: int = 100, seed: int = 0,
-                  population: str = "candidates") -> ResidualBias:
-    """Both tests of Gonen and Goldberg on ``store`` for the words chosen by :func:`most_biased`.
+                  population: str = "candidates", *, professions=None, n_classify: int | None = None,
+                  n_classify_train: int = N_CLASSIFY_TRAIN) -> ResidualBias:
+    """Gonen and Goldberg's tests on ``store`` for the words chosen by :func:`most_biased`.
 
     Parameters
     ----------
@@ -216,18 +363,43 @@ def residual_bias(store: "Embeddings", biased: BiasedWords, k: int = 100, seed: 
     k : int, default 100
         Neighbours per word.
     seed : int, default 0
-        KMeans's random state.
+        KMeans's random state and the classification test's shuffle.
     population : {"candidates", "selected"}, default "candidates"
         The words over which the neighbour correlation is taken: every candidate word
         (Gonen and Goldberg's code) or the selected 2 x n.
+    professions : words, path or debiaswe list name, optional
+        Run the professions test on these (default: not run).
+    n_classify : int, optional
+        Run the classification test on this many words per side (default: not run; the
+        paper's is 5,000).
+    n_classify_train : int, default 500
+        Of those, words per side trained on.
+
+    The average absolute bias (``mean_bias``) is always measured when the store has
+    "he" and "she". :func:`gonen_goldberg` runs every test with the paper's settings.
     """
-    from scipy.stats import pearsonr
     if population not in POPULATIONS:
         raise ParameterError(f"population must be one of {', '.join(POPULATIONS)}, not {population!r}")
     words = biased.words
     acc = cluster_accuracy(store, words, biased.labels, seed=seed)
     over = list(biased.projections.index) if population == "candidates" else words
     share = neighbor_share(store, over, biased.projections, k=k)
-    original = biased.projections.loc[over].to_numpy()
-    corr = float(pearsonr(original, share.to_numpy())[0]) if np.ptp(share.to_numpy()) > 0 else float("nan")
-    return ResidualBias(acc, corr, share, population)
+    corr = _pearson(biased.projections.loc[over].to_numpy(), share.to_numpy())
+    result = ResidualBias(acc, corr, share, population)
+    if "he" in store.index and "she" in store.index:
+        result.mean_bias = mean_absolute_bias(store, list(biased.projections.index))
+    if professions is not None:
+        result.professions, result.professions_correlation = professions_neighbors(store, biased, professions, k)
+    if n_classify is not None:
+        result.classification_accuracy = classification_accuracy(store, biased, n_classify, n_classify_train, seed)
+    return result
+
+
+def gonen_goldberg(store: "Embeddings", biased: BiasedWords, k: int = 100, seed: int = 0,
+                   population: str = "candidates", professions="professions", n_classify: int = N_CLASSIFY,
+                   n_classify_train: int = N_CLASSIFY_TRAIN) -> ResidualBias:
+    """Every test of Gonen and Goldberg (2019) on ``store``, with their settings:
+    clustering, neighbour correlation, professions (debiaswe's list), classification
+    (5,000 words per side, 500 trained on) and the average bias. See :func:`residual_bias`."""
+    return residual_bias(store, biased, k=k, seed=seed, population=population, professions=professions,
+                         n_classify=n_classify, n_classify_train=n_classify_train)
