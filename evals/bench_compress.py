@@ -235,8 +235,8 @@ def report(store: str, base: Path, rows: list, quality: bool, n_queries: int) ->
                     f"{got['simlex']:.4f}", f"{got['simlex'] - f32['simlex']:+.4f}"]
         out.append(row)
     print(table(head, out))
-    print("matrix MB: vectors.npy and the method's parameters (quantizer.npy, norm_quantizer.npy); first query: "
-          "float32 makes its unit vectors in the cache, a compressed store its row norms (in memory)")
+    print("matrix MB: vectors.npy and the method's parameters (quantizer.npy, norm_quantizer.npy, rotation.npy); "
+          "first query: float32 makes its unit vectors in the cache, a compressed store its row norms (in memory)")
     print()
 
 

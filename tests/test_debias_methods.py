@@ -358,6 +358,12 @@ def test_inlp_errors(tmp_path, gender):
         inlp(small, tmp_path / "o2", n_words=1)
     with pytest.raises(ParameterError, match="iterations must be an integer >= 1"):
         inlp(store, tmp_path / "o3", iterations=0)
+    # a run that would remove every dimension is an error, not a store of zero vectors
+    with pytest.raises(DataError, match="removed all 40 dimensions in 20 iterations"):
+        inlp(store, tmp_path / "o4", iterations=20, n_words=80)
+    assert not (tmp_path / "o4").exists()
+    from wordlab.debias.inlp import default_iterations
+    assert (default_iterations(300), default_iterations(100), default_iterations(2)) == (35, 12, 1)
 
 
 # -- multiclass --------------------------------------------------------------------------------------

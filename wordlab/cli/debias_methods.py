@@ -82,8 +82,9 @@ def debias_double_hard(store, out, equalize, specific, pairs_file, components, p
 @debias.command("inlp")
 @click.argument("store")
 @_out_option
-@click.option("--iterations", type=click.IntRange(min=1), default=35, show_default=True,
-              help="Linear classifiers trained, each on the vectors projected off the ones before.")
+@click.option("--iterations", type=click.IntRange(min=1), default=None,
+              help="Linear classifiers trained, each on the vectors projected off the ones before "
+                   "[the paper's 35 at dimension 300, scaled: round(35 x dim / 300)].")
 @click.option("--words", "n_words", type=click.IntRange(min=1), default=7500, show_default=True,
               help="Male, female and neutral training words each.")
 @click.option("--restrict-vocab", type=click.IntRange(min=1), default=150_000, show_default=True,

@@ -19,8 +19,11 @@ shauli-ravfogel/nullspace_projection) does, on the vectors as stored:
   (``random_state=seed``); the classifiers train on the train part and are scored on
   dev. The test part is left out, as in their notebook.
 - **Iterations** (:func:`inlp_projection`, their ``get_debiasing_projection`` with
-  ``is_autoregressive=True``, ``min_accuracy=0``, no dropout): ``iterations`` (their 35)
-  times, a ``LinearSVC(fit_intercept=False, class_weight=None, dual=False,
+  ``is_autoregressive=True``, ``min_accuracy=0``, no dropout): ``iterations`` times
+  (their 35, on 300-dimensional GloVe; by default scaled to the store's dimension,
+  round(35 x dim / 300), so that the same share of the dimensions can go: a
+  three-class classifier removes up to 3 a round, and 35 rounds would remove every
+  dimension of a 100-dimensional store; a run that removes them all is an error), a ``LinearSVC(fit_intercept=False, class_weight=None, dual=False,
   random_state=seed)`` is fitted to the current projected train vectors; its weights W
   (3 rows for 3 classes) give the rowspace projection P_R(W) = B B^T for an orthonormal
   basis B of W's rows (``scipy.linalg.orth``); with the rowspace projections so far,
@@ -194,7 +197,16 @@ def split_words(x: np.ndarray, y: np.ndarray, seed: int = 0):
     return (x_train, y_train), (x_dev, y_dev), (x_test, y_test)
 
 
-def inlp(store: Embeddings | str | os.PathLike, out: str | os.PathLike, *, iterations: int = 35,
+#: Their iterations, and the dimension they ran them at (the default scales with the dimension).
+PAPER_ITERATIONS, PAPER_DIM = 35, 300
+
+
+def default_iterations(dim: int) -> int:
+    """round(35 x dim / 300), at least 1: the paper's share of the dimensions removable."""
+    return max(1, round(PAPER_ITERATIONS * dim / PAPER_DIM))
+
+
+def inlp(store: Embeddings | str | os.PathLike, out: str | os.PathLike, *, iterations: int | None = None,
          n_words: int = 7500, restrict_vocab: int | None = 150_000, pair: tuple[str, str] = ("he", "she"),
          neutral_below: float = 0.03, min_accuracy: float = 0.0, seed: int = 0,
          overwrite: bool = False) -> Embeddings:
@@ -207,8 +219,9 @@ def inlp(store: Embeddings | str | os.PathLike, out: str | os.PathLike, *, itera
     out : path
         The store directory to create (refused when it is the input, or exists and not
         ``overwrite``).
-    iterations : int, default 35
-        Classifiers trained (their word-embedding experiment's 35).
+    iterations : int, optional
+        Classifiers trained; default :func:`default_iterations` of the store's dimension
+        (their word-embedding experiment's 35 at dimension 300, 12 at 100).
     n_words : int, default 7500
         Male, female and neutral words each (their 7,500).
     restrict_vocab : int or None, default 150,000
@@ -229,21 +242,28 @@ def inlp(store: Embeddings | str | os.PathLike, out: str | os.PathLike, *, itera
         The new store; ``meta["debias"]["accuracies"]`` holds the dev accuracy of each
         iteration and ``meta["debias"]["majority"]`` the majority class's share of dev.
     """
-    Integer(1).check("iterations", iterations)
+    if iterations is not None:
+        Integer(1).check("iterations", iterations)
     Integer(1).check("n_words", n_words)
     Real(0, 1).check("neutral_below", neutral_below)
     Real(0, 1).check("min_accuracy", min_accuracy)
     if len(pair) != 2 or pair[0] == pair[1]:
         raise ParameterError(f"pair must be two different words, not {pair!r}")
     store, out = open_for_output(store, out, overwrite)
+    iterations = default_iterations(store.dim) if iterations is None else iterations
     chosen = inlp_words(store, n_words, restrict_vocab, tuple(pair), neutral_below, seed)
     (xt, yt), (xd, yd), _ = split_words(rows64(store, chosen.words), chosen.labels, seed)
     result = inlp_projection(xt, yt, xd, yd, iterations, min_accuracy, seed)
     p = result.projection
     majority = float(np.max(np.unique(yd, return_counts=True)[1]) / len(yd))
+    removed = round(float(np.trace(np.eye(store.dim) - p)))
+    if removed >= store.dim:
+        raise DataError(f"INLP removed all {store.dim} dimensions in {iterations} iterations (each removes up to "
+                        f"3): every vector would be zero; use fewer iterations (e.g. "
+                        f"{default_iterations(store.dim)}, the paper's share of the dimensions)")
     info = {"method": "inlp", "source": str(store.path) if store.path else None, "iterations": iterations,
             "accuracies": result.accuracies, "majority": majority, "kept": len(result.weights),
-            "rank_removed": round(float(np.trace(np.eye(store.dim) - p))), "seed": seed,
+            "rank_removed": removed, "seed": seed,
             "pair": list(pair), "neutral_below": neutral_below, "restrict_vocab": restrict_vocab,
             "words": {"male": len(chosen.male), "female": len(chosen.female), "neutral": len(chosen.neutral),
                       "train": len(yt), "dev": len(yd)},
