@@ -160,10 +160,13 @@ def test_approximate_csls_retrieval_agrees_with_the_exact_one(tmp_path):
     q = S[:500]
     r_t, r_s = knn_mean_similarity(q, T, 10), knn_mean_similarity(T, S, 10)
     exact, _ = retrieve(q, T, 1, "csls", r_t, r_s)
-    approx, scores = approximate_retrieve(q, T, S, 1, "csls", progress=False)
+    approx, scores = approximate_retrieve(q, T, S, 1, "csls", workers=1, progress=False)   # one thread: repeatable
     assert (approx[:, 0] == exact[:, 0]).mean() >= 0.98
-    np.testing.assert_allclose(scores[:, 0], (2 * (q * T[approx[:, 0]]).sum(1) - r_t - r_s[approx[:, 0]]),
-                               atol=0.02)                         # r_T, r_S from candidates: close to exact
+    # r_T and r_S come from the indexes' candidates: close to exact for nearly every query
+    # (a target whose true neighbours the 8-bit index ranks outside its candidates gets a
+    # lower r_S; one of 500 was 0.05 off in a run with two threads)
+    off = np.abs(scores[:, 0] - (2 * (q * T[approx[:, 0]]).sum(1) - r_t - r_s[approx[:, 0]]))
+    assert np.mean(off <= 0.02) >= 0.99 and off.max() <= 0.1, (np.mean(off <= 0.02), off.max())
     nn, _ = approximate_retrieve(q, T, S, 3, "nn", progress=False)
     assert (nn[:, 0] == retrieve(q, T, 1, "nn")[0][:, 0]).mean() >= 0.98
     src = wordlab.load(Embeddings([f"w{i}" for i in range(n)], S).save(tmp_path / "src"))
