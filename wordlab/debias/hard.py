@@ -43,10 +43,10 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from ..atomic import check_target
-from ..errors import ParameterError, WordlabError
-from ..store import Embeddings, load
+from ..errors import ParameterError
+from ..store import Embeddings
 from ..store.writer import derived_meta, derived_provenance, store_directory
+from ._derived import open_for_output
 from .direction import BiasDirection, bias_direction, unit_rows64
 from .wordlists import (
     DEBIASWE_LISTS,
@@ -194,11 +194,7 @@ def hard_debias(store: Embeddings | str | os.PathLike, out: str | os.PathLike, *
         The new store (memory-mapped, unit-length rows); ``meta["debias"]`` records the
         direction, the counts of neutralised and equalised words and the missing words.
     """
-    store = store if isinstance(store, Embeddings) else load(store)
-    out = Path(out)
-    if store.path is not None and out.exists() and out.resolve() == Path(store.path).resolve():
-        raise WordlabError(f"{out}: the output would replace the input store; choose another directory")
-    check_target(out, overwrite, directory=True)
+    store, out = open_for_output(store, out, overwrite)
     lists = {"definitional": None}
     if direction is None:
         given, definitional = definitional, as_pairs(definitional)
