@@ -407,3 +407,14 @@ def test_refinement_shows_progress_when_asked(capsys):
     assert "Procrustes and refinement" in err and "3.00/3.00" in err and "mean cosine=" in err
     Procrustes(refine=2, refine_vocab=500, progress=False).fit(src, tgt, _pairs(range(0, 600, 4)))
     assert capsys.readouterr().err == ""
+
+
+def test_temporal_analogies_never_rank_the_gold_word_below_itself():
+    """Identical slices: every word is its own nearest, rank 1, however many pairs are
+    scored together (a matrix product can round the gold word's score a unit above the
+    one it is compared with)."""
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(3000)]
+    store = Embeddings(words, rng.normal(size=(3000, 50)).astype(np.float32))
+    r = temporal_analogies(store, store, [(w, w) for w in words[:600]])
+    assert r["n"] == 600 and r["MP@1"] == 1.0 and r["MRR"] == 1.0
