@@ -138,8 +138,9 @@ print(emb, f"trained in {time.time() - t0:.0f} s")
 # %% [markdown]
 # Which words of each list does the store have? debiaswe's lists were made for the
 # 3-million-word vocabulary of the Google News vectors, with phrases (`adjunct_professor`)
-# and capitalised forms, so a store trained on a few million tokens lacks many of them. wordlab reports missing words and, by default, refuses a list with more than half
-# of it missing (`max_missing=0.5`). Here we allow up to 80% (`MAX_MISSING`), as
+# and capitalised forms, so a store trained on a few million tokens lacks many of them.
+# wordlab reports missing words and, by default, refuses a list with more than half of it
+# missing (`max_missing=0.5`). Here we allow up to 80% (`MAX_MISSING`), as
 # `evals/bench_debias.py` does for its smaller corpus, and read each result together with
 # the number of words it rests on.
 
@@ -157,6 +158,16 @@ warnings.simplefilter("ignore", debias.MissingWordsWarning)
 pd.DataFrame([{"list": c.name, "found": len(c.found), "of": c.total,
                "missing (first few)": ", ".join("/".join(m) if isinstance(m, tuple) else m for m in c.missing[:6])}
               for c in lists]).set_index("list")
+
+# %%
+if DATA is not None:          # what the text says of debiaswe's lists and the WEAT word sets
+    coverage = {c.name: c for c in lists}
+    check_claims({"the store lacks more than a quarter of debiaswe's professions and of its gender-specific words":
+                  all(len(c.found) < 0.75 * c.total for c in (coverage["professions"],
+                                                               coverage["gender-specific words"])),
+                  "every WEAT word set used below has eight words":
+                  all(len(WEAT_SETS[name]) == 8 for test in ("career_family", "math_arts", "science_arts")
+                      for name in debias.WEAT_TESTS[test])})
 
 # %% [markdown]
 # ## 2. The bias direction
@@ -199,16 +210,29 @@ fig
 # The words that lean furthest each way, among the 20,000 most frequent:
 
 # %%
+check_claims({"the first component explains less than half of the variance (the warning above)": ratio[0] < 0.5})
 frequent = [w for w in emb.words[:20_000] if w.isalpha()]
 leaning = g.project(emb, frequent).sort_values()
 pd.DataFrame({"negative (he, man) side": leaning.index[:12], "cos with g": leaning.to_numpy()[:12],
               "positive (she, woman) side": leaning.index[::-1][:12], "cos with g ": leaning.to_numpy()[::-1][:12]})
 
 # %% [markdown]
-# The positive end is usually clearly female: pronouns, family words, female names. The
-# negative end is often less clearly male. Wikipedia writes about men by default, so
-# with a direction this weak, topics where men dominate its text (war, politics, sport)
+# The positive end has the female pronouns *her* and *she*. The negative end is less
+# clearly male: few of its words are on the gender-specific list (with the shared data,
+# fewer than at the positive end). Wikipedia writes about men by default, so with a
+# direction this weak, words of topics where men dominate its text (war, politics, sport)
 # can sit at that end beside the male words, or in their place.
+
+# %%
+specific = set(GENDER_SPECIFIC)
+n_female_end = sum(w in specific for w in leaning.index[::-1][:12])
+n_male_end = sum(w in specific for w in leaning.index[:12])
+print(f"gender-specific words among the 12 at each end: {n_female_end} positive, {n_male_end} negative")
+check_claims({"her and she are among the 12 words at the positive end": {"her", "she"} <= set(leaning.index[::-1][:12]),
+              "at most 4 of the 12 words at the negative end are gender-specific": n_male_end <= 4})
+if DATA is not None:
+    check_claims({"more of the 12 words at the positive end than at the negative end are gender-specific":
+                  n_female_end > n_male_end})
 
 # %% [markdown]
 # ## 3. Measure: DirectBias, WEAT, the professions
@@ -241,17 +265,24 @@ ax.set_title(f"the {n} most male- and female-side of {len(proj)} professions, be
 fig
 
 # %% [markdown]
-# Read the professions plot with the warning above in mind. On a slice this small the
-# professions often lean mostly to one side: with a weak direction, g carries more than
-# gender (probably also the different contexts of the rarer female words and of the
-# male pronouns, which occur everywhere), so zero is not a neutral point here. Compare
-# the professions with each other rather than with zero. Whether their order follows the
-# stereotypes changes from run to run, and a profession the corpus mentions rarely can
-# sit at an extreme by chance. On all 17 million tokens the picture is clearer and more
-# stereotyped, with *nurse*, *nanny* and *dancer* on one side and *scientist*,
+# Read the professions plot with the warning above in mind. On a slice this small most of
+# the professions lean to one side (the cell below counts them): with a weak direction, g
+# carries more than gender (probably also the different contexts of the rarer female words
+# and of the male pronouns, which occur everywhere), so zero is not a neutral point here.
+# Compare the professions with each other rather than with zero. Whether their order
+# follows the stereotypes changes from run to run, and a profession the corpus mentions
+# rarely can sit at an extreme by chance. On all 17 million tokens the picture is clearer
+# and more stereotyped, with *nurse*, *nanny* and *dancer* on one side and *scientist*,
 # *mathematician* and *astronomer* on the other
 # (`evals/figures/debias_professions_enwiki.png`).
-#
+
+# %%
+side = max((proj > 0).mean(), (proj < 0).mean())
+print(f"{side:.0%} of the {len(proj)} professions lean to the "
+      f"{'positive' if (proj > 0).mean() > 0.5 else 'negative'} side")
+check_claims({"more than 70% of the professions lean to the same side of zero": side > 0.7})
+
+# %% [markdown]
 # **WEAT** (Caliskan et al. 2017) compares two sets of target words X and Y (male and
 # female names; maths and arts words) by their association with two sets of attribute
 # words A and B (career and family words; male and female terms). The association of a
@@ -295,7 +326,18 @@ weat_before
 # and an effect size can be sizeable while its p-value is far from significant. It can
 # even come out with the opposite sign. A WEAT on a small corpus is a weak test: read the
 # p-value before the effect size.
-#
+
+# %%
+if weat_before is not None:
+    word_count = dict(zip(emb.words, emb.counts))
+    weat_words = {w.lower() for test in WEAT_TESTS for name in debias.WEAT_TESTS[test] for w in WEAT_SETS[name]}
+    rare = sorted(w for w in weat_words if 0 < word_count.get(w, 0) < 50)
+    print(f"{len(rare)} of the {len(weat_words)} WEAT words are counted under 50 times: {', '.join(rare)}")
+    check_claims({"at least five of the WEAT words are counted under 50 times": len(rare) >= 5,
+                  "at least one of the three tests has a p-value above 0.05 on this slice":
+                  bool((weat_before["p-value"] > 0.05).any())})
+
+# %% [markdown]
 # ## 4. Hard debiasing
 #
 # `hard_debias` writes a new store. Every word that is neither gender-specific (debiaswe's
@@ -332,6 +374,9 @@ pd.DataFrame({w: {"cos(w, he) before": emb.similarity(w, "he"), "cos(w, she) bef
 # WEAT is not built on g:
 
 # %%
+check_claims({"DirectBias after debiasing is below 1e-6": db_after.value < 1e-6,
+              "after debiasing, each of these professions is as similar to he as to she (to 1e-6)":
+              all(abs(debiased.similarity(w, "he") - debiased.similarity(w, "she")) < 1e-6 for w in probe)})
 weat_after = weat_table(debiased)
 if weat_after is not None:
     display(pd.concat({"before": weat_before[["effect size", "p-value"]],
@@ -350,6 +395,17 @@ debias.professions_plot(emb, debiased, g, PROFESSIONS, n=12, max_missing=MAX_MIS
 # each of its words:
 
 # %%
+neutral_professions = list(db_after.projections.index)
+specific_professions = [w for w in PROFESSIONS if w in specific_found]
+check_claims({"every neutralised profession projects on g by less than 1e-6 after debiasing":
+              bool((g.project(debiased, neutral_professions).abs() < 1e-6).all()),
+              "the gender-specific professions project on g as before debiasing (to 1e-6)":
+              bool(np.allclose(g.project(debiased, specific_professions).to_numpy(),
+                               g.project(emb, specific_professions).to_numpy(), atol=1e-6))})
+if weat_after is not None:
+    check_claims({"every WEAT effect size changes, and at least one is above 0.2 in absolute value after debiasing":
+                  bool((weat_after["effect size"] != weat_before["effect size"]).all()
+                       and (weat_after["effect size"].abs() > 0.2).any())})
 equalised = {w for pair in info["equalized"] for w in pair}
 kept = set(info["gender_specific"]["found_words"])
 
@@ -384,7 +440,19 @@ if WEAT_SETS is not None:
 #   the few attribute words that were kept as they were (typically *him* and *hers*). So
 #   after debiasing these two tests measure something else, often with a large effect
 #   size and no meaning as bias. Do not read their "after" values as a bias measure.
-#
+
+# %%
+if WEAT_SETS is not None:
+    treated = {(test, role): [treatment(w) for w in WEAT_SETS[name]]
+               for test in WEAT_TESTS for role, name in zip("XYAB", debias.WEAT_TESTS[test])}
+    check_claims({"every word of career/family that the store has is neutralised":
+                  all(t in ("neutralised", "missing") for role in "XYAB" for t in treated["career_family", role]),
+                  "in math/arts and science/arts, most words of each attribute set are equalised, at most two kept":
+                  all(treated[test, role].count("equalised") > len(treated[test, role]) / 2
+                      and treated[test, role].count("kept") <= 2
+                      for test in ("math_arts", "science_arts") for role in "AB")})
+
+# %% [markdown]
 # With these small sets, differences between before and after are also partly noise.
 #
 # `bias_report` puts every measure in one table, along with the store's quality before
@@ -408,7 +476,8 @@ check_claims({"the report counts the professions as the DirectBias cell above do
 # The quality rows are Bolukbasi et al.'s second claim: removing one direction out of 100
 # costs little. With the shared data, WS-353, SimLex-999 and the analogy accuracy move by
 # less than 0.01, up or down, which is within the noise of this scale (notebook 07); on
-# the small fallback corpus the scores rest on fewer items and move more.
+# the small fallback corpus the scores rest on fewer items (see the coverage in the
+# report) and can move more.
 
 # %%
 quality = report.set_index("measure").loc[["WS-353 Spearman", "SimLex-999 Spearman", "Google analogy accuracy"]]
@@ -440,8 +509,9 @@ pd.DataFrame({name: {"2-means cluster accuracy": r.cluster_accuracy, "neighbour 
               for name, r in residual.items()})
 
 # %%
-coords = figures.project_words(debiased, {"male side before": biased.negative,
-                                          "female side before": biased.positive})
+# cos(w, he) - cos(w, she): the positive side is the male one
+coords = figures.project_words(debiased, {"male side before": biased.positive,
+                                          "female side before": biased.negative})
 share = residual["after"].neighbor_share
 fig = Figure(figsize=(10, 4.2), layout="constrained")
 left, right = fig.subplots(1, 2)
@@ -454,9 +524,9 @@ left.set_ylabel(f"PC2 ({100 * ev[1]:.0f}% of the variance)")
 left.set_title(f"the {len(biased.words):,} most biased words after debiasing (PCA)", fontsize=9)
 left.legend(fontsize=8, markerscale=2)
 original = biased.projections.loc[share.index].to_numpy()
-right.scatter(original, share.to_numpy(), s=6, alpha=0.5, color=np.where(original > 0, "C3", "C0"))
-right.set_xlabel("projection on g before debiasing")
-right.set_ylabel("female-side share of the 100 neighbours, after")
+right.scatter(original, share.to_numpy(), s=6, alpha=0.5, color=np.where(original > 0, "C0", "C3"))
+right.set_xlabel("cos(w, he) - cos(w, she) before debiasing")
+right.set_ylabel("male-side share of the 100 neighbours, after")
 right.set_title(f"neighbour correlation after debiasing: {residual['after'].neighbor_correlation:.2f}", fontsize=9)
 fig
 
@@ -471,27 +541,44 @@ fig
 # %%
 def marked(word):
     p = biased.projections.get(word)
-    return word if p is None else f"{word} ({'f' if p > 0 else 'm'})"
+    return word if p is None else f"{word} ({'m' if p > 0 else 'f'})"
 
 
 extremes = list(db_before.projections.sort_values().index)
 examples = [w for w in extremes[:3] + extremes[-3:] if w in debiased]
-pd.DataFrame({marked(w): [marked(x) for x, _ in debiased.most_similar(w, topn=6)] for w in examples},
+neighbours = {w: [x for x, _ in debiased.most_similar(w, topn=6)] for w in examples}
+pd.DataFrame({marked(w): [marked(x) for x in xs] for w, xs in neighbours.items()},
              index=[f"neighbour {k}" for k in range(1, 7)]).T
 
 # %%
 after = residual["after"]
-check_claims({"after debiasing, the clustering accuracy is above 0.8 (chance: 0.5)": after.cluster_accuracy > 0.8,
-              "after debiasing, the neighbour correlation is above 0.5": after.neighbor_correlation > 0.5})
+
+
+def same_side(word, others):
+    """Whether most of the marked words among others lean to word's side (False when word is unmarked)."""
+    p = biased.projections.get(word)
+    sides = [biased.projections[x] > 0 for x in others if x in biased.projections.index]
+    return p is not None and sum(s == (p > 0) for s in sides) > len(sides) / 2
+
+
+check_claims({"after debiasing, the 1,000 most biased words project on g by less than 1e-6":
+              bool((g.project(debiased, biased.words).abs() < 1e-6).all()),
+              "after debiasing, the clustering accuracy is above 0.8 (chance: 0.5)": after.cluster_accuracy > 0.8,
+              "the clustering accuracy is lower after debiasing than before":
+              after.cluster_accuracy < residual["before"].cluster_accuracy,
+              "after debiasing, the neighbour correlation is above 0.5": after.neighbor_correlation > 0.5,
+              "for at least four of the six professions, most marked neighbours lean to the profession's side":
+              sum(same_side(w, xs) for w, xs in neighbours.items()) >= 4})
 
 # %% [markdown]
 # **The honest summary.** Hard debiasing does what it says: the direct bias of every
 # neutralised word is gone, the equalised pairs are symmetric, and the quality scores
 # barely move. But the clustering accuracy after debiasing stays high, far above the
 # chance level of 0.5, and the neighbour correlation stays strong (the cell above
-# checks both on this run). How far the accuracy drops varies between runs (k-means can also land in different solutions), but the
-# pattern is stable, and it is the one Gonen and Goldberg report for Bolukbasi et al.'s
-# hard-debiased vectors and for GN-GloVe. Bias in an embedding is not one
+# checks both on this run). The accuracy drops a little, by an amount that varies between
+# runs (k-means can also land in different solutions), but the pattern is stable, and it
+# is the one Gonen and Goldberg report for Bolukbasi et al.'s hard-debiased vectors and
+# for GN-GloVe. Bias in an embedding is not one
 # direction: the gender of a word is spread across many of its dimensions and, above all,
 # across which words it is near. Removing the projection on g hides the bias from the
 # measures that use g. This is the "lipstick on a pig" of the paper's title. For any
