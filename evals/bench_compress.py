@@ -9,8 +9,9 @@ so that a row's nearest neighbours are mostly its cluster's and the ranking insi
 cluster depends on the noise (what quantisation disturbs).
 
 Each store is compressed with float16, int8 (a scale per row) and product quantisation
-at several settings (``--pq M[n][r],...``: M subspaces, ``n`` for quantised norms, ``r``
-for optimised PQ's rotation), each
+at several settings (``--pq M[hMH][n][r],...``: M subspaces, ``hMH`` for a head of MH
+subspaces over the rows that hold 98% of the counted tokens, ``n`` for quantised norms,
+``r`` for optimised PQ's rotation), each
 compression in its own process (time and peak RSS). Then every variant is measured in a
 process of its own:
 
@@ -20,7 +21,9 @@ process of its own:
 - query: ``most_similar(word, topn=10, exact=True)`` for ``--queries`` words (drawn once, the same
   for every variant): the first (float32 makes its unit vectors, a compressed store its
   norms) and the median of the rest;
-- quality: top-10 neighbour overlap with the float32 store over those words; on the
+- quality: top-10 neighbour overlap with the float32 store over those words, and on the
+  enwiki stores over as many words of the rarer half of the vocabulary (``rare overlap``:
+  what a head costs the rows outside it); on the
   enwiki stores also the Google analogies at 30,000 words, WS-353 and SimLex-999 (the
   evaluators of ``wordlab eval``); the mean cosine of a row and its decoding (from the
   store's own ``meta.json``).
@@ -93,7 +96,7 @@ def side_compress(source: str, out: str, method: str, settings: dict) -> dict:
     return {"compress_s": t.s, "reconstruction": packed.compression["error"]}
 
 
-def side_measure(store: str, queries: list[str], quality: bool, top_out: str | None) -> dict:
+def side_measure(store: str, queries: list[str], quality: bool, top_out: str | None, rare: list[str] = ()) -> dict:
     import numpy as np
     with Timer() as t:
         import wordlab
@@ -109,6 +112,7 @@ def side_measure(store: str, queries: list[str], quality: bool, top_out: str | N
         tops.append([w for w, _ in top])
     out = {"import_s": import_s, "open_s": open_s, "first_query_s": times[0],
            "warm_query_s": statistics.median(times[1:]), "tops": tops,
+           "rare_tops": [[w for w, _ in emb.most_similar(word, topn=10, exact=True)] for word in rare],
            "matrix_bytes": matrix_bytes(Path(store)), "mean_cosine": (emb.compression or {}).get("error", {}).get(
                "mean_cosine", 1.0)}
     if quality:
@@ -119,25 +123,33 @@ def side_measure(store: str, queries: list[str], quality: bool, top_out: str | N
             out["simlex"] = float(evaluate_word_pairs(emb, "simlex999").spearman)
         out["quality_s"] = t.s
     if top_out:
-        Path(top_out).write_text(json.dumps(tops))
+        Path(top_out).write_text(json.dumps({"tops": tops, "rare": out["rare_tops"]}))
     del np
     return out
 
 
 def matrix_bytes(store: Path) -> int:
     """The bytes of a store's matrix: vectors.npy and a compressed store's parameters."""
+    from wordlab.store.quantize import PARAMETERS
     return sum(p.stat().st_size for p in store.iterdir()
-               if p.name == "vectors.npy" or p.name in ("quantizer.npy", "norm_quantizer.npy", "rotation.npy"))
+               if p.name == "vectors.npy" or p.name in {f"{name}.npy" for name in PARAMETERS})
 
 
 # -- the parent -----------------------------------------------------------------------------
 def variants(pq: str) -> list[tuple[str, str, dict]]:
+    import re
     out = [("float16", "float16", {}), ("int8", "int8", {"scale": "row"})]
     for item in pq.split(","):
-        norm, rotate = "n" in item, "r" in item
-        M = int(item.rstrip("nr"))
-        out.append((f"pq M={M}{' norm' if norm else ''}{' opq' if rotate else ''}", "pq",
-                    {"subspaces": M, "norm": norm, "rotate": rotate}))
+        found = re.fullmatch(r"(\d+)(?:h(\d+))?([nr]*)", item.strip())
+        if found is None:
+            raise SystemExit(f"--pq: {item!r} is not M[hMH][n][r]")
+        M, head, flags = int(found[1]), found[2], found[3]
+        norm, rotate = "n" in flags, "r" in flags
+        settings = {"subspaces": M, "norm": norm, "rotate": rotate}
+        if head:
+            settings["head_subspaces"] = int(head)
+        out.append((f"pq M={M}{f' head {head}' if head else ''}{' norm' if norm else ''}{' opq' if rotate else ''}",
+                    "pq", settings))
     return out
 
 
@@ -189,10 +201,12 @@ def main() -> None:
             quality = store.startswith("enwiki")
             queries = (pick_queries(base, args.queries, 0, 100, 10_000) if quality else
                        pick_queries(base, args.queries, 0, 0, args.rows))
+            n_rows = json.loads((base / "meta.json").read_text())["n_words"]
+            rare = pick_queries(base, args.queries, 1, n_rows // 2, n_rows) if quality else []
             reference = work / f"{store}-float32-top10.json"
             rows = [("float32", None, side("measure", store=str(base), queries=queries, quality=quality,
-                                           top_out=str(reference)))]
-            ref_tops = json.loads(reference.read_text())
+                                           top_out=str(reference), rare=rare))]
+            ref = json.loads(reference.read_text())
             pq = {"enwiki": args.pq_enwiki, "enwiki300": args.pq_enwiki300}.get(store, args.pq_synthetic)
             for label, method, settings in variants(pq):
                 out = work / f"{store}-{label.replace(' ', '-').replace('=', '')}"
@@ -200,8 +214,10 @@ def main() -> None:
                 if out.exists():
                     shutil.rmtree(out)
                 made = side("compress", source=str(base), out=str(out), method=method, settings=settings)
-                got = side("measure", store=str(out), queries=queries, quality=quality, top_out=None)
-                got["overlap"] = statistics.fmean(len(set(a) & set(b)) / 10 for a, b in zip(got["tops"], ref_tops))
+                got = side("measure", store=str(out), queries=queries, quality=quality, top_out=None, rare=rare)
+                got["overlap"] = overlap(got["tops"], ref["tops"])
+                if rare:
+                    got["rare_overlap"] = overlap(got["rare_tops"], ref["rare"])
                 rows.append((label, made, got))
                 if args.work is None:
                     shutil.rmtree(out)
@@ -212,6 +228,10 @@ def main() -> None:
     print(machine_line())
 
 
+def overlap(tops: list[list[str]], reference: list[list[str]]) -> float:
+    return statistics.fmean(len(set(a) & set(b)) / 10 for a, b in zip(tops, reference))
+
+
 def report(store: str, base: Path, rows: list, quality: bool, n_queries: int) -> None:
     f32 = rows[0][2]
     meta = json.loads((base / "meta.json").read_text())
@@ -220,7 +240,7 @@ def report(store: str, base: Path, rows: list, quality: bool, n_queries: int) ->
     head = ["variant", "matrix MB", "smaller", "compress s", "peak RSS MiB", "open ms", "first query ms",
             "query ms", "top-10 overlap", "mean cosine"]
     if quality:
-        head += ["analogy@30k", "delta (points)", "WS-353", "delta", "SimLex-999", "delta"]
+        head += ["rare overlap", "analogy@30k", "delta (points)", "WS-353", "delta", "SimLex-999", "delta"]
     out = []
     for label, made, got in rows:
         row = [label, f"{got['matrix_bytes'] / 1e6:,.1f}", f"{f32['matrix_bytes'] / got['matrix_bytes']:.1f}x",
@@ -230,13 +250,13 @@ def report(store: str, base: Path, rows: list, quality: bool, n_queries: int) ->
                f"{1000 * got['warm_query_s']:.1f}", "1.000" if made is None else f"{got['overlap']:.3f}",
                f"{got['mean_cosine']:.4f}"]
         if quality:
-            row += [f"{got['analogy']:.4f}", f"{100 * (got['analogy'] - f32['analogy']):+.2f}",
+            row += ["1.000" if made is None else f"{got['rare_overlap']:.3f}", f"{got['analogy']:.4f}", f"{100 * (got['analogy'] - f32['analogy']):+.2f}",
                     f"{got['ws353']:.4f}", f"{got['ws353'] - f32['ws353']:+.4f}",
                     f"{got['simlex']:.4f}", f"{got['simlex'] - f32['simlex']:+.4f}"]
         out.append(row)
     print(table(head, out))
-    print("matrix MB: vectors.npy and the method's parameters (quantizer.npy, norm_quantizer.npy, rotation.npy); "
-          "first query: float32 makes its unit vectors in the cache, a compressed store its row norms (in memory)")
+    print("matrix MB: vectors.npy and the method's parameters (quantizer, norm_quantizer, rotation, head_codes, "
+          "head_quantizer, head_rotation); rare overlap: query words from the rarer half of the vocabulary; first query: float32 makes its unit vectors in the cache, a compressed store its row norms (in memory)")
     print()
 
 

@@ -98,7 +98,9 @@ def describe_compression(emb) -> str:
     c = emb.compression
     settings = {"pq": lambda: f"{c['subspaces']} subspaces of {c['dim'] // c['subspaces']}, {c['bits']} bits"
                               + (", quantised norms" if c.get("norm") else "")
-                              + (", rotated (optimised PQ)" if c.get("rotate") else ""),
+                              + (", rotated (optimised PQ)" if c.get("rotate") else "")
+                              + (f"; the first {c['head_rows']:,} rows in {c['head_subspaces']} subspaces"
+                                 if c.get("head_subspaces") else ""),
                 "int8": lambda: f"a scale per {c.get('scale', 'row')}"}.get(c["method"], lambda: "")()
     ratio = len(emb) * emb.dim * 4 / max(emb.vectors.nbytes, 1)
     err = c.get("error", {})
@@ -120,6 +122,12 @@ def describe_compression(emb) -> str:
 @click.option("--rotate/--no-rotate", default=False, show_default=True,
               help="pq: optimised PQ, a learnt rotation before the subspaces are cut (better codes, about "
                    "twice the compression time).")
+@click.option("--head-subspaces", type=click.IntRange(min=1), default=None,
+              help="pq: code the most frequent rows (the head) finer, in this many subspaces (more than "
+                   "--subspaces).")
+@click.option("--head-rows", type=click.IntRange(min=1), default=None,
+              help="pq: rows in the head, the first rows of the store (default: those that hold 98%% of the "
+                   "store's counted tokens).")
 @click.option("--scale", type=click.Choice(["row", "dim"]), default="row", show_default=True,
               help="int8: one scale per row or per dimension.")
 @click.option("--iterations", type=click.IntRange(1, 1000), default=25, show_default=True,
@@ -129,14 +137,14 @@ def describe_compression(emb) -> str:
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: in a terminal or Jupyter).")
 @overwrite_option("OUT")
-def compress(store, out, method, subspaces, bits, norm, rotate, scale, iterations, training_rows, seed, progress,
-             overwrite) -> None:
+def compress(store, out, method, subspaces, bits, norm, rotate, head_subspaces, head_rows, scale, iterations,
+             training_rows, seed, progress, overwrite) -> None:
     """Write a compressed copy of STORE to OUT: a store that every command reads."""
     from ..atomic import check_target
     check_target(Path(out), overwrite, directory=True)
     emb = _open_store(store)
     packed = emb.compress(out, method, subspaces=subspaces, bits=bits, norm=norm, rotate=rotate, scale=scale,
-                          iterations=iterations, training_rows=training_rows, seed=seed, overwrite=overwrite,
+                          head_subspaces=head_subspaces, head_rows=head_rows, iterations=iterations, training_rows=training_rows, seed=seed, overwrite=overwrite,
                           progress=progress)
     click.echo(f"wrote {len(packed):,} x {packed.dim} to {out}: {describe_compression(packed)}")
 

@@ -346,7 +346,8 @@ class Embeddings(SimilarityQueries, KeyedVectorsAPI):
 
     def compress(self, path: str | os.PathLike, method: str = "pq", **settings) -> "Embeddings":
         """Write a compressed copy at ``path`` and open it: ``method`` ``pq`` (``subspaces``,
-        ``bits=8``, ``norm=False``, ``rotate=False`` for optimised PQ), ``int8``
+        ``bits=8``, ``norm=False``, ``rotate=False`` for optimised PQ, ``head_subspaces``
+        and ``head_rows`` to code the most frequent rows finer), ``int8``
         (``scale="row"|"dim"``) or ``float16``; also
         ``iterations``, ``training_rows``, ``seed``, ``overwrite``, ``progress``. See
         :mod:`wordlab.store.compress`; ``save`` of the result writes float32 again."""

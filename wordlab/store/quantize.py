@@ -17,6 +17,16 @@ settings; :mod:`wordlab.store.compress` makes such stores):
              ``rotate=True`` (optimised PQ, Ge et al. 2014) the rows are coded after a
              learnt rotation R, ``rotation.npy`` float32 (dim, dim): a row decodes to
              ``y R^T`` and a query is rotated, ``q R``, before its tables are made.
+             With a head (``head_subspaces`` M_h > M, ``head_rows`` H) the first H rows,
+             a store's most frequent words, are coded finer, by a quantiser of their
+             own with M_h subspaces (``head_quantizer.npy``, and ``head_rotation.npy``
+             with ``rotate``): a head row's first M codes are its columns of
+             ``vectors.npy`` (the norm's code stays the last), the other M_h - M are
+             its row of ``head_codes.npy`` uint8 (H, M_h - M). Bytes go where the
+             words are used: evaluation sets, queries and neighbour lists are mostly
+             frequent words (frequency-tiered codes, as the adaptive input
+             representations of Baevski and Auli 2019 give frequent words more
+             dimensions).
 
 :class:`QuantizedMatrix` is such a matrix as an array-like of float32 (n, dim): indexing
 decodes only the rows asked for, ``np.asarray`` decodes it all (block by block), and
@@ -40,8 +50,9 @@ DECODE_BLOCK = 65_536
 QUANTIZER = "quantizer"
 NORM_QUANTIZER = "norm_quantizer"
 ROTATION = "rotation"
+HEAD_CODES, HEAD_QUANTIZER, HEAD_ROTATION = "head_codes", "head_quantizer", "head_rotation"
 #: The parameter arrays a compressed matrix may have, each one component (file) of the store.
-PARAMETERS = (QUANTIZER, NORM_QUANTIZER, ROTATION)
+PARAMETERS = (QUANTIZER, NORM_QUANTIZER, ROTATION, HEAD_CODES, HEAD_QUANTIZER, HEAD_ROTATION)
 register_component(Component(QUANTIZER, ("quantizer.npy",), per_word=False, keep_on_save=False,
                              follows_vectors=True, meta_keys=("compression",),
                              description="the parameters that decode a compressed vectors.npy (int8 scales, PQ "
@@ -52,6 +63,11 @@ register_component(Component(NORM_QUANTIZER, ("norm_quantizer.npy",), per_word=F
 register_component(Component(ROTATION, ("rotation.npy",), per_word=False, keep_on_save=False,
                              follows_vectors=True, meta_keys=("compression",),
                              description="the rotation an optimised-PQ store codes its rows after"))
+for _name, _what in ((HEAD_CODES, "the head rows' codes past the first M of a PQ store with a head"),
+                     (HEAD_QUANTIZER, "the centroids of the head rows of a PQ store with a head"),
+                     (HEAD_ROTATION, "the rotation of the head rows of an optimised-PQ store with a head")):
+    register_component(Component(_name, (f"{_name}.npy",), per_word=False, keep_on_save=False,
+                                 follows_vectors=True, meta_keys=("compression",), description=_what))
 # A subword store's n-gram matrix, compressed with it: its codes are ngram_vectors.npy
 for _name, _what in ((QUANTIZER, "the parameters that decode a compressed ngram_vectors.npy"),
                      (NORM_QUANTIZER, "the norm centroids of a compressed n-gram matrix with quantised norms"),
@@ -180,21 +196,48 @@ class ProductQuantization(Method):
             if rot is None or rot.dtype != np.float32 or rot.shape != (dim, dim):
                 raise StoreError(f"{where}/rotation.npy: the rotation must be float32 ({dim}, {dim}), found "
                                  f"{None if rot is None else (rot.dtype, rot.shape)}")
-        if K < 256 and codes.shape[0]:      # codes past the codebook would read other memory in the kernel
-            top = max(int(np.asarray(codes[a:a + DECODE_BLOCK]).max(initial=0))
-                      for a in range(0, codes.shape[0], DECODE_BLOCK))
-            if top >= K:
-                raise StoreError(f"{where}/vectors.npy: code {top} outside the {K} centroids")
+        self._check_head(codes, params, settings, where)
+        if K < 256:                          # codes past the codebook would read other memory in the kernel
+            for name, array in (("vectors", codes), (HEAD_CODES, params.get(HEAD_CODES))):
+                top = _largest_code(array)
+                if top >= K:
+                    raise StoreError(f"{where}/{name}.npy: code {top} outside the {K} centroids")
+
+    def _check_head(self, codes, params, settings, where):
+        Mh = settings.get("head_subspaces")
+        present = [k for k in (HEAD_CODES, HEAD_QUANTIZER, HEAD_ROTATION) if k in params]
+        if not Mh:
+            if present:
+                raise StoreError(f"{where}/{present[0]}.npy: head codes in a store whose meta.json has no head")
+            return
+        M, K, dim, H = int(settings["subspaces"]), 1 << int(settings["bits"]), int(settings["dim"]), \
+            int(settings["head_rows"])
+        Mh = int(Mh)
+        if not M < Mh <= dim or dim % Mh or not 0 < H <= codes.shape[0]:
+            raise StoreError(f"{where}/meta.json: a head of {H} rows and {Mh} subspaces does not fit "
+                             f"{codes.shape[0]} rows of {M} subspaces in {dim} dimensions")
+        for key, want, dtype in ((HEAD_QUANTIZER, (Mh, K, dim // Mh), np.float32), (HEAD_CODES, (H, Mh - M), np.uint8),
+                                 (HEAD_ROTATION, (dim, dim) if settings.get("rotate") else None, np.float32)):
+            got = params.get(key)
+            if want is None and got is None:
+                continue
+            if got is None or want is None or got.dtype != dtype or got.shape != want:
+                raise StoreError(f"{where}/{key}.npy: must be {np.dtype(dtype)} {want}, found "
+                                 f"{None if got is None else (got.dtype, got.shape)}")
 
     def _directions(self, codes, params, rows) -> np.ndarray:
         book = params[QUANTIZER]
         M = book.shape[0]
         c = np.asarray(codes[rows])
         c = c[None, :] if c.ndim == 1 else c
-        parts = book[np.arange(M)[None, :], c[:, :M].astype(np.intp)]        # (n, M, dsub)
-        out = parts.reshape(c.shape[0], -1)
-        rot = params.get(ROTATION)
-        return out if rot is None else out @ np.asarray(rot).T
+        out = _centroids(book, c[:, :M], params.get(ROTATION))
+        if HEAD_CODES in params:
+            index = _row_numbers(rows, codes.shape[0])
+            inside = np.flatnonzero(index < params[HEAD_CODES].shape[0])
+            if inside.size:
+                head = np.concatenate([c[inside, :M], np.asarray(params[HEAD_CODES][index[inside]])], axis=1)
+                out[inside] = _centroids(params[HEAD_QUANTIZER], head, params.get(HEAD_ROTATION))
+        return out
 
     def decode(self, codes, params, rows):
         out = self._directions(codes, params, rows)
@@ -204,26 +247,74 @@ class ProductQuantization(Method):
             out *= params[NORM_QUANTIZER][c[:, -1].astype(np.intp)][:, None]
         return out[0] if np.ndim(codes[rows]) == 1 else out
 
-    def tables(self, params, queries) -> np.ndarray:
-        """float32 (n_queries, M, K): each query's dot product with every centroid."""
-        book = params[QUANTIZER]
+    def tables(self, params, queries, head: bool = False) -> np.ndarray:
+        """float32 (n_queries, M, K): each query's dot product with every centroid (of
+        the head's quantiser with ``head``)."""
+        book = params[HEAD_QUANTIZER if head else QUANTIZER]
         M, K, dsub = book.shape
-        rot = params.get(ROTATION)
+        rot = params.get(HEAD_ROTATION if head else ROTATION)
         q = (queries if rot is None else queries @ np.asarray(rot)).reshape(queries.shape[0], M, dsub)
         return np.ascontiguousarray(np.einsum("qmd,mkd->qmk", q, book), dtype=np.float32)
 
     def block_dot(self, codes, params, queries, start, stop):
-        return _adc(codes, self.tables(params, np.ascontiguousarray(queries, dtype=np.float32)), start, stop)
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        return self._scores(codes, params, start, stop, tail=lambda: self.tables(params, queries),
+                            head=lambda: self.tables(params, queries, head=True))
 
     def search_norms(self, codes, params):
-        book = params[QUANTIZER]
-        sq = np.einsum("mkd,mkd->mk", book, book)[None].astype(np.float32)     # ||centroid||^2 as a table
-        return np.sqrt(np.maximum(_adc(codes, np.ascontiguousarray(sq), 0, codes.shape[0])[0], 0.0))
+        def squares(book):                  # ||centroid||^2 as a table: ADC then sums a row's squared norm
+            return np.ascontiguousarray(np.einsum("mkd,mkd->mk", book, book)[None], dtype=np.float32)
+        sq = self._scores(codes, params, 0, codes.shape[0], tail=lambda: squares(params[QUANTIZER]),
+                          head=lambda: squares(params[HEAD_QUANTIZER]))[0]
+        return np.sqrt(np.maximum(sq, 0.0))
+
+    @staticmethod
+    def _scores(codes, params, start: int, stop: int, tail: Callable, head: Callable) -> np.ndarray:
+        """ADC scores of rows ``start:stop`` from the tables ``tail()`` and, for the rows of
+        a head, ``head()`` (its first M subspaces' lookups read ``codes``, the rest the
+        head's codes)."""
+        split = min(max(params[HEAD_CODES].shape[0], start), stop) if HEAD_CODES in params else start
+        if split == start:
+            return _adc(codes, tail(), start, stop)
+        tables = head()
+        M = params[QUANTIZER].shape[0]
+        out = np.empty((tables.shape[0], stop - start), dtype=np.float32)
+        out[:, :split - start] = _adc(codes, np.ascontiguousarray(tables[:, :M]), start, split)
+        out[:, :split - start] += _adc(params[HEAD_CODES], np.ascontiguousarray(tables[:, M:]), start, split)
+        if stop > split:
+            out[:, split - start:] = _adc(codes, tail(), split, stop)
+        return out
+
+
+def _centroids(book: np.ndarray, codes: np.ndarray, rotation) -> np.ndarray:
+    """float32 (n, dim): rows of PQ ``codes`` (n, M) decoded by ``book`` (M, K, dsub),
+    rotated back by ``rotation`` when there is one."""
+    M = book.shape[0]
+    out = book[np.arange(M)[None, :], codes.astype(np.intp)].reshape(codes.shape[0], -1)
+    return out if rotation is None else out @ np.asarray(rotation).T
+
+
+def _row_numbers(rows, n: int) -> np.ndarray:
+    """The row numbers (int64, non-negative) that ``rows`` (an int, slice, index array or
+    mask) selects of ``n``."""
+    if isinstance(rows, slice):
+        return np.arange(*rows.indices(n))
+    index = np.asarray(rows)
+    if index.dtype == bool:
+        return np.flatnonzero(index)
+    index = np.atleast_1d(index).astype(np.int64)
+    return np.where(index < 0, index + n, index)
+
+
+def _largest_code(codes) -> int:
+    if codes is None or not codes.shape[0]:
+        return -1
+    return max(int(np.asarray(codes[a:a + DECODE_BLOCK]).max(initial=0)) for a in range(0, codes.shape[0], DECODE_BLOCK))
 
 
 #: Table lookups (or multiply-adds) per thread below which a block is scored in one
-#: thread (a thread's start costs about as much as a few hundred thousand lookups).
-ADC_LOOKUPS_PER_THREAD = 1 << 21
+#: thread (a thread's start and join cost about as much as a hundred thousand lookups).
+ADC_LOOKUPS_PER_THREAD = 1 << 19
 
 
 def _adc(codes: np.ndarray, tables: np.ndarray, start: int, stop: int) -> np.ndarray:
@@ -244,16 +335,30 @@ def _table_dot(codes: np.ndarray, table: np.ndarray, queries: np.ndarray, start:
 
 def _in_threads(kernel: Callable, n_queries: int, start: int, stop: int, cost_per_row: int) -> np.ndarray:
     """Run ``kernel(a, b, out[:, a - start:b - start])`` over rows ``start:stop`` in as many
-    threads as the work is worth (the kernels are ``nogil``); returns ``out``."""
-    from .._threads import default_workers, run_threads
+    threads as the work is worth (the kernels are ``nogil``); returns ``out``. The calling
+    thread scores the first part itself, so one query pays for one thread start, not a pool."""
+    import threading
+
+    from .._threads import default_workers
     out = np.empty((n_queries, stop - start), dtype=np.float32)
     threads = int(min(default_workers(), max(1, (stop - start) * cost_per_row // ADC_LOOKUPS_PER_THREAD)))
     cuts = np.linspace(start, stop, threads + 1).astype(np.int64)
+    errors: list[BaseException] = []
 
     def part(t: int) -> None:
         a, b = int(cuts[t]), int(cuts[t + 1])
-        kernel(a, b, out[:, a - start:b - start])
-    run_threads(part, threads)
+        try:
+            kernel(a, b, out[:, a - start:b - start])
+        except BaseException as e:          # re-raised in the caller
+            errors.append(e)
+    others = [threading.Thread(target=part, args=(t,), name="wordlab-adc", daemon=True) for t in range(1, threads)]
+    for thread in others:
+        thread.start()
+    part(0)
+    for thread in others:
+        thread.join()
+    if errors:
+        raise errors[0]
     return out
 
 
@@ -285,6 +390,7 @@ class QuantizedMatrix:
         self.params = {**params, "scale": settings.get("scale", "row")}
         self.shape = (int(codes.shape[0]), int(settings["dim"]))
         self._norms: np.ndarray | None = None
+        self._inverse_norms: np.ndarray | None = None
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -292,7 +398,7 @@ class QuantizedMatrix:
     def __getitem__(self, key):
         rows, cols = (key if isinstance(key, tuple) else (key, None))
         if isinstance(rows, (list, np.ndarray)):
-            rows = np.asarray(rows, dtype=np.intp)
+            rows = _index_array(rows)
             if rows.size and (rows.max() >= self.shape[0] or rows.min() < -self.shape[0]):
                 raise IndexError(f"row index out of range for {self.shape[0]} rows")
         out = self.method.decode(self.codes, self.params, rows)
@@ -312,6 +418,15 @@ class QuantizedMatrix:
         if self._norms is None:
             self._norms = self.method.search_norms(self.codes, self.params)
         return self._norms
+
+    @property
+    def inverse_norms(self) -> np.ndarray:
+        """float32 (n,): 1 / :attr:`search_norms`, 0 for a zero row (computed once: a
+        query scales every row's score by it)."""
+        if self._inverse_norms is None:
+            n = self.search_norms
+            self._inverse_norms = np.divide(1.0, n, out=np.zeros_like(n), where=n > 0)
+        return self._inverse_norms
 
     def block_dot(self, queries: np.ndarray, start: int, stop: int) -> np.ndarray:
         return self.method.block_dot(self.codes, self.params, queries, start, stop)
@@ -338,13 +453,12 @@ class UnitRows:
         return self.shape[0]
 
     def _inverse(self, rows) -> np.ndarray:
-        n = np.asarray(self.matrix.search_norms[rows], dtype=np.float32)
-        return np.divide(1.0, n, out=np.zeros_like(n), where=n > 0)
+        return self.matrix.inverse_norms[rows]
 
     def __getitem__(self, key):
         rows, cols = (key if isinstance(key, tuple) else (key, None))
-        if isinstance(rows, list):
-            rows = np.asarray(rows, dtype=np.intp)
+        if isinstance(rows, (list, np.ndarray)):
+            rows = _index_array(rows)
         m = self.matrix
         block = (m.method._directions(m.codes, m.params, rows) if NORM_QUANTIZER in m.params
                  else m.method.decode(m.codes, m.params, rows))
@@ -359,6 +473,12 @@ class UnitRows:
 
     def block_dot(self, queries: np.ndarray, start: int, stop: int) -> np.ndarray:
         return self.matrix.block_dot(queries, start, stop) * self._inverse(slice(start, stop))
+
+
+def _index_array(rows) -> np.ndarray:
+    """An index list or array as row numbers (a boolean mask as the rows it selects)."""
+    rows = np.asarray(rows)
+    return np.flatnonzero(rows) if rows.dtype == bool else rows.astype(np.intp, copy=False)
 
 
 def _decoded(rows, dtype=None) -> np.ndarray:
