@@ -272,18 +272,35 @@ class ProductQuantization(Method):
     def _scores(codes, params, start: int, stop: int, tail: Callable, head: Callable) -> np.ndarray:
         """ADC scores of rows ``start:stop`` from the tables ``tail()`` and, for the rows of
         a head, ``head()`` (its first M subspaces' lookups read ``codes``, the rest the
-        head's codes)."""
-        split = min(max(params[HEAD_CODES].shape[0], start), stop) if HEAD_CODES in params else start
-        if split == start:
+        head's codes), in one pass over the rows."""
+        if HEAD_CODES not in params:
             return _adc(codes, tail(), start, stop)
-        tables = head()
-        M = params[QUANTIZER].shape[0]
-        out = np.empty((tables.shape[0], stop - start), dtype=np.float32)
-        out[:, :split - start] = _adc(codes, np.ascontiguousarray(tables[:, :M]), start, split)
-        out[:, :split - start] += _adc(params[HEAD_CODES], np.ascontiguousarray(tables[:, M:]), start, split)
-        if stop > split:
-            out[:, split - start:] = _adc(codes, tail(), split, stop)
-        return out
+        from ._quantize_kernels import adc_scores_head
+        H = params[HEAD_CODES].shape[0]
+        head_tables = head() if start < H else None
+        tables = tail() if stop > H else None
+        n_q = (head_tables if head_tables is not None else tables).shape[0]
+        empty = np.zeros((n_q, 0, 1), dtype=np.float32)
+        head_tables = empty if head_tables is None else head_tables
+        tables = empty if tables is None else tables
+        split = min(max(H, start), stop)
+        lookups = ((split - start) * head_tables.shape[1] + (stop - split) * tables.shape[1]) * n_q
+        # threads cut where the lookups, not the rows, are even: a head row costs M_h, another M
+        share = lookups / max(1, (stop - start) * n_q)
+        return _in_threads(lambda a, b, out: adc_scores_head(codes, params[HEAD_CODES], head_tables, tables, a, b, out),
+                           n_q, start, stop, share,
+                           cut=lambda x: _row_at_lookups(x, start, split, stop, head_tables.shape[1], tables.shape[1]))
+
+
+def _row_at_lookups(x: float, start: int, split: int, stop: int, per_head: int, per_row: int) -> int:
+    """The row of ``start:stop`` before which a share ``x`` (0-1) of the lookups lies,
+    head rows (``start:split``) costing ``per_head`` each and the others ``per_row``."""
+    total = (split - start) * per_head + (stop - split) * per_row
+    want = x * total
+    head_cost = (split - start) * per_head
+    if want <= head_cost:
+        return start + int(round(want / max(per_head, 1)))
+    return min(stop, split + int(round((want - head_cost) / max(per_row, 1))))
 
 
 def _centroids(book: np.ndarray, codes: np.ndarray, rotation) -> np.ndarray:
@@ -333,16 +350,19 @@ def _table_dot(codes: np.ndarray, table: np.ndarray, queries: np.ndarray, start:
                        q.shape[0] * q.shape[1])
 
 
-def _in_threads(kernel: Callable, n_queries: int, start: int, stop: int, cost_per_row: int) -> np.ndarray:
+def _in_threads(kernel: Callable, n_queries: int, start: int, stop: int, cost_per_row: float,
+                cut: Callable[[float], int] | None = None) -> np.ndarray:
     """Run ``kernel(a, b, out[:, a - start:b - start])`` over rows ``start:stop`` in as many
     threads as the work is worth (the kernels are ``nogil``); returns ``out``. The calling
-    thread scores the first part itself, so one query pays for one thread start, not a pool."""
+    thread scores the first part itself, so one query pays for one thread start, not a pool.
+    ``cut(x)``: the row before which a share x of the work lies (default: rows cost alike)."""
     import threading
 
     from .._threads import default_workers
     out = np.empty((n_queries, stop - start), dtype=np.float32)
-    threads = int(min(default_workers(), max(1, (stop - start) * cost_per_row // ADC_LOOKUPS_PER_THREAD)))
-    cuts = np.linspace(start, stop, threads + 1).astype(np.int64)
+    threads = int(min(default_workers(), max(1, int((stop - start) * cost_per_row) // ADC_LOOKUPS_PER_THREAD)))
+    cuts = (np.linspace(start, stop, threads + 1).astype(np.int64) if cut is None
+            else np.array([start] + [cut(t / threads) for t in range(1, threads)] + [stop], dtype=np.int64))
     errors: list[BaseException] = []
 
     def part(t: int) -> None:
