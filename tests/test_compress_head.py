@@ -205,3 +205,12 @@ def test_a_subword_store_gives_its_words_a_head_and_its_ngrams_none(tmp_path):
     unseen = ["balked", "kimps"]
     cos = [float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)) for a, b in zip(packed[unseen], store[unseen])]
     assert min(cos) > 0.8
+
+
+def test_head_codes_beyond_the_codebook_are_refused(varied, tmp_path):
+    varied.compress(tmp_path / "c", "pq", subspaces=6, bits=4, head_subspaces=12, head_rows=1000, progress=False)
+    codes = np.load(tmp_path / "c" / "head_codes.npy")
+    codes[10, 3] = 200
+    np.save(tmp_path / "c" / "head_codes.npy", codes)
+    with pytest.raises(StoreError, match="head_codes.npy: code 200 outside the 16 centroids"):
+        wordlab.load(tmp_path / "c")
