@@ -316,10 +316,7 @@ def _row_numbers(rows, n: int) -> np.ndarray:
     mask) selects of ``n``."""
     if isinstance(rows, slice):
         return np.arange(*rows.indices(n))
-    index = np.asarray(rows)
-    if index.dtype == bool:
-        return np.flatnonzero(index)
-    index = np.atleast_1d(index).astype(np.int64)
+    index = np.atleast_1d(_index_array(rows))
     return np.where(index < 0, index + n, index)
 
 
