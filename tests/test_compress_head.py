@@ -214,3 +214,23 @@ def test_head_codes_beyond_the_codebook_are_refused(varied, tmp_path):
     np.save(tmp_path / "c" / "head_codes.npy", codes)
     with pytest.raises(StoreError, match="head_codes.npy: code 200 outside the 16 centroids"):
         wordlab.load(tmp_path / "c")
+
+
+def test_a_head_across_many_small_blocks_codes_as_in_one(tmp_path, monkeypatch):
+    """Rows are coded a block at a time; with blocks of 128 rows the head (1,200 rows)
+    ends inside a block and every block boundary crosses it: the codes are those of one
+    block, and the planted rows are recovered."""
+    import wordlab.store.compress as compress_module
+    import wordlab.store.quantize as quantize_module
+    x = planted_tiers()
+    base = store_of(tmp_path, x)
+    kw = dict(subspaces=4, bits=4, head_subspaces=12, head_rows=1200, progress=False)
+    whole = base.compress(tmp_path / "whole", "pq", **kw)
+    monkeypatch.setattr(compress_module, "DECODE_BLOCK", 128)
+    monkeypatch.setattr(quantize_module, "DECODE_BLOCK", 128)
+    small = base.compress(tmp_path / "small", "pq", **kw)
+    for key in ("head_codes", "head_quantizer", "quantizer"):
+        np.testing.assert_array_equal(np.asarray(small.vectors.params[key]), np.asarray(whole.vectors.params[key]))
+    np.testing.assert_array_equal(np.asarray(small.vectors.codes), np.asarray(whole.vectors.codes))
+    np.testing.assert_array_equal(np.asarray(small.vectors), x)
+    np.testing.assert_allclose(small.vectors.search_norms, np.linalg.norm(x, axis=1), rtol=1e-5)
