@@ -20,7 +20,10 @@ process of its own:
 - open: ``wordlab.load`` (memory-maps the codes and reads meta.json);
 - query: ``most_similar(word, topn=10, exact=True)`` for ``--queries`` words (drawn once, the same
   for every variant): the first (float32 makes its unit vectors, a compressed store its
-  norms) and the median of the rest;
+  norms), then the median and 90th percentile of ``--rounds`` x ``--repeat`` timings of
+  every word. The timing processes run every variant in turn, pass after pass, so a busy
+  spell of the machine (a neighbour on the host, which moves a 27 MB float32 scan by
+  half) falls on all variants rather than on one;
 - quality: top-10 neighbour overlap with the float32 store over those words, and on the
   enwiki stores over as many words of the rarer half of the vocabulary (``rare overlap``:
   what a head costs the rows outside it); on the
@@ -34,7 +37,7 @@ an exact float32 query on the same store.
 
 Usage: python evals/bench_compress.py [--stores enwiki,enwiki300,synthetic] [--rows 1000000] [--dim 300]
        [--pq-enwiki 20,25,25n,25r,50,50r,20h50,20h50r] [--pq-enwiki300 75,75r,100,100r,75h150,75h150r]
-       [--pq-synthetic 75,75n,100,150] [--queries 51] [--work DIR]
+       [--pq-synthetic 75,75n,100,150] [--queries 51] [--rounds 3] [--repeat 5] [--work DIR]
 
 ``--work DIR`` keeps the stores there and reuses the trained and synthetic ones. About an
 hour on two cores with the defaults (optimised PQ at dimension 300 takes most of it); the synthetic store needs 1.2 GB, its unit
@@ -128,6 +131,21 @@ def side_measure(store: str, queries: list[str], quality: bool, top_out: str | N
     return out
 
 
+def side_time(store: str, queries: list[str], repeat: int) -> dict:
+    """Query times only: one query to warm up (norms, unit vectors, kernels), then
+    ``repeat`` rounds of every query word."""
+    import wordlab
+    emb = wordlab.load(store)
+    emb.most_similar(queries[0], topn=10, exact=True)
+    times = []
+    for _ in range(repeat):
+        for word in queries:
+            with Timer() as t:
+                emb.most_similar(word, topn=10, exact=True)
+            times.append(t.s)
+    return {"times": times}
+
+
 def matrix_bytes(store: Path) -> int:
     """The bytes of a store's matrix: vectors.npy and a compressed store's parameters."""
     from wordlab.store.quantize import PARAMETERS
@@ -169,6 +187,9 @@ def main() -> None:
     ap.add_argument("--pq-enwiki300", default="75,75r,100,100r,75h150,75h150r")
     ap.add_argument("--pq-synthetic", default="75,75n,100,150")
     ap.add_argument("--queries", type=int, default=51)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="timing passes over every variant, in turn (other tenants of the machine come and go)")
+    ap.add_argument("--repeat", type=int, default=5, help="rounds of the query words in each timing process")
     ap.add_argument("--work", default=None)
     ap.add_argument("--side", help=argparse.SUPPRESS)
     ap.add_argument("--args", help=argparse.SUPPRESS)
@@ -176,7 +197,7 @@ def main() -> None:
     if args.side:
         kw = json.loads(args.args)
         emit({"train": side_train, "synthetic": side_synthetic, "compress": side_compress,
-              "measure": side_measure}[args.side](**kw))
+              "measure": side_measure, "time": side_time}[args.side](**kw))
         return
     tmp = tempfile.mkdtemp(prefix="wordlab-bench-compress-") if args.work is None else None
     work = Path(args.work or tmp)
@@ -208,6 +229,7 @@ def main() -> None:
                                            top_out=str(reference), rare=rare))]
             ref = json.loads(reference.read_text())
             pq = {"enwiki": args.pq_enwiki, "enwiki300": args.pq_enwiki300}.get(store, args.pq_synthetic)
+            stores = [base]
             for label, method, settings in variants(pq):
                 out = work / f"{store}-{label.replace(' ', '-').replace('=', '')}"
                 print(f"{store}: {label} ...", file=sys.stderr, flush=True)
@@ -219,9 +241,21 @@ def main() -> None:
                 if rare:
                     got["rare_overlap"] = overlap(got["rare_tops"], ref["rare"])
                 rows.append((label, made, got))
-                if args.work is None:
-                    shutil.rmtree(out)
-            report(store, base, rows, quality, len(queries))
+                stores.append(out)
+            # query times: every variant in turn, pass after pass, so that a busy spell of the
+            # machine falls on all of them rather than on one
+            times: list[list[float]] = [[] for _ in stores]
+            for r in range(args.rounds):
+                print(f"{store}: timing pass {r + 1} of {args.rounds} ...", file=sys.stderr, flush=True)
+                for i, path in enumerate(stores):
+                    times[i] += side("time", store=str(path), queries=queries, repeat=args.repeat)["times"]
+            for (_, _, got), t in zip(rows, times):
+                got["warm_query_s"] = statistics.median(t)
+                got["query_p90_s"] = statistics.quantiles(t, n=10)[-1]
+            if args.work is None:
+                for path in stores[1:]:
+                    shutil.rmtree(path)
+            report(store, base, rows, quality, len(queries), args.rounds * args.repeat)
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -232,13 +266,13 @@ def overlap(tops: list[list[str]], reference: list[list[str]]) -> float:
     return statistics.fmean(len(set(a) & set(b)) / 10 for a, b in zip(tops, reference))
 
 
-def report(store: str, base: Path, rows: list, quality: bool, n_queries: int) -> None:
+def report(store: str, base: Path, rows: list, quality: bool, n_queries: int, rounds: int) -> None:
     f32 = rows[0][2]
     meta = json.loads((base / "meta.json").read_text())
     print(f"{store}: {meta['n_words']:,} x {meta['dim']} ({meta['method']}); {n_queries} query words, "
           f"most_similar(topn=10), each variant in its own process")
     head = ["variant", "matrix MB", "smaller", "compress s", "peak RSS MiB", "open ms", "first query ms",
-            "query ms", "top-10 overlap", "mean cosine"]
+            "query ms", "p90 ms", "vs float32", "top-10 overlap", "mean cosine"]
     if quality:
         head += ["rare overlap", "analogy@30k", "delta (points)", "WS-353", "delta", "SimLex-999", "delta"]
     out = []
@@ -247,7 +281,8 @@ def report(store: str, base: Path, rows: list, quality: bool, n_queries: int) ->
                "-" if made is None else f"{made['compress_s']:.1f}",
                "-" if made is None else f"{made['peak_rss_mb']:,.0f}",
                f"{1000 * got['open_s']:.1f}", f"{1000 * got['first_query_s']:,.1f}",
-               f"{1000 * got['warm_query_s']:.1f}", "1.000" if made is None else f"{got['overlap']:.3f}",
+               f"{1000 * got['warm_query_s']:.2f}", f"{1000 * got['query_p90_s']:.2f}",
+               f"{got['warm_query_s'] / f32['warm_query_s']:.2f}", "1.000" if made is None else f"{got['overlap']:.3f}",
                f"{got['mean_cosine']:.4f}"]
         if quality:
             row += ["1.000" if made is None else f"{got['rare_overlap']:.3f}", f"{got['analogy']:.4f}", f"{100 * (got['analogy'] - f32['analogy']):+.2f}",
@@ -256,7 +291,10 @@ def report(store: str, base: Path, rows: list, quality: bool, n_queries: int) ->
         out.append(row)
     print(table(head, out))
     print("matrix MB: vectors.npy and the method's parameters (quantizer, norm_quantizer, rotation, head_codes, "
-          "head_quantizer, head_rotation); rare overlap: query words from the rarer half of the vocabulary; first query: float32 makes its unit vectors in the cache, a compressed store its row norms (in memory)")
+          "head_quantizer, head_rotation); rare overlap: query words from the rarer half of the vocabulary; first query: "
+          "float32 makes its unit vectors in the cache, a compressed store its row norms (in memory); query ms, p90 ms: "
+          f"the median and 90th percentile of {rounds} timings of each query word (every variant timed in turn, in "
+          "passes of processes of its own); vs float32: the median query time over float32's")
     print()
 
 

@@ -86,7 +86,8 @@ def test_asymmetric_distances_equal_decoded_dot_products_across_the_head(varied,
     if not kw.get("norm"):
         np.testing.assert_allclose(directions, decoded, rtol=1e-6, atol=1e-6)
     q = np.random.default_rng(2).normal(size=(4, DIM)).astype(np.float32)
-    for start, stop in ((0, 3000), (900, 1100), (0, 1000), (1000, 3000), (10, 20), (2000, 2500)):
+    for start, stop in ((0, 3000), (900, 1100), (0, 1000), (1000, 3000), (10, 20), (2000, 2500),
+                        (901, 1100), (999, 1002), (3, 4), (1001, 2998)):     # odd ends: rows are scored in pairs
         np.testing.assert_allclose(m.block_dot(q, start, stop), q @ directions[start:stop].T, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(m.search_norms, np.linalg.norm(directions, axis=1), rtol=1e-5, atol=1e-6)
     # every way of asking for rows: a row, a negative row, a list across the head, a slice, a mask
@@ -94,6 +95,29 @@ def test_asymmetric_distances_equal_decoded_dot_products_across_the_head(varied,
         np.testing.assert_allclose(m[key], decoded[key], rtol=1e-6, atol=1e-6)
     unit = directions / np.linalg.norm(directions, axis=1, keepdims=True)
     np.testing.assert_allclose(packed.unit_vectors[[998, 1001]], unit[[998, 1001]], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("head", [False, True])
+def test_scores_do_not_depend_on_the_threads(varied, tmp_path, monkeypatch, head):
+    """A call split over threads (here into as many parts as rows allow) gives the same
+    float32 scores, to the bit, as one thread: every part runs the same kernel, with the
+    same order of additions."""
+    from wordlab import _threads
+    from wordlab.store import scoring
+    kw = {"head_subspaces": 12, "head_rows": 1001} if head else {}
+    for method, extra in (("pq", {"subspaces": 6, **kw}), ("float16", {}), ("int8", {})):
+        if head and method != "pq":
+            continue
+        m = varied.compress(tmp_path / f"{method}{head}", method, progress=False, **extra).vectors
+        q = np.random.default_rng(4).normal(size=(3, DIM)).astype(np.float32)
+        monkeypatch.setattr(scoring, "ADC_LOOKUPS_PER_THREAD", 1 << 40)
+        ranges = ((0, 3000), (999, 1004), (7, 2999))
+        one = [m.block_dot(q, a, b) for a, b in ranges]
+        monkeypatch.setattr(scoring, "ADC_LOOKUPS_PER_THREAD", 1)
+        monkeypatch.setattr(_threads, "default_workers", lambda: 7)
+        for (a, b), want in zip(ranges, one):
+            np.testing.assert_array_equal(m.block_dot(q, a, b), want)
+        monkeypatch.undo()
 
 
 def test_search_is_exact_over_the_decoded_vectors(varied, tmp_path):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import wordlab
 import wordlab.atomic
@@ -16,7 +18,7 @@ import wordlab.store.embeddings as emb_mod
 from wordlab import Embeddings, WordlabError
 from wordlab.errors import StoreError, UnknownWordError
 from wordlab.paths import cache_root
-from wordlab.store.search import cosine_topk, unit_rows
+from wordlab.store.search import cosine_topk, top_k, unit_rows
 
 
 @pytest.fixture(autouse=True)
@@ -318,6 +320,54 @@ def test_cosine_topk_block_size_does_not_change_answer():
         ids, scores = cosine_topk(unit, q, 17, None, ex, block_rows=block)
         np.testing.assert_array_equal(ids, ref[0])
         np.testing.assert_allclose(scores, ref[1], atol=1e-6)
+
+
+def _stable_topk(s: np.ndarray, k: int) -> np.ndarray:
+    """Reference: the k best positions of s by a stable sort, NaN never chosen."""
+    valid = np.flatnonzero(~np.isnan(s))
+    return valid[np.lexsort((valid, -s[valid]))][:k]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 1.0, -1.0, 0.5, np.nan, -np.inf, np.inf, 2.5, -3.0]), min_size=1, max_size=300),
+       st.integers(0, 80))
+def test_top_k_is_a_stable_sort_without_nan(values, k):
+    s = np.asarray(values, dtype=np.float32)
+    ids, best = top_k(s, k)
+    want = _stable_topk(s, k)
+    kk = min(k, s.shape[0])
+    assert ids.shape == best.shape == (kk,)
+    assert ids[:want.shape[0]].tolist() == want.tolist()
+    np.testing.assert_array_equal(best[:want.shape[0]], s[want])
+    assert (ids[want.shape[0]:] == -1).all() and np.isneginf(best[want.shape[0]:]).all()
+
+
+def test_top_k_at_size_with_ties_at_the_threshold():
+    """200,000 scores, a third of them tied at one value near the top: the sampled
+    threshold lands on the tie, and every tied position below the cut is still seen."""
+    rng = np.random.default_rng(3)
+    s = rng.standard_normal(200_000).astype(np.float32)
+    s[rng.random(s.shape[0]) < 0.33] = 1.5
+    s[rng.integers(0, s.shape[0], 50)] = np.nan
+    for k in (1, 10, 100, 5000, 70_000):
+        ids, best = top_k(s, k)
+        assert ids.tolist() == _stable_topk(s, k).tolist()
+
+
+@pytest.mark.parametrize("n_queries", [1, 3])
+@pytest.mark.parametrize("block", [5, 64, 1 << 20])
+def test_equal_rows_are_returned_lowest_row_first(n_queries, block):
+    """Rows with equal scores (duplicated vectors) come back in row order, one query or
+    many, whatever the block: results do not depend on how the scan was cut."""
+    rng = np.random.default_rng(8)
+    # one-hot rows: a score is one query coordinate, exact in any summation order, so
+    # repeated rows tie exactly (BLAS may round the same row differently by its position)
+    unit = np.eye(6, dtype=np.float32)[rng.integers(0, 6, 300)]
+    q = rng.standard_normal((n_queries, 6)).astype(np.float32)
+    ids, scores = cosine_topk(unit, q, 40, None, [[]] * n_queries, block_rows=block)
+    for j in range(n_queries):
+        s = unit @ (q[j] / np.linalg.norm(q[j]))
+        assert ids[j].tolist() == _stable_topk(s, 40).tolist()
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,15 @@
 
 ``workers`` means the same everywhere (default: every CPU this process may use):
 :func:`run_threads` runs ``nogil`` kernels in that many Python threads (trainers,
-counting), and :func:`numba_threads` caps the threads of Numba's ``parallel=True``
-kernels (the top-k search of alignment and retrieval) for a block.
+counting), :func:`run_split` splits one short call (a query's scores) over threads
+that stay started, and :func:`numba_threads` caps the threads of Numba's
+``parallel=True`` kernels (the top-k search of alignment and retrieval) for a block.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from typing import Callable, Iterator
 
@@ -50,6 +52,46 @@ def run_threads(task: Callable[[int], None], n_threads: int, *, poll: Callable[[
             on_error()
         for future in futures:
             future.result()
+
+
+_split_pool: ThreadPoolExecutor | None = None
+_split_lock = threading.Lock()
+
+
+def _forget_split_pool() -> None:
+    """In a forked child the pool's threads do not exist: start a new pool when asked."""
+    global _split_pool, _split_lock
+    _split_pool, _split_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_split_pool)
+
+
+def run_split(task: Callable[[int], None], n_parts: int) -> None:
+    """Run ``task(t)`` for t in 0..n_parts-1: part 0 in the calling thread, the others
+    in a pool of ``default_workers() - 1`` threads started once per process, and re-raise
+    the first exception. For work of a millisecond or less (a query against a store),
+    where starting threads would cost more than they save; handing a part to a started
+    thread costs a fraction of that. The pool's threads only run tasks, never wait on
+    one, so callers in several threads at once cannot deadlock."""
+    global _split_pool
+    if n_parts <= 1:
+        task(0)
+        return
+    with _split_lock:
+        if _split_pool is None:
+            _split_pool = ThreadPoolExecutor(max_workers=max(1, default_workers() - 1),
+                                             thread_name_prefix="wordlab-split")
+        pool = _split_pool
+    futures = [pool.submit(task, t) for t in range(1, n_parts)]
+    try:
+        task(0)
+    finally:
+        errors = [f.exception() for f in futures]   # waits for every part, even after a failure
+    for error in errors:
+        if error is not None:
+            raise error
 
 
 @contextlib.contextmanager

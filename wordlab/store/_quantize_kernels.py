@@ -1,5 +1,6 @@
-"""Numba kernels of compressed stores: k-means codebooks, product-quantisation codes
-and asymmetric distance computation (see :mod:`wordlab.store.quantize`).
+"""Numba kernels that make compressed stores: k-means codebooks and product-quantisation
+codes (see :mod:`wordlab.store.compress`; the kernels that score codes against queries
+are in :mod:`wordlab.store._adc_kernels`).
 
 Product quantisation (Jégou, Douze and Schmid 2011, "Product quantization for nearest
 neighbor search") cuts a dim-wide vector into M sub-vectors of ``dsub = dim / M`` and
@@ -167,80 +168,3 @@ def encode_rows(rows, codebooks, codes):
     for i in prange(rows.shape[0]):
         for m in range(M):
             codes[i, m] = _nearest(rows[i, m * dsub:(m + 1) * dsub], codebooks[m], c_sqnorm[m])
-
-
-@njit(nogil=True, cache=True, inline="always")
-def _lookups(t, row, first, count):
-    """sum over m < ``count`` of ``t[first + m, row[m]]``, in four running sums, so that
-    consecutive lookups do not wait on each other's additions (a fixed order: the
-    scores are repeatable)."""
-    s0 = np.float32(0.0)
-    s1 = np.float32(0.0)
-    s2 = np.float32(0.0)
-    s3 = np.float32(0.0)
-    four = count - count % 4
-    for m in range(0, four, 4):
-        s0 += t[first + m, row[m]]
-        s1 += t[first + m + 1, row[m + 1]]
-        s2 += t[first + m + 2, row[m + 2]]
-        s3 += t[first + m + 3, row[m + 3]]
-    for m in range(four, count):
-        s0 += t[first + m, row[m]]
-    return (s0 + s1) + (s2 + s3)
-
-
-@njit(nogil=True, cache=True)
-def adc_scores(codes, tables, start, stop, out):
-    """Asymmetric distance computation: ``out[q, i - start]`` = sum over subspaces m of
-    ``tables[q, m, codes[i, m]]`` for rows ``start:stop`` of ``codes`` (n, M) uint8;
-    ``tables`` (n_queries, M, K) float32, a query's dot products with every centroid.
-    Serial and ``nogil``: the caller splits large ranges over threads (a parallel kernel
-    costs most of a second to load, more than a query)."""
-    n_q, M, _ = tables.shape
-    for q in range(n_q):
-        t = tables[q]
-        for r in range(stop - start):
-            out[q, r] = _lookups(t, codes[start + r], 0, M)
-
-
-@njit(nogil=True, cache=True)
-def adc_scores_head(codes, head_codes, head_tables, tables, start, stop, out):
-    """:func:`adc_scores` for a store with a head: rows below H = ``len(head_codes)``
-    are scored by ``head_tables`` (n_queries, M_h, K), their first M codes from
-    ``codes`` and the other M_h - M from ``head_codes``; the rows from H on by
-    ``tables`` (n_queries, M, K). A table a range does not reach may be empty."""
-    H = head_codes.shape[0]
-    M = codes.shape[1] if head_tables.shape[1] == 0 else head_tables.shape[1] - head_codes.shape[1]
-    split = min(max(H, start), stop)
-    for q in range(out.shape[0]):
-        for r in range(split - start):
-            i = start + r
-            th = head_tables[q]
-            out[q, r] = _lookups(th, codes[i], 0, M) + _lookups(th, head_codes[i], M, head_codes.shape[1])
-        for r in range(split - start, stop - start):
-            out[q, r] = _lookups(tables[q], codes[start + r], 0, tables.shape[1])
-
-
-@njit(nogil=True, cache=True)
-def table_dot(codes, table, queries, start, stop, out):
-    """``out[q, i - start]`` = sum over j of ``x[i, j] * queries[q, j]`` for rows
-    ``start:stop``, without decoding the block first (numpy's float16 conversion costs
-    ten times the product): x = ``table[codes]`` (a float16 store's 65,536 values by
-    their bits, codes viewed as uint16) or, with an empty table, the codes themselves
-    (int8, converted in vector registers). Serial and ``nogil``, like :func:`adc_scores`."""
-    n_q, dim = queries.shape
-    row = np.empty(dim, dtype=np.float32)
-    direct = table.shape[0] == 0
-    for r in range(stop - start):
-        c = codes[start + r]
-        if direct:
-            for j in range(dim):
-                row[j] = np.float32(c[j])
-        else:
-            for j in range(dim):
-                row[j] = table[c[j]]
-        for q in range(n_q):
-            s = np.float32(0.0)
-            for j in range(dim):
-                s += row[j] * queries[q, j]
-            out[q, r] = s

@@ -33,7 +33,7 @@ decodes only the rows asked for, ``np.asarray`` decodes it all (block by block),
 :attr:`~QuantizedMatrix.unit` is the view of unit rows that searches read. Its
 ``block_dot`` gives a block of rows' dot products with queries without decoding: for
 PQ by asymmetric distance computation (a table of M x 2^bits dot products per query,
-then M lookups per row, :func:`~wordlab.store._quantize_kernels.adc_scores`).
+then M lookups per row, :mod:`wordlab.store.scoring`).
 """
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ import numpy as np
 
 from ..errors import StoreError
 from .layout import Component, register_component
+from .scoring import adc, adc_head, table_products
 
 #: Rows decoded at once when a whole matrix is read or its norms are taken.
 DECODE_BLOCK = 65_536
@@ -136,7 +137,7 @@ class Float16(Method):
         return np.take(self.table, np.asarray(codes[rows]).view(np.uint16))
 
     def block_dot(self, codes, params, queries, start, stop):
-        return _table_dot(codes.view(np.uint16), self.table, queries, start, stop)
+        return table_products(codes.view(np.uint16), self.table, queries, start, stop)
 
 
 _NO_TABLE = np.zeros(0, dtype=np.float32)     # table_dot converts int8 codes directly
@@ -166,8 +167,8 @@ class Int8(Method):
     def block_dot(self, codes, params, queries, start, stop):
         scales = params[QUANTIZER]
         if params["scale"] == "row":
-            return _table_dot(codes, _NO_TABLE, queries, start, stop) * scales[start:stop]
-        return _table_dot(codes, _NO_TABLE, queries * scales, start, stop)
+            return table_products(codes, _NO_TABLE, queries, start, stop) * scales[start:stop]
+        return table_products(codes, _NO_TABLE, queries * scales, start, stop)
 
 
 class ProductQuantization(Method):
@@ -254,7 +255,9 @@ class ProductQuantization(Method):
         M, K, dsub = book.shape
         rot = params.get(HEAD_ROTATION if head else ROTATION)
         q = (queries if rot is None else queries @ np.asarray(rot)).reshape(queries.shape[0], M, dsub)
-        return np.ascontiguousarray(np.einsum("qmd,mkd->qmk", q, book), dtype=np.float32)
+        # M products (K, dsub) x (dsub, n_queries): a tenth of einsum's time, which loops in C
+        tables = np.matmul(book, np.ascontiguousarray(q.transpose(1, 2, 0), dtype=np.float32))
+        return np.ascontiguousarray(tables.transpose(2, 0, 1), dtype=np.float32)
 
     def block_dot(self, codes, params, queries, start, stop):
         queries = np.ascontiguousarray(queries, dtype=np.float32)
@@ -274,33 +277,8 @@ class ProductQuantization(Method):
         a head, ``head()`` (its first M subspaces' lookups read ``codes``, the rest the
         head's codes), in one pass over the rows."""
         if HEAD_CODES not in params:
-            return _adc(codes, tail(), start, stop)
-        from ._quantize_kernels import adc_scores_head
-        H = params[HEAD_CODES].shape[0]
-        head_tables = head() if start < H else None
-        tables = tail() if stop > H else None
-        n_q = (head_tables if head_tables is not None else tables).shape[0]
-        empty = np.zeros((n_q, 0, 1), dtype=np.float32)
-        head_tables = empty if head_tables is None else head_tables
-        tables = empty if tables is None else tables
-        split = min(max(H, start), stop)
-        lookups = ((split - start) * head_tables.shape[1] + (stop - split) * tables.shape[1]) * n_q
-        # threads cut where the lookups, not the rows, are even: a head row costs M_h, another M
-        share = lookups / max(1, (stop - start) * n_q)
-        return _in_threads(lambda a, b, out: adc_scores_head(codes, params[HEAD_CODES], head_tables, tables, a, b, out),
-                           n_q, start, stop, share,
-                           cut=lambda x: _row_at_lookups(x, start, split, stop, head_tables.shape[1], tables.shape[1]))
-
-
-def _row_at_lookups(x: float, start: int, split: int, stop: int, per_head: int, per_row: int) -> int:
-    """The row of ``start:stop`` before which a share ``x`` (0-1) of the lookups lies,
-    head rows (``start:split``) costing ``per_head`` each and the others ``per_row``."""
-    total = (split - start) * per_head + (stop - split) * per_row
-    want = x * total
-    head_cost = (split - start) * per_head
-    if want <= head_cost:
-        return start + int(round(want / max(per_head, 1)))
-    return min(stop, split + int(round((want - head_cost) / max(per_row, 1))))
+            return adc(codes, tail(), start, stop)
+        return adc_head(codes, params[HEAD_CODES], head, tail, start, stop)
 
 
 def _centroids(book: np.ndarray, codes: np.ndarray, rotation) -> np.ndarray:
@@ -324,60 +302,6 @@ def _largest_code(codes) -> int:
     if codes is None or not codes.shape[0]:
         return -1
     return max(int(np.asarray(codes[a:a + DECODE_BLOCK]).max(initial=0)) for a in range(0, codes.shape[0], DECODE_BLOCK))
-
-
-#: Table lookups (or multiply-adds) per thread below which a block is scored in one
-#: thread: a thread's start and join cost about 0.3 ms, half a million lookups, and on
-#: two CPUs a second thread gained nothing below a few million lookups (67,873 rows).
-ADC_LOOKUPS_PER_THREAD = 1 << 21
-
-
-def _adc(codes: np.ndarray, tables: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """float32 (n_queries, stop - start): ADC scores of rows ``start:stop``."""
-    from ._quantize_kernels import adc_scores
-    return _in_threads(lambda a, b, out: adc_scores(codes, tables, a, b, out), tables.shape[0], start, stop,
-                       tables.shape[0] * tables.shape[1])
-
-
-def _table_dot(codes: np.ndarray, table: np.ndarray, queries: np.ndarray, start: int, stop: int) -> np.ndarray:
-    """float32 (n_queries, stop - start): the queries' dot products with rows ``start:stop``
-    of codes decoded by ``table`` (:func:`~wordlab.store._quantize_kernels.table_dot`)."""
-    from ._quantize_kernels import table_dot
-    q = np.ascontiguousarray(queries, dtype=np.float32)
-    return _in_threads(lambda a, b, out: table_dot(codes, table, q, a, b, out), q.shape[0], start, stop,
-                       q.shape[0] * q.shape[1])
-
-
-def _in_threads(kernel: Callable, n_queries: int, start: int, stop: int, cost_per_row: float,
-                cut: Callable[[float], int] | None = None) -> np.ndarray:
-    """Run ``kernel(a, b, out[:, a - start:b - start])`` over rows ``start:stop`` in as many
-    threads as the work is worth (the kernels are ``nogil``); returns ``out``. The calling
-    thread scores the first part itself, so one query pays for one thread start, not a pool.
-    ``cut(x)``: the row before which a share x of the work lies (default: rows cost alike)."""
-    import threading
-
-    from .._threads import default_workers
-    out = np.empty((n_queries, stop - start), dtype=np.float32)
-    threads = int(min(default_workers(), max(1, int((stop - start) * cost_per_row) // ADC_LOOKUPS_PER_THREAD)))
-    cuts = (np.linspace(start, stop, threads + 1).astype(np.int64) if cut is None
-            else np.array([start] + [cut(t / threads) for t in range(1, threads)] + [stop], dtype=np.int64))
-    errors: list[BaseException] = []
-
-    def part(t: int) -> None:
-        a, b = int(cuts[t]), int(cuts[t + 1])
-        try:
-            kernel(a, b, out[:, a - start:b - start])
-        except BaseException as e:          # re-raised in the caller
-            errors.append(e)
-    others = [threading.Thread(target=part, args=(t,), name="wordlab-adc", daemon=True) for t in range(1, threads)]
-    for thread in others:
-        thread.start()
-    part(0)
-    for thread in others:
-        thread.join()
-    if errors:
-        raise errors[0]
-    return out
 
 
 #: The registry: method name -> :class:`Method`.

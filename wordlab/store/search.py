@@ -30,6 +30,42 @@ class Neighbors(list):
         return self.to_frame()._repr_html_()
 
 
+#: :func:`top_k` finds its threshold among every SAMPLE_STEP-th score.
+SAMPLE_STEP = 16
+
+
+def top_k(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best of a float32 vector of ``scores``: positions int64 (k',) and scores,
+    best first, a tie going to the lower position; ``k' = min(k, len(scores))``, and slots
+    past the scores that are not NaN hold position -1 and score -inf.
+
+    The k-th best of a strided sample (every :data:`SAMPLE_STEP`-th score) is a threshold
+    that at least k scores reach, since the sample is among them; only the scores at or
+    above it are sorted. So the scan is one comparison a score, where ``np.argpartition``
+    moves every score (``evals/bench_compress.py`` times queries with it), and the order
+    of ties is defined.
+    """
+    m = scores.shape[0]
+    k = max(0, min(k, m))
+    ids = np.full(k, -1, dtype=np.int64)
+    best = np.full(k, -np.inf, dtype=np.float32)
+    if k == 0:
+        return ids, best
+    step = max(1, min(SAMPLE_STEP, m // (4 * k)))
+    sample = scores[::step]
+    nan = np.isnan(sample)
+    if nan.any():                    # numpy sorts NaN last, above every number
+        sample = sample[~nan]
+    threshold = (np.partition(sample, sample.shape[0] - k)[sample.shape[0] - k] if sample.shape[0] >= k
+                 else -np.inf)
+    candidates = np.flatnonzero(scores >= threshold)
+    values = scores[candidates]
+    order = np.lexsort((candidates, -values))[:k]
+    ids[:order.shape[0]] = candidates[order]
+    best[:order.shape[0]] = values[order]
+    return ids, best
+
+
 def blocked_topk(n_rows: int, block_scores: Callable[[int, int], np.ndarray], k: int,
                  exclude: Sequence[Sequence[int]] | None = None,
                  block_rows: int = BLOCK_ROWS) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +77,7 @@ def blocked_topk(n_rows: int, block_scores: Callable[[int, int], np.ndarray], k:
         Rows to search (the first ``n_rows``; ``restrict_vocab`` is applied here).
     block_scores : callable ``(start, stop) -> array (n_queries, stop - start)``
         Scores of rows ``start:stop`` against every query (higher is better); one row
-        per query, so each query's scores are contiguous for the partition.
+        per query, so each query's scores are contiguous for the selection.
     k : int
         Results per query (fewer when fewer rows remain after exclusion).
     exclude : list of id lists, one per query, optional
@@ -68,16 +104,18 @@ def blocked_topk(n_rows: int, block_scores: Callable[[int, int], np.ndarray], k:
         if exclude is not None and ex_row.shape[0]:
             hit = (ex_row >= start) & (ex_row < stop)
             scores[ex_query[hit], ex_row[hit] - start] = -np.inf
-        m = stop - start
-        kk = min(k, m)
-        part = (np.argpartition(scores, m - kk, axis=1)[:, m - kk:] if kk < m
-                else np.broadcast_to(np.arange(m), scores.shape))
-        cand_ids.append(part + start)
-        cand_scores.append(np.take_along_axis(scores, part, axis=1))
+        kk = min(k, stop - start)
+        ids = np.empty((scores.shape[0], kk), dtype=np.int64)
+        best = np.empty((scores.shape[0], kk), dtype=np.float32)
+        for q in range(scores.shape[0]):
+            ids[q], best[q] = top_k(scores[q], kk)
+        cand_ids.append(ids + start)
+        cand_scores.append(best)
     if not cand_ids:
         return np.zeros((0, 0), dtype=np.int64), np.zeros((0, 0), dtype=np.float32)
     ids = np.concatenate(cand_ids, axis=1)
     scores = np.concatenate(cand_scores, axis=1)
+    # blocks in row order, each best first with ties by row: a stable sort keeps ties by row
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
     ids = np.take_along_axis(ids, order, axis=1).astype(np.int64)
     scores = np.take_along_axis(scores, order, axis=1)
@@ -93,7 +131,7 @@ SINGLE_QUERY_BLOCK_ROWS = 1 << 20
 def _cosine_topk_single(unit: np.ndarray, q: np.ndarray, k: int, n_rows: int, exclude: Sequence[int],
                         block_rows: int) -> tuple[np.ndarray, np.ndarray]:
     """One query: scores of all ``n_rows`` rows in one float32 buffer (4 bytes a row,
-    1/dim of the matrix), filled block by block, then a single partition."""
+    1/dim of the matrix), filled block by block, then one selection (:func:`top_k`)."""
     scores = np.empty(n_rows, dtype=np.float32)
     for a in range(0, n_rows, block_rows):
         b = min(a + block_rows, n_rows)
@@ -101,12 +139,9 @@ def _cosine_topk_single(unit: np.ndarray, q: np.ndarray, k: int, n_rows: int, ex
     for i in exclude:
         if 0 <= i < n_rows:
             scores[i] = -np.inf
-    k = min(k, n_rows)
-    if k <= 0:
+    if min(k, n_rows) <= 0:
         return np.zeros((1, 0), dtype=np.int64), np.zeros((1, 0), dtype=np.float32)
-    top = np.argpartition(scores, n_rows - k)[n_rows - k:] if k < n_rows else np.arange(n_rows)
-    top = top[np.argsort(-scores[top], kind="stable")].astype(np.int64)
-    best = scores[top]
+    top, best = top_k(scores, k)
     top[~np.isfinite(best)] = -1
     return top[None, :], best[None, :]
 
