@@ -37,7 +37,7 @@ an exact float32 query on the same store.
 
 Usage: python evals/bench_compress.py [--stores enwiki,enwiki300,synthetic] [--rows 1000000] [--dim 300]
        [--pq-enwiki 20,25,25n,25r,50,50r,20h50,20h50r] [--pq-enwiki300 75,75r,100,100r,75h150,75h150r]
-       [--pq-synthetic 75,75n,100,150] [--queries 51] [--rounds 3] [--repeat 5] [--work DIR]
+       [--pq-synthetic 75,75n,100,150] [--queries 51] [--rounds 8] [--repeat 2] [--work DIR]
 
 ``--work DIR`` keeps the stores there and reuses the trained and synthetic ones. About an
 hour on two cores with the defaults (optimised PQ at dimension 300 takes most of it); the synthetic store needs 1.2 GB, its unit
@@ -187,9 +187,9 @@ def main() -> None:
     ap.add_argument("--pq-enwiki300", default="75,75r,100,100r,75h150,75h150r")
     ap.add_argument("--pq-synthetic", default="75,75n,100,150")
     ap.add_argument("--queries", type=int, default=51)
-    ap.add_argument("--rounds", type=int, default=3,
+    ap.add_argument("--rounds", type=int, default=8,
                     help="timing passes over every variant, in turn (other tenants of the machine come and go)")
-    ap.add_argument("--repeat", type=int, default=5, help="rounds of the query words in each timing process")
+    ap.add_argument("--repeat", type=int, default=2, help="rounds of the query words in each timing process")
     ap.add_argument("--work", default=None)
     ap.add_argument("--side", help=argparse.SUPPRESS)
     ap.add_argument("--args", help=argparse.SUPPRESS)
