@@ -39,8 +39,8 @@ Usage: python evals/bench_compress.py [--stores enwiki,enwiki300,synthetic] [--r
        [--pq-enwiki 20,25,25n,25r,50,50r,20h50,20h50r] [--pq-enwiki300 75,75r,100,100r,75h150,75h150r]
        [--pq-synthetic 75,75n,100,150] [--queries 51] [--rounds 8] [--repeat 2] [--work DIR]
 
-``--work DIR`` keeps the stores there and reuses the trained and synthetic ones. About an
-hour on two cores with the defaults (optimised PQ at dimension 300 takes most of it); the synthetic store needs 1.2 GB, its unit
+``--work DIR`` keeps the stores there and reuses the trained and synthetic ones. About an hour
+and a half on two cores with the defaults (optimised PQ at dimension 300 takes most of it); the synthetic store needs 1.2 GB, its unit
 vectors in the cache as much again, and its float16 and int8 copies 0.9 GB.
 """
 from __future__ import annotations
