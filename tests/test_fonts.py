@@ -46,6 +46,24 @@ def test_sinhala_labels_take_an_installed_sinhala_font(tmp_path):
     assert title.get_fontfamily() == families
 
 
+@pytest.mark.skipif(not _has_font_for(SINHALA), reason="no Sinhala font installed (Debian: fonts-noto-core)")
+def test_a_font_installed_after_matplotlibs_font_list_is_found(monkeypatch):
+    """matplotlib lists the fonts once, into its cache directory: a font installed later
+    (as ``apt-get install fonts-noto-core`` after a first plot) is not in that list. The
+    Sinhala font is found all the same, and matplotlib's Last Resort font, whose glyphs
+    are placeholders for every code point, is never taken for a script."""
+    from matplotlib import font_manager
+    stale = [f for f in font_manager.fontManager.ttflist if "Sinhala" not in f.name]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)
+    plotting._fonts_for.cache_clear()
+    try:
+        chosen = plotting._fonts_for(frozenset(c for c in SINHALA if not c.isspace()))
+    finally:
+        plotting._fonts_for.cache_clear()
+    assert any("Sinhala" in name for name, _ in chosen), chosen
+    assert not any(name.startswith("Last Resort") for name, _ in chosen)
+
+
 def test_a_script_without_a_font_is_one_line_naming_it(tmp_path, monkeypatch):
     monkeypatch.setattr(plotting, "_fonts_for", lambda missing: [])
     fig = _figure(SINHALA)

@@ -123,11 +123,38 @@ def _fonts_for(missing: frozenset[str]) -> list[tuple[str, frozenset[str]]]:
     """Installed fonts (family, characters of ``missing`` it has) that together cover as
     much of ``missing`` as they can: greedily, the font covering most first; regular
     sans-serif Noto faces are preferred among equals."""
+    chosen = _cover(missing)
+    if sum(len(c) for _, c in chosen) < len(missing) and _add_fonts_installed_since_cache():
+        chosen = _cover(missing)
+    return chosen
+
+
+def _add_fonts_installed_since_cache() -> bool:
+    """Give matplotlib the system fonts installed after it wrote its font list (it reads
+    the fonts once, into its cache directory, so a font installed later is not seen
+    until that file is deleted); True when one was added."""
+    from matplotlib import font_manager
+    known = {f.fname for f in font_manager.fontManager.ttflist}
+    added = False
+    for path in font_manager.findSystemFonts():
+        if path not in known:
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):      # a file FreeType cannot read: not a font for us
+                continue
+            added = True
+    return added
+
+
+def _cover(missing: frozenset[str]) -> list[tuple[str, frozenset[str]]]:
+    """The greedy cover of :func:`_fonts_for` over the fonts matplotlib knows now."""
     from matplotlib import font_manager
     left = set(missing)
     chosen: list[tuple[str, frozenset[str]]] = []
+    # Last Resort (shipped with matplotlib) maps every code point to a placeholder glyph
     candidates = sorted({(f.name, f.fname) for f in font_manager.fontManager.ttflist
-                         if f.style == "normal" and f.weight in (400, "normal", "regular")},
+                         if f.style == "normal" and f.weight in (400, "normal", "regular")
+                         and not f.name.startswith("Last Resort")},
                         key=lambda nf: (not nf[0].startswith("Noto Sans"), "Serif" in nf[0], nf[0]))
     while left:
         best, best_cover = None, frozenset()
